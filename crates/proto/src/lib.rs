@@ -1,0 +1,3 @@
+//! Sans-I/O tmux control-mode protocol.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

@@ -1,3 +1,23 @@
 //! Sans-I/O tmux control-mode protocol.
+//!
+//! Bytes go in ([`Parser::feed`]), typed [`Event`]s come out through a sink closure. No I/O,
+//! no clock, no unsafe. Layout strings are in [`layout`], outgoing commands in [`command`],
+//! reply bookkeeping in [`ReplyMatcher`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod command;
+mod error;
+mod event;
+pub mod ids;
+pub mod layout;
+mod matcher;
+mod notification;
+mod parser;
+mod unescape;
+
+pub use error::ProtoError;
+pub use event::{Event, Reply};
+pub use ids::{PaneId, SessionId, WindowId};
+pub use matcher::ReplyMatcher;
+pub use parser::{Parser, ParserConfig};

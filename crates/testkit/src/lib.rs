@@ -1,0 +1,212 @@
+//! Test helpers shared by muxlink's crates.
+//!
+//! [`TmuxServer`] starts a tmux server on a private socket (`tmux -L <unique> -f /dev/null`)
+//! and kills it when dropped, whether the test passed or panicked. Nothing here ever talks to
+//! a default server.
+#![deny(missing_docs)]
+
+use std::ffi::OsStr;
+use std::io;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Whether a `tmux` binary can be run here.
+pub fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// The tmux version as `(major, minor)`, e.g. `(3, 3)` for "tmux 3.3a".
+pub fn tmux_version() -> Option<(u32, u32)> {
+    let out = Command::new("tmux").arg("-V").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = text.trim().strip_prefix("tmux ")?;
+    let v = v.strip_prefix("next-").unwrap_or(v);
+    let mut it = v.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor: String = it
+        .next()?
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    Some((major, minor.parse().ok()?))
+}
+
+/// A tmux server on a private socket, killed on drop.
+pub struct TmuxServer {
+    name: String,
+}
+
+impl TmuxServer {
+    /// Starts a server with one detached session named `main` of the given size, running
+    /// `sh` with a clean, predictable environment. `tag` makes the socket name readable.
+    pub fn start(tag: &str, cols: u16, rows: u16) -> io::Result<Self> {
+        Self::start_with(tag, cols, rows, &[])
+    }
+
+    /// Like [`TmuxServer::start`], with a command for the first pane (`sh -c` style words).
+    pub fn start_with(tag: &str, cols: u16, rows: u16, shell_cmd: &[&str]) -> io::Result<Self> {
+        let name = format!(
+            "muxlink-test-{}-{}-{}",
+            tag,
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let server = TmuxServer { name };
+        let cols_s = cols.to_string();
+        let rows_s = rows.to_string();
+        let mut args: Vec<&str> = vec![
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            &cols_s,
+            "-y",
+            &rows_s,
+        ];
+        args.extend_from_slice(shell_cmd);
+        let out = server.tmux(&args)?;
+        if !out.status.success() {
+            return Err(io::Error::other(format!(
+                "tmux new-session failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        // Predictable panes: no status line resizing surprises, no exit on last session.
+        server.tmux_ok(&["set-option", "-g", "status", "off"])?;
+        server.tmux_ok(&["set-option", "-g", "exit-empty", "off"])?;
+        Ok(server)
+    }
+
+    /// The socket name passed to `-L`.
+    pub fn socket_name(&self) -> &str {
+        &self.name
+    }
+
+    /// A `tmux -L <name>` command ready for more arguments.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-L").arg(&self.name).arg("-f").arg("/dev/null");
+        c.env_remove("TMUX");
+        c
+    }
+
+    /// Runs `tmux -L <name> ARGS` and returns its output.
+    pub fn tmux<S: AsRef<OsStr>>(&self, args: &[S]) -> io::Result<Output> {
+        self.command().args(args).stdin(Stdio::null()).output()
+    }
+
+    /// Runs `tmux -L <name> ARGS`, failing unless it exits 0; returns stdout.
+    pub fn tmux_ok<S: AsRef<OsStr>>(&self, args: &[S]) -> io::Result<Vec<u8>> {
+        let out = self.tmux(args)?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            let shown: Vec<String> = args
+                .iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect();
+            Err(io::Error::other(format!(
+                "tmux {:?} failed: {}",
+                shown,
+                String::from_utf8_lossy(&out.stderr)
+            )))
+        }
+    }
+
+    /// Polls `probe` every 10 ms until it returns `Some`, or fails after `timeout`.
+    pub fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut probe: impl FnMut(&Self) -> Option<T>,
+    ) -> io::Result<T> {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = probe(self) {
+                return Ok(v);
+            }
+            if start.elapsed() > timeout {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "condition not met"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = self
+            .command()
+            .arg("kill-server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// A fresh scratch directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates the directory.
+    pub fn new(tag: &str) -> io::Result<Self> {
+        let p = std::env::temp_dir().join(format!(
+            "muxlink-{}-{}-{}",
+            tag,
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&p)?;
+        Ok(TempDir(p))
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_starts_and_is_killed() {
+        if !tmux_available() {
+            eprintln!("tmux not installed; .ci/run installs it");
+            return;
+        }
+        let name;
+        {
+            let s = TmuxServer::start("kit", 40, 10).unwrap();
+            name = s.socket_name().to_string();
+            let out = s
+                .tmux_ok(&["list-panes", "-F", "#{pane_width}x#{pane_height}"])
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&out).trim(), "40x10");
+        }
+        let alive = Command::new("tmux")
+            .args(["-L", &name, "list-sessions"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!alive.success(), "server must be gone after drop");
+    }
+}

@@ -1,1 +1,963 @@
-//! (in progress)
+//! Outgoing commands: typed builders that produce one complete control-mode command line.
+//!
+//! Every builder returns a [`Command`]: the bytes of exactly one line ending in `\n`, ready
+//! to be written to tmux's stdin. Targets come only from numeric ids ([`PaneId`],
+//! [`WindowId`], [`SessionId`]); no string that came from tmux is ever put into a command.
+//!
+//! # Quoting (tmux 3.3a `cmd-parse.y`, verified against tmux 3.3a)
+//!
+//! A control-mode line is parsed by tmux's command lexer as a C string. What matters:
+//!
+//! - Outside quotes, whitespace ends a word, `;` ends a command, `{`/`}` open and close
+//!   blocks, `#` at the start of a word starts a comment, a word starting with `%` that is not
+//!   all digits is a `%if`-style directive, `$NAME`/`${NAME}` are expanded from tmux's global
+//!   environment, `~` at the start of a word becomes a home directory, `\` escapes.
+//! - Single quotes take bytes literally but cannot hold `'` or a line break.
+//! - Double quotes still expand `$`, `~` (as their first byte) and `\` escapes: `\ooo` octal
+//!   (first digit 0-3), `\n`, `\t`, `\r`, `\e`, `\uXXXX`, ..., any other `\c` is `c`.
+//! - The line is read as signed `char`s: a raw byte 0xff reads as EOF and cuts the line.
+//! - The line is a C string: a NUL byte ends it, and `\000` inside a word ends that word's
+//!   value. **NUL cannot be represented at all**; [`quote_arg`] returns
+//!   [`CommandError::Nul`] rather than truncate.
+//!
+//! [`quote_arg`] therefore writes every argument in double quotes, with every byte outside
+//! printable ASCII, and each of `"` `\` `$` `~`, as a three-digit octal escape. The line it
+//! produces is plain ASCII, and tmux reads back exactly the bytes given, for every byte
+//! string without NUL (newlines, CR, `;`, quotes, `#{}`, `$(...)`, bytes >= 0x80, empty).
+//! Arguments that could start with `-` are preceded by `--` so they are not read as flags.
+//!
+//! # Formats in names
+//!
+//! tmux expands formats (`#{...}`, `#(shell command)`, `#W`) in the argument of
+//! `rename-window`, `rename-session` and `new-window -n` before storing the name; `#(...)`
+//! runs a shell command on the server. Names are passed through [`format_literal`] first,
+//! which makes format expansion yield the original bytes.
+//!
+//! # What tmux itself does to names (tmux 3.3a, by design)
+//!
+//! - `rename-window` and `rename-session` store the name through `utf8_stravis`
+//!   (`VIS_OCTAL|VIS_CSTYLE|VIS_TAB|VIS_NL`): valid UTF-8 is kept; `\` becomes `\\`;
+//!   newline, tab, CR, BEL, BS, VT, FF become `\n` `\t` `\r` `\a` `\b` `\v` `\f`; other
+//!   control bytes, DEL and bytes that are not valid UTF-8 become `\ooo`.
+//! - `rename-session` also replaces `:` and `.` with `_`, and rejects an empty name.
+//! - `new-window -n` stores the name without that treatment, so a line break would reach
+//!   control-mode output raw and break line framing for every client: [`NewWindow`]
+//!   rejects names containing `\n` or `\r` ([`CommandError::LineBreak`]).
+
+use std::fmt;
+
+use crate::ids::{PaneId, SessionId, WindowId};
+
+/// Most key bytes [`send_keys_hex`] puts on one line (a line is then at most
+/// `27 + 3 * 1024 + 1` bytes).
+pub const SEND_KEYS_MAX_BYTES: usize = 1024;
+
+/// Why a command could not be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// A NUL byte: tmux's command parser works on C strings and cannot carry it.
+    #[error("NUL byte at offset {offset}: tmux commands cannot carry NUL")]
+    Nul {
+        /// Offset of the NUL in the offending argument.
+        offset: usize,
+    },
+    /// A line break where tmux would not store it safely, or in raw command text.
+    #[error("line break at offset {offset}")]
+    LineBreak {
+        /// Offset of the `\n` or `\r`.
+        offset: usize,
+    },
+    /// An empty value where tmux requires one (session names, key input, raw commands).
+    #[error("empty {what}")]
+    Empty {
+        /// What was empty.
+        what: &'static str,
+    },
+    /// Raw command text that tmux would not answer with a reply block (blank or comment).
+    #[error("raw command is blank or only a comment: tmux would not reply to it")]
+    NoCommand,
+    /// A value tmux would misread.
+    #[error("invalid {what}: {why}")]
+    Invalid {
+        /// What was invalid.
+        what: &'static str,
+        /// Why.
+        why: &'static str,
+    },
+    /// More input than fits on one line.
+    #[error("{len} bytes of key input exceed {max} per line")]
+    TooLong {
+        /// Bytes given.
+        len: usize,
+        /// Bytes allowed.
+        max: usize,
+    },
+}
+
+/// One complete command line (ends in `\n`), ready to write to tmux.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Command {
+    name: &'static str,
+    line: Vec<u8>,
+    typed: bool,
+}
+
+impl Command {
+    fn start(name: &'static str) -> Command {
+        let mut line = Vec::with_capacity(64);
+        line.extend_from_slice(name.as_bytes());
+        Command {
+            name,
+            line,
+            typed: true,
+        }
+    }
+
+    /// Appends ` WORD`; `word` must be a literal that needs no quoting.
+    fn word(mut self, word: &str) -> Command {
+        self.line.push(b' ');
+        self.line.extend_from_slice(word.as_bytes());
+        self
+    }
+
+    /// Appends ` -t %N` / ` -t @N` / ` -t '$N'`.
+    fn target(self, t: Target) -> Command {
+        self.word("-t").word(&t.to_arg())
+    }
+
+    /// Appends ` "ARG"` through [`quote_arg`].
+    fn arg(mut self, arg: &[u8]) -> Result<Command, CommandError> {
+        self.line.push(b' ');
+        quote_arg(&mut self.line, arg)?;
+        Ok(self)
+    }
+
+    fn finish(mut self) -> Command {
+        self.line.push(b'\n');
+        self
+    }
+
+    /// The whole line, `\n` included.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.line
+    }
+
+    /// The whole line, `\n` included, without a copy.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.line
+    }
+
+    /// The tmux command name (`"send-keys"`, ...; `"raw"` for [`raw`]).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// How many `%begin`..`%end`/`%error` blocks tmux answers this line with: `Some(1)` for
+    /// every typed builder. `None` for [`raw`] text: tmux answers one block per command of
+    /// a `;`-separated list (or one `%error` block if the line does not parse).
+    pub fn reply_blocks(&self) -> Option<usize> {
+        if self.typed {
+            Some(1)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    /// The line without its `\n` (lossy for non-UTF-8 bytes, which builders never emit
+    /// except through [`raw`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let l = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
+        f.write_str(&String::from_utf8_lossy(l))
+    }
+}
+
+impl AsRef<[u8]> for Command {
+    fn as_ref(&self) -> &[u8] {
+        &self.line
+    }
+}
+
+/// A command target, always a numeric id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// `%N`.
+    Pane(PaneId),
+    /// `@N`.
+    Window(WindowId),
+    /// `$N`.
+    Session(SessionId),
+}
+
+impl Target {
+    /// The argument as written after `-t`. `$N` is single-quoted so it can never be read
+    /// as an environment variable.
+    fn to_arg(self) -> String {
+        match self {
+            Target::Pane(p) => p.to_string(),
+            Target::Window(w) => w.to_string(),
+            Target::Session(s) => format!("'{s}'"),
+        }
+    }
+}
+
+impl From<PaneId> for Target {
+    fn from(p: PaneId) -> Self {
+        Target::Pane(p)
+    }
+}
+impl From<WindowId> for Target {
+    fn from(w: WindowId) -> Self {
+        Target::Window(w)
+    }
+}
+impl From<SessionId> for Target {
+    fn from(s: SessionId) -> Self {
+        Target::Session(s)
+    }
+}
+
+/// Appends `arg` to `out` as one tmux command-language word that tmux reads back as exactly
+/// `arg`: double-quoted, with every byte other than printable ASCII, and each of `"` `\`
+/// `$` `~`, written as a `\ooo` octal escape. The output is printable ASCII.
+///
+/// Fails only on NUL, which tmux cannot represent; `out` is left unchanged then.
+/// Costs one pass and at most `4 * len + 2` bytes.
+pub fn quote_arg(out: &mut Vec<u8>, arg: &[u8]) -> Result<(), CommandError> {
+    if let Some(offset) = memchr::memchr(0, arg) {
+        return Err(CommandError::Nul { offset });
+    }
+    out.reserve(arg.len() + 2);
+    out.push(b'"');
+    for &b in arg {
+        let plain = (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'$' | b'~');
+        if plain {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[
+                b'\\',
+                b'0' + (b >> 6),
+                b'0' + ((b >> 3) & 7),
+                b'0' + (b & 7),
+            ]);
+        }
+    }
+    out.push(b'"');
+    Ok(())
+}
+
+/// Escapes `text` so that tmux's format expansion (`format_expand` in 3.3a) yields `text`
+/// unchanged: `#` becomes `##`, and a `[` that follows a `#` becomes `#{l:[}` (tmux keeps
+/// `##[` verbatim, as a style, instead of reducing it to `#[`). Nothing else is special to
+/// format expansion. Used for names, which tmux expands before storing.
+pub fn format_literal(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 8);
+    let mut prev_hash = false;
+    for &b in text {
+        match b {
+            b'#' => out.extend_from_slice(b"##"),
+            b'[' if prev_hash => out.extend_from_slice(b"#{l:[}"),
+            _ => out.push(b),
+        }
+        prev_hash = b == b'#';
+    }
+    out
+}
+
+fn check_no_nul(s: &[u8]) -> Result<(), CommandError> {
+    match memchr::memchr(0, s) {
+        Some(offset) => Err(CommandError::Nul { offset }),
+        None => Ok(()),
+    }
+}
+
+fn hex_byte(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b' ');
+    out.push(HEX[usize::from(b >> 4)]);
+    out.push(HEX[usize::from(b & 15)]);
+}
+
+/// `send-keys -t %P -H XX XX ...`: the bytes as hex, so tmux writes them to the pane
+/// unchanged (no key-name lookup, no quoting). At most [`SEND_KEYS_MAX_BYTES`] bytes; use
+/// [`send_keys_hex_chunks`] for longer input.
+pub fn send_keys_hex(pane: PaneId, keys: &[u8]) -> Result<Command, CommandError> {
+    if keys.is_empty() {
+        return Err(CommandError::Empty { what: "key input" });
+    }
+    if keys.len() > SEND_KEYS_MAX_BYTES {
+        return Err(CommandError::TooLong {
+            len: keys.len(),
+            max: SEND_KEYS_MAX_BYTES,
+        });
+    }
+    let mut c = Command::start("send-keys").target(pane.into()).word("-H");
+    c.line.reserve(keys.len() * 3 + 1);
+    for &b in keys {
+        hex_byte(&mut c.line, b);
+    }
+    Ok(c.finish())
+}
+
+/// Splits `keys` into `send-keys -H` lines of at most `max_line` bytes each (`\n`
+/// included), in order. Empty input yields no command. Fails if `max_line` cannot hold
+/// even one key byte for this pane.
+pub fn send_keys_hex_chunks(
+    pane: PaneId,
+    keys: &[u8],
+    max_line: usize,
+) -> Result<SendKeysChunks<'_>, CommandError> {
+    let header = Command::start("send-keys")
+        .target(pane.into())
+        .word("-H")
+        .line
+        .len();
+    let per_line = max_line.saturating_sub(header + 1) / 3;
+    if per_line == 0 {
+        return Err(CommandError::Invalid {
+            what: "max_line",
+            why: "too small for one key byte",
+        });
+    }
+    Ok(SendKeysChunks {
+        pane,
+        rest: keys,
+        per_line: per_line.min(SEND_KEYS_MAX_BYTES),
+    })
+}
+
+/// Iterator returned by [`send_keys_hex_chunks`]; allocates one line per item.
+#[derive(Clone, Debug)]
+pub struct SendKeysChunks<'a> {
+    pane: PaneId,
+    rest: &'a [u8],
+    per_line: usize,
+}
+
+impl Iterator for SendKeysChunks<'_> {
+    type Item = Command;
+
+    fn next(&mut self) -> Option<Command> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let n = self.per_line.min(self.rest.len());
+        let (now, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        // Cannot fail: `now` is non-empty and at most SEND_KEYS_MAX_BYTES long.
+        send_keys_hex(self.pane, now).ok()
+    }
+}
+
+/// `refresh-client -C COLSxROWS`: the size of this client.
+pub fn refresh_client_size(cols: u32, rows: u32) -> Command {
+    Command::start("refresh-client")
+        .word("-C")
+        .word(&format!("{cols}x{rows}"))
+        .finish()
+}
+
+/// `refresh-client -C @W:COLSxROWS` (tmux 3.3+): this client's size for one window.
+pub fn refresh_client_window_size(window: WindowId, cols: u32, rows: u32) -> Command {
+    Command::start("refresh-client")
+        .word("-C")
+        .word(&format!("{window}:{cols}x{rows}"))
+        .finish()
+}
+
+/// A control-client flag for [`refresh_client_flags`] (tmux 3.2+).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientFlag {
+    /// `active-pane`: the client has its own active pane.
+    ActivePane,
+    /// `ignore-size`: the client's size does not count (read-only observers).
+    IgnoreSize,
+    /// `no-output`: no `%output` at all.
+    NoOutput,
+    /// `pause-after=N`: pause a pane whose output is N seconds behind (3.2+).
+    PauseAfter(u32),
+    /// `read-only`: the client may not change anything.
+    ReadOnly,
+    /// `wait-exit`: wait for an empty line after `%exit` before exiting.
+    WaitExit,
+    /// `no-detach-on-destroy` (3.4+).
+    NoDetachOnDestroy,
+}
+
+impl ClientFlag {
+    fn write(self, out: &mut String, on: bool) {
+        if !on {
+            out.push('!');
+        }
+        match self {
+            ClientFlag::ActivePane => out.push_str("active-pane"),
+            ClientFlag::IgnoreSize => out.push_str("ignore-size"),
+            ClientFlag::NoOutput => out.push_str("no-output"),
+            ClientFlag::PauseAfter(n) if on => out.push_str(&format!("pause-after={n}")),
+            ClientFlag::PauseAfter(_) => out.push_str("pause-after"),
+            ClientFlag::ReadOnly => out.push_str("read-only"),
+            ClientFlag::WaitExit => out.push_str("wait-exit"),
+            ClientFlag::NoDetachOnDestroy => out.push_str("no-detach-on-destroy"),
+        }
+    }
+}
+
+/// `refresh-client -f 'FLAG,...,!FLAG'`: sets the flags in `set` and clears those in
+/// `clear` (for `PauseAfter` the value is ignored when clearing).
+pub fn refresh_client_flags(set: &[ClientFlag], clear: &[ClientFlag]) -> Result<Command, CommandError> {
+    if set.is_empty() && clear.is_empty() {
+        return Err(CommandError::Empty {
+            what: "client flag list",
+        });
+    }
+    let mut s = String::new();
+    for (i, (f, on)) in set
+        .iter()
+        .map(|f| (*f, true))
+        .chain(clear.iter().map(|f| (*f, false)))
+        .enumerate()
+    {
+        if i > 0 {
+            s.push(',');
+        }
+        f.write(&mut s, on);
+    }
+    Ok(Command::start("refresh-client")
+        .word("-f")
+        .arg(s.as_bytes())?
+        .finish())
+}
+
+/// What [`refresh_client_pane`] asks for a pane (tmux 3.2+).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaneOutputState {
+    /// `continue`: resume a pane paused by `pause-after` (`%continue` follows).
+    Continue,
+    /// `pause`: stop output for the pane.
+    Pause,
+    /// `on`: send output for the pane.
+    On,
+    /// `off`: send no output for the pane.
+    Off,
+}
+
+/// `refresh-client -A '%P:STATE'`.
+pub fn refresh_client_pane(pane: PaneId, state: PaneOutputState) -> Command {
+    let state = match state {
+        PaneOutputState::Continue => "continue",
+        PaneOutputState::Pause => "pause",
+        PaneOutputState::On => "on",
+        PaneOutputState::Off => "off",
+    };
+    // A bare word starting with `%` that is not all digits is a parse error in tmux.
+    Command::start("refresh-client")
+        .word("-A")
+        .word(&format!("'{pane}:{state}'"))
+        .finish()
+}
+
+/// What a format subscription watches ([`subscribe`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubscriptionTarget {
+    /// The attached session (empty target).
+    Session,
+    /// One pane, `%P`.
+    Pane(PaneId),
+    /// Every pane of the session, `%*`.
+    AllPanes,
+    /// One window, `@W`.
+    Window(WindowId),
+    /// Every window of the session, `@*`.
+    AllWindows,
+}
+
+fn check_subscription_name(name: &[u8]) -> Result<(), CommandError> {
+    if name.is_empty() {
+        return Err(CommandError::Empty {
+            what: "subscription name",
+        });
+    }
+    if name.contains(&b':') {
+        return Err(CommandError::Invalid {
+            what: "subscription name",
+            why: "contains ':'",
+        });
+    }
+    check_no_nul(name)
+}
+
+/// `refresh-client -B 'NAME:TARGET:FORMAT'` (tmux 3.2+): tmux sends
+/// `%subscription-changed NAME ...` when the format's value changes. `name` must be
+/// non-empty without `:`; `format` is a format muxlink chose, quoted as is.
+pub fn subscribe(
+    name: &[u8],
+    target: SubscriptionTarget,
+    format: &[u8],
+) -> Result<Command, CommandError> {
+    check_subscription_name(name)?;
+    let mut spec = name.to_vec();
+    spec.push(b':');
+    match target {
+        SubscriptionTarget::Session => {}
+        SubscriptionTarget::Pane(p) => spec.extend_from_slice(p.to_string().as_bytes()),
+        SubscriptionTarget::AllPanes => spec.extend_from_slice(b"%*"),
+        SubscriptionTarget::Window(w) => spec.extend_from_slice(w.to_string().as_bytes()),
+        SubscriptionTarget::AllWindows => spec.extend_from_slice(b"@*"),
+    }
+    spec.push(b':');
+    spec.extend_from_slice(format);
+    Ok(Command::start("refresh-client").word("-B").arg(&spec)?.finish())
+}
+
+/// `refresh-client -B NAME`: removes a subscription.
+pub fn unsubscribe(name: &[u8]) -> Result<Command, CommandError> {
+    check_subscription_name(name)?;
+    Ok(Command::start("refresh-client").word("-B").arg(name)?.finish())
+}
+
+/// A line bound for [`CapturePane`] `-S`/`-E`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaptureBound {
+    /// A line number: 0 is the first visible line, negative numbers are history.
+    Line(i64),
+    /// `-`: the start of history (for `-S`) or the end of the visible screen (for `-E`).
+    Edge,
+}
+
+impl CaptureBound {
+    fn to_arg(self) -> String {
+        match self {
+            CaptureBound::Line(n) => n.to_string(),
+            CaptureBound::Edge => "-".to_string(),
+        }
+    }
+}
+
+/// `capture-pane -p -t %P [-e] [-C] [-J] [-N] [-q] [-a] [-P] [-S ..] [-E ..]`: the pane's
+/// contents, printed into the reply block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CapturePane {
+    /// The pane.
+    pub pane: PaneId,
+    /// `-e`: include SGR escapes for text and background attributes.
+    pub escapes: bool,
+    /// `-C`: escape non-printable characters as octal `\ooo`.
+    pub octal: bool,
+    /// `-J`: join wrapped lines and keep trailing spaces.
+    pub join: bool,
+    /// `-N`: keep trailing spaces at each line's end.
+    pub trailing_spaces: bool,
+    /// `-q`: no error if the alternate screen is asked for but not active.
+    pub quiet: bool,
+    /// `-a`: the alternate screen.
+    pub alternate: bool,
+    /// `-P`: only the start of an incomplete escape sequence the pane is holding.
+    pub pending: bool,
+    /// `-S`: first line.
+    pub start: Option<CaptureBound>,
+    /// `-E`: last line.
+    pub end: Option<CaptureBound>,
+}
+
+impl CapturePane {
+    /// Just `capture-pane -p -t %P` (the visible screen, plain text).
+    pub fn new(pane: PaneId) -> CapturePane {
+        CapturePane {
+            pane,
+            escapes: false,
+            octal: false,
+            join: false,
+            trailing_spaces: false,
+            quiet: false,
+            alternate: false,
+            pending: false,
+            start: None,
+            end: None,
+        }
+    }
+
+    /// The capture used to restore a pane on attach:
+    /// `capture-pane -p -e -q -J -N -S -<history_limit> -t %P`.
+    pub fn restore(pane: PaneId, history_limit: u32) -> CapturePane {
+        CapturePane {
+            escapes: true,
+            quiet: true,
+            join: true,
+            trailing_spaces: true,
+            start: Some(CaptureBound::Line(-i64::from(history_limit))),
+            ..CapturePane::new(pane)
+        }
+    }
+
+    /// The command line.
+    pub fn build(&self) -> Command {
+        let mut c = Command::start("capture-pane").word("-p");
+        for (on, flag) in [
+            (self.escapes, "-e"),
+            (self.octal, "-C"),
+            (self.join, "-J"),
+            (self.trailing_spaces, "-N"),
+            (self.quiet, "-q"),
+            (self.alternate, "-a"),
+            (self.pending, "-P"),
+        ] {
+            if on {
+                c = c.word(flag);
+            }
+        }
+        if let Some(s) = self.start {
+            c = c.word("-S").word(&s.to_arg());
+        }
+        if let Some(e) = self.end {
+            c = c.word("-E").word(&e.to_arg());
+        }
+        c.target(self.pane.into()).finish()
+    }
+}
+
+/// `list-sessions -F FORMAT`. `format` is a constant muxlink chose; it is quoted as is.
+pub fn list_sessions(format: &[u8]) -> Result<Command, CommandError> {
+    Ok(Command::start("list-sessions")
+        .word("-F")
+        .arg(format)?
+        .finish())
+}
+
+/// Which windows [`list_windows`] lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WindowScope {
+    /// `-a`: every window on the server.
+    All,
+    /// `-t $S`: the windows of one session.
+    Session(SessionId),
+}
+
+/// `list-windows (-a | -t $S) -F FORMAT`.
+pub fn list_windows(scope: WindowScope, format: &[u8]) -> Result<Command, CommandError> {
+    let c = Command::start("list-windows");
+    let c = match scope {
+        WindowScope::All => c.word("-a"),
+        WindowScope::Session(s) => c.target(s.into()),
+    };
+    Ok(c.word("-F").arg(format)?.finish())
+}
+
+/// Which panes [`list_panes`] lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaneScope {
+    /// `-a`: every pane on the server.
+    All,
+    /// `-s -t $S`: every pane of one session.
+    Session(SessionId),
+    /// `-t @W`: the panes of one window.
+    Window(WindowId),
+}
+
+/// `list-panes (-a | -s -t $S | -t @W) -F FORMAT`.
+pub fn list_panes(scope: PaneScope, format: &[u8]) -> Result<Command, CommandError> {
+    let c = Command::start("list-panes");
+    let c = match scope {
+        PaneScope::All => c.word("-a"),
+        PaneScope::Session(s) => c.word("-s").target(s.into()),
+        PaneScope::Window(w) => c.target(w.into()),
+    };
+    Ok(c.word("-F").arg(format)?.finish())
+}
+
+fn check_window_name(name: &[u8]) -> Result<(), CommandError> {
+    check_no_nul(name)?;
+    match name.iter().position(|&b| b == b'\n' || b == b'\r') {
+        Some(offset) => Err(CommandError::LineBreak { offset }),
+        None => Ok(()),
+    }
+}
+
+/// `new-window [-d] [-a] -t TARGET [-n NAME] [-P -F FORMAT]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NewWindow<'a> {
+    /// Create in this session (`-t '$S:'`, the next free index). Ignored when `after` is set.
+    pub session: Option<SessionId>,
+    /// Insert right after this window (`-a -t @W`).
+    pub after: Option<WindowId>,
+    /// The window's name (the user's own bytes; see the module docs for what is refused).
+    pub name: Option<&'a [u8]>,
+    /// `-d`: do not make it the current window.
+    pub detached: bool,
+    /// `-P -F FORMAT`: print this format (e.g. `#{window_id}`) in the reply.
+    pub print_format: Option<&'a [u8]>,
+}
+
+impl<'a> NewWindow<'a> {
+    /// A new window in the current session, nothing else set.
+    pub fn new() -> NewWindow<'a> {
+        NewWindow {
+            session: None,
+            after: None,
+            name: None,
+            detached: false,
+            print_format: None,
+        }
+    }
+
+    /// The command line. Fails on a name with NUL, `\n` or `\r`, or a format with NUL.
+    pub fn build(&self) -> Result<Command, CommandError> {
+        let mut c = Command::start("new-window");
+        if self.detached {
+            c = c.word("-d");
+        }
+        if let Some(w) = self.after {
+            c = c.word("-a").target(w.into());
+        } else if let Some(s) = self.session {
+            c = c.word("-t").word(&format!("'{s}:'"));
+        }
+        if let Some(name) = self.name {
+            check_window_name(name)?;
+            c = c.word("-n").arg(&format_literal(name))?;
+        }
+        if let Some(f) = self.print_format {
+            c = c.word("-P").word("-F").arg(f)?;
+        }
+        Ok(c.finish())
+    }
+}
+
+impl Default for NewWindow<'_> {
+    fn default() -> Self {
+        NewWindow::new()
+    }
+}
+
+/// Split direction for [`SplitWindow`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SplitDirection {
+    /// `-h`: the new pane beside the old one (a left-right split).
+    Horizontal,
+    /// `-v`: the new pane below the old one (a top-bottom split).
+    Vertical,
+}
+
+/// The new pane's size for [`SplitWindow`] (`-l`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SplitSize {
+    /// Cells (columns for `-h`, rows for `-v`).
+    Cells(u32),
+    /// Percent of the split pane, `N%` (tmux 3.1+).
+    Percent(u8),
+}
+
+/// `split-window (-h|-v) [-b] [-f] [-d] [-l SIZE] -t %P [-P -F FORMAT]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SplitWindow<'a> {
+    /// The pane to split.
+    pub pane: PaneId,
+    /// Direction.
+    pub direction: SplitDirection,
+    /// `-b`: put the new pane left of / above the old one.
+    pub before: bool,
+    /// `-f`: span the full window width/height.
+    pub full: bool,
+    /// `-d`: do not make the new pane active.
+    pub detached: bool,
+    /// `-l`: the new pane's size.
+    pub size: Option<SplitSize>,
+    /// `-P -F FORMAT`: print this format (e.g. `#{pane_id}`) in the reply.
+    pub print_format: Option<&'a [u8]>,
+}
+
+impl<'a> SplitWindow<'a> {
+    /// Splits `pane` in `direction`, nothing else set.
+    pub fn new(pane: PaneId, direction: SplitDirection) -> SplitWindow<'a> {
+        SplitWindow {
+            pane,
+            direction,
+            before: false,
+            full: false,
+            detached: false,
+            size: None,
+            print_format: None,
+        }
+    }
+
+    /// The command line. Fails on a format with NUL or a percentage above 100.
+    pub fn build(&self) -> Result<Command, CommandError> {
+        let mut c = Command::start("split-window").word(match self.direction {
+            SplitDirection::Horizontal => "-h",
+            SplitDirection::Vertical => "-v",
+        });
+        for (on, flag) in [(self.before, "-b"), (self.full, "-f"), (self.detached, "-d")] {
+            if on {
+                c = c.word(flag);
+            }
+        }
+        match self.size {
+            Some(SplitSize::Cells(n)) => c = c.word("-l").word(&n.to_string()),
+            Some(SplitSize::Percent(p)) if p <= 100 => c = c.word("-l").word(&format!("{p}%")),
+            Some(SplitSize::Percent(_)) => {
+                return Err(CommandError::Invalid {
+                    what: "split size",
+                    why: "percentage above 100",
+                })
+            }
+            None => {}
+        }
+        c = c.target(self.pane.into());
+        if let Some(f) = self.print_format {
+            c = c.word("-P").word("-F").arg(f)?;
+        }
+        Ok(c.finish())
+    }
+}
+
+/// `select-window -t @W`.
+pub fn select_window(window: WindowId) -> Command {
+    Command::start("select-window")
+        .target(window.into())
+        .finish()
+}
+
+/// `select-pane -t %P`.
+pub fn select_pane(pane: PaneId) -> Command {
+    Command::start("select-pane").target(pane.into()).finish()
+}
+
+/// `kill-pane -t %P`.
+pub fn kill_pane(pane: PaneId) -> Command {
+    Command::start("kill-pane").target(pane.into()).finish()
+}
+
+/// `kill-window -t @W`.
+pub fn kill_window(window: WindowId) -> Command {
+    Command::start("kill-window").target(window.into()).finish()
+}
+
+/// What [`resize_pane`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Resize {
+    /// `-Z`: toggle zoom.
+    ToggleZoom,
+    /// `-x COLS` and/or `-y ROWS`: absolute size (at least one should be set).
+    To {
+        /// New width.
+        cols: Option<u32>,
+        /// New height.
+        rows: Option<u32>,
+    },
+    /// `-U N`: move the border up by N rows.
+    Up(u32),
+    /// `-D N`.
+    Down(u32),
+    /// `-L N`.
+    Left(u32),
+    /// `-R N`.
+    Right(u32),
+}
+
+/// `resize-pane -t %P ...`.
+pub fn resize_pane(pane: PaneId, how: Resize) -> Result<Command, CommandError> {
+    let mut c = Command::start("resize-pane").target(pane.into());
+    c = match how {
+        Resize::ToggleZoom => c.word("-Z"),
+        Resize::To {
+            cols: None,
+            rows: None,
+        } => {
+            return Err(CommandError::Empty {
+                what: "resize (neither cols nor rows)",
+            })
+        }
+        Resize::To { cols, rows } => {
+            if let Some(x) = cols {
+                c = c.word("-x").word(&x.to_string());
+            }
+            if let Some(y) = rows {
+                c = c.word("-y").word(&y.to_string());
+            }
+            c
+        }
+        Resize::Up(n) => c.word("-U").word(&n.to_string()),
+        Resize::Down(n) => c.word("-D").word(&n.to_string()),
+        Resize::Left(n) => c.word("-L").word(&n.to_string()),
+        Resize::Right(n) => c.word("-R").word(&n.to_string()),
+    };
+    Ok(c.finish())
+}
+
+/// `rename-window -t @W -- NAME`: `name` is the user's bytes, passed through
+/// [`format_literal`] and [`quote_arg`]. tmux stores it visualised (see the module docs).
+/// Fails only on NUL.
+pub fn rename_window(window: WindowId, name: &[u8]) -> Result<Command, CommandError> {
+    check_no_nul(name)?;
+    Ok(Command::start("rename-window")
+        .target(window.into())
+        .word("--")
+        .arg(&format_literal(name))?
+        .finish())
+}
+
+/// `rename-session -t $S -- NAME`, like [`rename_window`]. Fails on NUL or an empty name
+/// (which tmux rejects).
+pub fn rename_session(session: SessionId, name: &[u8]) -> Result<Command, CommandError> {
+    if name.is_empty() {
+        return Err(CommandError::Empty {
+            what: "session name",
+        });
+    }
+    check_no_nul(name)?;
+    Ok(Command::start("rename-session")
+        .target(session.into())
+        .word("--")
+        .arg(&format_literal(name))?
+        .finish())
+}
+
+/// `switch-client -t $S`: attach this client to another session.
+pub fn switch_client(session: SessionId) -> Command {
+    Command::start("switch-client")
+        .target(session.into())
+        .finish()
+}
+
+/// `detach-client`: detach this client (tmux answers, then sends `%exit`).
+pub fn detach_client() -> Command {
+    Command::start("detach-client").finish()
+}
+
+/// `display-message -p [-t TARGET] FORMAT`: the expanded format as the reply body.
+/// `format` is a format muxlink chose (it is expanded by design), quoted as is.
+pub fn display_message(target: Option<Target>, format: &[u8]) -> Result<Command, CommandError> {
+    let mut c = Command::start("display-message").word("-p");
+    if let Some(t) = target {
+        c = c.target(t);
+    }
+    Ok(c.word("--").arg(format)?.finish())
+}
+
+/// The user's own command text, sent as typed (one line, tmux's syntax, their
+/// responsibility). Refused: NUL, `\n` or `\r` anywhere (a second line would be a second,
+/// unchecked command), and text that is blank or only a comment (tmux sends no reply block
+/// for it, and an empty line detaches a control client). See [`Command::reply_blocks`].
+pub fn raw(text: &[u8]) -> Result<Command, CommandError> {
+    check_no_nul(text)?;
+    if let Some(offset) = text.iter().position(|&b| b == b'\n' || b == b'\r') {
+        return Err(CommandError::LineBreak { offset });
+    }
+    if text.is_empty() {
+        return Err(CommandError::Empty {
+            what: "raw command",
+        });
+    }
+    // Blank, `;`-only or comment-only lines parse to no command at all.
+    match text.iter().find(|&&b| !matches!(b, b' ' | b'\t' | b';')) {
+        None | Some(b'#') => return Err(CommandError::NoCommand),
+        _ => {}
+    }
+    let mut line = Vec::with_capacity(text.len() + 1);
+    line.extend_from_slice(text);
+    line.push(b'\n');
+    Ok(Command {
+        name: "raw",
+        line,
+        typed: false,
+    })
+}

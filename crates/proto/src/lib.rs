@@ -19,5 +19,5 @@ mod unescape;
 pub use error::ProtoError;
 pub use event::{Event, Reply};
 pub use ids::{PaneId, SessionId, WindowId};
-pub use matcher::ReplyMatcher;
-pub use parser::{Parser, ParserConfig};
+pub use matcher::{ReplyMatch, ReplyMatcher};
+pub use parser::{EnterPolicy, Parser, ParserConfig};

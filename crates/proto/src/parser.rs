@@ -1,1 +1,617 @@
-//! (in progress)
+//! The control-mode stream parser: DCS entry and exit, line framing, reply blocks, limits.
+//!
+//! # Framing
+//!
+//! Lines end with `\n`; a `\r` right before it is dropped. A line is dispatched as soon as its
+//! `\n` arrives; a line that is wholly inside one input chunk is handled in place (borrowed),
+//! otherwise its pieces are gathered in a buffer the parser keeps and reuses.
+//!
+//! Any split of the input into chunks gives the same events as feeding it at once, with one
+//! exception: [`Event::Passthrough`] slices are cut where chunks end (and where a possible DCS
+//! start is held back), so only their concatenation is chunking-independent.
+//!
+//! # Lines outside reply blocks
+//!
+//! - `%begin TIME NUMBER FLAGS` opens a reply block; every following line is body until a line
+//!   that is exactly `%end` or `%error` followed by the same three fields, byte for byte.
+//! - `%end`/`%error` outside a block: [`ProtoError::UnexpectedTerminator`].
+//! - Known notifications become their [`Event`]; a malformed one is an [`Event::Error`].
+//! - `%name ...` with an unknown lowercase name is [`Event::Unknown`] (a newer tmux).
+//! - Anything else, including empty lines and lines not starting with `%`, is an
+//!   [`Event::Error`] with [`ProtoError::NotANotification`]: tmux never writes such lines.
+//!
+//! # Host streams
+//!
+//! [`Parser::host_stream`] starts outside control mode: bytes pass through as
+//! [`Event::Passthrough`] until DCS `ESC P 1000 p` (which `tmux -CC` prints), then
+//! [`Event::Enter`]. In control mode, `ESC \` at the start of a line (the client prints it after
+//! `%exit`) gives [`Event::Leave`] and passthrough resumes right after it. `ESC \` leaves even
+//! inside a reply block (reporting [`ProtoError::UnterminatedBlock`] first): the tmux client
+//! prints it itself, after whatever a dying server left half written, and tmux never starts a
+//! body line with `ESC \`.
+//!
+//! Any program can print `ESC P 1000 p`, so entering is the host's decision, see
+//! [`EnterPolicy`].
+//!
+//! # Limits
+//!
+//! A line longer than [`ParserConfig::max_line_len`] bytes (counted before the `\n`) gives one
+//! [`ProtoError::LineTooLong`] error holding the line cut to the limit; its remaining bytes are
+//! dropped up to the next `\n`. A reply body larger than [`ParserConfig::max_block_len`] gives
+//! one [`ProtoError::BlockTooLong`] error; further body lines are dropped until the terminator,
+//! and the [`Reply`] then holds only the lines that fit. Memory held by the parser is bounded by
+//! `max_line_len` (line and unescape buffers) plus `max_block_len` (reply body) whatever the
+//! input.
+
+use std::mem;
+
+use memchr::memchr;
+
+use crate::event::{Event, Reply};
+use crate::ids::{parse_u32, parse_u64};
+use crate::notification::parse_notification;
+use crate::ProtoError;
+
+/// What `tmux -CC` prints to enter control mode.
+const DCS_ENTER: &[u8] = b"\x1bP1000p";
+const ESC: u8 = 0x1b;
+
+/// What a host-stream parser does when it sees DCS `ESC P 1000 p`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnterPolicy {
+    /// Enter control mode at once and emit [`Event::Enter`].
+    #[default]
+    Accept,
+    /// Stay outside control mode: the DCS bytes are passed through as [`Event::Passthrough`]
+    /// like any other bytes.
+    Refuse,
+    /// Stop right after the DCS: [`Parser::feed`] returns the number of bytes consumed (the
+    /// DCS included), [`Parser::enter_pending`] is `true`, and further `feed` calls consume
+    /// nothing (return 0) until the host calls [`Parser::accept_enter`] or
+    /// [`Parser::refuse_enter`]; then it feeds the rest of the chunk.
+    Ask,
+}
+
+/// Parser limits and mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParserConfig {
+    /// Longest line accepted, in bytes before the `\n` (default 1 MiB).
+    pub max_line_len: usize,
+    /// Largest reply body kept, in bytes (default 64 MiB).
+    pub max_block_len: usize,
+    /// Start outside control mode and look for DCS `ESC P 1000 p` (a host terminal's stream).
+    pub host_stream: bool,
+    /// What to do on DCS `ESC P 1000 p` in a host stream.
+    pub enter_policy: EnterPolicy,
+}
+
+impl Default for ParserConfig {
+    fn default() -> Self {
+        ParserConfig {
+            max_line_len: 1 << 20,
+            max_block_len: 64 << 20,
+            host_stream: false,
+            enter_policy: EnterPolicy::Accept,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Host stream outside control mode.
+    Passthrough,
+    /// DCS seen under [`EnterPolicy::Ask`], waiting for the host.
+    EnterPending,
+    /// Inside control mode.
+    Control,
+}
+
+/// An open `%begin` block.
+#[derive(Debug)]
+struct Block {
+    time: u64,
+    number: u64,
+    flags: u32,
+    /// The body outgrew `max_block_len`; dropping lines until the terminator.
+    overflow: bool,
+    /// At least one body line was taken (distinguishes "no lines" from the first line).
+    has_line: bool,
+}
+
+/// Sans-I/O parser for a tmux control-mode stream. See the [module docs](self) for the rules.
+///
+/// Feed bytes with [`Parser::feed`] and call [`Parser::finish`] at the end of the input. Events
+/// borrow from the input chunk or from buffers inside the parser; they are valid only during
+/// the sink call. Once its buffers have grown to the sizes the stream needs, the parser does
+/// not allocate per line.
+#[derive(Debug)]
+pub struct Parser {
+    cfg: ParserConfig,
+    mode: Mode,
+    /// DCS bytes matched at the end of the previous chunk (passthrough mode), held back.
+    dcs_matched: usize,
+    /// Start of a line whose `\n` has not arrived yet.
+    line: Vec<u8>,
+    /// Dropping the rest of an overlong line up to the next `\n`.
+    discarding: bool,
+    line_number: u64,
+    block: Option<Block>,
+    /// The `TIME NUMBER FLAGS` bytes of the open block's `%begin`, to match its terminator.
+    block_fields: Vec<u8>,
+    body: Vec<u8>,
+    unescape_buf: Vec<u8>,
+    exited: bool,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Parser::new()
+    }
+}
+
+impl Parser {
+    /// A parser for a plain `tmux -C` stream (already in control mode), default limits.
+    pub fn new() -> Self {
+        Parser::with_config(ParserConfig::default())
+    }
+
+    /// A parser for a host terminal's stream: outside control mode until DCS `ESC P 1000 p`.
+    pub fn host_stream() -> Self {
+        Parser::with_config(ParserConfig {
+            host_stream: true,
+            ..ParserConfig::default()
+        })
+    }
+
+    /// A parser with the given limits and mode.
+    pub fn with_config(cfg: ParserConfig) -> Self {
+        let mode = if cfg.host_stream {
+            Mode::Passthrough
+        } else {
+            Mode::Control
+        };
+        Parser {
+            cfg,
+            mode,
+            dcs_matched: 0,
+            line: Vec::new(),
+            discarding: false,
+            line_number: 0,
+            block: None,
+            block_fields: Vec::new(),
+            body: Vec::new(),
+            unescape_buf: Vec::new(),
+            exited: false,
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ParserConfig {
+        &self.cfg
+    }
+
+    /// Changes what happens on the next DCS `ESC P 1000 p` (host streams). Takes effect at once.
+    pub fn set_enter_policy(&mut self, policy: EnterPolicy) {
+        self.cfg.enter_policy = policy;
+    }
+
+    /// Whether the parser is inside control mode (always, for a plain stream, until the end).
+    pub fn in_control_mode(&self) -> bool {
+        self.mode == Mode::Control
+    }
+
+    /// Whether a DCS is waiting for [`Parser::accept_enter`] / [`Parser::refuse_enter`].
+    pub fn enter_pending(&self) -> bool {
+        self.mode == Mode::EnterPending
+    }
+
+    /// Enters control mode after a DCS held under [`EnterPolicy::Ask`]; emits [`Event::Enter`].
+    /// Does nothing when no decision is pending.
+    pub fn accept_enter<F: FnMut(Event<'_>)>(&mut self, mut sink: F) {
+        if self.mode == Mode::EnterPending {
+            self.enter(&mut sink);
+        }
+    }
+
+    /// Stays outside control mode after a DCS held under [`EnterPolicy::Ask`]; the DCS bytes
+    /// are emitted as [`Event::Passthrough`]. Does nothing when no decision is pending.
+    pub fn refuse_enter<F: FnMut(Event<'_>)>(&mut self, mut sink: F) {
+        if self.mode == Mode::EnterPending {
+            self.mode = Mode::Passthrough;
+            sink(Event::Passthrough(DCS_ENTER));
+        }
+    }
+
+    /// The number of control-mode lines completed so far (counted from the last
+    /// [`Event::Enter`] in a host stream). [`Event::Error::line_number`] uses the same count.
+    pub fn line_number(&self) -> u64 {
+        self.line_number
+    }
+
+    /// Whether a `%begin` block is open.
+    pub fn in_block(&self) -> bool {
+        self.block.is_some()
+    }
+
+    /// Bytes of memory the parser's buffers hold (their capacities). Bounded by about
+    /// `2 * max_line_len + max_block_len` whatever the input.
+    pub fn buffered_capacity(&self) -> usize {
+        self.line.capacity()
+            + self.body.capacity()
+            + self.unescape_buf.capacity()
+            + self.block_fields.capacity()
+    }
+
+    /// Whether `%exit` was seen in the current control-mode session.
+    pub fn exited(&self) -> bool {
+        self.exited
+    }
+
+    /// Parses `input`, calling `sink` for every event, in order. Returns the number of bytes
+    /// consumed: always `input.len()`, except under [`EnterPolicy::Ask`] when a DCS stops the
+    /// parser (see there).
+    pub fn feed<F: FnMut(Event<'_>)>(&mut self, input: &[u8], mut sink: F) -> usize {
+        let mut pos = 0;
+        while pos < input.len() {
+            pos = match self.mode {
+                Mode::Passthrough => self.passthrough(input, pos, &mut sink),
+                Mode::EnterPending => return pos,
+                Mode::Control => self.control(input, pos, &mut sink),
+            };
+        }
+        input.len()
+    }
+
+    /// Ends the input: a held-back partial DCS is passed through; a partial line gives
+    /// [`ProtoError::PartialLine`], an open block [`ProtoError::UnterminatedBlock`]. The parser
+    /// stays in its mode with empty buffers and may be fed again.
+    pub fn finish<F: FnMut(Event<'_>)>(&mut self, mut sink: F) {
+        if self.dcs_matched > 0 {
+            sink(Event::Passthrough(&DCS_ENTER[..self.dcs_matched]));
+            self.dcs_matched = 0;
+        }
+        if self.mode != Mode::Control {
+            return;
+        }
+        if self.discarding {
+            self.discarding = false;
+        } else if !self.line.is_empty() {
+            self.line_number += 1;
+            sink(Event::Error {
+                line_number: self.line_number,
+                error: ProtoError::PartialLine,
+                line: &self.line,
+            });
+        }
+        self.line.clear();
+        self.close_unterminated(&mut sink);
+    }
+
+    fn enter<F: FnMut(Event<'_>)>(&mut self, sink: &mut F) {
+        self.mode = Mode::Control;
+        self.line_number = 0;
+        self.exited = false;
+        sink(Event::Enter);
+    }
+
+    fn leave<F: FnMut(Event<'_>)>(&mut self, sink: &mut F) {
+        self.line.clear();
+        self.close_unterminated(sink);
+        self.mode = Mode::Passthrough;
+        sink(Event::Leave);
+    }
+
+    fn close_unterminated<F: FnMut(Event<'_>)>(&mut self, sink: &mut F) {
+        if let Some(block) = self.block.take() {
+            self.body.clear();
+            sink(Event::Error {
+                line_number: self.line_number,
+                error: ProtoError::UnterminatedBlock {
+                    number: block.number,
+                },
+                line: b"",
+            });
+        }
+    }
+
+    /// Host stream outside control mode: pass bytes through, look for the DCS.
+    fn passthrough<F: FnMut(Event<'_>)>(
+        &mut self,
+        input: &[u8],
+        mut pos: usize,
+        sink: &mut F,
+    ) -> usize {
+        if self.dcs_matched > 0 {
+            let need = &DCS_ENTER[self.dcs_matched..];
+            let avail = &input[pos..];
+            let n = need.len().min(avail.len());
+            if avail[..n] == need[..n] {
+                if n == need.len() {
+                    self.dcs_matched = 0;
+                    return self.on_dcs(pos + n, sink);
+                }
+                self.dcs_matched += n;
+                return input.len();
+            }
+            // Not a DCS after all: the held bytes are ordinary output. They hold no other ESC,
+            // so no DCS can start inside them.
+            sink(Event::Passthrough(&DCS_ENTER[..self.dcs_matched]));
+            self.dcs_matched = 0;
+        }
+        let start = pos;
+        loop {
+            let Some(off) = memchr(ESC, &input[pos..]) else {
+                if start < input.len() {
+                    sink(Event::Passthrough(&input[start..]));
+                }
+                return input.len();
+            };
+            let esc = pos + off;
+            let avail = &input[esc..];
+            let n = DCS_ENTER.len().min(avail.len());
+            if avail[..n] == DCS_ENTER[..n] {
+                if esc > start {
+                    sink(Event::Passthrough(&input[start..esc]));
+                }
+                if n == DCS_ENTER.len() {
+                    return self.on_dcs(esc + n, sink);
+                }
+                // A possible DCS cut by the chunk end: hold it back.
+                self.dcs_matched = n;
+                return input.len();
+            }
+            pos = esc + 1;
+        }
+    }
+
+    /// A whole DCS was read; `after` is the position right after it.
+    fn on_dcs<F: FnMut(Event<'_>)>(&mut self, after: usize, sink: &mut F) -> usize {
+        match self.cfg.enter_policy {
+            EnterPolicy::Accept => self.enter(sink),
+            EnterPolicy::Refuse => sink(Event::Passthrough(DCS_ENTER)),
+            EnterPolicy::Ask => self.mode = Mode::EnterPending,
+        }
+        after
+    }
+
+    /// Inside control mode: frame lines.
+    fn control<F: FnMut(Event<'_>)>(&mut self, input: &[u8], mut pos: usize, sink: &mut F) -> usize {
+        let host = self.cfg.host_stream;
+        let max = self.cfg.max_line_len;
+
+        // Finish what the previous chunk left.
+        if self.discarding {
+            match memchr(b'\n', &input[pos..]) {
+                None => return input.len(),
+                Some(off) => {
+                    self.discarding = false;
+                    pos += off + 1;
+                }
+            }
+        } else if !self.line.is_empty() {
+            if host && self.line == [ESC] && input[pos] == b'\\' {
+                self.leave(sink);
+                return pos + 1;
+            }
+            match memchr(b'\n', &input[pos..]) {
+                None => {
+                    self.carry(&input[pos..], sink);
+                    return input.len();
+                }
+                Some(off) => {
+                    let part = &input[pos..pos + off];
+                    pos += off + 1;
+                    self.line_number += 1;
+                    if self.line.len() + part.len() > max {
+                        let take = max.saturating_sub(self.line.len());
+                        self.line.extend_from_slice(&part[..take]);
+                        self.too_long(false, sink);
+                    } else {
+                        self.line.extend_from_slice(part);
+                        let line = mem::take(&mut self.line);
+                        self.dispatch(strip_cr(&line), sink);
+                        self.line = line;
+                        self.line.clear();
+                    }
+                }
+            }
+        }
+
+        // Whole lines inside this chunk, handled in place.
+        while pos < input.len() {
+            if self.mode != Mode::Control {
+                return pos;
+            }
+            if host && input[pos] == ESC {
+                match input.get(pos + 1) {
+                    None => {
+                        self.line.push(ESC);
+                        return input.len();
+                    }
+                    Some(b'\\') => {
+                        self.leave(sink);
+                        return pos + 2;
+                    }
+                    Some(_) => {}
+                }
+            }
+            match memchr(b'\n', &input[pos..]) {
+                Some(off) => {
+                    let raw = &input[pos..pos + off];
+                    pos += off + 1;
+                    self.line_number += 1;
+                    if raw.len() > max {
+                        self.line_number_error(ProtoError::LineTooLong { limit: max }, &raw[..max], sink);
+                    } else {
+                        self.dispatch(strip_cr(raw), sink);
+                    }
+                }
+                None => {
+                    self.carry(&input[pos..], sink);
+                    return input.len();
+                }
+            }
+        }
+        pos
+    }
+
+    /// Keeps the start of a line whose `\n` has not arrived, within the line limit.
+    fn carry<F: FnMut(Event<'_>)>(&mut self, bytes: &[u8], sink: &mut F) {
+        let room = self.cfg.max_line_len.saturating_sub(self.line.len());
+        if bytes.len() > room {
+            self.line.extend_from_slice(&bytes[..room]);
+            self.line_number += 1;
+            self.too_long(true, sink);
+        } else {
+            self.line.extend_from_slice(bytes);
+        }
+    }
+
+    /// Reports the gathered (already cut) line as too long; with `discard`, its `\n` has not
+    /// arrived yet and the bytes up to it are dropped.
+    fn too_long<F: FnMut(Event<'_>)>(&mut self, discard: bool, sink: &mut F) {
+        sink(Event::Error {
+            line_number: self.line_number,
+            error: ProtoError::LineTooLong {
+                limit: self.cfg.max_line_len,
+            },
+            line: &self.line,
+        });
+        self.line.clear();
+        self.discarding = discard;
+    }
+
+    fn line_number_error<F: FnMut(Event<'_>)>(&self, error: ProtoError, line: &[u8], sink: &mut F) {
+        sink(Event::Error {
+            line_number: self.line_number,
+            error,
+            line,
+        });
+    }
+
+    /// One complete control-mode line, terminator stripped.
+    fn dispatch<F: FnMut(Event<'_>)>(&mut self, line: &[u8], sink: &mut F) {
+        if let Some(block) = &mut self.block {
+            if line.first() == Some(&b'%') {
+                let ok = if let Some(rest) = line.strip_prefix(b"%end ") {
+                    (rest == self.block_fields.as_slice()).then_some(true)
+                } else if let Some(rest) = line.strip_prefix(b"%error ") {
+                    (rest == self.block_fields.as_slice()).then_some(false)
+                } else {
+                    None
+                };
+                if let Some(ok) = ok {
+                    let reply = Reply {
+                        time: block.time,
+                        number: block.number,
+                        flags: block.flags,
+                        ok,
+                        body: &self.body,
+                    };
+                    sink(Event::Reply(reply));
+                    self.body.clear();
+                    self.block = None;
+                    return;
+                }
+            }
+            if block.overflow {
+                return;
+            }
+            let sep = usize::from(block.has_line);
+            if self.body.len() + sep + line.len() > self.cfg.max_block_len {
+                block.overflow = true;
+                let number = block.number;
+                self.line_number_error(
+                    ProtoError::BlockTooLong {
+                        number,
+                        limit: self.cfg.max_block_len,
+                    },
+                    line,
+                    sink,
+                );
+                return;
+            }
+            if block.has_line {
+                self.body.push(b'\n');
+            }
+            block.has_line = true;
+            self.body.extend_from_slice(line);
+            return;
+        }
+
+        if line.len() > 1 && line[1] != b'o' {
+            if let Some(rest) = line.strip_prefix(b"%begin ") {
+                match parse_fields(rest) {
+                    Some((time, number, flags)) => {
+                        self.block_fields.clear();
+                        self.block_fields.extend_from_slice(rest);
+                        self.body.clear();
+                        self.block = Some(Block {
+                            time,
+                            number,
+                            flags,
+                            overflow: false,
+                            has_line: false,
+                        });
+                    }
+                    None => self.line_number_error(
+                        ProtoError::BadNotification {
+                            name: "begin",
+                            what: "expected TIME NUMBER FLAGS",
+                        },
+                        line,
+                        sink,
+                    ),
+                }
+                return;
+            }
+            let name = line.split(|&b| b == b' ').next().unwrap_or(b"");
+            if matches!(name, b"%begin" | b"%end" | b"%error") {
+                let error = if name == b"%begin" {
+                    ProtoError::BadNotification {
+                        name: "begin",
+                        what: "expected TIME NUMBER FLAGS",
+                    }
+                } else {
+                    ProtoError::UnexpectedTerminator
+                };
+                self.line_number_error(error, line, sink);
+                return;
+            }
+        }
+
+        match parse_notification(line, &mut self.unescape_buf) {
+            Ok(ev) => {
+                if let Event::Exit { .. } = ev {
+                    self.exited = true;
+                }
+                sink(ev)
+            }
+            Err(error) => sink(Event::Error {
+                line_number: self.line_number,
+                error,
+                line,
+            }),
+        }
+    }
+}
+
+/// `TIME NUMBER FLAGS`, exactly three numeric fields.
+fn parse_fields(rest: &[u8]) -> Option<(u64, u64, u32)> {
+    let mut it = rest.split(|&b| b == b' ');
+    let time = parse_u64(it.next()?)?;
+    let number = parse_u64(it.next()?)?;
+    let flags = parse_u32(it.next()?)?;
+    if it.next().is_some() {
+        return None;
+    }
+    Some((time, number, flags))
+}
+
+#[inline]
+fn strip_cr(line: &[u8]) -> &[u8] {
+    match line.split_last() {
+        Some((b'\r', rest)) => rest,
+        _ => line,
+    }
+}

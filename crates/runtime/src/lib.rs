@@ -1,2 +1,39 @@
 //! The live tmux client: session model, attach handshake, frames, drive modes.
+//!
+//! [`Client`] is sans-I/O: bytes from tmux go in through [`Client::receive`], bytes for tmux
+//! come out of [`Client::outgoing`], time is passed in as `now`, and everything the host needs
+//! to know leaves through the [`Host`] trait (frames, events, pane bytes). The drive modes
+//! (built-in loop, host loop, host-fed bytes) wrap this core.
 #![deny(missing_docs)]
+
+mod bytes_mode;
+#[cfg(unix)]
+pub mod backend;
+pub mod drive;
+pub mod hostfed;
+#[cfg(unix)]
+pub mod mio_loop;
+pub mod record;
+#[cfg(unix)]
+pub mod router;
+pub mod transport;
+mod client;
+mod core;
+mod error;
+mod frame;
+mod handshake;
+pub mod model;
+mod ops;
+mod pane_emu;
+mod pool;
+pub mod state_json;
+
+pub use client::{
+    Client, ClientConfig, ClientEvent, CommandId, ExitReason, Host, NoopHost, OutputMode,
+    ReplyCallback, ReplyOutcome,
+};
+pub use error::ClientError;
+pub use frame::{Frame, FrameCursor};
+pub use model::{Model, Pane, Session, Window};
+pub use muxlink_proto::{PaneId, SessionId, WindowId};
+pub use ops::SplitDirection;

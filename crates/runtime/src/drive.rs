@@ -1,0 +1,453 @@
+//! The pump between a sans-I/O [`Client`] and a byte transport, shared by the fd-based drive
+//! modes (the built-in loop in [`crate::mio_loop`] and the host loop in [`crate::router`]).
+//!
+//! A [`Connection`] owns a client, a [`Transport`] and an optional [`Recorder`]. A drive mode
+//! tells it which pipe is ready ([`Connection::on_ready`]) or that its deadline passed
+//! ([`Connection::on_timer`]); the connection reads, feeds the client, flushes frames, writes
+//! what the client queued, and when the stream ends reaps the child and reports the exit to
+//! the host. It never blocks except for a bounded grace period while reaping a child that
+//! closed its output.
+
+use std::io;
+#[cfg(unix)]
+use std::os::fd::RawFd;
+use std::time::{Duration, Instant};
+
+use crate::client::{Client, ExitReason, Host};
+use crate::record::Recorder;
+use crate::transport::{ChildTransport, Pipe};
+
+/// Bytes read per `read` call.
+pub const READ_CHUNK: usize = 64 * 1024;
+/// Bytes read in one dispatch before yielding to other clients (the rest is read at the
+/// next turn; [`Connection::has_pending_read`] says so).
+pub const READ_BUDGET: usize = 1024 * 1024;
+/// How long reaping waits for a child that closed its output before killing it.
+pub const REAP_GRACE: Duration = Duration::from_millis(500);
+
+/// Which readiness a drive mode should watch a pipe for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Interest {
+    /// Wake when there is something to read.
+    pub readable: bool,
+    /// Wake when there is room to write.
+    pub writable: bool,
+}
+
+impl Interest {
+    /// Readable only.
+    pub const READABLE: Interest = Interest {
+        readable: true,
+        writable: false,
+    };
+    /// Writable only.
+    pub const WRITABLE: Interest = Interest {
+        readable: false,
+        writable: true,
+    };
+}
+
+/// What a drive mode saw on a pipe.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Readiness {
+    /// Readable (or end of file).
+    pub readable: bool,
+    /// Writable.
+    pub writable: bool,
+    /// An error or hang-up condition; the connection then reads or writes to learn which.
+    pub error: bool,
+}
+
+impl Readiness {
+    /// Readable only.
+    pub const READABLE: Readiness = Readiness {
+        readable: true,
+        writable: false,
+        error: false,
+    };
+    /// Writable only.
+    pub const WRITABLE: Readiness = Readiness {
+        readable: false,
+        writable: true,
+        error: false,
+    };
+}
+
+/// A byte pipe to tmux for the fd-based drive modes.
+///
+/// Implemented by [`ChildTransport`] (local tmux and ssh) and [`MemoryTransport`] (a recorded
+/// stream in memory, for benchmarks and tests).
+pub trait Transport {
+    /// Reads control-stream bytes: `Ok(0)` is end of file, `WouldBlock` is "nothing now".
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Writes bytes for tmux; `WouldBlock` when full.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize>;
+    /// The descriptor a drive mode watches for `pipe`, while open (`None` for in-memory
+    /// transports, which are driven by calling [`Connection::on_ready`] directly).
+    #[cfg(unix)]
+    fn raw_fd(&self, pipe: Pipe) -> Option<RawFd>;
+    /// Reads the auxiliary error pipe (a child's stderr); `true` once it is closed.
+    fn drain_error(&mut self) -> bool {
+        true
+    }
+    /// Stops writing (closes the input pipe).
+    fn close_input(&mut self) {}
+    /// Ends the transport for good (reaps a child, waiting at most `grace`) and says why the
+    /// stream ended.
+    fn finish(&mut self, grace: Duration) -> ExitReason;
+}
+
+impl Transport for ChildTransport {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        ChildTransport::read(self, buf)
+    }
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        ChildTransport::write(self, buf)
+    }
+    #[cfg(unix)]
+    fn raw_fd(&self, pipe: Pipe) -> Option<RawFd> {
+        ChildTransport::raw_fd(self, pipe)
+    }
+    fn drain_error(&mut self) -> bool {
+        self.drain_stderr()
+    }
+    fn close_input(&mut self) {
+        ChildTransport::close_input(self)
+    }
+    fn finish(&mut self, grace: Duration) -> ExitReason {
+        let status = self.shutdown(grace);
+        let stderr = self.stderr_text();
+        match status.and_then(|s| s.code()) {
+            Some(code) if stderr.is_empty() => ExitReason::ProcessExited(Some(code)),
+            None if stderr.is_empty() => ExitReason::ProcessExited(None),
+            _ => ExitReason::Transport(self.exit_description()),
+        }
+    }
+}
+
+/// A transport that replays bytes from memory in fixed chunks and discards what is written.
+///
+/// Used to measure the drive path without a process or a kernel pipe (the router benchmark)
+/// and in unit tests. It has no descriptors: drive it by calling [`Connection::on_ready`].
+#[derive(Debug, Clone)]
+pub struct MemoryTransport {
+    data: Vec<u8>,
+    pos: usize,
+    chunk: usize,
+    written: u64,
+}
+
+impl MemoryTransport {
+    /// Serves `data`, at most `chunk` bytes per read (at least 1), then end of file.
+    pub fn new(data: Vec<u8>, chunk: usize) -> Self {
+        MemoryTransport {
+            data,
+            pos: 0,
+            chunk: chunk.max(1),
+            written: 0,
+        }
+    }
+
+    /// Bytes the client wrote.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Bytes not yet read.
+    pub fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+}
+
+impl Transport for MemoryTransport {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.chunk).min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.written += buf.len() as u64;
+        Ok(buf.len())
+    }
+    #[cfg(unix)]
+    fn raw_fd(&self, _pipe: Pipe) -> Option<RawFd> {
+        None
+    }
+    fn finish(&mut self, _grace: Duration) -> ExitReason {
+        ExitReason::Eof
+    }
+}
+
+/// Counters kept by a connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Bytes read from tmux.
+    pub bytes_in: u64,
+    /// Bytes written to tmux.
+    pub bytes_out: u64,
+    /// Successful `read` calls.
+    pub reads: u64,
+    /// Successful `write` calls.
+    pub writes: u64,
+}
+
+/// One client over one transport: the unit every fd-based drive mode pumps.
+pub struct Connection {
+    client: Client,
+    transport: Box<dyn Transport>,
+    recorder: Option<Recorder>,
+    buf: Box<[u8]>,
+    input_open: bool,
+    output_open: bool,
+    error_open: bool,
+    pending_read: bool,
+    finished: Option<ExitReason>,
+    stats: ConnectionStats,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("client", &self.client)
+            .field("finished", &self.finished)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Pairs a client with a transport. Allocates the 64 KiB read buffer once.
+    pub fn new(client: Client, transport: impl Transport + 'static) -> Self {
+        Connection {
+            client,
+            transport: Box::new(transport),
+            recorder: None,
+            buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
+            input_open: true,
+            output_open: true,
+            error_open: true,
+            pending_read: false,
+            finished: None,
+            stats: ConnectionStats::default(),
+        }
+    }
+
+    /// Writes every byte read from tmux to `recorder` as well (`--record FILE`).
+    pub fn with_recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// The client, for reading state.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The client, for operations. Call [`Connection::flush_writes`] afterwards (the drive
+    /// modes do this after every operation they run).
+    pub fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// The recorder, if any.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> ConnectionStats {
+        self.stats
+    }
+
+    /// Whether the stream has ended and every resource (pipes, child process) is released.
+    pub fn is_finished(&self) -> bool {
+        self.finished.is_some()
+    }
+
+    /// Why the stream ended, once finished.
+    pub fn exit_reason(&self) -> Option<&ExitReason> {
+        self.finished.as_ref()
+    }
+
+    /// Whether a read stopped at [`READ_BUDGET`] with more possibly waiting: the drive mode
+    /// should call [`Connection::on_ready`] for [`Pipe::Output`] again soon (edge-triggered
+    /// backends would not report it again).
+    pub fn has_pending_read(&self) -> bool {
+        self.pending_read && !self.is_finished()
+    }
+
+    /// The descriptor to watch for `pipe` and with which interest, or `None` when it should
+    /// not be watched now. The input pipe is watched only while a write is blocked.
+    #[cfg(unix)]
+    pub fn watch(&self, pipe: Pipe) -> Option<(RawFd, Interest)> {
+        if self.is_finished() {
+            return None;
+        }
+        let fd = self.transport.raw_fd(pipe)?;
+        match pipe {
+            Pipe::Output if self.output_open => Some((fd, Interest::READABLE)),
+            Pipe::Error if self.error_open => Some((fd, Interest::READABLE)),
+            Pipe::Input if self.input_open && self.client.wants_write() => {
+                Some((fd, Interest::WRITABLE))
+            }
+            _ => None,
+        }
+    }
+
+    /// When [`Connection::on_timer`] should run next.
+    pub fn deadline(&self) -> Option<Instant> {
+        if self.is_finished() {
+            None
+        } else {
+            self.client.poll_timeout()
+        }
+    }
+
+    /// Handles readiness on one pipe: reads (feeding the client and flushing frames),
+    /// writes, or drains stderr; finishes the connection when the stream ended.
+    pub fn on_ready(&mut self, pipe: Pipe, ready: Readiness, now: Instant, host: &mut dyn Host) {
+        if self.is_finished() {
+            return;
+        }
+        match pipe {
+            Pipe::Output => {
+                if ready.readable || ready.error {
+                    self.read_available(now, host);
+                }
+            }
+            Pipe::Input => {
+                if ready.writable || ready.error {
+                    self.flush_writes();
+                }
+            }
+            Pipe::Error => {
+                if ready.readable || ready.error {
+                    self.drain_error();
+                }
+            }
+        }
+        if !self.output_open {
+            self.finish(now, host);
+        }
+    }
+
+    /// Runs the client's timers when due, then writes what they queued.
+    pub fn on_timer(&mut self, now: Instant, host: &mut dyn Host) {
+        if self.is_finished() {
+            return;
+        }
+        if self.client.poll_timeout().is_some_and(|t| t <= now) {
+            self.client.on_timeout(now, host);
+        }
+        self.flush_writes();
+    }
+
+    /// Writes as much of the client's outgoing bytes as the transport takes now. Returns
+    /// whether everything was written. A broken input pipe drops what is queued (the exit is
+    /// reported when the output ends).
+    pub fn flush_writes(&mut self) -> bool {
+        while self.client.wants_write() {
+            if !self.input_open {
+                let n = self.client.outgoing().len();
+                self.client.consume_outgoing(n);
+                return true;
+            }
+            match self.transport.write(self.client.outgoing()) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    self.stats.bytes_out += n as u64;
+                    self.stats.writes += 1;
+                    self.client.consume_outgoing(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.input_open = false;
+                    self.transport.close_input();
+                }
+            }
+        }
+        true
+    }
+
+    /// Ends the connection from the host's side: closes the pipes, reaps the child (waiting
+    /// at most [`REAP_GRACE`]), and reports [`ExitReason::Transport`] ("closed by the host")
+    /// unless the client already closed.
+    pub fn close(&mut self, now: Instant, host: &mut dyn Host) {
+        if self.is_finished() {
+            return;
+        }
+        self.input_open = false;
+        self.transport.close_input();
+        let _ = self.transport.finish(REAP_GRACE);
+        self.output_open = false;
+        let reason = ExitReason::Transport("closed by the host".into());
+        self.release(reason, now, host);
+    }
+
+    fn read_available(&mut self, now: Instant, host: &mut dyn Host) {
+        let mut total = 0usize;
+        self.pending_read = false;
+        loop {
+            match self.transport.read(&mut self.buf) {
+                Ok(0) => {
+                    self.output_open = false;
+                    break;
+                }
+                Ok(n) => {
+                    total += n;
+                    self.stats.bytes_in += n as u64;
+                    self.stats.reads += 1;
+                    let chunk = &self.buf[..n];
+                    if let Some(r) = self.recorder.as_mut() {
+                        r.record(chunk);
+                    }
+                    self.client.receive(chunk, now, host);
+                    if total >= READ_BUDGET {
+                        self.pending_read = true;
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.output_open = false;
+                    break;
+                }
+            }
+        }
+        if total > 0 {
+            self.client.flush_frames(now, host);
+        }
+        // Replies may have queued commands (handshake steps, re-captures).
+        self.flush_writes();
+    }
+
+    fn drain_error(&mut self) {
+        if self.transport.drain_error() {
+            self.error_open = false;
+        }
+    }
+
+    fn finish(&mut self, now: Instant, host: &mut dyn Host) {
+        self.input_open = false;
+        let reason = self.transport.finish(REAP_GRACE);
+        self.release(reason, now, host);
+    }
+
+    fn release(&mut self, reason: ExitReason, now: Instant, host: &mut dyn Host) {
+        self.error_open = false;
+        self.pending_read = false;
+        if let Some(r) = self.recorder.as_mut() {
+            r.flush();
+        }
+        if !self.client.is_closed() {
+            self.client.flush_frames(now, host);
+            self.client.on_eof(reason.clone(), host);
+        }
+        // The buffer is no longer needed; keep the allocation small after the end.
+        self.buf = Box::new([]);
+        self.finished = Some(reason);
+    }
+}

@@ -1,0 +1,40 @@
+//! Errors the client's operations return.
+
+use thiserror::Error;
+
+/// Why an operation could not be queued.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// The client is closed (tmux exited, the pipe broke, or it detached).
+    #[error("the client is closed")]
+    Closed,
+    /// The client attached read-only and does not type or change anything.
+    #[error("the client is read-only")]
+    ReadOnly,
+    /// The pane is not known to the session model.
+    #[error("unknown pane %{0}")]
+    UnknownPane(u32),
+    /// The window is not known to the session model.
+    #[error("unknown window @{0}")]
+    UnknownWindow(u32),
+    /// The session is not known to the session model.
+    #[error("unknown session ${0}")]
+    UnknownSession(u32),
+    /// A raw command was empty or held a newline (one command per line only).
+    #[error("invalid raw command: {0}")]
+    InvalidCommand(&'static str),
+    /// The connected tmux is too old for this operation.
+    #[error("tmux {have} is too old for this (needs {need})")]
+    Unsupported {
+        /// The version tmux reported.
+        have: String,
+        /// The version the operation needs.
+        need: &'static str,
+    },
+    /// The command could not be encoded (a NUL byte, a line break in a window name, ...).
+    #[error("cannot encode command: {0}")]
+    Encode(String),
+    /// A size of zero or beyond tmux's limits.
+    #[error("invalid size {0}x{1}")]
+    InvalidSize(u16, u16),
+}

@@ -1,0 +1,90 @@
+//! Frames: what changed in one pane since the last frame, with borrowed access to the cells.
+
+use muxlink_proto::{PaneId, WindowId};
+
+/// The cursor as a frame reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameCursor {
+    /// Column, 0-based.
+    pub x: u16,
+    /// Row, 0-based.
+    pub y: u16,
+    /// Whether the program shows it (DECTCEM).
+    pub visible: bool,
+}
+
+/// One pane's changes after a batch of input. Everything borrowed here is valid only during
+/// the [`crate::Host::on_frame`] call that receives it.
+#[derive(Debug)]
+pub struct Frame<'a> {
+    pub(crate) pane: PaneId,
+    pub(crate) window: Option<WindowId>,
+    pub(crate) cols: u16,
+    pub(crate) rows: u16,
+    pub(crate) dirty: &'a [u16],
+    pub(crate) cursor: FrameCursor,
+    pub(crate) title: &'a [u8],
+    pub(crate) full: bool,
+}
+
+impl<'a> Frame<'a> {
+    /// The pane.
+    pub fn pane(&self) -> PaneId {
+        self.pane
+    }
+    /// The pane's window, when known.
+    pub fn window(&self) -> Option<WindowId> {
+        self.window
+    }
+    /// The pane's width.
+    pub fn cols(&self) -> u16 {
+        self.cols
+    }
+    /// The pane's height.
+    pub fn rows(&self) -> u16 {
+        self.rows
+    }
+    /// The rows that changed, ascending, 0-based from the top of the visible screen.
+    pub fn dirty_rows(&self) -> &'a [u16] {
+        self.dirty
+    }
+    /// The cursor.
+    pub fn cursor(&self) -> FrameCursor {
+        self.cursor
+    }
+    /// The pane's title (OSC 0/2), raw bytes.
+    pub fn title(&self) -> &'a [u8] {
+        self.title
+    }
+    /// Whether every row is in `dirty_rows` because the pane was resized, rebuilt or is new.
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+}
+
+/// Builds and delivers one pane's frame from its emulator's damage, then resets the damage.
+pub(crate) fn emit(
+    pool: &mut crate::pool::FramePool,
+    pane: PaneId,
+    window: Option<WindowId>,
+    title: &[u8],
+    emu: &mut crate::pane_emu::PaneEmu,
+    full: bool,
+    host: &mut dyn crate::Host,
+) {
+    pool.dirty.clear();
+    emu.take_damage(&mut pool.dirty, full);
+    let (cols, rows) = emu.size();
+    let cursor = emu.cursor();
+    let frame = Frame {
+        pane,
+        window,
+        cols,
+        rows,
+        dirty: &pool.dirty,
+        cursor,
+        title,
+        full,
+    };
+    host.on_frame(&frame);
+}

@@ -1,0 +1,463 @@
+//! One suite, every drive mode: the built-in mio loop, the host loop (router over the mio
+//! test backend) and host-fed bytes (the test is the host: it runs `tmux -C` itself with
+//! blocking pipes and feeds what it reads). Each mode attaches to a real tmux on a private
+//! socket, types, resizes, opens a window, and survives tmux being killed mid-stream with an
+//! exit event, every resource released and no thread left hanging.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use muxlink_runtime::backend::MioBackend;
+use muxlink_runtime::drive::Connection;
+use muxlink_runtime::hostfed::HostFed;
+use muxlink_runtime::mio_loop::BuiltinLoop;
+use muxlink_runtime::router::Router;
+use muxlink_runtime::transport::{ChildTransport, Socket, TmuxCommand};
+use muxlink_runtime::{
+    Client, ClientConfig, ClientEvent, ExitReason, Frame, Host, PaneId, WindowId,
+};
+use muxlink_testkit::{tmux_available, TmuxServer};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// What the host saw, shared with the test thread.
+#[derive(Default, Debug)]
+struct Seen {
+    ready: bool,
+    frames: HashMap<PaneId, u64>,
+    windows_added: Vec<WindowId>,
+    exited: Option<ExitReason>,
+    exit_events: u32,
+}
+
+struct RecHost(Arc<Mutex<Seen>>);
+
+impl Host for RecHost {
+    fn on_frame(&mut self, frame: &Frame<'_>) {
+        *self.0.lock().unwrap().frames.entry(frame.pane()).or_default() += 1;
+    }
+    fn on_event(&mut self, event: &ClientEvent<'_>) {
+        let mut s = self.0.lock().unwrap();
+        match event {
+            ClientEvent::Ready => s.ready = true,
+            ClientEvent::WindowAdded { window } => s.windows_added.push(*window),
+            ClientEvent::Exited { reason } => {
+                s.exited = Some((*reason).clone());
+                s.exit_events += 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Client) + Send>;
+
+/// How a mode's thread ended.
+#[derive(Debug)]
+struct Outcome {
+    reason: Option<ExitReason>,
+    /// Resources still held at the end (empty when everything was released).
+    leaks: Vec<String>,
+}
+
+struct Running {
+    exec: Box<dyn Fn(Job) -> bool + Send>,
+    done: mpsc::Receiver<Outcome>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl Running {
+    fn call<R: Send + 'static>(&self, f: impl FnOnce(&mut Client) -> R + Send + 'static) -> R {
+        let (tx, rx) = mpsc::channel();
+        assert!(
+            (self.exec)(Box::new(move |c| {
+                let _ = tx.send(f(c));
+            })),
+            "loop gone"
+        );
+        rx.recv_timeout(WAIT).expect("operation did not run")
+    }
+
+    fn wait_seen(&self, what: &str, mut f: impl FnMut(&Seen) -> bool) {
+        let start = Instant::now();
+        while !f(&self.seen.lock().unwrap()) {
+            assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn wait_state(&self, what: &str, f: impl Fn(&Client) -> bool + Send + Sync + 'static) {
+        let f = Arc::new(f);
+        let start = Instant::now();
+        loop {
+            let g = f.clone();
+            if self.call(move |c| g(c)) {
+                return;
+            }
+            assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn finish(self) -> Outcome {
+        self.done
+            .recv_timeout(WAIT)
+            .expect("drive mode did not end after tmux died")
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Builtin,
+    HostLoop,
+    HostFed,
+}
+
+fn config() -> ClientConfig {
+    ClientConfig {
+        cols: 80,
+        rows: 24,
+        ..ClientConfig::default()
+    }
+}
+
+fn start(mode: Mode, cmd: TmuxCommand) -> Running {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let (done_tx, done_rx) = mpsc::channel();
+    let host_seen = seen.clone();
+    let exec: Box<dyn Fn(Job) -> bool + Send> = match mode {
+        Mode::Builtin => {
+            let (htx, hrx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let transport = ChildTransport::spawn_tmux(&cmd).expect("spawn tmux");
+                let mut conn = Connection::new(Client::new(config()), transport);
+                let mut lp = BuiltinLoop::new().expect("loop");
+                htx.send(lp.handle()).unwrap();
+                let mut host = RecHost(host_seen);
+                let res = lp.run(&mut conn, &mut host);
+                let mut leaks = Vec::new();
+                if let Err(e) = res {
+                    leaks.push(format!("loop error {e}"));
+                }
+                if !conn.is_finished() {
+                    leaks.push("connection not finished".into());
+                }
+                let _ = done_tx.send(Outcome {
+                    reason: conn.exit_reason().cloned(),
+                    leaks,
+                });
+            });
+            let handle = hrx.recv_timeout(WAIT).unwrap();
+            Box::new(move |job: Job| handle.submit(move |c, _h| job(c)).is_ok())
+        }
+        Mode::HostLoop => {
+            let (htx, hrx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let transport = ChildTransport::spawn_tmux(&cmd).expect("spawn tmux");
+                let conn = Connection::new(Client::new(config()), transport);
+                let mut router = Router::new(MioBackend::new().expect("backend"));
+                let key = router.add(conn, Box::new(RecHost(host_seen))).unwrap();
+                htx.send((router.handle(), key)).unwrap();
+                let mut leaks = Vec::new();
+                while router.live() > 0 {
+                    if let Err(e) = MioBackend::turn(&mut router, Some(Duration::from_secs(1))) {
+                        leaks.push(format!("backend error {e}"));
+                        break;
+                    }
+                }
+                let reason = router
+                    .connection(key)
+                    .and_then(|c| c.exit_reason().cloned());
+                if router.backend().watched() != 0 {
+                    leaks.push(format!("{} fds still watched", router.backend().watched()));
+                }
+                if router.backend().timer_armed() {
+                    leaks.push("timer still armed".into());
+                }
+                if router.stats().finished != 1 {
+                    leaks.push(format!("finished count {}", router.stats().finished));
+                }
+                match router.remove(key) {
+                    Some((c, _)) if c.is_finished() => {}
+                    _ => leaks.push("connection not finished".into()),
+                }
+                let _ = done_tx.send(Outcome { reason, leaks });
+            });
+            let (handle, key) = hrx.recv_timeout(WAIT).unwrap();
+            Box::new(move |job: Job| handle.submit(key, move |c, _h| job(c)).is_ok())
+        }
+        Mode::HostFed => {
+            enum Msg {
+                Bytes(Vec<u8>),
+                Eof,
+                Op(Job),
+            }
+            let (tx, rx) = mpsc::channel::<Msg>();
+            let reader_tx = tx.clone();
+            std::thread::spawn(move || {
+                // The host's own process handling: plain blocking std pipes.
+                let mut child = cmd
+                    .to_command()
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("spawn tmux");
+                let mut stdout = child.stdout.take().unwrap();
+                let mut stdin = child.stdin.take().unwrap();
+                let reader = std::thread::spawn(move || {
+                    let mut buf = [0u8; 16384];
+                    loop {
+                        match stdout.read(&mut buf) {
+                            Ok(0) | Err(_) => {
+                                let _ = reader_tx.send(Msg::Eof);
+                                return;
+                            }
+                            Ok(n) => {
+                                if reader_tx.send(Msg::Bytes(buf[..n].to_vec())).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+                let mut fed = HostFed::new(Client::new(config()), move |b: &[u8]| {
+                    match stdin.write_all(b) {
+                        Ok(()) => b.len(),
+                        // tmux is gone: drop the bytes, the EOF reports the exit.
+                        Err(_) => b.len(),
+                    }
+                });
+                let mut host = RecHost(host_seen);
+                loop {
+                    let msg = match fed.poll_timeout() {
+                        Some(t) => match rx.recv_timeout(t.saturating_duration_since(Instant::now())) {
+                            Ok(m) => m,
+                            Err(mpsc::RecvTimeoutError::Timeout) => {
+                                fed.on_timeout(Instant::now(), &mut host);
+                                continue;
+                            }
+                            Err(_) => break,
+                        },
+                        None => match rx.recv() {
+                            Ok(m) => m,
+                            Err(_) => break,
+                        },
+                    };
+                    match msg {
+                        Msg::Bytes(b) => fed.feed(&b, Instant::now(), &mut host),
+                        Msg::Op(job) => fed.apply(job),
+                        Msg::Eof => {
+                            let code = child.wait().ok().and_then(|s| s.code());
+                            fed.on_eof(ExitReason::ProcessExited(code), Instant::now(), &mut host);
+                            break;
+                        }
+                    }
+                }
+                let mut leaks = Vec::new();
+                if reader.join().is_err() {
+                    leaks.push("reader panicked".into());
+                }
+                if !fed.is_closed() {
+                    leaks.push("client not closed".into());
+                }
+                let _ = done_tx.send(Outcome {
+                    reason: None,
+                    leaks,
+                });
+            });
+            let tx = Mutex::new(tx);
+            Box::new(move |job: Job| tx.lock().unwrap().send(Msg::Op(job)).is_ok())
+        }
+    };
+    Running {
+        exec,
+        done: done_rx,
+        seen,
+    }
+}
+
+fn active_pane(c: &Client) -> Option<PaneId> {
+    let m = c.state();
+    let w = m.session()?.active_window?;
+    m.window(w)?.active_pane
+}
+
+fn server_or_skip(tag: &str) -> Option<TmuxServer> {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return None;
+    }
+    Some(TmuxServer::start(tag, 80, 24).expect("tmux server"))
+}
+
+fn attach_cmd(server: &TmuxServer) -> TmuxCommand {
+    TmuxCommand::attach(Some("main".into()))
+        .socket(Socket::Name(server.socket_name().into()))
+        .config_file("/dev/null")
+}
+
+fn capture(server: &TmuxServer, pane: PaneId) -> String {
+    let t = format!("%{}", pane.0);
+    String::from_utf8_lossy(&server.tmux_ok(&["capture-pane", "-p", "-t", &t]).unwrap())
+        .into_owned()
+}
+
+/// Attach, type, see the frame; resize; new window; kill tmux; exit reported, all freed.
+fn basic(mode: Mode) {
+    let Some(server) = server_or_skip("drive") else {
+        return;
+    };
+    let run = start(mode, attach_cmd(&server));
+    run.wait_seen("Ready", |s| s.ready);
+    let pane = run.call(active_pane).expect("active pane known after Ready");
+
+    // Input: the shell runs it, tmux shows it, the client gets frames for that pane.
+    let frames_before = run.seen.lock().unwrap().frames.get(&pane).copied().unwrap_or(0);
+    run.call(move |c| c.send_input(pane, b"echo hi-$((40+2))\r"))
+        .expect("send_input");
+    server
+        .wait_for(WAIT, |s| {
+            capture(s, pane).lines().any(|l| l == "hi-42").then_some(())
+        })
+        .expect("tmux ran the typed command");
+    run.wait_seen("frames for the typed pane", |s| {
+        s.frames.get(&pane).copied().unwrap_or(0) > frames_before
+    });
+
+    // Resize: tmux's window follows the client size, and so does the model.
+    run.call(|c| c.set_client_size(100, 30)).expect("resize");
+    server
+        .wait_for(WAIT, |s| {
+            let out = s
+                .tmux_ok(&["list-windows", "-t", "main", "-F", "#{window_width}x#{window_height}"])
+                .ok()?;
+            (String::from_utf8_lossy(&out).trim() == "100x30").then_some(())
+        })
+        .expect("tmux window resized to 100x30");
+    run.wait_state("model pane resized", move |c| {
+        c.state().pane(pane).is_some_and(|p| p.cols == 100 && p.rows == 30)
+    });
+
+    // New window: tmux has two, the host was told, the model knows it.
+    run.call(|c| c.new_window(None)).expect("new_window");
+    server
+        .wait_for(WAIT, |s| {
+            let out = s.tmux_ok(&["list-windows", "-t", "main", "-F", "#{window_id}"]).ok()?;
+            (String::from_utf8_lossy(&out).lines().count() == 2).then_some(())
+        })
+        .expect("tmux has two windows");
+    run.wait_seen("WindowAdded", |s| !s.windows_added.is_empty());
+    run.wait_state("model has two windows", |c| c.state().windows.len() == 2);
+
+    // Kill tmux: the exit is reported once and the mode ends with nothing held.
+    server.tmux_ok(&["kill-server"]).unwrap();
+    let out = run.finish();
+    assert!(out.leaks.is_empty(), "{mode:?}: leaks {:?}", out.leaks);
+    let s = run.seen.lock().unwrap();
+    assert_eq!(s.exit_events, 1, "exactly one Exited event: {s:?}");
+    if let Some(reason) = &out.reason {
+        assert_eq!(Some(reason), s.exited.as_ref());
+    }
+}
+
+/// tmux killed while a pane floods output: exit reported, nothing hangs.
+fn killed_mid_stream(mode: Mode) {
+    let Some(server) = server_or_skip("drivekill") else {
+        return;
+    };
+    let run = start(mode, attach_cmd(&server));
+    run.wait_seen("Ready", |s| s.ready);
+    server
+        .tmux_ok(&["send-keys", "-t", "main", "yes muxlink-flood-line", "Enter"])
+        .unwrap();
+    run.wait_seen("flood frames", |s| s.frames.values().sum::<u64>() > 3);
+    server.tmux_ok(&["kill-server"]).unwrap();
+    let out = run.finish();
+    assert!(out.leaks.is_empty(), "{mode:?}: leaks {:?}", out.leaks);
+    let s = run.seen.lock().unwrap();
+    assert_eq!(s.exit_events, 1, "{s:?}");
+    if let Some(reason) = &out.reason {
+        assert_eq!(Some(reason), s.exited.as_ref());
+    }
+}
+
+/// No server on the socket: `attach` fails; the exit carries tmux's own message.
+fn no_server(mode: Mode) {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let cmd = TmuxCommand::attach(None)
+        .socket(Socket::Name(format!("muxlink-none-{}", std::process::id())))
+        .config_file("/dev/null");
+    let run = start(mode, cmd);
+    let out = run.finish();
+    assert!(out.leaks.is_empty(), "{mode:?}: leaks {:?}", out.leaks);
+    let s = run.seen.lock().unwrap();
+    assert_eq!(s.exit_events, 1, "{s:?}");
+    assert!(!s.ready);
+    if matches!(mode, Mode::Builtin | Mode::HostLoop) {
+        // The child transport captured stderr: the reason says why.
+        match &s.exited {
+            Some(ExitReason::Transport(msg)) => {
+                assert!(msg.contains("no server running") || msg.contains("error connecting"), "{msg}")
+            }
+            other => panic!("unexpected reason {other:?}"),
+        }
+    }
+}
+
+macro_rules! every_mode {
+    ($($m:ident => $mode:expr),* $(,)?) => {$(
+        mod $m {
+            use super::*;
+            #[test]
+            fn attach_input_resize_window_kill() {
+                basic($mode)
+            }
+            #[test]
+            fn tmux_killed_mid_stream() {
+                killed_mid_stream($mode)
+            }
+            #[test]
+            fn no_server_reports_exit() {
+                no_server($mode)
+            }
+        }
+    )*};
+}
+
+every_mode! {
+    builtin_loop => Mode::Builtin,
+    host_loop => Mode::HostLoop,
+    host_fed => Mode::HostFed,
+}
+
+#[test]
+fn host_fed_plain_is_command_lines() {
+    // Without tmux: the write callback receives whole command lines (the handshake).
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let fed = HostFed::new(Client::new(ClientConfig::default()), move |b: &[u8]| {
+        g.lock().unwrap().extend_from_slice(b);
+        b.len()
+    });
+    assert!(!fed.client().wants_write(), "all queued bytes handed to the host");
+    let got = got.lock().unwrap();
+    assert!(got.is_empty() || got.ends_with(b"\n"), "{:?}", String::from_utf8_lossy(&got));
+}
+
+#[test]
+fn command_line_spawns_what_it_says() {
+    // The command line a TmuxCommand spawns is exactly what args() reports.
+    let cmd = TmuxCommand::attach(Some("x".into())).socket(Socket::Name("n".into()));
+    let c = cmd.to_command();
+    let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
+    assert_eq!(args, cmd.args());
+    assert_eq!(c.get_program(), "tmux");
+}

@@ -1,0 +1,257 @@
+//! Lines of cells: history and screen in one ring, the way tmux keeps `hsize + sy` lines.
+//!
+//! Logical line 0 is the oldest history line; line `hsize + y` is screen row `y`. Rows are
+//! stored in a ring (`head` is the physical slot of line 0) so that dropping old history and
+//! adding a new bottom line move no cells and, once the ring is full, allocate nothing: the
+//! dropped rows are the ones reused.
+
+use crate::cell::{Cell, Color};
+
+/// One line of the grid.
+#[derive(Clone, Debug)]
+pub(crate) struct Row {
+    /// Always exactly `cols` cells.
+    pub cells: Vec<Cell>,
+    /// tmux's `cellused`: one past the last cell ever written (not erased) on this line.
+    /// `capture-pane` prints only these cells.
+    pub used: u16,
+    /// tmux's `GRID_LINE_WRAPPED`: the line continues on the next one.
+    pub wrapped: bool,
+}
+
+impl Row {
+    pub fn new(cols: u16, bg: Color) -> Row {
+        Row {
+            cells: vec![Cell::blank_with_bg(bg); cols as usize],
+            used: 0,
+            wrapped: false,
+        }
+    }
+
+    /// tmux's `grid_empty_line`: blank with `bg`, nothing used, not wrapped.
+    #[inline]
+    pub fn clear(&mut self, bg: Color) {
+        self.cells.fill(Cell::blank_with_bg(bg));
+        self.used = 0;
+        self.wrapped = false;
+    }
+
+    /// Changes the width, keeping contents (cut or padded with blanks).
+    pub fn set_width(&mut self, cols: u16) {
+        self.cells.resize(cols as usize, Cell::BLANK);
+        if self.used > cols {
+            self.used = cols;
+        }
+    }
+}
+
+/// History plus screen lines in a ring.
+#[derive(Clone, Debug)]
+pub(crate) struct Grid {
+    slots: Vec<Row>,
+    head: usize,
+    len: usize,
+    pub hsize: usize,
+    /// tmux's `hscrolled`: history lines that scrolled off (not cleared), which a taller
+    /// resize pulls back onto the screen.
+    pub hscrolled: usize,
+    pub cols: u16,
+    pub rows: u16,
+    pub limit: usize,
+    /// tmux's `GRID_HISTORY`: off on the alternate screen.
+    pub history: bool,
+}
+
+impl Grid {
+    pub fn new(cols: u16, rows: u16, limit: usize) -> Grid {
+        let slots = (0..rows).map(|_| Row::new(cols, Color::DEFAULT)).collect();
+        Grid {
+            slots,
+            head: 0,
+            len: rows as usize,
+            hsize: 0,
+            hscrolled: 0,
+            cols,
+            rows,
+            limit,
+            history: true,
+        }
+    }
+
+    #[inline(always)]
+    fn phys(&self, i: usize) -> usize {
+        let p = self.head + i;
+        let cap = self.slots.len();
+        if p >= cap {
+            p - cap
+        } else {
+            p
+        }
+    }
+
+    /// Total logical lines (`hsize + rows`).
+    #[inline]
+    pub fn total(&self) -> usize {
+        self.len
+    }
+
+    #[inline(always)]
+    pub fn line(&self, i: usize) -> &Row {
+        &self.slots[self.phys(i)]
+    }
+
+    #[inline(always)]
+    pub fn line_mut(&mut self, i: usize) -> &mut Row {
+        let p = self.phys(i);
+        &mut self.slots[p]
+    }
+
+    #[inline(always)]
+    pub fn screen(&self, y: u16) -> &Row {
+        self.line(self.hsize + y as usize)
+    }
+
+    #[inline(always)]
+    pub fn screen_mut(&mut self, y: u16) -> &mut Row {
+        self.line_mut(self.hsize + y as usize)
+    }
+
+    /// Swaps two logical lines (moves no cells).
+    #[inline]
+    fn swap(&mut self, a: usize, b: usize) {
+        let (pa, pb) = (self.phys(a), self.phys(b));
+        self.slots.swap(pa, pb);
+    }
+
+    /// Appends a blank line at the bottom, reusing a free slot when there is one.
+    fn push_line(&mut self, bg: Color) {
+        if self.len == self.slots.len() {
+            // Ring full: make it contiguous and grow (only while history is filling).
+            self.slots.rotate_left(self.head);
+            self.head = 0;
+            self.slots.push(Row::new(self.cols, bg));
+        } else {
+            let p = self.phys(self.len);
+            let cols = self.cols;
+            let row = &mut self.slots[p];
+            if row.cells.len() != cols as usize {
+                row.set_width(cols);
+            }
+            row.clear(bg);
+        }
+        self.len += 1;
+    }
+
+    /// Drops the `n` oldest lines (they stay allocated as free slots).
+    fn drop_oldest(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.head = self.phys(n);
+        self.len -= n;
+    }
+
+    /// tmux's `grid_collect_history`: once history reaches the limit, drop a tenth of it.
+    pub fn collect_history(&mut self) {
+        if self.hsize == 0 || self.hsize < self.limit {
+            return;
+        }
+        let ny = (self.limit / 10).max(1).min(self.hsize);
+        self.drop_oldest(ny);
+        self.hsize -= ny;
+        if self.hscrolled > self.hsize {
+            self.hscrolled = self.hsize;
+        }
+    }
+
+    /// tmux's `grid_scroll_history`: the top screen line becomes history.
+    pub fn scroll_history(&mut self, bg: Color) {
+        self.push_line(bg);
+        self.hscrolled += 1;
+        self.hsize += 1;
+    }
+
+    /// tmux's `grid_move_lines` on logical line numbers: moves `ny` lines from `py` to `dy`;
+    /// lines vacated (in the source but not the destination) become blank with `bg`.
+    pub fn move_lines(&mut self, dy: usize, py: usize, ny: usize, bg: Color) {
+        if ny == 0 || py == dy {
+            return;
+        }
+        if dy < py {
+            for i in 0..ny {
+                self.swap(dy + i, py + i);
+            }
+        } else {
+            for i in (0..ny).rev() {
+                self.swap(dy + i, py + i);
+            }
+        }
+        if dy != 0 {
+            self.line_mut(dy - 1).wrapped = false;
+        }
+        for yy in py..py + ny {
+            if yy < dy || yy >= dy + ny {
+                self.line_mut(yy).clear(bg);
+            }
+        }
+        if py != 0 && (py < dy || py >= dy + ny) {
+            self.line_mut(py - 1).wrapped = false;
+        }
+    }
+
+    /// tmux's `grid_clear_lines`: whole lines blank with `bg`, and the line above no longer
+    /// wraps into them.
+    pub fn clear_lines(&mut self, py: usize, ny: usize, bg: Color) {
+        if ny == 0 {
+            return;
+        }
+        for yy in py..py + ny {
+            self.line_mut(yy).clear(bg);
+        }
+        if py != 0 {
+            self.line_mut(py - 1).wrapped = false;
+        }
+    }
+
+    /// tmux's `grid_clear`: cells `px..px+nx` of lines `py..py+ny` blank with `bg`.
+    pub fn clear(&mut self, px: u16, py: usize, nx: u16, ny: usize, bg: Color) {
+        if nx == 0 || ny == 0 {
+            return;
+        }
+        if px == 0 && nx >= self.cols {
+            self.clear_lines(py, ny, bg);
+            return;
+        }
+        let end = (px as usize + nx as usize).min(self.cols as usize);
+        let px = (px as usize).min(end);
+        for yy in py..py + ny {
+            self.line_mut(yy).cells[px..end].fill(Cell::blank_with_bg(bg));
+        }
+    }
+
+    /// tmux's `grid_clear_history`.
+    pub fn clear_history(&mut self) {
+        let n = self.hsize;
+        self.drop_oldest(n);
+        self.hsize = 0;
+        self.hscrolled = 0;
+    }
+
+    /// Sets the history limit (takes effect at the next collection, as in tmux).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
+    /// Reorganises storage as a plain list of logical lines (used by resize).
+    pub fn take_lines(&mut self) -> Vec<Row> {
+        self.slots.rotate_left(self.head);
+        self.head = 0;
+        self.slots.truncate(self.len);
+        std::mem::take(&mut self.slots)
+    }
+
+    /// Installs a list of logical lines built by resize.
+    pub fn put_lines(&mut self, lines: Vec<Row>) {
+        self.len = lines.len();
+        self.slots = lines;
+        self.head = 0;
+    }
+}

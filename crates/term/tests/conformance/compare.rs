@@ -1,0 +1,168 @@
+//! Compares what tmux shows with what muxlink shows, and says where they differ.
+
+use super::sgr::{self, Item};
+use super::Observation;
+
+/// At most this many difference lines per aspect, so one broken case does not bury the rest.
+const MAX_LINES: usize = 8;
+
+fn show_line(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// Index (in chars) of the first difference.
+fn first_diff(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+fn compare_text(
+    what: &str,
+    expected: &[String],
+    got: &[String],
+    hsize: usize,
+    out: &mut Vec<String>,
+) {
+    if expected.len() != got.len() {
+        out.push(format!(
+            "{what}: tmux has {} lines, muxlink {}",
+            expected.len(),
+            got.len()
+        ));
+    }
+    let mut shown = 0;
+    let mut more = 0;
+    for i in 0..expected.len().max(got.len()) {
+        let e = expected.get(i).map(String::as_str);
+        let g = got.get(i).map(String::as_str);
+        if e == g {
+            continue;
+        }
+        if shown == MAX_LINES {
+            more += 1;
+            continue;
+        }
+        shown += 1;
+        let at = line_name(i, hsize);
+        match (e, g) {
+            (Some(e), Some(g)) => out.push(format!(
+                "{what} {at} (first difference at char {}):\n      tmux:    {}\n      muxlink: {}",
+                first_diff(e, g),
+                show_line(e),
+                show_line(g)
+            )),
+            (Some(e), None) => out.push(format!("{what} {at}: tmux {} muxlink <none>", show_line(e))),
+            (None, Some(g)) => out.push(format!("{what} {at}: tmux <none> muxlink {}", show_line(g))),
+            (None, None) => {}
+        }
+    }
+    if more > 0 {
+        out.push(format!("{what}: ... and {more} more differing lines"));
+    }
+}
+
+/// Names line `i` of a capture that starts with `hsize` history lines.
+fn line_name(i: usize, hsize: usize) -> String {
+    if i < hsize {
+        format!("history line {i}")
+    } else {
+        format!("screen row {}", i - hsize)
+    }
+}
+
+fn show_item(it: Option<&Item>) -> String {
+    match it {
+        Some(it) => format!("{:?} {}", it.ch, it.style),
+        None => "<no cell>".into(),
+    }
+}
+
+fn compare_cells(expected: &[u8], got: &[u8], hsize: usize, out: &mut Vec<String>) {
+    let e = sgr::parse(expected);
+    let g = sgr::parse(got);
+    for o in &e.oddities {
+        out.push(format!("styles: tmux's -e output has something unexpected: {o}"));
+    }
+    for o in &g.oddities {
+        out.push(format!("styles: muxlink's ansi output has something unexpected: {o}"));
+    }
+    if e.rows.len() != g.rows.len() {
+        out.push(format!(
+            "styles: tmux has {} lines, muxlink {}",
+            e.rows.len(),
+            g.rows.len()
+        ));
+    }
+    let empty: Vec<Item> = Vec::new();
+    let mut shown = 0;
+    let mut more = 0;
+    for i in 0..e.rows.len().max(g.rows.len()) {
+        let er = e.rows.get(i).unwrap_or(&empty);
+        let gr = g.rows.get(i).unwrap_or(&empty);
+        if er == gr {
+            continue;
+        }
+        let k = (0..er.len().max(gr.len()))
+            .find(|&k| er.get(k) != gr.get(k))
+            .unwrap_or(0);
+        if shown == MAX_LINES {
+            more += 1;
+            continue;
+        }
+        shown += 1;
+        let text: String = er.iter().map(|it| it.ch).collect();
+        out.push(format!(
+            "styles {} cell #{k} (text {:?}):\n      tmux:    {}\n      muxlink: {}",
+            line_name(i, hsize),
+            text,
+            show_item(er.get(k)),
+            show_item(gr.get(k))
+        ));
+    }
+    if more > 0 {
+        out.push(format!("styles: ... and {more} more differing lines"));
+    }
+}
+
+/// Every difference between tmux (`expected`) and muxlink (`got`), readable; empty if equal.
+pub fn compare(expected: &Observation, got: &Observation) -> Vec<String> {
+    let mut out = Vec::new();
+    if expected.cursor != got.cursor {
+        out.push(format!(
+            "cursor (x, y, visible): tmux {:?} muxlink {:?}",
+            expected.cursor, got.cursor
+        ));
+    }
+    if expected.alternate != got.alternate {
+        out.push(format!(
+            "alternate screen: tmux {} muxlink {}",
+            expected.alternate, got.alternate
+        ));
+    }
+    if expected.title != got.title {
+        out.push(format!(
+            "title: tmux {:?} muxlink {:?}",
+            expected.title, got.title
+        ));
+    }
+    if expected.history_size != got.history_size {
+        out.push(format!(
+            "history size: tmux {} muxlink {}",
+            expected.history_size, got.history_size
+        ));
+    }
+    if let (Some(e), Some(g)) = (&expected.modes, &got.modes) {
+        if e != g {
+            out.push(format!("modes:\n      tmux:    {e}\n      muxlink: {g}"));
+        }
+    }
+    compare_text("screen", &expected.screen, &got.screen, 0, &mut out);
+    compare_text(
+        "history",
+        &expected.history,
+        &got.history,
+        expected.history_size,
+        &mut out,
+    );
+    compare_cells(&expected.ansi, &got.ansi, expected.history_size, &mut out);
+    out
+}

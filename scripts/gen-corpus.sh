@@ -31,7 +31,7 @@ vim="vim -u NONE -N -i NONE -c 'syntax on' -c 'set number ruler laststatus=2 hls
 "$rec" less-file 80x24 2000 "less $data/sgr.rs" \
   keys:Space keys:Space keys:b text:/Colour keys:Enter keys:n keys:G stop
 "$rec" man-ls 80x24 2000 "MANWIDTH=80 man ls" \
-  keys:Space keys:Space text:/sort keys:Enter keys:q
+  keys:Space keys:Space text:/sort keys:Enter stop
 
 # top: interactive, two refreshes, left running; and one quit.
 "$rec" top-running 120x40 2000 "top -d 1" sleep:2.2 stop

@@ -8,11 +8,12 @@
 # chunking) but the same structure; the tests assert structure, not bytes.
 #
 # Usage: scripts/record-control-fixtures.sh [scenario...]   (default: all)
+# FIXTURE_OUT_DIR=dir records elsewhere (e.g. to compare with the committed files).
 # Scenarios: windows, flood, vim.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-out_dir="$here/crates/proto/tests/fixtures"
+out_dir="${FIXTURE_OUT_DIR:-$here/crates/proto/tests/fixtures}"
 mkdir -p "$out_dir"
 version=$(tmux -V | awk '{print $2}')
 work=$(mktemp -d)
@@ -43,6 +44,7 @@ record() {
     # The client exits on detach/kill-server; make sure nothing is left behind.
     wait "$pid" 2>/dev/null || true
     tmux -L "$sock" kill-server 2>/dev/null || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
     echo "recorded $out ($(wc -c <"$out") bytes)"
 }
 

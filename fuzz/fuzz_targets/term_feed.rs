@@ -1,3 +1,112 @@
+//! Arbitrary bytes and resizes fed to one pane emulator.
+//!
+//! Input layout: byte 0 picks the history limit, bytes 1..=2 the initial size, then a list
+//! of operations: an op byte >= 0xF0 is a resize to the sizes in the next two bytes (tiny
+//! sizes included), anything else is a run of `op % 128 + 1` bytes of output.
+//!
+//! Two emulators get the same operations, one with each output run in one `feed`, the other
+//! with it split at a point taken from the op byte (escape sequences and UTF-8 cut in two).
+//! Checks, after every operation:
+//! - nothing panics;
+//! - the cursor is inside the grid (`x == cols` is tmux's pending-wrap column);
+//! - every history and screen row is exactly as wide as the grid, and its used width fits;
+//! - history stays within its limit (a shrinking resize may push lines over it, as tmux does,
+//!   by at most the rows removed; scrolling never grows it past the limit plus that);
+//! - and at the end both emulators hold the same grid, cursor, modes and title.
 #![no_main]
+
 use libfuzzer_sys::fuzz_target;
-fuzz_target!(|_data: &[u8]| {});
+use muxlink_term::{Cell, CellFlags, Terminal};
+
+const LIMITS: [usize; 5] = [0, 1, 7, 100, 2000];
+
+fn size(b: u8, max: u16) -> u16 {
+    1 + u16::from(b) % max
+}
+
+fn check(term: &Terminal, limit: usize, slack: usize) {
+    let cols = term.cols();
+    let rows = term.rows();
+    assert!(cols >= 1 && rows >= 1);
+    let cursor = term.cursor();
+    assert!(cursor.x <= cols, "cursor x {} > cols {}", cursor.x, cols);
+    assert!(cursor.y < rows, "cursor y {} >= rows {}", cursor.y, rows);
+    let hist = term.history_len();
+    assert!(
+        hist <= limit + slack,
+        "history {hist} over limit {limit} (+{slack} from shrinking)"
+    );
+    for i in 0..hist + rows as usize {
+        assert_eq!(term.line(i).len(), cols as usize, "line {i} width");
+        assert!(term.line_used(i) <= cols);
+    }
+    for y in 0..rows {
+        assert_eq!(term.screen_row(y).len(), cols as usize);
+    }
+}
+
+/// A cell in a form that does not depend on table indices.
+fn cell_key(term: &Terminal, cell: &Cell) -> (String, u32, u32, u16, u8, u32) {
+    let mut text = String::new();
+    term.push_cell_text(cell, &mut text);
+    (
+        text,
+        cell.fg.0,
+        cell.bg.0,
+        cell.attrs.bits(),
+        (cell.flags - CellFlags::EXTENDED).bits(),
+        term.underline_color(cell).0,
+    )
+}
+
+fn assert_same(a: &Terminal, b: &Terminal) {
+    assert_eq!((a.cols(), a.rows()), (b.cols(), b.rows()));
+    assert_eq!(a.cursor(), b.cursor(), "cursor differs after split feed");
+    assert_eq!(a.history_len(), b.history_len());
+    assert_eq!(a.modes(), b.modes());
+    assert_eq!(a.title(), b.title());
+    assert_eq!(a.is_alternate_screen(), b.is_alternate_screen());
+    for i in 0..a.history_len() + a.rows() as usize {
+        let ka: Vec<_> = a.line(i).iter().map(|c| cell_key(a, c)).collect();
+        let kb: Vec<_> = b.line(i).iter().map(|c| cell_key(b, c)).collect();
+        assert_eq!(ka, kb, "line {i} differs after split feed");
+        assert_eq!(a.line_wrapped(i), b.line_wrapped(i));
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 3 {
+        return;
+    }
+    let limit = LIMITS[data[0] as usize % LIMITS.len()];
+    let (cols, rows) = (size(data[1], 100), size(data[2], 40));
+    let mut whole = Terminal::with_history_limit(cols, rows, limit);
+    let mut split = Terminal::with_history_limit(cols, rows, limit);
+    let mut slack = 0usize;
+    check(&whole, limit, slack);
+
+    let mut ops = &data[3..];
+    while let Some((&op, rest)) = ops.split_first() {
+        if op >= 0xF0 {
+            if rest.len() < 2 {
+                break;
+            }
+            let (c, r) = (size(rest[0], 100), size(rest[1], 40));
+            slack += usize::from(whole.rows().saturating_sub(r));
+            whole.resize(c, r);
+            split.resize(c, r);
+            ops = &rest[2..];
+        } else {
+            let n = (op as usize % 128 + 1).min(rest.len());
+            let (bytes, tail) = rest.split_at(n);
+            whole.feed(bytes);
+            let cut = (op as usize / 2) % (n + 1);
+            split.feed(&bytes[..cut]);
+            split.feed(&bytes[cut..]);
+            ops = tail;
+        }
+        check(&whole, limit, slack);
+        check(&split, limit, slack);
+    }
+    assert_same(&whole, &split);
+});

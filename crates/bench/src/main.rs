@@ -1,3 +1,100 @@
-fn main() {
-    println!("muxlink-bench");
+//! `muxlink-bench [--json] [--quick]`: the benchmark suite (see the crate docs of
+//! `muxlink_bench`).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context as _, Result};
+use clap::Parser;
+use serde_json::{json, Map};
+
+use muxlink_bench::groups::{self, Context, CHUNK};
+use muxlink_bench::measure::Budget;
+use muxlink_bench::{report, workloads};
+
+/// muxlink's benchmarks, with termwiz, alacritty_terminal and vt100 fed the same bytes in the
+/// same process.
+#[derive(Parser, Debug)]
+#[command(name = "muxlink-bench", version)]
+struct Args {
+    /// Print `{"results": [{"group","workload","impl","mb_per_s",...}], "ratios": [...]}`.
+    #[arg(long)]
+    json: bool,
+    /// Fewer rounds on the same workloads (every group together well under a minute).
+    #[arg(long)]
+    quick: bool,
+    /// Run only these groups (repeatable; default all).
+    #[arg(long = "group", value_name = "NAME")]
+    groups: Vec<String>,
+    /// Run only workloads whose name contains this.
+    #[arg(long, value_name = "TEXT")]
+    workload: Option<String>,
+    /// Emulator sizes, comma separated (the first is reported without a suffix).
+    #[arg(long, default_value = "80x24", value_name = "COLSxROWS,...")]
+    sizes: String,
+    /// The workloads folder (default: $MUXLINK_BENCH_WORKLOADS or the crate's `workloads/`).
+    #[arg(long, value_name = "DIR")]
+    workloads: Option<PathBuf>,
+}
+
+fn parse_sizes(s: &str) -> Result<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let (c, r) = part
+            .split_once('x')
+            .with_context(|| format!("size {part:?} is not COLSxROWS"))?;
+        let (c, r): (usize, usize) = (c.trim().parse()?, r.trim().parse()?);
+        if c == 0 || r == 0 || c > 1000 || r > 1000 {
+            bail!("size {part:?} out of range");
+        }
+        out.push((c, r));
+    }
+    Ok(out)
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let ctx = Context {
+        dir: args.workloads.clone().unwrap_or_else(workloads::default_dir),
+        budget: if args.quick { Budget::quick() } else { Budget::full() },
+        sizes: parse_sizes(&args.sizes)?,
+        filter: args.workload.clone(),
+    };
+    let all = groups::all();
+    for g in &args.groups {
+        if !all.iter().any(|x| x.name() == g) {
+            bail!("unknown group {g:?}");
+        }
+    }
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    let started = Instant::now();
+    for group in all.iter().filter(|g| args.groups.is_empty() || args.groups.iter().any(|n| n == g.name())) {
+        let t = Instant::now();
+        if !args.json {
+            eprint!("running {} ...", group.name());
+        }
+        rows.extend(group.run(&ctx, &mut notes)?);
+        if !args.json {
+            eprintln!(" {:.1}s", t.elapsed().as_secs_f64());
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let mut config = Map::new();
+        config.insert("quick".into(), json!(args.quick));
+        config.insert("chunk_bytes".into(), json!(CHUNK));
+        config.insert("sizes".into(), json!(args.sizes));
+        config.insert("history_limit".into(), json!(groups::emulator::HISTORY));
+        config.insert("seconds".into(), json!((started.elapsed().as_secs_f64() * 10.0).round() / 10.0));
+        writeln!(stdout, "{}", report::json(&rows, config))?;
+    } else {
+        write!(stdout, "{}", report::table(&rows))?;
+        for n in &notes {
+            writeln!(stdout, "note: {n}")?;
+        }
+        writeln!(stdout, "total {:.1}s", started.elapsed().as_secs_f64())?;
+    }
+    Ok(())
 }

@@ -40,7 +40,7 @@ test -n "$big1" -a -n "$big2" || { echo "record.sh: no large .rs files found" >&
 # Runs one shell command line in pane $1 and waits until it has finished.
 run_in() {
     local pane="$1"; shift
-    tm send-keys -t "$pane" "$* ; tmux wait-for -S bench-done" Enter
+    tm send-keys -t "$pane" "$* ; tmux -L '$sock' wait-for -S bench-done" Enter
     tm wait-for bench-done
 }
 keys() { tm send-keys -t "$@"; sleep 0.05; }
@@ -70,6 +70,8 @@ stop_control() {
 }
 
 # ---- part 1 and 2: colour-heavy programs, then full-screen programs, one 80x24 pane ----
+# (MIXED_ONLY=1 re-records part 3 alone.)
+if [ -z "${MIXED_ONLY:-}" ]; then
 start_server
 start_control "$out/colour.stream"
 tm pipe-pane -t rec:0.0 -o "cat > '$out/colour.raw'"
@@ -111,10 +113,17 @@ tm pipe-pane -t rec:0.0
 stop_control
 tm kill-server
 sleep 0.3
+fi
+# A fresh socket name: the old server may still be shutting down on the first one.
+sock="$sock-mixed"
 
 # ---- part 3: a mixed control stream: windows, splits, layouts, commands, output ----
 start_server
+# tmux 3.3a dies on `new-window` from a control client when window-size is manual: size the
+# windows by this client instead.
+tm set -g window-size latest
 start_control "$out/mixed.stream"
+echo "refresh-client -C 80x24" >&3
 for round in 1 2 3; do
     echo "list-sessions" >&3
     echo "list-windows -F '#{window_id} #{window_name} #{window_layout}'" >&3

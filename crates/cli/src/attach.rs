@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use crossterm::style::{Attribute, Color as TColor, SetAttribute, SetBackgroundColor, SetForegroundColor};
+use crossterm::style::{
+    Attribute, Color as TColor, SetAttribute, SetBackgroundColor, SetForegroundColor,
+};
 use crossterm::{cursor, queue, terminal};
 use muxlink_runtime::drive::Connection;
 use muxlink_runtime::mio_loop::{BuiltinLoop, LoopHandle};
@@ -190,7 +192,11 @@ impl TerminalGuard {
     fn enter() -> anyhow::Result<Self> {
         terminal::enable_raw_mode().context("entering raw mode")?;
         let mut out = io::stdout();
-        queue!(out, terminal::EnterAlternateScreen, terminal::Clear(terminal::ClearType::All))?;
+        queue!(
+            out,
+            terminal::EnterAlternateScreen,
+            terminal::Clear(terminal::ClearType::All)
+        )?;
         out.flush()?;
         Ok(TerminalGuard)
     }
@@ -310,7 +316,11 @@ fn apply(c: &mut Client, action: KeyAction) {
                     let cur = active_window(c).and_then(|w| ws.iter().position(|x| *x == w));
                     if let (Some(i), false) = (cur, ws.is_empty()) {
                         let n = ws.len();
-                        let j = if cmd == Command2::NextWindow { (i + 1) % n } else { (i + n - 1) % n };
+                        let j = if cmd == Command2::NextWindow {
+                            (i + 1) % n
+                        } else {
+                            (i + n - 1) % n
+                        };
                         c.select_window(ws[j]).map(|_| ())
                     } else {
                         Ok(())
@@ -487,18 +497,16 @@ impl Ui {
                         owner[y as usize * wc as usize + x as usize] = Some(pid);
                     }
                 }
-                for y in 0..p.rows.min(wr.saturating_sub(p.y)) {
-                    let (px, py, pc) = (p.x, p.y + y, p.cols);
-                    pane_row(client, pid, y, |x, cell| {
-                        if x < pc {
-                            self.put(px + x, py, cell);
-                        }
-                    });
-                }
+                let (px, py, pc, pr) = (p.x, p.y, p.cols, p.rows.min(wr.saturating_sub(p.y)));
+                pane_cells(p, |x, y, cell| {
+                    if x < pc && y < pr {
+                        self.put(px + x, py + y, cell);
+                    }
+                });
                 if Some(pid) == active {
-                    if let Some((cx, cy, visible)) = pane_cursor(client, pid) {
-                        if visible && cx < p.cols && cy < p.rows {
-                            cursor = Some((p.x + cx, p.y + cy));
+                    if let Some(c) = p.cursor() {
+                        if c.visible && c.x < p.cols && c.y < p.rows {
+                            cursor = Some((p.x + c.x, p.y + c.y));
                         }
                     }
                 }
@@ -577,7 +585,11 @@ impl Ui {
     fn flush_diff(&mut self, out: &mut impl Write, cursor: Option<(u16, u16)>) -> io::Result<()> {
         queue!(out, cursor::Hide)?;
         if self.full_redraw {
-            queue!(out, SetAttribute(Attribute::Reset), terminal::Clear(terminal::ClearType::All))?;
+            queue!(
+                out,
+                SetAttribute(Attribute::Reset),
+                terminal::Clear(terminal::ClearType::All)
+            )?;
         }
         let mut style: Option<(Packed, Packed, AttrBits)> = None;
         let cols = self.cols as usize;
@@ -681,15 +693,20 @@ impl Host for Ui {
     }
 }
 
-/// Calls `put(x, cell)` for each cell of one screen row of a pane's grid.
-fn pane_row(client: &Client, pane: PaneId, y: u16, put: impl FnMut(u16, DrawCell)) {
-    let _ = (client, pane, y, put);
-}
-
-/// A pane's cursor `(x, y, visible)`, from the client's model.
-fn pane_cursor(client: &Client, pane: PaneId) -> Option<(u16, u16, bool)> {
-    let _ = (client, pane);
-    None
+/// Calls `put(x, y, cell)` for the cells of a pane's visible screen.
+///
+/// Draws from the model's text rows (`Pane::screen_lines`, as `capture-pane -p`): characters
+/// without colours, every character one cell wide. Per-cell styles come when the model
+/// exposes the emulator's cells.
+fn pane_cells(pane: &muxlink_runtime::Pane, mut put: impl FnMut(u16, u16, DrawCell)) {
+    for (y, line) in pane.screen_lines().iter().enumerate() {
+        for (x, ch) in line.chars().enumerate() {
+            if x > u16::MAX as usize || y > u16::MAX as usize {
+                return;
+            }
+            put(x as u16, y as u16, DrawCell::plain(ch));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -715,10 +732,19 @@ mod tests {
         );
         // Prefix split across reads, then a literal Ctrl-b.
         assert_eq!(feed(&mut k, b"\x02"), vec![]);
-        assert_eq!(feed(&mut k, b"%"), vec![KeyAction::Command(Command2::SplitRight)]);
+        assert_eq!(
+            feed(&mut k, b"%"),
+            vec![KeyAction::Command(Command2::SplitRight)]
+        );
         assert_eq!(feed(&mut k, b"\x02\x02"), vec![KeyAction::Input(vec![2])]);
-        assert_eq!(feed(&mut k, b"\x02d"), vec![KeyAction::Command(Command2::Detach)]);
+        assert_eq!(
+            feed(&mut k, b"\x02d"),
+            vec![KeyAction::Command(Command2::Detach)]
+        );
         // Unknown keys after the prefix are swallowed, as tmux does.
-        assert_eq!(feed(&mut k, b"\x02qa"), vec![KeyAction::Input(b"a".to_vec())]);
+        assert_eq!(
+            feed(&mut k, b"\x02qa"),
+            vec![KeyAction::Input(b"a".to_vec())]
+        );
     }
 }

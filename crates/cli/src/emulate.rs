@@ -1,6 +1,16 @@
 //! `muxlink emulate`: raw pane output in, the final screen out, as tmux would capture it.
+//!
+//! The input is read in chunks and fed to one [`Terminal`] as it comes (escape sequences and
+//! UTF-8 split across reads are the emulator's business); the output is one
+//! [`muxlink_term::capture`] rendering, or a JSON document.
 
+use std::io::{self, Read, Write};
+
+use anyhow::Context;
 use clap::Args;
+use muxlink_term::{capture, Modes, Terminal};
+
+use crate::json::Obj;
 
 /// tmux's default `history-limit`.
 const DEFAULT_HISTORY_LIMIT: usize = 2000;
@@ -17,14 +27,15 @@ pub struct EmulateArgs {
     /// Lines of scrollback kept (tmux's history-limit).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_HISTORY_LIMIT)]
     pub history_limit: usize,
-    /// Print the history before the screen, as `capture-pane -p -S - -E -`.
-    #[arg(long, group = "format")]
+    /// Print the history before the screen, as `capture-pane -p -S - -E -` (with --ansi:
+    /// `-e -S - -E -`).
+    #[arg(long)]
     pub history: bool,
     /// Print rows with SGR escapes for every cell's style, as `capture-pane -p -e`.
-    #[arg(long, group = "format")]
+    #[arg(long)]
     pub ansi: bool,
     /// Print a JSON document: size, cursor, alternate screen, title, history, screen, modes.
-    #[arg(long, group = "format")]
+    #[arg(long, conflicts_with_all = ["history", "ansi"])]
     pub json: bool,
     /// The raw output bytes, or `-` for standard input.
     #[arg(default_value = "-")]
@@ -52,13 +63,146 @@ pub(crate) fn parse_size(s: &str) -> Result<(u16, u16), String> {
 }
 
 /// Runs `muxlink emulate`.
-pub fn run(_args: EmulateArgs) -> anyhow::Result<()> {
-    anyhow::bail!("emulate: the pane emulator (muxlink-term) is not available yet")
+pub fn run(args: EmulateArgs) -> anyhow::Result<()> {
+    let (cols, rows) = args.size;
+    let mut term = Terminal::with_history_limit(cols, rows, args.history_limit);
+    let mut input = crate::open_input(&args.input)?;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(anyhow::Error::new(e).context("reading input")),
+        };
+        term.feed(&chunk[..n]);
+    }
+
+    let text = if args.json {
+        json_document(&term)
+    } else if args.ansi {
+        capture::ansi(&term, args.history).into_bytes()
+    } else if args.history {
+        capture::plain_with_history(&term).into_bytes()
+    } else {
+        capture::plain(&term).into_bytes()
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(&text).context("writing output")?;
+    out.flush().context("writing output")
+}
+
+/// The modes a host cares about, by the names the JSON document uses.
+const MODE_NAMES: &[(&str, Modes)] = &[
+    ("cursor_visible", Modes::CURSOR_VISIBLE),
+    ("cursor_blinking", Modes::CURSOR_BLINKING),
+    ("app_cursor", Modes::APP_CURSOR),
+    ("app_keypad", Modes::APP_KEYPAD),
+    ("bracketed_paste", Modes::BRACKETED_PASTE),
+    ("mouse_standard", Modes::MOUSE_STANDARD),
+    ("mouse_button", Modes::MOUSE_BUTTON),
+    ("mouse_any", Modes::MOUSE_ANY),
+    ("mouse_utf8", Modes::MOUSE_UTF8),
+    ("mouse_sgr", Modes::MOUSE_SGR),
+    ("focus_events", Modes::FOCUS_EVENTS),
+    ("origin", Modes::ORIGIN),
+    ("insert", Modes::INSERT),
+    ("autowrap", Modes::AUTOWRAP),
+];
+
+/// `{"cols","rows","cursor":{"x","y","visible"},"alternate","title","history",
+/// "history_limit","screen":[..],"history_lines":[..],"scroll_region":{..},"modes":{..}}`
+/// followed by a newline. Rows are rendered as `capture-pane -p` prints them.
+fn json_document(term: &Terminal) -> Vec<u8> {
+    let hist = term.history_len();
+    let total = hist + usize::from(term.rows());
+    let cursor = term.cursor();
+    let (top, bottom) = term.scroll_region();
+    let history_text = capture::lines(term, 0, hist, false);
+    let screen_text = capture::lines(term, hist, total, false);
+
+    let mut buf = Vec::with_capacity(history_text.len() + screen_text.len() + 512);
+    let mut o = Obj::open(&mut buf);
+    o.u64("cols", u64::from(term.cols()))
+        .u64("rows", u64::from(term.rows()));
+    {
+        let b = o.key("cursor");
+        let mut c = Obj::open(b);
+        c.u64("x", u64::from(cursor.x))
+            .u64("y", u64::from(cursor.y))
+            .bool("visible", cursor.visible);
+        c.close();
+    }
+    o.bool("alternate", term.is_alternate_screen())
+        .str("title", term.title())
+        .u64("history", hist as u64)
+        .u64("history_limit", term.history_limit() as u64)
+        .bytes_array("screen", text_lines(&screen_text))
+        .bytes_array("history_lines", text_lines(&history_text));
+    {
+        let b = o.key("scroll_region");
+        let mut r = Obj::open(b);
+        r.u64("top", u64::from(top))
+            .u64("bottom", u64::from(bottom));
+        r.close();
+    }
+    {
+        let modes = term.modes();
+        let b = o.key("modes");
+        let mut m = Obj::open(b);
+        for &(name, flag) in MODE_NAMES {
+            m.bool(name, modes.contains(flag));
+        }
+        m.close();
+    }
+    o.close();
+    buf.push(b'\n');
+    buf
+}
+
+/// The lines of a capture (each ends with `\n`), without their terminators.
+fn text_lines(text: &str) -> impl Iterator<Item = &[u8]> {
+    text.strip_suffix('\n')
+        .into_iter()
+        .flat_map(|body| body.as_bytes().split(|&b| b == b'\n'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capture_lines_split() {
+        let v: Vec<&[u8]> = text_lines("").collect();
+        assert!(v.is_empty());
+        let v: Vec<&[u8]> = text_lines("\n").collect();
+        assert_eq!(v, [b""]);
+        let v: Vec<&[u8]> = text_lines("a\n\nb\n").collect();
+        assert_eq!(v, [&b"a"[..], b"", b"b"]);
+    }
+
+    #[test]
+    fn json_document_shape() {
+        let mut t = Terminal::new(10, 3);
+        t.feed(b"\x1b[?2004h\x1b[?1hab\r\ncd");
+        let v: serde_json::Value = serde_json::from_slice(&json_document(&t)).unwrap();
+        assert_eq!(v["cols"], 10);
+        assert_eq!(v["rows"], 3);
+        assert_eq!(
+            v["cursor"],
+            serde_json::json!({"x": 2, "y": 1, "visible": true})
+        );
+        assert_eq!(v["screen"], serde_json::json!(["ab", "cd", ""]));
+        assert_eq!(v["history_lines"], serde_json::json!([]));
+        assert_eq!(v["history_limit"], 2000);
+        assert_eq!(v["modes"]["bracketed_paste"], true);
+        assert_eq!(v["modes"]["app_cursor"], true);
+        assert_eq!(v["modes"]["mouse_sgr"], false);
+        assert_eq!(
+            v["scroll_region"],
+            serde_json::json!({"top": 0, "bottom": 2})
+        );
+    }
 
     #[test]
     fn sizes() {

@@ -53,6 +53,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
         rows,
         history_limit: args.history_limit,
         handshake: false,
+        keep_state_on_exit: true,
         ..ClientConfig::default()
     });
     let mut input = crate::open_input(&args.input)?;

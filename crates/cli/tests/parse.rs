@@ -262,6 +262,15 @@ fn proto_crate_fixtures_all_decode() {
         assert!(out.status.success(), "{}", file.display());
         let events = json_lines(&out.stdout);
         assert!(!events.is_empty(), "{}: no events", file.display());
+        // Real tmux output: every line is taken, and the event counts match an independent
+        // line scan of the recording.
+        let stream = std::fs::read(&file).unwrap();
+        assert_eq!(
+            counts_of(&events),
+            expected_counts(&stream),
+            "{}",
+            file.display()
+        );
         for e in &events {
             let name = e["event"].as_str().unwrap();
             assert!(EVENT_NAMES.contains(&name), "{}: {e}", file.display());

@@ -405,7 +405,10 @@ impl ClientFlag {
 
 /// `refresh-client -f 'FLAG,...,!FLAG'`: sets the flags in `set` and clears those in
 /// `clear` (for `PauseAfter` the value is ignored when clearing).
-pub fn refresh_client_flags(set: &[ClientFlag], clear: &[ClientFlag]) -> Result<Command, CommandError> {
+pub fn refresh_client_flags(
+    set: &[ClientFlag],
+    clear: &[ClientFlag],
+) -> Result<Command, CommandError> {
     if set.is_empty() && clear.is_empty() {
         return Err(CommandError::Empty {
             what: "client flag list",
@@ -507,13 +510,19 @@ pub fn subscribe(
     }
     spec.push(b':');
     spec.extend_from_slice(format);
-    Ok(Command::start("refresh-client").word("-B").arg(&spec)?.finish())
+    Ok(Command::start("refresh-client")
+        .word("-B")
+        .arg(&spec)?
+        .finish())
 }
 
 /// `refresh-client -B NAME`: removes a subscription.
 pub fn unsubscribe(name: &[u8]) -> Result<Command, CommandError> {
     check_subscription_name(name)?;
-    Ok(Command::start("refresh-client").word("-B").arg(name)?.finish())
+    Ok(Command::start("refresh-client")
+        .word("-B")
+        .arg(name)?
+        .finish())
 }
 
 /// A line bound for [`CapturePane`] `-S`/`-E`.
@@ -785,7 +794,11 @@ impl<'a> SplitWindow<'a> {
             SplitDirection::Horizontal => "-h",
             SplitDirection::Vertical => "-v",
         });
-        for (on, flag) in [(self.before, "-b"), (self.full, "-f"), (self.detached, "-d")] {
+        for (on, flag) in [
+            (self.before, "-b"),
+            (self.full, "-f"),
+            (self.detached, "-d"),
+        ] {
             if on {
                 c = c.word(flag);
             }
@@ -947,8 +960,9 @@ pub fn raw(text: &[u8]) -> Result<Command, CommandError> {
             what: "raw command",
         });
     }
-    // Blank, `;`-only or comment-only lines parse to no command at all.
-    match text.iter().find(|&&b| !matches!(b, b' ' | b'\t' | b';')) {
+    // Blank and comment-only lines parse to no command at all: no reply block (verified,
+    // tmux 3.3a); an empty line makes tmux detach the control client.
+    match text.iter().find(|&&b| !matches!(b, b' ' | b'\t')) {
         None | Some(b'#') => return Err(CommandError::NoCommand),
         _ => {}
     }
@@ -960,4 +974,365 @@ pub fn raw(text: &[u8]) -> Result<Command, CommandError> {
         line,
         typed: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model of tmux 3.3a's lexer for one double-quoted word without `$`/`~` (which
+    /// [`quote_arg`] never leaves bare): `\ooo` octal and `\c` for anything else.
+    fn unquote(word: &[u8]) -> Vec<u8> {
+        assert_eq!(word.first(), Some(&b'"'));
+        assert_eq!(word.last(), Some(&b'"'));
+        let inner = &word[1..word.len() - 1];
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < inner.len() {
+            match inner[i] {
+                b'\\' => {
+                    let d = &inner[i + 1..i + 4];
+                    assert!(d.iter().all(|c| (b'0'..=b'7').contains(c)) && d[0] <= b'3');
+                    out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                    i += 4;
+                }
+                b'"' | b'$' | b'~' => panic!("bare special byte in quoted word"),
+                b => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
+    fn q(arg: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        quote_arg(&mut v, arg).unwrap();
+        v
+    }
+
+    #[test]
+    fn quote_arg_is_printable_and_reversible_for_every_byte() {
+        let all: Vec<u8> = (1u8..=255).collect();
+        let w = q(&all);
+        assert!(w.iter().all(|b| (0x20..0x7f).contains(b)));
+        assert_eq!(unquote(&w), all);
+        assert_eq!(q(b""), b"\"\"");
+        assert_eq!(q(b"plain name"), b"\"plain name\"");
+        assert_eq!(q(b"$HOME ~"), b"\"\\044HOME \\176\"");
+        assert_eq!(q(b"a\"b\\c"), b"\"a\\042b\\134c\"");
+        assert_eq!(q(b"\n\xff"), b"\"\\012\\377\"");
+        // `;`, `#`, `{`, `}` and `'` are literal inside double quotes.
+        assert_eq!(q(b"a;#{x}'"), b"\"a;#{x}'\"");
+    }
+
+    #[test]
+    fn quote_arg_refuses_nul() {
+        let mut v = b"keep".to_vec();
+        assert_eq!(
+            quote_arg(&mut v, b"ab\0c"),
+            Err(CommandError::Nul { offset: 2 })
+        );
+        assert_eq!(v, b"keep");
+    }
+
+    /// tmux 3.3a's `format_expand` on text without `#{`/`#(` produced by
+    /// [`format_literal`]: `##` is `#` unless a run of `#`s ends in `[` (kept verbatim),
+    /// `#{l:[}` is `[`.
+    fn expand_model(f: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < f.len() {
+            if f[i] != b'#' {
+                out.push(f[i]);
+                i += 1;
+                continue;
+            }
+            if f[i..].starts_with(b"#{l:[}") {
+                out.push(b'[');
+                i += 6;
+                continue;
+            }
+            assert_eq!(f.get(i + 1), Some(&b'#'), "lone # in {f:?}");
+            let run = f[i..].iter().take_while(|&&b| b == b'#').count();
+            assert_ne!(f.get(i + run), Some(&b'['), "##[ would be kept as a style");
+            out.push(b'#');
+            i += 2;
+        }
+        out
+    }
+
+    #[test]
+    fn format_literal_survives_expansion() {
+        for s in [
+            &b"#{window_id}"[..],
+            b"#(touch x)",
+            b"#[fg=red]",
+            b"##[",
+            b"#",
+            b"###",
+            b"a#b[c]",
+            b"[#[",
+            b"#W",
+            b"",
+        ] {
+            let lit = format_literal(s);
+            assert_eq!(expand_model(&lit), s, "{:?}", String::from_utf8_lossy(s));
+        }
+        assert_eq!(format_literal(b"#[x"), b"###{l:[}x");
+        assert_eq!(format_literal(b"a[b"), b"a[b");
+    }
+
+    #[test]
+    fn builders_produce_exact_lines() {
+        let p = PaneId(3);
+        let w = WindowId(7);
+        let s = SessionId(2);
+        let cases: Vec<(Command, &str)> = vec![
+            (
+                send_keys_hex(p, b"ls\r").unwrap(),
+                "send-keys -t %3 -H 6c 73 0d",
+            ),
+            (refresh_client_size(80, 24), "refresh-client -C 80x24"),
+            (
+                refresh_client_window_size(w, 100, 30),
+                "refresh-client -C @7:100x30",
+            ),
+            (
+                refresh_client_flags(
+                    &[ClientFlag::PauseAfter(2), ClientFlag::IgnoreSize],
+                    &[ClientFlag::NoOutput, ClientFlag::PauseAfter(9)],
+                )
+                .unwrap(),
+                "refresh-client -f \"pause-after=2,ignore-size,!no-output,!pause-after\"",
+            ),
+            (
+                refresh_client_pane(p, PaneOutputState::Continue),
+                "refresh-client -A '%3:continue'",
+            ),
+            (
+                subscribe(
+                    b"cwd",
+                    SubscriptionTarget::AllPanes,
+                    b"#{pane_current_path}",
+                )
+                .unwrap(),
+                "refresh-client -B \"cwd:%*:#{pane_current_path}\"",
+            ),
+            (
+                subscribe(b"n", SubscriptionTarget::Session, b"#{session_name}").unwrap(),
+                "refresh-client -B \"n::#{session_name}\"",
+            ),
+            (unsubscribe(b"cwd").unwrap(), "refresh-client -B \"cwd\""),
+            (CapturePane::new(p).build(), "capture-pane -p -t %3"),
+            (
+                CapturePane::restore(p, 2000).build(),
+                "capture-pane -p -e -J -N -q -S -2000 -t %3",
+            ),
+            (
+                CapturePane {
+                    alternate: true,
+                    pending: true,
+                    octal: true,
+                    start: Some(CaptureBound::Edge),
+                    end: Some(CaptureBound::Line(5)),
+                    ..CapturePane::new(p)
+                }
+                .build(),
+                "capture-pane -p -C -a -P -S - -E 5 -t %3",
+            ),
+            (
+                list_sessions(b"#{session_id}").unwrap(),
+                "list-sessions -F \"#{session_id}\"",
+            ),
+            (
+                list_windows(WindowScope::Session(s), b"#{window_id}").unwrap(),
+                "list-windows -t '$2' -F \"#{window_id}\"",
+            ),
+            (
+                list_windows(WindowScope::All, b"#{window_id}").unwrap(),
+                "list-windows -a -F \"#{window_id}\"",
+            ),
+            (
+                list_panes(PaneScope::Session(s), b"#{pane_id}").unwrap(),
+                "list-panes -s -t '$2' -F \"#{pane_id}\"",
+            ),
+            (
+                list_panes(PaneScope::Window(w), b"#{pane_id}").unwrap(),
+                "list-panes -t @7 -F \"#{pane_id}\"",
+            ),
+            (
+                NewWindow {
+                    session: Some(s),
+                    name: Some(b"#x"),
+                    detached: true,
+                    print_format: Some(b"#{window_id}"),
+                    ..NewWindow::new()
+                }
+                .build()
+                .unwrap(),
+                "new-window -d -t '$2:' -n \"##x\" -P -F \"#{window_id}\"",
+            ),
+            (
+                NewWindow {
+                    after: Some(w),
+                    ..NewWindow::new()
+                }
+                .build()
+                .unwrap(),
+                "new-window -a -t @7",
+            ),
+            (
+                SplitWindow {
+                    size: Some(SplitSize::Percent(30)),
+                    detached: true,
+                    print_format: Some(b"#{pane_id}"),
+                    ..SplitWindow::new(p, SplitDirection::Horizontal)
+                }
+                .build()
+                .unwrap(),
+                "split-window -h -d -l 30% -t %3 -P -F \"#{pane_id}\"",
+            ),
+            (
+                SplitWindow {
+                    size: Some(SplitSize::Cells(5)),
+                    before: true,
+                    full: true,
+                    ..SplitWindow::new(p, SplitDirection::Vertical)
+                }
+                .build()
+                .unwrap(),
+                "split-window -v -b -f -l 5 -t %3",
+            ),
+            (select_window(w), "select-window -t @7"),
+            (select_pane(p), "select-pane -t %3"),
+            (kill_pane(p), "kill-pane -t %3"),
+            (kill_window(w), "kill-window -t @7"),
+            (
+                resize_pane(p, Resize::ToggleZoom).unwrap(),
+                "resize-pane -t %3 -Z",
+            ),
+            (
+                resize_pane(
+                    p,
+                    Resize::To {
+                        cols: Some(20),
+                        rows: Some(5),
+                    },
+                )
+                .unwrap(),
+                "resize-pane -t %3 -x 20 -y 5",
+            ),
+            (
+                resize_pane(p, Resize::Left(2)).unwrap(),
+                "resize-pane -t %3 -L 2",
+            ),
+            (
+                rename_window(w, b"-a'b").unwrap(),
+                "rename-window -t @7 -- \"-a'b\"",
+            ),
+            (
+                rename_session(s, b"x$y").unwrap(),
+                "rename-session -t '$2' -- \"x\\044y\"",
+            ),
+            (switch_client(s), "switch-client -t '$2'"),
+            (detach_client(), "detach-client"),
+            (
+                display_message(Some(Target::Pane(p)), b"#{pane_id}").unwrap(),
+                "display-message -p -t %3 -- \"#{pane_id}\"",
+            ),
+            (raw(b"list-keys ; show -g").unwrap(), "list-keys ; show -g"),
+            // A syntax error is still one (%error) block: not refused.
+            (raw(b" ; ;").unwrap(), " ; ;"),
+        ];
+        for (c, want) in cases {
+            assert_eq!(c.as_bytes().last(), Some(&b'\n'));
+            assert_eq!(c.to_string(), want);
+            assert_eq!(
+                c.as_bytes().iter().filter(|&&b| b == b'\n').count(),
+                1,
+                "exactly one line: {want}"
+            );
+            assert_eq!(
+                c.reply_blocks(),
+                if c.name() == "raw" { None } else { Some(1) }
+            );
+        }
+    }
+
+    #[test]
+    fn builder_errors() {
+        assert!(matches!(
+            send_keys_hex(PaneId(1), b""),
+            Err(CommandError::Empty { .. })
+        ));
+        assert!(matches!(
+            send_keys_hex(PaneId(1), &[b'a'; SEND_KEYS_MAX_BYTES + 1]),
+            Err(CommandError::TooLong { .. })
+        ));
+        assert!(refresh_client_flags(&[], &[]).is_err());
+        assert!(subscribe(b"a:b", SubscriptionTarget::Session, b"x").is_err());
+        assert!(subscribe(b"", SubscriptionTarget::Session, b"x").is_err());
+        assert!(subscribe(b"a", SubscriptionTarget::Session, b"x\0").is_err());
+        assert!(rename_session(SessionId(0), b"").is_err());
+        assert!(rename_window(WindowId(0), b"a\0").is_err());
+        assert!(matches!(
+            NewWindow {
+                name: Some(b"a\nb"),
+                ..NewWindow::new()
+            }
+            .build(),
+            Err(CommandError::LineBreak { offset: 1 })
+        ));
+        assert!(SplitWindow {
+            size: Some(SplitSize::Percent(101)),
+            ..SplitWindow::new(PaneId(0), SplitDirection::Vertical)
+        }
+        .build()
+        .is_err());
+        assert!(resize_pane(
+            PaneId(0),
+            Resize::To {
+                cols: None,
+                rows: None
+            }
+        )
+        .is_err());
+        assert!(list_sessions(b"\0").is_err());
+        for bad in [
+            &b""[..],
+            b"   ",
+            b"# comment",
+            b"  #x",
+            b"a\nb",
+            b"a\r",
+            b"a\0",
+        ] {
+            assert!(raw(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn chunks_cover_the_input_in_order_within_the_bound() {
+        let input: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        for max in [40usize, 100, 1000, 100_000] {
+            let mut got = Vec::new();
+            for c in send_keys_hex_chunks(PaneId(12), &input, max).unwrap() {
+                let line = c.as_bytes();
+                assert!(line.len() <= max, "{} > {max}", line.len());
+                let text = std::str::from_utf8(line).unwrap();
+                let hex = text.strip_prefix("send-keys -t %12 -H").unwrap().trim_end();
+                for h in hex.split_whitespace() {
+                    got.push(u8::from_str_radix(h, 16).unwrap());
+                }
+            }
+            assert_eq!(got, input);
+        }
+        assert!(send_keys_hex_chunks(PaneId(12), b"x", 22).is_err());
+        assert_eq!(
+            send_keys_hex_chunks(PaneId(1), b"", 100).unwrap().count(),
+            0
+        );
+    }
 }

@@ -17,6 +17,10 @@
 //! The checksum covers every byte after the `CSUM,` prefix, floating part included
 //! (verified against tmux 3.3a, 3.5a and 3.7c output).
 //!
+//! tmux's own parser also takes a leaf without a pane id (`WxH,X,Y`), which tmux prints
+//! only for a cell that has no pane; muxlink needs the id, so such a leaf is a
+//! [`LayoutError::Syntax`] error.
+//!
 //! Only the canonical form tmux prints is accepted (no leading zeros, no spaces, lowercase
 //! checksum), which is what makes printing byte-identical: `print(parse(s)) == s` for every
 //! `s` that parses. Nesting depth and node count are bounded ([`MAX_DEPTH`], [`MAX_NODES`]),
@@ -695,6 +699,9 @@ mod tests {
             wide.extend_from_slice(format!("1x1,0,0,{i}").as_bytes());
         }
         wide.push(b'}');
-        assert_eq!(Layout::parse_unchecked(&wide), Err(LayoutError::TooManyNodes));
+        assert_eq!(
+            Layout::parse_unchecked(&wide),
+            Err(LayoutError::TooManyNodes)
+        );
     }
 }

@@ -160,12 +160,21 @@ mod tests {
         m.push_line("two", 2);
         m.push_line("three", 3);
         m.push("one");
-        assert_eq!(m.on_reply(&reply(1, 1, true)), ReplyMatch::Partial { index: 0 });
+        assert_eq!(
+            m.on_reply(&reply(1, 1, true)),
+            ReplyMatch::Partial { index: 0 }
+        );
         assert_eq!(m.front(), Some(&"two"));
         assert_eq!(m.on_reply(&reply(2, 1, true)), ReplyMatch::Matched("two"));
         // The second command of "three" fails: the third is skipped by tmux.
-        assert_eq!(m.on_reply(&reply(3, 1, true)), ReplyMatch::Partial { index: 0 });
-        assert_eq!(m.on_reply(&reply(4, 1, false)), ReplyMatch::Matched("three"));
+        assert_eq!(
+            m.on_reply(&reply(3, 1, true)),
+            ReplyMatch::Partial { index: 0 }
+        );
+        assert_eq!(
+            m.on_reply(&reply(4, 1, false)),
+            ReplyMatch::Matched("three")
+        );
         assert_eq!(m.on_reply(&reply(5, 1, true)), ReplyMatch::Matched("one"));
         m.push("x");
         assert_eq!(m.drain().collect::<Vec<_>>(), vec!["x"]);

@@ -42,25 +42,16 @@ fn field<'a>(
     Ok(w)
 }
 
-fn pane(
-    rest: &mut Option<&[u8]>,
-    name: &'static str,
-) -> Result<PaneId, ProtoError> {
+fn pane(rest: &mut Option<&[u8]>, name: &'static str) -> Result<PaneId, ProtoError> {
     PaneId::parse(field(rest, name, "missing pane id")?).ok_or_else(|| bad(name, "bad pane id"))
 }
 
-fn window(
-    rest: &mut Option<&[u8]>,
-    name: &'static str,
-) -> Result<WindowId, ProtoError> {
+fn window(rest: &mut Option<&[u8]>, name: &'static str) -> Result<WindowId, ProtoError> {
     WindowId::parse(field(rest, name, "missing window id")?)
         .ok_or_else(|| bad(name, "bad window id"))
 }
 
-fn session(
-    rest: &mut Option<&[u8]>,
-    name: &'static str,
-) -> Result<SessionId, ProtoError> {
+fn session(rest: &mut Option<&[u8]>, name: &'static str) -> Result<SessionId, ProtoError> {
     SessionId::parse(field(rest, name, "missing session id")?)
         .ok_or_else(|| bad(name, "bad session id"))
 }
@@ -95,7 +86,9 @@ pub(crate) fn parse_notification<'a>(
     // Hot path first: `%output %P DATA`.
     if let Some(rest) = line.strip_prefix(b"%output ") {
         let (id, data) = word(rest);
-        let pane = PaneId::parse(id).ok_or_else(|| bad("output", "bad pane id"))?;
+        let Some(pane) = PaneId::parse(id) else {
+            return other_target(line, id, "output");
+        };
         let data = unescape(data.unwrap_or(b""), buf);
         return Ok(Event::Output { pane, data });
     }
@@ -111,8 +104,12 @@ pub(crate) fn parse_notification<'a>(
         }
         b"extended-output" => {
             let n = "extended-output";
-            let pane = pane(&mut rest, n)?;
-            let age = parse_u64(field(&mut rest, n, "missing age")?).ok_or_else(|| bad(n, "bad age"))?;
+            let target = field(&mut rest, n, "missing pane id")?;
+            let Some(pane) = PaneId::parse(target) else {
+                return other_target(line, target, n);
+            };
+            let age =
+                parse_u64(field(&mut rest, n, "missing age")?).ok_or_else(|| bad(n, "bad age"))?;
             let data = unescape(after_colon(rest, n)?, buf);
             Event::ExtendedOutput { pane, age, data }
         }
@@ -258,6 +255,20 @@ pub(crate) fn parse_notification<'a>(
     Ok(ev)
 }
 
+/// Output for a target that is not a pane. Some tmux builds report popup output as
+/// `%output ^N ...` (a job id); a well-formed `^N` is therefore a newer kind of line
+/// ([`Event::Unknown`]), anything else a bad pane id.
+fn other_target<'a>(
+    line: &'a [u8],
+    id: &[u8],
+    name: &'static str,
+) -> Result<Event<'a>, ProtoError> {
+    match id.split_first() {
+        Some((b'^', digits)) if parse_u32(digits).is_some() => Ok(Event::Unknown { line }),
+        _ => Err(bad(name, "bad pane id")),
+    }
+}
+
 fn nonempty<'a>(rest: Option<&'a [u8]>, name: &'static str) -> Result<&'a [u8], ProtoError> {
     match rest {
         Some(r) if !r.is_empty() => Ok(r),
@@ -320,6 +331,19 @@ mod tests {
             p(b"%extended-output %7 5 no colon"),
             Err(ProtoError::BadNotification { .. })
         ));
+        assert_eq!(
+            p(b"%output ^3 popup").unwrap(),
+            Event::Unknown {
+                line: b"%output ^3 popup"
+            }
+        );
+        assert_eq!(
+            p(b"%extended-output ^3 0 : popup").unwrap(),
+            Event::Unknown {
+                line: b"%extended-output ^3 0 : popup"
+            }
+        );
+        assert!(p(b"%output ^x popup").is_err());
         assert!(p(b"%output 3 x").is_err());
         assert!(p(b"%output").is_err());
         assert!(p(b"%output %-1 x").is_err());

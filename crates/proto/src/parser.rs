@@ -1,47 +1,6 @@
 //! The control-mode stream parser: DCS entry and exit, line framing, reply blocks, limits.
 //!
-//! # Framing
-//!
-//! Lines end with `\n`; a `\r` right before it is dropped. A line is dispatched as soon as its
-//! `\n` arrives; a line that is wholly inside one input chunk is handled in place (borrowed),
-//! otherwise its pieces are gathered in a buffer the parser keeps and reuses.
-//!
-//! Any split of the input into chunks gives the same events as feeding it at once, with one
-//! exception: [`Event::Passthrough`] slices are cut where chunks end (and where a possible DCS
-//! start is held back), so only their concatenation is chunking-independent.
-//!
-//! # Lines outside reply blocks
-//!
-//! - `%begin TIME NUMBER FLAGS` opens a reply block; every following line is body until a line
-//!   that is exactly `%end` or `%error` followed by the same three fields, byte for byte.
-//! - `%end`/`%error` outside a block: [`ProtoError::UnexpectedTerminator`].
-//! - Known notifications become their [`Event`]; a malformed one is an [`Event::Error`].
-//! - `%name ...` with an unknown lowercase name is [`Event::Unknown`] (a newer tmux).
-//! - Anything else, including empty lines and lines not starting with `%`, is an
-//!   [`Event::Error`] with [`ProtoError::NotANotification`]: tmux never writes such lines.
-//!
-//! # Host streams
-//!
-//! [`Parser::host_stream`] starts outside control mode: bytes pass through as
-//! [`Event::Passthrough`] until DCS `ESC P 1000 p` (which `tmux -CC` prints), then
-//! [`Event::Enter`]. In control mode, `ESC \` at the start of a line (the client prints it after
-//! `%exit`) gives [`Event::Leave`] and passthrough resumes right after it. `ESC \` leaves even
-//! inside a reply block (reporting [`ProtoError::UnterminatedBlock`] first): the tmux client
-//! prints it itself, after whatever a dying server left half written, and tmux never starts a
-//! body line with `ESC \`.
-//!
-//! Any program can print `ESC P 1000 p`, so entering is the host's decision, see
-//! [`EnterPolicy`].
-//!
-//! # Limits
-//!
-//! A line longer than [`ParserConfig::max_line_len`] bytes (counted before the `\n`) gives one
-//! [`ProtoError::LineTooLong`] error holding the line cut to the limit; its remaining bytes are
-//! dropped up to the next `\n`. A reply body larger than [`ParserConfig::max_block_len`] gives
-//! one [`ProtoError::BlockTooLong`] error; further body lines are dropped until the terminator,
-//! and the [`Reply`] then holds only the lines that fit. Memory held by the parser is bounded by
-//! `max_line_len` (line and unescape buffers) plus `max_block_len` (reply body) whatever the
-//! input.
+//! The rules are documented on [`Parser`].
 
 use std::mem;
 
@@ -118,12 +77,74 @@ struct Block {
     has_line: bool,
 }
 
-/// Sans-I/O parser for a tmux control-mode stream. See the [module docs](self) for the rules.
+/// Sans-I/O parser for a tmux control-mode stream.
+///
+/// # Framing
+///
+/// Lines end with `\n`; a `\r` right before it is dropped. A line is dispatched as soon as its
+/// `\n` arrives; a line that is wholly inside one input chunk is handled in place (borrowed),
+/// otherwise its pieces are gathered in a buffer the parser keeps and reuses.
+///
+/// Any split of the input into chunks gives the same events as feeding it at once, with one
+/// exception: [`Event::Passthrough`] slices are cut where chunks end (and where a possible DCS
+/// start is held back), so only their concatenation is chunking-independent.
+///
+/// # Lines outside reply blocks
+///
+/// - `%begin TIME NUMBER FLAGS` opens a reply block; every following line is body until a line
+///   that is exactly `%end` or `%error` followed by the same three fields, byte for byte.
+/// - `%end`/`%error` outside a block: [`ProtoError::UnexpectedTerminator`].
+/// - Known notifications become their [`Event`]; a malformed one is an [`Event::Error`].
+/// - `%name ...` with an unknown lowercase name is [`Event::Unknown`] (a newer tmux).
+/// - Anything else, including empty lines and lines not starting with `%`, is an
+///   [`Event::Error`] with [`ProtoError::NotANotification`]: tmux never writes such lines.
+///
+/// # Host streams
+///
+/// [`Parser::host_stream`] starts outside control mode: bytes pass through as
+/// [`Event::Passthrough`] until DCS `ESC P 1000 p` (which `tmux -CC` prints), then
+/// [`Event::Enter`]. In control mode, `ESC \` at the start of a line (the client prints it after
+/// `%exit`) gives [`Event::Leave`] and passthrough resumes right after it. `ESC \` leaves even
+/// inside a reply block (reporting [`ProtoError::UnterminatedBlock`] first): the tmux client
+/// prints it itself, after whatever a dying server left half written, and tmux never starts a
+/// body line with `ESC \`.
+///
+/// Any program can print `ESC P 1000 p`, so entering is the host's decision, see
+/// [`EnterPolicy`].
+///
+/// # Limits
+///
+/// A line longer than [`ParserConfig::max_line_len`] bytes (counted before the `\n`) gives one
+/// [`ProtoError::LineTooLong`] error holding the line cut to the limit; its remaining bytes are
+/// dropped up to the next `\n`. A reply body larger than [`ParserConfig::max_block_len`] gives
+/// one [`ProtoError::BlockTooLong`] error; further body lines are dropped until the terminator,
+/// and the [`Reply`] then holds only the lines that fit. Memory held by the parser is bounded by
+/// `max_line_len` (line and unescape buffers) plus `max_block_len` (reply body) whatever the
+/// input.
+///
+/// # Use
 ///
 /// Feed bytes with [`Parser::feed`] and call [`Parser::finish`] at the end of the input. Events
 /// borrow from the input chunk or from buffers inside the parser; they are valid only during
 /// the sink call. Once its buffers have grown to the sizes the stream needs, the parser does
 /// not allocate per line.
+///
+/// ```
+/// use muxlink_proto::{Event, PaneId, Parser};
+///
+/// let mut parser = Parser::new();
+/// let mut got = Vec::new();
+/// // A line may arrive in pieces; events come once it is whole.
+/// for chunk in [&b"%output %1 hi\\015"[..], b"\\012\n%begin 1 7 1\nok\n%end 1 7 1\n"] {
+///     parser.feed(chunk, |ev| match ev {
+///         Event::Output { pane, data } => got.push((pane, data.to_vec())),
+///         Event::Reply(r) => assert_eq!((r.number, r.ok, r.body), (7, true, &b"ok"[..])),
+///         other => panic!("{other:?}"),
+///     });
+/// }
+/// parser.finish(|ev| panic!("{ev:?}"));
+/// assert_eq!(got, [(PaneId(1), b"hi\r\n".to_vec())]);
+/// ```
 #[derive(Debug)]
 pub struct Parser {
     cfg: ParserConfig,
@@ -264,7 +285,8 @@ impl Parser {
 
     /// Ends the input: a held-back partial DCS is passed through; a partial line gives
     /// [`ProtoError::PartialLine`], an open block [`ProtoError::UnterminatedBlock`]. The parser
-    /// stays in its mode with empty buffers and may be fed again.
+    /// stays in its mode with empty buffers and may be fed again. A pending
+    /// [`EnterPolicy::Ask`] decision stays pending.
     pub fn finish<F: FnMut(Event<'_>)>(&mut self, mut sink: F) {
         if self.dcs_matched > 0 {
             sink(Event::Passthrough(&DCS_ENTER[..self.dcs_matched]));
@@ -375,7 +397,12 @@ impl Parser {
     }
 
     /// Inside control mode: frame lines.
-    fn control<F: FnMut(Event<'_>)>(&mut self, input: &[u8], mut pos: usize, sink: &mut F) -> usize {
+    fn control<F: FnMut(Event<'_>)>(
+        &mut self,
+        input: &[u8],
+        mut pos: usize,
+        sink: &mut F,
+    ) -> usize {
         let host = self.cfg.host_stream;
         let max = self.cfg.max_line_len;
 
@@ -418,14 +445,13 @@ impl Parser {
         }
 
         // Whole lines inside this chunk, handled in place.
+        // (`dispatch` never changes the mode; only `ESC \` below does, and it returns.)
         while pos < input.len() {
-            if self.mode != Mode::Control {
-                return pos;
-            }
             if host && input[pos] == ESC {
                 match input.get(pos + 1) {
                     None => {
-                        self.line.push(ESC);
+                        // Maybe `ESC \` cut by the chunk end: keep it as a line start.
+                        self.carry(&input[pos..], sink);
                         return input.len();
                     }
                     Some(b'\\') => {
@@ -441,7 +467,7 @@ impl Parser {
                     pos += off + 1;
                     self.line_number += 1;
                     if raw.len() > max {
-                        self.line_number_error(ProtoError::LineTooLong { limit: max }, &raw[..max], sink);
+                        self.report(ProtoError::LineTooLong { limit: max }, &raw[..max], sink);
                     } else {
                         self.dispatch(strip_cr(raw), sink);
                     }
@@ -481,7 +507,7 @@ impl Parser {
         self.discarding = discard;
     }
 
-    fn line_number_error<F: FnMut(Event<'_>)>(&self, error: ProtoError, line: &[u8], sink: &mut F) {
+    fn report<F: FnMut(Event<'_>)>(&self, error: ProtoError, line: &[u8], sink: &mut F) {
         sink(Event::Error {
             line_number: self.line_number,
             error,
@@ -521,7 +547,7 @@ impl Parser {
             if self.body.len() + sep + line.len() > self.cfg.max_block_len {
                 block.overflow = true;
                 let number = block.number;
-                self.line_number_error(
+                self.report(
                     ProtoError::BlockTooLong {
                         number,
                         limit: self.cfg.max_block_len,
@@ -554,7 +580,7 @@ impl Parser {
                             has_line: false,
                         });
                     }
-                    None => self.line_number_error(
+                    None => self.report(
                         ProtoError::BadNotification {
                             name: "begin",
                             what: "expected TIME NUMBER FLAGS",
@@ -575,7 +601,7 @@ impl Parser {
                 } else {
                     ProtoError::UnexpectedTerminator
                 };
-                self.line_number_error(error, line, sink);
+                self.report(error, line, sink);
                 return;
             }
         }

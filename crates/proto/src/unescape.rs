@@ -20,30 +20,59 @@ pub(crate) fn unescape<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     };
     buf.clear();
     buf.reserve(data.len());
-    let mut start = 0;
+    buf.extend_from_slice(&data[..first]);
     let mut at = first;
     loop {
-        buf.extend_from_slice(&data[start..at]);
-        let rest = &data[at + 1..];
-        match decode_octal(rest) {
+        // `data[at]` is a backslash.
+        let next = match decode_octal(&data[at + 1..]) {
             Some(b) => {
                 buf.push(b);
-                start = at + 4;
+                at + 4
             }
             None => {
                 // Not an escape tmux writes: keep the backslash and go on after it.
                 buf.push(b'\\');
-                start = at + 1;
+                at + 1
             }
-        }
-        match memchr(b'\\', &data[start..]) {
-            Some(off) => at = start + off,
+        };
+        let rest = &data[next..];
+        match find_backslash(rest) {
+            Some(off) => {
+                buf.extend_from_slice(&rest[..off]);
+                at = next + off;
+            }
             None => {
-                buf.extend_from_slice(&data[start..]);
+                buf.extend_from_slice(rest);
                 return buf;
             }
         }
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const BACKSLASHES: u64 = ONES * b'\\' as u64;
+
+/// The first `\` in `s`. Escapes come in clusters (`\015\012`, colour sequences), so the next
+/// 16 bytes are checked a word at a time before paying for a `memchr` call.
+#[inline]
+fn find_backslash(s: &[u8]) -> Option<usize> {
+    let mut off = 0;
+    while off < 16 {
+        let Some(word) = s.get(off..off + 8) else {
+            break;
+        };
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        // Zero bytes of `x` are backslashes of `word`; the lowest flagged byte is exact.
+        let x = u64::from_le_bytes(bytes) ^ BACKSLASHES;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(off + (found.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    memchr(b'\\', &s[off..]).map(|p| p + off)
 }
 
 /// Three octal digits at the start of `rest` with a value that fits a byte.
@@ -93,6 +122,29 @@ mod tests {
         assert_eq!(un(b"\\08x"), b"\\08x");
         assert_eq!(un(b"\\q\\033"), b"\\q\x1b");
         assert_eq!(un(b"\\\\033"), b"\\\x1b");
+    }
+
+    #[test]
+    fn backslash_search_agrees_with_memchr() {
+        let mut data = vec![b'a'; 64];
+        assert_eq!(find_backslash(&data), None);
+        for i in 0..64 {
+            data[i] = b'\\';
+            // High bytes around it must not fool the word-wise check.
+            if i + 1 < 64 {
+                data[i + 1] = 0xdc;
+            }
+            for start in 0..=i {
+                assert_eq!(
+                    find_backslash(&data[start..]),
+                    Some(i - start),
+                    "{i} {start}"
+                );
+            }
+            data[i] = 0x5b;
+        }
+        assert_eq!(find_backslash(b"\\"), Some(0));
+        assert_eq!(find_backslash(b""), None);
     }
 
     #[test]

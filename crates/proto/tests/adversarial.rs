@@ -58,7 +58,11 @@ fn garbage_nul_and_invalid_utf8_are_errors_and_parsing_resumes() {
         [
             E::Error(1, ProtoError::NotANotification, b"hello".to_vec()),
             E::Error(2, ProtoError::NotANotification, b"\x00\x00".to_vec()),
-            E::Error(3, ProtoError::NotANotification, b"\xff\xfe\xc3\x28".to_vec()),
+            E::Error(
+                3,
+                ProtoError::NotANotification,
+                b"\xff\xfe\xc3\x28".to_vec()
+            ),
             E::Error(4, ProtoError::NotANotification, b"%".to_vec()),
             E::Error(5, ProtoError::NotANotification, b"%\x00x".to_vec()),
             E::Error(6, ProtoError::NotANotification, b"".to_vec()),
@@ -93,7 +97,9 @@ fn body_lines_imitating_terminators_are_body() {
 
 #[test]
 fn error_terminator_and_empty_and_crlf_bodies() {
-    let ev = parse(b"%begin 1 2 1\r\nline one\r\n\r\nline three\r\n%error 1 2 1\r\n%begin 1 3 1\n%end 1 3 1\n");
+    let ev = parse(
+        b"%begin 1 2 1\r\nline one\r\n\r\nline three\r\n%error 1 2 1\r\n%begin 1 3 1\n%end 1 3 1\n",
+    );
     assert_eq!(
         ev,
         [
@@ -106,11 +112,24 @@ fn error_terminator_and_empty_and_crlf_bodies() {
 #[test]
 fn unterminated_block_at_eof() {
     let ev = parse(b"%begin 1 42 1\nsome body\n");
-    assert_eq!(ev, [E::Error(2, ProtoError::UnterminatedBlock { number: 42 }, vec![])]);
+    assert_eq!(
+        ev,
+        [E::Error(
+            2,
+            ProtoError::UnterminatedBlock { number: 42 },
+            vec![]
+        )]
+    );
     let ev = parse(b"%output %1 x\n%begin 1 43 1\nbody without newline");
     assert_eq!(ev.len(), 3);
-    assert_eq!(ev[1], E::Error(3, ProtoError::PartialLine, b"body without newline".to_vec()));
-    assert_eq!(ev[2], E::Error(3, ProtoError::UnterminatedBlock { number: 43 }, vec![]));
+    assert_eq!(
+        ev[1],
+        E::Error(3, ProtoError::PartialLine, b"body without newline".to_vec())
+    );
+    assert_eq!(
+        ev[2],
+        E::Error(3, ProtoError::UnterminatedBlock { number: 43 }, vec![])
+    );
 }
 
 #[test]
@@ -171,7 +190,15 @@ fn bad_ids_and_missing_arguments() {
             other => panic!("line {:?} gave {other:?}", String::from_utf8_lossy(l)),
         }
     }
-    assert_eq!(ev[lines.len()], E::Other(format!("{:?}", Event::WindowAdd { window: WindowId(9) })));
+    assert_eq!(
+        ev[lines.len()],
+        E::Other(format!(
+            "{:?}",
+            Event::WindowAdd {
+                window: WindowId(9)
+            }
+        ))
+    );
 }
 
 #[test]
@@ -192,7 +219,10 @@ fn bad_layout_checksums_and_syntax_are_errors() {
         })
     );
     // The visible layout is checked too.
-    assert!(matches!(errors(&ev)[1], ProtoError::Layout(LayoutError::Checksum { .. })));
+    assert!(matches!(
+        errors(&ev)[1],
+        ProtoError::Layout(LayoutError::Checksum { .. })
+    ));
     assert!(matches!(errors(&ev)[2], ProtoError::Layout(_)));
     assert!(matches!(errors(&ev)[3], ProtoError::Layout(_)));
     assert!(matches!(&ev[4], E::Other(s) if s.starts_with("LayoutChange")));
@@ -283,7 +313,11 @@ fn line_exactly_at_the_limit_is_accepted() {
     assert_eq!(ev[0], E::Output(1, b"123456789".to_vec()));
     assert_eq!(
         ev[1],
-        E::Error(2, ProtoError::LineTooLong { limit: 20 }, b"%output %1 123456789".to_vec())
+        E::Error(
+            2,
+            ProtoError::LineTooLong { limit: 20 },
+            b"%output %1 123456789".to_vec()
+        )
     );
     assert_eq!(ev[2], E::Output(1, b"12345678".to_vec()));
 }
@@ -304,7 +338,14 @@ fn block_body_is_bounded() {
     // 22-byte lines + separators: 43 lines fit in 1000 bytes, the 44th overflows.
     assert_eq!(
         ev[0],
-        E::Error(45, ProtoError::BlockTooLong { number: 5, limit: 1000 }, b"line 00043 of the body".to_vec())
+        E::Error(
+            45,
+            ProtoError::BlockTooLong {
+                number: 5,
+                limit: 1000
+            },
+            b"line 00043 of the body".to_vec()
+        )
     );
     match &ev[1] {
         E::Reply(5, true, body) => {
@@ -321,7 +362,15 @@ fn block_body_is_bounded() {
 fn crlf_everywhere() {
     let ev = parse(b"%output %1 a\\015\r\n%window-add @2\r\n%exit\r\n");
     assert_eq!(ev[0], E::Output(1, b"a\r".to_vec()));
-    assert_eq!(ev[1], E::Other(format!("{:?}", Event::WindowAdd { window: WindowId(2) })));
+    assert_eq!(
+        ev[1],
+        E::Other(format!(
+            "{:?}",
+            Event::WindowAdd {
+                window: WindowId(2)
+            }
+        ))
+    );
     assert_eq!(ev[2], E::Other("Exit { reason: None }".into()));
 }
 

@@ -73,8 +73,11 @@ impl ControlClient {
             lines: rx,
             notifications: Vec::new(),
         };
-        // Skip whatever tmux sends on attach (its own flags-0 block, notifications) up to
-        // the answer to a first command of ours.
+        // Until tmux has run the attach itself (its flags-0 block, then
+        // `%session-changed`), commands that need this client can fail with "no current
+        // client": wait for the notification, then for the answer to a first command.
+        c.wait_notification(REPLY_TIMEOUT, |l| l.starts_with(b"%session-changed "))
+            .expect("tmux -C attach: no %session-changed");
         let r = c.send(b"display-message -p muxlink-sync\n");
         assert!(r.ok && r.body == [b"muxlink-sync".to_vec()], "sync: {r:?}");
         c
@@ -125,6 +128,37 @@ impl ControlClient {
                 self.notifications.push(line);
             }
         }
+    }
+
+    /// Waits until a notification line satisfying `pred` arrives (or was already seen and
+    /// not yet taken), and takes it. Only for use while no command is in flight.
+    pub fn wait_notification(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&[u8]) -> bool,
+    ) -> Option<Vec<u8>> {
+        if let Some(i) = self.notifications.iter().position(|l| pred(l)) {
+            return Some(self.notifications.remove(i));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).ok()?;
+            if pred(&line) {
+                return Some(line);
+            }
+            self.notifications.push(line);
+        }
+    }
+
+    /// Closes stdin and waits for tmux to exit; returns every line it still wrote.
+    pub fn finish(&mut self) -> Vec<Vec<u8>> {
+        drop(self.stdin.take());
+        let mut rest = Vec::new();
+        while let Ok(l) = self.lines.recv_timeout(REPLY_TIMEOUT) {
+            rest.push(l);
+        }
+        rest
     }
 
     /// Sends and asserts the reply is `%end`; returns the body.

@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use muxlink_proto::layout::Layout;
 use muxlink_proto::{Event, Parser, ReplyMatch, ReplyMatcher, WindowId};
 
+/// An owned `%layout-change`: window, layout, visible layout, flags.
+type OwnedLayout = (WindowId, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// What a stream said, in owned form.
 #[derive(Default, Debug)]
 struct Summary {
@@ -15,7 +18,7 @@ struct Summary {
     errors: Vec<String>,
     unknown: Vec<Vec<u8>>,
     replies: Vec<(u64, u32, bool, Vec<u8>)>,
-    layouts: Vec<(WindowId, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)>,
+    layouts: Vec<OwnedLayout>,
     output: BTreeMap<u32, Vec<u8>>,
 }
 
@@ -81,11 +84,9 @@ fn summarize(input: &[u8]) -> Summary {
                 visible_layout.map(<[u8]>::to_vec),
                 flags.map(<[u8]>::to_vec),
             )),
-            Event::Output { pane, data } | Event::ExtendedOutput { pane, data, .. } => s
-                .output
-                .entry(pane.0)
-                .or_default()
-                .extend_from_slice(data),
+            Event::Output { pane, data } | Event::ExtendedOutput { pane, data, .. } => {
+                s.output.entry(pane.0).or_default().extend_from_slice(data)
+            }
             _ => {}
         }
     };
@@ -324,7 +325,10 @@ fn newer_tmux_lines_are_unknown() {
     assert!(s.errors.is_empty());
     assert_eq!(
         s.unknown,
-        vec![b"%pane-floated %3 @1".to_vec(), b"%some-future-thing".to_vec()]
+        vec![
+            b"%pane-floated %3 @1".to_vec(),
+            b"%some-future-thing".to_vec()
+        ]
     );
     assert_eq!(count(&s, "window-add"), 1);
     assert_eq!(s.output[&3], b"x");

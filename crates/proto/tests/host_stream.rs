@@ -65,7 +65,11 @@ fn a_whole_session_in_one_chunk() {
 fn split_at_every_point_and_byte_at_a_time() {
     for cut in 0..=SESSION.len() {
         let (a, b) = SESSION.split_at(cut);
-        assert_eq!(run(Parser::host_stream(), &[a, b]), expected(), "cut at {cut}");
+        assert_eq!(
+            run(Parser::host_stream(), &[a, b]),
+            expected(),
+            "cut at {cut}"
+        );
     }
     let bytes: Vec<&[u8]> = SESSION.chunks(1).collect();
     assert_eq!(run(Parser::host_stream(), &bytes), expected());
@@ -131,7 +135,10 @@ fn ask_policy_stops_after_the_dcs_until_the_host_decides() {
     assert_eq!(p.feed(&SESSION[n..], |ev| push(&mut out, ev)), 0);
     p.accept_enter(|ev| push(&mut out, ev));
     assert!(p.in_control_mode());
-    assert_eq!(p.feed(&SESSION[n..], |ev| push(&mut out, ev)), SESSION.len() - n);
+    assert_eq!(
+        p.feed(&SESSION[n..], |ev| push(&mut out, ev)),
+        SESSION.len() - n
+    );
     p.finish(|ev| push(&mut out, ev));
     assert_eq!(out, expected());
 

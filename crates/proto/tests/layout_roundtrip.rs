@@ -6,7 +6,13 @@ use muxlink_proto::PaneId;
 use proptest::prelude::*;
 
 fn node() -> impl Strategy<Value = LayoutNode> {
-    let leaf = (any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>())
+    let leaf = (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<u32>(),
+    )
         .prop_map(|(c, r, x, y, id)| LayoutNode::pane(c, r, x, y, PaneId(id)));
     leaf.prop_recursive(6, 64, 5, |inner| {
         (
@@ -29,7 +35,8 @@ fn node() -> impl Strategy<Value = LayoutNode> {
 }
 
 fn layout() -> impl Strategy<Value = Layout> {
-    (node(), prop::collection::vec(node(), 0..3)).prop_map(|(root, floating)| Layout::new(root, floating))
+    (node(), prop::collection::vec(node(), 0..3))
+        .prop_map(|(root, floating)| Layout::new(root, floating))
 }
 
 proptest! {

@@ -37,10 +37,30 @@ fn matcher_pairs_live_replies_with_lines() {
 
     // (line, commands on it, expected (ok, body) of the block that completes it)
     let lines: &[(&str, usize, bool, &str)] = &[
-        ("display-message -p one ; display-message -p two", 2, true, "two"),
-        ("select-window -t @99 ; display-message -p skipped", 2, false, "can't find window: @99"),
-        ("bogus-command ; display-message -p x", 2, false, "parse error: unknown command: bogus-command"),
-        ("display-message -p 'a;b' ; display-message -p c ; display-message -p d", 3, true, "d"),
+        (
+            "display-message -p one ; display-message -p two",
+            2,
+            true,
+            "two",
+        ),
+        (
+            "select-window -t @99 ; display-message -p skipped",
+            2,
+            false,
+            "can't find window: @99",
+        ),
+        (
+            "bogus-command ; display-message -p x",
+            2,
+            false,
+            "parse error: unknown command: bogus-command",
+        ),
+        (
+            "display-message -p 'a;b' ; display-message -p c ; display-message -p d",
+            3,
+            true,
+            "d",
+        ),
         ("list-windows -F '#{window_id}'", 1, true, "@0"),
     ];
     let mut matcher = ReplyMatcher::new();

@@ -264,3 +264,48 @@ impl Backend for MioBackend {
         })
     }
 }
+
+/// A backend that watches nothing and never fires: for in-memory transports driven by
+/// calling the router directly (the router benchmark) and for tests of the router itself.
+/// Counts the calls it receives.
+#[derive(Debug, Default)]
+pub struct NullBackend {
+    calls: BackendCalls,
+    timer: Option<Duration>,
+}
+
+impl NullBackend {
+    /// A new null backend.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How often each backend function was called.
+    pub fn calls(&self) -> BackendCalls {
+        self.calls
+    }
+
+    /// The last timer the router asked for.
+    pub fn timer(&self) -> Option<Duration> {
+        self.timer
+    }
+}
+
+#[cfg(unix)]
+impl Backend for NullBackend {
+    fn watch_fd(&mut self, _fd: RawFd, _interest: Interest, _token: Token) -> io::Result<()> {
+        self.calls.watch += 1;
+        Ok(())
+    }
+    fn unwatch_fd(&mut self, _token: Token) -> io::Result<()> {
+        self.calls.unwatch += 1;
+        Ok(())
+    }
+    fn set_timer(&mut self, timeout: Option<Duration>) {
+        self.calls.set_timer += 1;
+        self.timer = timeout;
+    }
+    fn waker(&self) -> RemoteWaker {
+        RemoteWaker::new(|| {})
+    }
+}

@@ -44,6 +44,9 @@ pub struct ClientConfig {
     /// In a host stream, start control mode without asking the host first
     /// ([`ClientEvent::ControlModeRequested`] is still reported).
     pub auto_accept_control_mode: bool,
+    /// Keep the session model (and emulators) after the client closes, so the final state
+    /// can still be read (`muxlink replay`). Off: closing frees every pane.
+    pub keep_state_on_exit: bool,
     /// On `%pause`, resume the pane at once (`refresh-client -A '%P:continue'` and a
     /// re-capture) instead of waiting for [`Client::resume_pane`].
     pub auto_resume: bool,
@@ -66,6 +69,7 @@ impl Default for ClientConfig {
             handshake: true,
             auto_accept_control_mode: false,
             auto_resume: false,
+            keep_state_on_exit: false,
             frame_interval: None,
         }
     }
@@ -222,6 +226,15 @@ pub enum ClientEvent<'a> {
     Bell {
         /// The pane.
         pane: PaneId,
+    },
+    /// A pane set the clipboard (OSC 52). The host decides whether to honour it.
+    Clipboard {
+        /// The pane.
+        pane: PaneId,
+        /// Selection letters (`c`, `p`, ...).
+        selection: &'a str,
+        /// The base64 payload as sent (`?` is a query, never answered).
+        data: &'a [u8],
     },
     /// A message from tmux (`%message`, `%config-error`, `%client-detached`, paste buffers,
     /// subscriptions, other clients): the notification's name and its raw text.

@@ -261,7 +261,8 @@ impl Core {
             }
             Event::WindowRenamed { window, name } => {
                 if let Some(w) = self.model.windows.get_mut(&window) {
-                    w.name = Some(name.to_vec());
+                    w.name = name.to_vec();
+                    w.name_known = true;
                     host.on_event(&ClientEvent::WindowRenamed { window });
                 }
             }
@@ -625,7 +626,8 @@ impl Core {
             host,
         );
         if let Some(w) = self.model.windows.get_mut(&window) {
-            w.name = Some(info.name.clone());
+            w.name = info.name.clone();
+            w.name_known = true;
             w.active_pane = info.active_pane.or(w.active_pane);
         }
         if info.active {
@@ -999,7 +1001,12 @@ impl Core {
             return;
         }
         self.closed = true;
-        self.reset_session();
+        if self.config.keep_state_on_exit {
+            self.pending.clear();
+            self.changed.clear();
+        } else {
+            self.reset_session();
+        }
         self.out = Vec::new();
         self.out_start = 0;
         self.pool = FramePool::default();

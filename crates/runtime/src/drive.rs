@@ -135,16 +135,31 @@ pub struct MemoryTransport {
     pos: usize,
     chunk: usize,
     written: u64,
+    one_chunk_per_ready: bool,
+    blocked: bool,
 }
 
 impl MemoryTransport {
-    /// Serves `data`, at most `chunk` bytes per read (at least 1), then end of file.
+    /// Serves `data`, at most `chunk` bytes per read (at least 1), then end of file. One
+    /// readiness dispatch reads everything (up to [`READ_BUDGET`]).
     pub fn new(data: Vec<u8>, chunk: usize) -> Self {
         MemoryTransport {
             data,
             pos: 0,
             chunk: chunk.max(1),
             written: 0,
+            one_chunk_per_ready: false,
+            blocked: false,
+        }
+    }
+
+    /// Like [`MemoryTransport::new`], but like a pipe that a writer fills one `chunk` at a
+    /// time: each chunk is followed by one `WouldBlock`, so every readiness dispatch reads
+    /// exactly one chunk (what the router benchmark counts as a dispatch).
+    pub fn chunk_per_ready(data: Vec<u8>, chunk: usize) -> Self {
+        MemoryTransport {
+            one_chunk_per_ready: true,
+            ..Self::new(data, chunk)
         }
     }
 
@@ -161,6 +176,11 @@ impl MemoryTransport {
 
 impl Transport for MemoryTransport {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.blocked {
+            self.blocked = false;
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        self.blocked = self.one_chunk_per_ready;
         let n = buf.len().min(self.chunk).min(self.data.len() - self.pos);
         buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
         self.pos += n;
@@ -265,7 +285,9 @@ impl Connection {
         self.finished.is_some()
     }
 
-    /// Why the stream ended, once finished.
+    /// Why the transport ended, once finished: the child's exit status and standard error
+    /// (or "closed by the host"). When tmux said `%exit` first, the client's
+    /// [`crate::ClientEvent::Exited`] carried that reason; this is the transport's side.
     pub fn exit_reason(&self) -> Option<&ExitReason> {
         self.finished.as_ref()
     }

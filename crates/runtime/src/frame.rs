@@ -15,7 +15,6 @@ pub struct FrameCursor {
 
 /// One pane's changes after a batch of input. Everything borrowed here is valid only during
 /// the [`crate::Host::on_frame`] call that receives it.
-#[derive(Debug)]
 pub struct Frame<'a> {
     pub(crate) pane: PaneId,
     pub(crate) window: Option<WindowId>,
@@ -25,6 +24,18 @@ pub struct Frame<'a> {
     pub(crate) cursor: FrameCursor,
     pub(crate) title: &'a [u8],
     pub(crate) full: bool,
+    pub(crate) emu: &'a crate::pane_emu::PaneEmu,
+}
+
+impl std::fmt::Debug for Frame<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Frame")
+            .field("pane", &self.pane)
+            .field("dirty", &self.dirty)
+            .field("cursor", &self.cursor)
+            .field("full", &self.full)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Frame<'a> {
@@ -56,6 +67,25 @@ impl<'a> Frame<'a> {
     pub fn title(&self) -> &'a [u8] {
         self.title
     }
+    /// Visible row `y`'s cells (exactly `cols()` of them), borrowed from the emulator: no
+    /// copy. `None` when `y >= rows()`. Text of a cell flagged `EXTENDED` is
+    /// [`Frame::terminal`]`.combined(cell.ch)`.
+    pub fn row(&self, y: u16) -> Option<&'a [muxlink_term::Cell]> {
+        self.emu.row(y)
+    }
+    /// The modes the program set (cursor keys, keypad, mouse, bracketed paste, ...).
+    pub fn modes(&self) -> muxlink_term::Modes {
+        self.emu.modes()
+    }
+    /// Whether the alternate screen is on.
+    pub fn alternate(&self) -> bool {
+        self.emu.alternate()
+    }
+    /// The pane's emulator, for anything else (combined characters, underline colours,
+    /// history rows).
+    pub fn terminal(&self) -> &'a muxlink_term::Terminal {
+        self.emu.terminal()
+    }
     /// Whether every row is in `dirty_rows` because the pane was resized, rebuilt or is new.
     pub fn is_full(&self) -> bool {
         self.full
@@ -76,7 +106,9 @@ pub(crate) fn emit(
     emu.take_damage(&mut pool.dirty, full);
     let (cols, rows) = emu.size();
     let cursor = emu.cursor();
+    let emu: &crate::pane_emu::PaneEmu = emu;
     let frame = Frame {
+        emu,
         pane,
         window,
         cols,

@@ -36,4 +36,5 @@ pub use error::ClientError;
 pub use frame::{Frame, FrameCursor};
 pub use model::{Model, Pane, Session, Window};
 pub use muxlink_proto::{PaneId, SessionId, WindowId};
+pub use muxlink_term::{Cell, Modes, Terminal};
 pub use ops::SplitDirection;

@@ -62,7 +62,10 @@ impl std::fmt::Debug for LoopHandle {
 
 impl LoopHandle {
     /// Queues `op` to run on the loop's thread and wakes the loop.
-    pub fn submit(&self, op: impl FnOnce(&mut Client, &mut dyn Host) + Send + 'static) -> Result<(), LoopClosed> {
+    pub fn submit(
+        &self,
+        op: impl FnOnce(&mut Client, &mut dyn Host) + Send + 'static,
+    ) -> Result<(), LoopClosed> {
         self.tx.send(Box::new(op)).map_err(|_| LoopClosed)?;
         self.waker.wake().map_err(|_| LoopClosed)
     }

@@ -38,8 +38,10 @@ pub struct Session {
 pub struct Window {
     /// `@N`.
     pub id: WindowId,
-    /// The name, raw bytes as tmux gave them (`None` until known).
-    pub name: Option<Vec<u8>>,
+    /// The name, raw bytes as tmux gave them (empty until known, see [`Window::name_known`]).
+    pub name: Vec<u8>,
+    /// Whether `name` has been heard from tmux.
+    pub name_known: bool,
     /// The full layout string (with checksum), when known.
     pub layout: Option<String>,
     /// The visible layout (differs from `layout` while zoomed), when known.
@@ -95,6 +97,37 @@ pub struct Pane {
 }
 
 impl Pane {
+    /// The visible rows as `tmux capture-pane -p` prints them (trailing blanks trimmed).
+    /// Empty in bytes mode (no emulator). Allocates.
+    pub fn screen_lines(&self) -> Vec<String> {
+        self.emu.as_ref().map(|e| e.screen_lines()).unwrap_or_default()
+    }
+
+    /// The pane's emulator (grid mode): cells, history, modes. Borrowed from the model.
+    pub fn terminal(&self) -> Option<&muxlink_term::Terminal> {
+        self.emu.as_ref().map(|e| e.terminal())
+    }
+
+    /// Visible row `y`'s cells (grid mode), no copy.
+    pub fn row(&self, y: u16) -> Option<&[muxlink_term::Cell]> {
+        self.emu.as_ref().and_then(|e| e.row(y))
+    }
+
+    /// The cursor (grid mode).
+    pub fn cursor(&self) -> Option<crate::FrameCursor> {
+        self.emu.as_ref().map(|e| e.cursor())
+    }
+
+    /// Whether the alternate screen is on (grid mode).
+    pub fn alternate(&self) -> Option<bool> {
+        self.emu.as_ref().map(|e| e.alternate())
+    }
+
+    /// Lines of scrollback (grid mode).
+    pub fn history_len(&self) -> Option<usize> {
+        self.emu.as_ref().map(|e| e.history_len())
+    }
+
     pub(crate) fn new(id: PaneId, window: Option<WindowId>, cols: u16, rows: u16) -> Pane {
         Pane {
             id,
@@ -120,7 +153,8 @@ impl Window {
     pub(crate) fn new(id: WindowId) -> Window {
         Window {
             id,
-            name: None,
+            name: Vec::new(),
+            name_known: false,
             layout: None,
             visible_layout: None,
             zoomed: false,

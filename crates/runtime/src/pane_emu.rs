@@ -1,79 +1,130 @@
 //! The runtime's view of a pane emulator: the few calls the client and frames need, kept in
 //! one place so the emulator crate's API touches one file.
 
+use muxlink_proto::PaneId;
+use muxlink_term::{Cell, Modes, TermEvent, Terminal};
+
+use crate::client::{ClientEvent, Host};
+use crate::FrameCursor;
+
 /// One pane's emulator.
 #[derive(Debug)]
 pub(crate) struct PaneEmu {
-    cols: u16,
-    rows: u16,
+    term: Terminal,
 }
 
 impl PaneEmu {
-    pub(crate) fn new(cols: u16, rows: u16, _history_limit: usize) -> Self {
-        PaneEmu { cols, rows }
+    pub(crate) fn new(cols: u16, rows: u16, history_limit: usize) -> Self {
+        PaneEmu {
+            term: Terminal::with_history_limit(cols.max(1), rows.max(1), history_limit),
+        }
     }
 
-    pub(crate) fn feed(&mut self, _bytes: &[u8]) {}
+    pub(crate) fn terminal(&self) -> &Terminal {
+        &self.term
+    }
+
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        self.term.feed(bytes);
+    }
 
     pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
-        self.cols = cols;
-        self.rows = rows;
+        if (cols, rows) != self.size() && cols > 0 && rows > 0 {
+            self.term.resize(cols, rows);
+        }
     }
 
     pub(crate) fn size(&self) -> (u16, u16) {
-        (self.cols, self.rows)
+        (self.term.cols(), self.term.rows())
     }
-}
 
-impl PaneEmu {
-    /// Reports title and bell changes since the last call to the host.
-    pub(crate) fn drain_effects(
-        &mut self,
-        _pane: muxlink_proto::PaneId,
-        _title: &mut Vec<u8>,
-        _host: &mut dyn crate::Host,
-    ) {
+    /// Reports title, bell and clipboard effects since the last call to the host; keeps the
+    /// model's title in step.
+    pub(crate) fn drain_effects(&mut self, pane: PaneId, title: &mut Vec<u8>, host: &mut dyn Host) {
+        for ev in self.term.take_events() {
+            match ev {
+                TermEvent::Bell => host.on_event(&ClientEvent::Bell { pane }),
+                TermEvent::TitleChanged(t) => {
+                    title.clear();
+                    title.extend_from_slice(t.as_bytes());
+                    host.on_event(&ClientEvent::Title {
+                        pane,
+                        title: t.as_bytes(),
+                    });
+                }
+                TermEvent::Clipboard { selection, data } => host.on_event(&ClientEvent::Clipboard {
+                    pane,
+                    selection: &selection,
+                    data: data.as_bytes(),
+                }),
+            }
+        }
     }
 
     /// Forgets effects (after a rebuild, whose title is not news).
-    pub(crate) fn clear_effects(&mut self) {}
+    pub(crate) fn clear_effects(&mut self) {
+        for _ in self.term.take_events() {}
+    }
 
-    /// Appends the damaged rows (all rows when `full`) and resets the damage.
+    /// Appends the damaged rows (all rows when `full`) and resets the damage. No allocation
+    /// once `out` has grown to the pane's height.
     pub(crate) fn take_damage(&mut self, out: &mut Vec<u16>, full: bool) {
-        if full {
-            out.extend(0..self.rows);
+        let rows = self.term.rows();
+        let d = self.term.damage();
+        if full || d.resized {
+            out.extend(0..rows);
+        } else {
+            out.extend(d.dirty_rows());
+        }
+        self.term.reset_damage();
+    }
+
+    pub(crate) fn cursor(&self) -> FrameCursor {
+        let c = self.term.cursor();
+        FrameCursor {
+            x: c.x,
+            y: c.y,
+            visible: c.visible,
         }
     }
 
-    pub(crate) fn cursor(&self) -> crate::FrameCursor {
-        crate::FrameCursor {
-            x: 0,
-            y: 0,
-            visible: true,
-        }
+    /// Visible row `y`'s cells, or `None` past the bottom.
+    pub(crate) fn row(&self, y: u16) -> Option<&[Cell]> {
+        (y < self.term.rows()).then(|| self.term.screen_row(y))
     }
-}
 
-impl PaneEmu {
+    pub(crate) fn modes(&self) -> Modes {
+        self.term.modes()
+    }
+
     /// Whether the program asked for bracketed paste (mode 2004).
     pub(crate) fn bracketed_paste(&self) -> bool {
-        false
+        self.term.modes().contains(Modes::BRACKETED_PASTE)
     }
-}
 
-impl PaneEmu {
     /// Whether the alternate screen is on.
     pub(crate) fn alternate(&self) -> bool {
-        false
+        self.term.is_alternate_screen()
     }
 
     /// Lines of scrollback.
     pub(crate) fn history_len(&self) -> usize {
-        0
+        self.term.history_len()
     }
 
-    /// The visible rows as `capture-pane -p` prints them.
+    /// The visible rows as `capture-pane -p` prints them (trailing blanks trimmed).
     pub(crate) fn screen_lines(&self) -> Vec<String> {
-        vec![String::new(); usize::from(self.rows)]
+        let h = self.term.history_len();
+        (0..self.term.rows())
+            .map(|y| {
+                let mut s = String::new();
+                let line = self.term.line(h + usize::from(y));
+                for cell in line {
+                    self.term.push_cell_text(cell, &mut s);
+                }
+                s.truncate(s.trim_end_matches(' ').len());
+                s
+            })
+            .collect()
     }
 }

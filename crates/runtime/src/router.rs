@@ -152,6 +152,12 @@ impl<B: Backend> Router<B> {
         }
     }
 
+    /// The token the router uses for one pipe of a client (what `watch_fd` received). Lets
+    /// a benchmark or a host without descriptors (in-memory transports) dispatch directly.
+    pub fn token(key: ClientKey, pipe: Pipe) -> Token {
+        token_for(key, pipe)
+    }
+
     /// Turns latency recording on or off (on by default). Off, a dispatch reads the clock
     /// once instead of twice.
     pub fn set_record_latency(&mut self, on: bool) {
@@ -403,5 +409,115 @@ impl<B: Backend> Router<B> {
             let ns = start.elapsed().as_nanos().min(u64::MAX as u128) as u64;
             self.latency.saturating_record(ns.max(1));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::NullBackend;
+    use crate::drive::MemoryTransport;
+    use crate::{ClientConfig, ClientEvent, ExitReason, Frame};
+
+    #[derive(Default)]
+    struct Count {
+        events: Vec<String>,
+        frames: u64,
+    }
+
+    struct CountHost(std::rc::Rc<std::cell::RefCell<Count>>);
+
+    impl Host for CountHost {
+        fn on_frame(&mut self, _frame: &Frame<'_>) {
+            self.0.borrow_mut().frames += 1;
+        }
+        fn on_event(&mut self, event: &ClientEvent<'_>) {
+            let name = format!("{event:?}");
+            let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
+            self.0.borrow_mut().events.push(name);
+        }
+    }
+
+    fn stream() -> Vec<u8> {
+        let mut s = Vec::new();
+        s.extend_from_slice(b"%begin 1 1 0\n%end 1 1 0\n");
+        for i in 0..200 {
+            s.extend_from_slice(format!("%output %0 line {i}\\015\\012\n").as_bytes());
+        }
+        s.extend_from_slice(b"%exit\n");
+        s
+    }
+
+    fn client() -> Client {
+        Client::new(ClientConfig {
+            handshake: false,
+            ..ClientConfig::default()
+        })
+    }
+
+    #[test]
+    fn router_dispatch_equals_direct_calls() {
+        // Direct: the connection pumped by hand.
+        let direct = std::rc::Rc::new(std::cell::RefCell::new(Count::default()));
+        let mut conn = Connection::new(client(), MemoryTransport::chunk_per_ready(stream(), 64));
+        let mut host = CountHost(direct.clone());
+        let mut direct_calls = 0;
+        while !conn.is_finished() {
+            conn.on_ready(Pipe::Output, Readiness::READABLE, Instant::now(), &mut host);
+            direct_calls += 1;
+        }
+
+        // Routed: the same stream through router.on_ready.
+        let routed = std::rc::Rc::new(std::cell::RefCell::new(Count::default()));
+        let mut router = Router::new(NullBackend::new());
+        let conn = Connection::new(client(), MemoryTransport::chunk_per_ready(stream(), 64));
+        let key = router
+            .add(conn, Box::new(CountHost(routed.clone())))
+            .unwrap();
+        let token = Router::<NullBackend>::token(key, Pipe::Output);
+        let mut routed_calls = 0;
+        while router.live() > 0 {
+            router.on_ready(token, Readiness::READABLE);
+            routed_calls += 1;
+        }
+        assert_eq!(direct_calls, routed_calls);
+        assert!(routed_calls > 10, "one chunk per dispatch: {routed_calls}");
+        assert_eq!(direct.borrow().events, routed.borrow().events);
+        assert_eq!(direct.borrow().frames, routed.borrow().frames);
+        assert_eq!(
+            routed.borrow().events.last().map(String::as_str),
+            Some("Exited")
+        );
+
+        let stats = router.stats();
+        assert_eq!(stats.ready, routed_calls);
+        assert_eq!(stats.finished, 1);
+        assert_eq!(router.latency().len(), routed_calls);
+        // A token for a finished client is stale, counted, harmless.
+        router.on_ready(token, Readiness::READABLE);
+        assert_eq!(router.stats().stale, 1);
+        let (conn, _) = router.remove(key).unwrap();
+        assert_eq!(conn.exit_reason(), Some(&ExitReason::Eof));
+        assert!(router.remove(key).is_none());
+    }
+
+    #[test]
+    fn ops_from_other_threads_run_on_wake() {
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Count::default()));
+        let mut router = Router::new(NullBackend::new());
+        let conn = Connection::new(client(), MemoryTransport::new(Vec::new(), 64));
+        let key = router.add(conn, Box::new(CountHost(seen))).unwrap();
+        let handle = router.handle();
+        let t = std::thread::spawn(move || {
+            handle
+                .submit(key, |c, _h| {
+                    let _ = c.config();
+                })
+                .unwrap();
+        });
+        t.join().unwrap();
+        router.on_wake();
+        assert_eq!(router.stats().ops, 1);
+        assert_eq!(router.stats().wakes, 1);
     }
 }

@@ -70,7 +70,7 @@ pub fn state_document(model: &Model) -> Value {
         .map(|w| {
             json!({
                 "id": w.id.to_string(),
-                "name": w.name.as_deref().map(lossy),
+                "name": w.name_known.then(|| lossy(&w.name)),
                 "layout": w.layout,
                 "visible_layout": w.visible_layout,
                 "active_pane": w.active_pane.map(|p| p.to_string()),
@@ -94,7 +94,7 @@ pub fn state_text(model: &Model) -> String {
         out.push_str(&format!(
             "window {} {:?} layout {}{}\n",
             w.id,
-            w.name.as_deref().map(lossy).unwrap_or_default(),
+            lossy(&w.name),
             w.layout.as_deref().unwrap_or("-"),
             if w.zoomed { " (zoomed)" } else { "" }
         ));

@@ -458,7 +458,9 @@ impl ChildTransport {
 
     /// What the child wrote to standard error so far, trimmed, invalid UTF-8 replaced.
     pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr_text).trim().to_string()
+        String::from_utf8_lossy(&self.stderr_text)
+            .trim()
+            .to_string()
     }
 
     /// Closes the pipe to the child's standard input (tmux then ends control mode).
@@ -561,7 +563,16 @@ mod tests {
             .config_file("/dev/null");
         assert_eq!(
             c.args(),
-            ["-S", "/tmp/s", "-f", "/dev/null", "-C", "new-session", "-s", "a b"]
+            [
+                "-S",
+                "/tmp/s",
+                "-f",
+                "/dev/null",
+                "-C",
+                "new-session",
+                "-s",
+                "a b"
+            ]
         );
         let c = TmuxCommand::with_action(Action::AttachOrNew { name: "m".into() });
         assert_eq!(c.args(), ["-C", "new-session", "-A", "-s", "m"]);
@@ -626,7 +637,8 @@ mod tests {
 
     #[test]
     fn spawn_failure_is_typed() {
-        let e = ChildTransport::spawn(Command::new("/nonexistent/muxlink-no-such-tmux")).unwrap_err();
+        let e =
+            ChildTransport::spawn(Command::new("/nonexistent/muxlink-no-such-tmux")).unwrap_err();
         assert!(matches!(e, TransportError::Spawn { .. }), "{e}");
     }
 }

@@ -169,6 +169,25 @@ impl Grid {
         self.hsize += 1;
     }
 
+    /// tmux's `grid_scroll_history_region`: screen row `upper` goes into history, rows
+    /// `upper+1..=lower` move up one, row `lower` becomes blank with `bg`; rows outside the
+    /// region stay where they are on screen.
+    pub fn scroll_history_region(&mut self, upper: u16, lower: u16, bg: Color) {
+        let h = self.hsize;
+        let sy = self.rows as usize;
+        self.push_line(bg);
+        // Rotate [h ..= h+upper] right by one: the region's top line lands at h.
+        for i in (h..h + upper as usize).rev() {
+            self.swap(i, i + 1);
+        }
+        // Rotate [h+lower+1 ..= h+sy] right by one: the blank line lands below the region.
+        for i in (h + lower as usize + 1..h + sy).rev() {
+            self.swap(i, i + 1);
+        }
+        self.hscrolled += 1;
+        self.hsize += 1;
+    }
+
     /// tmux's `grid_move_lines` on logical line numbers: moves `ny` lines from `py` to `dy`;
     /// lines vacated (in the source but not the destination) become blank with `bg`.
     pub fn move_lines(&mut self, dy: usize, py: usize, ny: usize, bg: Color) {

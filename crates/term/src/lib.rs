@@ -1,2 +1,421 @@
-//! Pane emulator: one VT emulator per tmux pane, grid identical to tmux's.
+//! Pane emulator: one VT emulator per tmux pane, grid identical to tmux 3.3a's.
+//!
+//! [`Terminal`] takes the bytes a pane printed ([`Terminal::feed`]; escape sequences and
+//! UTF-8 may be split anywhere across calls) and keeps the grid tmux keeps: screen rows,
+//! history with tmux's limit and collection, wrapped-line flags, the cursor (including
+//! tmux's pending-wrap column `x == cols`), modes and title. [`capture`] renders it exactly
+//! as `tmux capture-pane -p [-e] [-S - -E -]` does.
+//!
+//! Parsing uses `vte`'s state machine for escape sequences; runs of ground-state text
+//! (printable ASCII above all) are handled here in bulk, which is where the time goes.
+//! Nothing is ever written back: queries (DA, DSR, ...) are ignored, and effects that leave
+//! the pane (bell, title, clipboard) are queued as [`TermEvent`]s.
+//!
+//! No I/O, no clock, no `unsafe`.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod cell;
+mod damage;
+mod grid;
+mod modes;
+mod reflow;
+mod screen;
+mod width;
+mod width_table;
+
+pub mod capture;
+
+pub use cell::{acs_to_unicode, Attrs, Cell, CellFlags, Color, ColorKind, UnderlineStyle};
+pub use damage::Damage;
+pub use modes::Modes;
+pub use width::char_width;
+
+use screen::{Pre, Screen};
+
+/// The cursor as tmux reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    /// Column, `0..=cols`: `cols` means "after the last column, wrap pending" (tmux's
+    /// `cursor_x` reports the same).
+    pub x: u16,
+    /// Row, `0..rows`.
+    pub y: u16,
+    /// DECTCEM state.
+    pub visible: bool,
+}
+
+/// Effects that reach outside the pane; the host decides what to do with them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TermEvent {
+    /// BEL in the ground state.
+    Bell,
+    /// OSC 0 / OSC 2 / APC set a new title (the new title).
+    TitleChanged(String),
+    /// OSC 52: `selection` is the selection parameter (e.g. `c`), `data` the base64 text
+    /// as sent (`?` is a query, which the emulator does not answer).
+    Clipboard {
+        /// Selection letters.
+        selection: String,
+        /// Base64 payload, undecoded.
+        data: String,
+    },
+}
+
+/// One pane's emulator. See the crate docs.
+pub struct Terminal {
+    parser: vte::Parser,
+    s: Screen,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Terminal")
+            .field("cols", &self.cols())
+            .field("rows", &self.rows())
+            .field("cursor", &self.cursor())
+            .field("history", &self.history_len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// tmux's default `history-limit`.
+pub const DEFAULT_HISTORY_LIMIT: usize = 2000;
+
+impl Terminal {
+    /// A blank pane of `cols` x `rows` (each at least 1) with tmux's default history limit.
+    pub fn new(cols: u16, rows: u16) -> Self {
+        Self::with_history_limit(cols, rows, DEFAULT_HISTORY_LIMIT)
+    }
+
+    /// A blank pane with a given history limit (lines).
+    pub fn with_history_limit(cols: u16, rows: u16, limit: usize) -> Self {
+        Terminal {
+            parser: vte::Parser::new(),
+            s: Screen::new(cols, rows, limit),
+        }
+    }
+
+    /// Feeds bytes the pane printed. Allocates nothing in the steady state (printing,
+    /// scrolling with full history); see `tests/alloc.rs`.
+    pub fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.s.in_ground {
+                match self.s.pre {
+                    Pre::None => {}
+                    Pre::EscPending => {
+                        self.s.pre = Pre::None;
+                        match bytes[0] {
+                            b'_' | b'k' => {
+                                self.s.start_string(bytes[0]);
+                                bytes = &bytes[1..];
+                                continue;
+                            }
+                            _ => {
+                                self.s.in_ground = false;
+                                self.parser.advance(&mut self.s, b"\x1b");
+                                continue;
+                            }
+                        }
+                    }
+                    Pre::Rename | Pre::Apc => {
+                        let n = self.s.string_bytes(bytes);
+                        bytes = &bytes[n..];
+                        continue;
+                    }
+                }
+                let n = self.s.ground(bytes);
+                bytes = &bytes[n..];
+                if bytes.is_empty() {
+                    break;
+                }
+                // bytes[0] is ESC.
+                if bytes.len() == 1 {
+                    self.s.pre = Pre::EscPending;
+                    break;
+                }
+                if bytes[1] == b'_' || bytes[1] == b'k' {
+                    self.s.start_string(bytes[1]);
+                    bytes = &bytes[2..];
+                    continue;
+                }
+                self.s.in_ground = false;
+            }
+            let n = self.parser.advance_until_terminated(&mut self.s, bytes);
+            bytes = &bytes[n..];
+        }
+    }
+
+    /// Resizes the pane as tmux does when its layout changes: height first (lines move
+    /// between screen and history), then width with tmux's reflow of wrapped lines (not on
+    /// the alternate screen, where tmux does not reflow).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        let cols = cols.max(1);
+        let rows = rows.max(1);
+        if cols == self.cols() && rows == self.rows() {
+            return;
+        }
+        let reflow = self.s.alt.is_none();
+        reflow::resize(&mut self.s, cols, rows, reflow);
+    }
+
+    /// Changes the history limit. As in tmux, existing history over the new limit is
+    /// trimmed at the next scroll, not immediately.
+    pub fn set_history_limit(&mut self, limit: usize) {
+        self.s.grid.set_limit(limit);
+    }
+
+    /// Width in cells.
+    pub fn cols(&self) -> u16 {
+        self.s.cols()
+    }
+
+    /// Height in cells.
+    pub fn rows(&self) -> u16 {
+        self.s.rows()
+    }
+
+    /// History lines currently held.
+    pub fn history_len(&self) -> usize {
+        self.s.grid.hsize
+    }
+
+    /// The history limit.
+    pub fn history_limit(&self) -> usize {
+        self.s.grid.limit
+    }
+
+    /// The cursor.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            x: self.s.cx.min(self.cols()),
+            y: self.s.cy.min(self.rows() - 1),
+            visible: self.s.modes.contains(Modes::CURSOR_VISIBLE),
+        }
+    }
+
+    /// Whether the alternate screen is shown.
+    pub fn is_alternate_screen(&self) -> bool {
+        self.s.alt.is_some()
+    }
+
+    /// The pane title (OSC 0/2, APC). Empty until set (tmux starts with the host name).
+    pub fn title(&self) -> &str {
+        &self.s.title
+    }
+
+    /// Current modes.
+    pub fn modes(&self) -> Modes {
+        self.s.modes
+    }
+
+    /// The scroll region as `(top, bottom)`, inclusive screen rows.
+    pub fn scroll_region(&self) -> (u16, u16) {
+        (self.s.rupper, self.s.rlower)
+    }
+
+    /// Visible row `y` (`0..rows`), exactly `cols` cells. Panics if `y >= rows`.
+    pub fn screen_row(&self, y: u16) -> &[Cell] {
+        let cols = self.cols() as usize;
+        &self.s.grid.screen(y).cells[..cols]
+    }
+
+    /// Whether visible row `y` wraps onto the next row (tmux `GRID_LINE_WRAPPED`).
+    pub fn screen_row_wrapped(&self, y: u16) -> bool {
+        self.s.grid.screen(y).wrapped
+    }
+
+    /// History row `i` (0 = oldest, `history_len() - 1` = just above the screen).
+    /// Panics if `i >= history_len()`.
+    pub fn history_row(&self, i: usize) -> &[Cell] {
+        let cols = self.cols() as usize;
+        &self.s.grid.line(i).cells[..cols]
+    }
+
+    /// Whether history row `i` wraps onto the next line.
+    pub fn history_row_wrapped(&self, i: usize) -> bool {
+        self.s.grid.line(i).wrapped
+    }
+
+    /// Any line by absolute index: `0..history_len()` are history, then the screen rows.
+    pub fn line(&self, i: usize) -> &[Cell] {
+        let cols = self.cols() as usize;
+        &self.s.grid.line(i).cells[..cols]
+    }
+
+    /// Whether absolute line `i` wraps.
+    pub fn line_wrapped(&self, i: usize) -> bool {
+        self.s.grid.line(i).wrapped
+    }
+
+    /// tmux's `cellused` for absolute line `i`: cells `capture-pane` considers.
+    pub fn line_used(&self, i: usize) -> u16 {
+        self.s.grid.line(i).used.min(self.cols())
+    }
+
+    /// The text of an [`CellFlags::EXTENDED`] cell (base character plus combining marks).
+    pub fn combined(&self, index: u32) -> &str {
+        self.s.combined.get(index)
+    }
+
+    /// Appends a cell's text to `out` (nothing for a wide-character spacer).
+    pub fn push_cell_text(&self, cell: &Cell, out: &mut String) {
+        if cell.flags.contains(CellFlags::WIDE_SPACER) {
+            return;
+        }
+        if cell.flags.contains(CellFlags::EXTENDED) {
+            out.push_str(self.combined(cell.ch));
+        } else {
+            out.push(char::from_u32(cell.ch).unwrap_or(' '));
+        }
+    }
+
+    /// The underline colour of a cell.
+    pub fn underline_color(&self, cell: &Cell) -> Color {
+        match cell.ul_color {
+            0 => Color::DEFAULT,
+            i => self
+                .s
+                .ul_colors
+                .get(i as usize - 1)
+                .copied()
+                .unwrap_or(Color::DEFAULT),
+        }
+    }
+
+    /// Changes since the last reset. O(1).
+    pub fn damage(&self) -> &Damage {
+        &self.s.damage
+    }
+
+    /// Clears the damage. O(rows / 64), no allocation.
+    pub fn reset_damage(&mut self) {
+        self.s.damage.reset();
+    }
+
+    /// Returns the damage and clears it (allocates a copy of the row bit set; use
+    /// [`Terminal::damage`] + [`Terminal::reset_damage`] to avoid that).
+    pub fn take_damage(&mut self) -> Damage {
+        let d = self.s.damage.clone();
+        self.s.damage.reset();
+        d
+    }
+
+    /// Drains queued events (bell, title, clipboard), oldest first.
+    pub fn take_events(&mut self) -> impl Iterator<Item = TermEvent> + '_ {
+        self.s.events.drain(..)
+    }
+}
+
+impl vte::Perform for Screen {
+    fn print(&mut self, c: char) {
+        // Only reached when vte itself is in its ground state (rare: after a sequence that
+        // returns to ground silently); the common path is `Screen::ground`.
+        let cp = c as u32;
+        if (0x20..0x7f).contains(&cp) {
+            self.print_ascii(cp as u8);
+        } else if cp >= 0x80 {
+            self.print_char(cp, char_width(cp));
+        }
+    }
+
+    fn execute(&mut self, byte: u8) {
+        if byte < 0x20 {
+            Screen::execute(self, byte);
+        }
+    }
+
+    fn csi_dispatch(&mut self, params: &vte::Params, inter: &[u8], ignore: bool, action: char) {
+        self.csi(params, inter, ignore, action);
+        self.in_ground = true;
+    }
+
+    fn esc_dispatch(&mut self, inter: &[u8], ignore: bool, byte: u8) {
+        if inter.is_empty() && (byte == b'_' || byte == b'k') {
+            // Reached only through vte's own ground path; strings are handled in `feed`.
+        }
+        self.esc(inter, ignore, byte);
+        self.in_ground = true;
+    }
+
+    fn osc_dispatch(&mut self, params: &[&[u8]], bell_terminated: bool) {
+        self.osc(params);
+        if bell_terminated {
+            self.in_ground = true;
+        }
+    }
+
+    fn terminated(&self) -> bool {
+        self.in_ground
+    }
+}
+
+impl Screen {
+    /// Handles ground-state bytes up to (not including) the next ESC; returns how many
+    /// were consumed.
+    #[inline]
+    fn ground(&mut self, bytes: &[u8]) -> usize {
+        let mut i = 0;
+        let len = bytes.len();
+        while i < len {
+            let b = bytes[i];
+            if (0x20..0x7f).contains(&b) {
+                let start = i;
+                i += 1;
+                while i < len && (0x20..0x7f).contains(&bytes[i]) {
+                    i += 1;
+                }
+                self.utf8_reset();
+                if !self.print_ascii_run(&bytes[start..i]) {
+                    for &c in &bytes[start..i] {
+                        self.print_ascii(c);
+                    }
+                }
+            } else if b == 0x1b {
+                return i;
+            } else if b < 0x20 {
+                Screen::execute(self, b);
+                i += 1;
+            } else if b == 0x7f {
+                i += 1;
+            } else {
+                self.top_bit(b);
+                i += 1;
+            }
+        }
+        len
+    }
+
+    fn start_string(&mut self, kind: u8) {
+        self.pre = if kind == b'_' { Pre::Apc } else { Pre::Rename };
+        self.string.clear();
+        self.string_discard = false;
+    }
+
+    /// Consumes string bytes up to BEL (ends and consumes it) or ESC (ends, not consumed).
+    fn string_bytes(&mut self, bytes: &[u8]) -> usize {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == 0x07 || b == 0x1b {
+                self.end_string();
+                return if b == 0x07 { i + 1 } else { i };
+            }
+            if self.pre == Pre::Apc && b >= 0x20 {
+                if self.string.len() < 64 * 1024 {
+                    self.string.push(b);
+                } else {
+                    self.string_discard = true;
+                }
+            }
+        }
+        bytes.len()
+    }
+
+    fn end_string(&mut self) {
+        if self.pre == Pre::Apc && !self.string_discard {
+            let t = std::mem::take(&mut self.string);
+            self.set_title_bytes(&t);
+            self.string = t;
+        }
+        self.pre = Pre::None;
+    }
+}

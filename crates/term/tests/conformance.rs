@@ -5,7 +5,9 @@
 //! `muxlink_term::Terminal`; the suite compares the screen text (`capture-pane -p`), the
 //! history text (`-S - -E -`), every cell's character and style (both `-e` SGR streams parsed
 //! into cells, never compared as bytes), the cursor and its visibility, the alternate-screen
-//! flag, the title and the history size. It fails listing every mismatching case.
+//! flag, the title, the history size, and the modes tmux has formats for (insert, cursor and
+//! keypad keys, autowrap, origin, mouse modes, scroll region). It fails listing every
+//! mismatching case.
 //!
 //! Knobs (environment): `CONFORMANCE_FILTER=substr` runs only cases whose name contains it;
 //! `CONFORMANCE_SEEDS=N` sets the number of generator seeds (default 200);
@@ -17,13 +19,8 @@
 mod case;
 #[path = "conformance/compare.rs"]
 mod compare;
-// TEMPORARY until term-core's Terminal/capture API compiles: the real adapter is
-// conformance/emulator.rs.
-mod emulator {
-    pub fn observe(_: &super::Case) -> super::Observation {
-        panic!("muxlink_term::Terminal is not available yet")
-    }
-}
+#[path = "conformance/emulator.rs"]
+mod emulator;
 #[path = "conformance/gen.rs"]
 mod gen;
 #[path = "conformance/oracle.rs"]
@@ -82,21 +79,54 @@ struct Outcome {
     problems: Option<Vec<String>>,
 }
 
+thread_local! {
+    /// Set while muxlink runs a case: its panics are reported as case failures (with their
+    /// location), not printed by the default hook.
+    static IN_OBSERVE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static LAST_PANIC: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_OBSERVE.with(|f| f.get()) {
+                let msg = info
+                    .payload()
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                LAST_PANIC.with(|p| *p.borrow_mut() = format!("{msg} at {at}"));
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// muxlink's view of a case, or its panic message.
+fn observe_muxlink(case: &Case) -> Result<Observation, String> {
+    install_panic_hook();
+    IN_OBSERVE.with(|f| f.set(true));
+    let r = std::panic::catch_unwind(|| emulator::observe(case));
+    IN_OBSERVE.with(|f| f.set(false));
+    r.map_err(|_| format!("muxlink panicked: {}", LAST_PANIC.with(|p| p.borrow().clone())))
+}
+
 fn run_case(oracle: &mut oracle::Oracle, case: &Case) -> Option<Vec<String>> {
     let expected = match oracle.run(case) {
         Ok(o) => o,
         Err(e) => return Some(vec![format!("tmux oracle failed: {e}")]),
     };
-    let got = match std::panic::catch_unwind(|| emulator::observe(case)) {
+    let got = match observe_muxlink(case) {
         Ok(o) => o,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            return Some(vec![format!("muxlink panicked: {msg}")]);
-        }
+        Err(e) => return Some(vec![e]),
     };
     let diffs = compare::compare(&expected, &got);
     (!diffs.is_empty()).then_some(diffs)
@@ -239,4 +269,220 @@ fn oracle_reads_tmux_faithfully() {
     assert_eq!(obs.screen, vec!["", "", "   Z"], "{obs:?}");
     assert!(obs.alternate);
     assert_eq!(obs.title, "", "the runner clears tmux's host-name title");
+}
+
+/// tmux must give the same answer twice, or it cannot be an oracle: runs every selected case
+/// on two servers and compares them with the same comparison. Slow; run on demand with
+/// `cargo test -p muxlink-term --test conformance -- --ignored`.
+#[test]
+#[ignore]
+fn oracle_is_deterministic() {
+    if !muxlink_testkit::tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let mut a = oracle::Oracle::start("conf-det-a").expect("tmux starts");
+    let mut b = oracle::Oracle::start("conf-det-b").expect("tmux starts");
+    let mut bad = Vec::new();
+    for case in all_cases() {
+        let x = a.run(&case).expect("oracle a");
+        let y = b.run(&case).expect("oracle b");
+        let d = compare::compare(&x, &y);
+        if !d.is_empty() {
+            eprintln!("--- {}\n    {}", case.name, d.join("\n    "));
+            bad.push(case.name);
+        }
+    }
+    assert!(bad.is_empty(), "tmux answered differently twice: {bad:?}");
+}
+
+/// The kind of a difference line ("history size", "styles screen row cell #", ...): its text
+/// before the first ':' with digits removed.
+fn diff_kind(line: &str) -> String {
+    let head = line.split(':').next().unwrap_or("");
+    head.chars().filter(|c| !c.is_ascii_digit()).collect::<String>().trim().to_string()
+}
+
+/// Splits recorded bytes into removable pieces: before every ESC and after every `\n`.
+fn pieces_of_bytes(case: &Case) -> Vec<gen::Piece> {
+    let mut out = Vec::new();
+    for st in &case.steps {
+        match st {
+            Step::Resize(c, r) => out.push(gen::Piece::Resize(*c, *r)),
+            Step::Feed(b) => {
+                let mut cur = Vec::new();
+                for &x in b {
+                    if x == 0x1b && !cur.is_empty() {
+                        out.push(gen::Piece::Op(std::mem::take(&mut cur)));
+                    }
+                    cur.push(x);
+                    if x == b'\n' {
+                        out.push(gen::Piece::Op(std::mem::take(&mut cur)));
+                    }
+                }
+                if !cur.is_empty() {
+                    out.push(gen::Piece::Op(cur));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Delta debugging (Zeller's ddmin, complements only): a smallest-found subsequence of
+/// `pieces` for which `fails` still holds.
+fn ddmin(mut pieces: Vec<gen::Piece>, fails: &mut dyn FnMut(&[gen::Piece]) -> bool) -> Vec<gen::Piece> {
+    let mut n = 2usize;
+    while pieces.len() >= 2 {
+        let chunk = pieces.len().div_ceil(n);
+        let mut reduced = false;
+        let mut start = 0;
+        while start < pieces.len() {
+            let end = (start + chunk).min(pieces.len());
+            let mut cand = pieces[..start].to_vec();
+            cand.extend_from_slice(&pieces[end..]);
+            if fails(&cand) {
+                pieces = cand;
+                n = n.saturating_sub(1).max(2);
+                reduced = true;
+                break;
+            }
+            start = end;
+        }
+        if !reduced {
+            if n >= pieces.len() {
+                break;
+            }
+            n = (n * 2).min(pieces.len());
+        }
+    }
+    pieces
+}
+
+/// Splits operations into finer pieces: before each ESC and after each `\n`; with `chars`,
+/// pieces of plain text (no control bytes, valid UTF-8) become one piece per character.
+fn split_pieces(pieces: &[gen::Piece], chars: bool) -> Vec<gen::Piece> {
+    let mut out = Vec::new();
+    for p in pieces {
+        let gen::Piece::Op(b) = p else {
+            out.push(p.clone());
+            continue;
+        };
+        if chars {
+            match std::str::from_utf8(b) {
+                Ok(t) if t.chars().all(|c| c >= ' ' && c != '\x7f') => {
+                    out.extend(t.chars().map(|c| gen::Piece::Op(c.to_string().into_bytes())));
+                }
+                _ => out.push(p.clone()),
+            }
+            continue;
+        }
+        let one = Case {
+            name: String::new(),
+            cols: 1,
+            rows: 1,
+            history_limit: 0,
+            steps: vec![Step::Feed(b.clone())],
+        };
+        out.extend(pieces_of_bytes(&one));
+    }
+    out
+}
+
+fn escape_bytes(b: &[u8]) -> String {
+    let mut s = String::new();
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\x1b' => s.push_str("\\e"),
+                '\r' => s.push_str("\\r"),
+                '\n' => s.push_str("\\n"),
+                '\t' => s.push_str("\\t"),
+                '\\' => s.push_str("\\\\"),
+                c if (c as u32) < 0x20 || c == '\x7f' => s.push_str(&format!("\\x{:02x}", c as u32)),
+                c => s.push(c),
+            }
+        }
+        for x in chunk.invalid() {
+            s.push_str(&format!("\\x{x:02x}"));
+        }
+    }
+    s
+}
+
+/// Shrinks a failing case to a minimal one that still fails the same way (delta debugging
+/// over whole operations, so every candidate ends in ground state) and prints it ready for
+/// /work/notes/term-mismatches.md. `CONFORMANCE_MINIMIZE=<case name>`; optionally
+/// `CONFORMANCE_MINIMIZE_KIND=<text>` to chase a given kind of difference.
+#[test]
+#[ignore]
+fn minimize() {
+    let Ok(name) = std::env::var("CONFORMANCE_MINIMIZE") else {
+        eprintln!("set CONFORMANCE_MINIMIZE=<case name>");
+        return;
+    };
+    let (case, mut pieces) = if let Some((seed, c, r)) = gen::parse_name(&name) {
+        gen::generate_ops(seed, c, r)
+    } else {
+        let case = case::load_corpus()
+            .expect("corpus")
+            .into_iter()
+            .find(|c| c.name == name)
+            .expect("no such case");
+        let p = pieces_of_bytes(&case);
+        (case, p)
+    };
+    let mut oracle = oracle::Oracle::start("conf-min").expect("tmux");
+    oracle.set_timeout(std::time::Duration::from_secs(2));
+    let first = run_case(&mut oracle, &case).expect("the case does not fail");
+    let kind = std::env::var("CONFORMANCE_MINIMIZE_KIND")
+        .ok()
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| diff_kind(&first[0]));
+    eprintln!("minimizing {name} ({} pieces) for {kind:?}", pieces.len());
+    let build = |p: &[gen::Piece]| {
+        gen::case_from_pieces(name.clone(), case.cols, case.rows, case.history_limit, p)
+    };
+    let fails = |p: &[gen::Piece], oracle: &mut oracle::Oracle| -> bool {
+        match run_case(oracle, &build(p)) {
+            Some(d) => d.iter().any(|l| diff_kind(l).contains(&kind) && !l.starts_with("tmux oracle")),
+            None => false,
+        }
+    };
+    let mut test = |p: &[gen::Piece]| fails(p, &mut oracle);
+    // Whole operations first, then the escape sequences and lines inside them, then single
+    // characters of plain text.
+    pieces = ddmin(pieces, &mut test);
+    pieces = ddmin(split_pieces(&pieces, false), &mut test);
+    pieces = ddmin(split_pieces(&pieces, true), &mut test);
+    let min = build(&pieces);
+    let expected = oracle.run(&min).expect("oracle");
+    let got = observe_muxlink(&min);
+    let mut report = format!("## {name} ({kind})\n\nsize {}x{}, history-limit {}\n", min.cols, min.rows, min.history_limit);
+    for st in &min.steps {
+        match st {
+            Step::Feed(b) => report.push_str(&format!("feed: \"{}\"\n", escape_bytes(b))),
+            Step::Resize(c, r) => report.push_str(&format!("resize: {c}x{r}\n")),
+        }
+    }
+    let small = min.cols as usize * min.rows as usize <= 200;
+    if small {
+        report.push_str(&format!("tmux:    screen {:?} cursor {:?} history {}\n", expected.screen, expected.cursor, expected.history_size));
+    }
+    match got {
+        Ok(g) => {
+            if small {
+                report.push_str(&format!("muxlink: screen {:?} cursor {:?} history {}\n", g.screen, g.cursor, g.history_size));
+            }
+            let d = compare::compare(&expected, &g);
+            for l in d.iter().take(6) {
+                report.push_str(&format!("  {l}\n"));
+            }
+            if d.len() > 6 {
+                report.push_str(&format!("  ({} more difference lines)\n", d.len() - 6));
+            }
+        }
+        Err(e) => report.push_str(&format!("muxlink: {e}\n")),
+    }
+    println!("{report}");
 }

@@ -47,8 +47,9 @@ pub struct TmuxServer {
 }
 
 impl TmuxServer {
-    /// Starts a server with one detached session named `main` of the given size, running
-    /// `sh` with a clean, predictable environment. `tag` makes the socket name readable.
+    /// Starts a server with one detached session named `main` of the given size whose panes
+    /// run `/bin/sh` (the `default-shell`), with the status line off. `tag` makes the socket
+    /// name readable.
     pub fn start(tag: &str, cols: u16, rows: u16) -> io::Result<Self> {
         Self::start_with(tag, cols, rows, &[])
     }
@@ -64,7 +65,21 @@ impl TmuxServer {
         let server = TmuxServer { name };
         let cols_s = cols.to_string();
         let rows_s = rows.to_string();
+        // `start-server` + options first, so that every pane (the first one too) runs a plain
+        // `/bin/sh` instead of the user's login shell with its slow, unpredictable profile.
         let mut args: Vec<&str> = vec![
+            "start-server",
+            ";",
+            "set-option",
+            "-g",
+            "default-shell",
+            "/bin/sh",
+            ";",
+            "set-option",
+            "-g",
+            "exit-empty",
+            "off",
+            ";",
             "new-session",
             "-d",
             "-s",
@@ -82,9 +97,8 @@ impl TmuxServer {
                 String::from_utf8_lossy(&out.stderr)
             )));
         }
-        // Predictable panes: no status line resizing surprises, no exit on last session.
+        // Predictable panes: no status line taking a row.
         server.tmux_ok(&["set-option", "-g", "status", "off"])?;
-        server.tmux_ok(&["set-option", "-g", "exit-empty", "off"])?;
         Ok(server)
     }
 
@@ -98,6 +112,7 @@ impl TmuxServer {
         let mut c = Command::new("tmux");
         c.arg("-L").arg(&self.name).arg("-f").arg("/dev/null");
         c.env_remove("TMUX");
+        c.env("ENV", "/dev/null");
         c
     }
 
@@ -200,6 +215,21 @@ mod tests {
                 .tmux_ok(&["list-panes", "-F", "#{pane_width}x#{pane_height}"])
                 .unwrap();
             assert_eq!(String::from_utf8_lossy(&out).trim(), "40x10");
+            let shell = s
+                .tmux_ok(&["show-options", "-gv", "default-shell"])
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&shell).trim(), "/bin/sh");
+            s.tmux_ok(&["split-window", "-d"]).unwrap();
+            let cmds = s
+                .wait_for(Duration::from_secs(5), |s| {
+                    let out = s
+                        .tmux_ok(&["list-panes", "-F", "#{pane_current_command}"])
+                        .ok()?;
+                    let text = String::from_utf8_lossy(&out).into_owned();
+                    (text.lines().count() == 2 && text.lines().all(|l| l == "sh")).then_some(text)
+                })
+                .unwrap();
+            assert_eq!(cmds.lines().count(), 2);
         }
         let alive = Command::new("tmux")
             .args(["-L", &name, "list-sessions"])

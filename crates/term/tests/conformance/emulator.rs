@@ -1,6 +1,6 @@
 //! muxlink's side of a case: the same steps through `muxlink_term::Terminal`.
 
-use muxlink_term::{capture, Terminal};
+use muxlink_term::{capture, Modes, Terminal};
 
 use super::case::{Case, Step};
 use super::Observation;
@@ -30,6 +30,27 @@ pub fn observe(case: &Case) -> Observation {
         alternate: t.is_alternate_screen(),
         title: t.title().to_string(),
         history_size: t.history_len(),
-        modes: None,
+        modes: Some(modes(&t)),
     }
+}
+
+/// The same string the oracle builds from tmux's `#{insert_flag}`, ... formats (tmux 3.3
+/// has no format for bracketed paste or focus events, so those two are not compared).
+fn modes(t: &Terminal) -> String {
+    let m = t.modes();
+    let f = |b: Modes| u8::from(m.contains(b));
+    let (top, bottom) = t.scroll_region();
+    format!(
+        "ins={},kcursor={},kpad={},wrap={},origin={},m1000={},m1002={},m1003={},m1005={},m1006={},region={top}-{bottom}",
+        f(Modes::INSERT),
+        f(Modes::APP_CURSOR),
+        f(Modes::APP_KEYPAD),
+        f(Modes::AUTOWRAP),
+        f(Modes::ORIGIN),
+        f(Modes::MOUSE_STANDARD),
+        f(Modes::MOUSE_BUTTON),
+        f(Modes::MOUSE_ANY),
+        f(Modes::MOUSE_UTF8),
+        f(Modes::MOUSE_SGR),
+    )
 }

@@ -7,6 +7,7 @@
 
 use super::case::{Case, Step};
 
+
 /// splitmix64: small, fast and good enough to pick test inputs.
 pub struct Rng(u64);
 
@@ -366,7 +367,49 @@ impl Gen<'_> {
         }
     }
 
+    /// Sequences programs send that change nothing visible or that tmux ignores, several
+    /// modes in one, out-of-range parameters, and broken UTF-8.
+    fn odd(&mut self) {
+        let s = *self.r.pick(&[
+            "\x1b[>4;1m",
+            "\x1b[>4m",
+            "\x1b[?1049;25h",
+            "\x1b[?25;7l",
+            "\x1b(A",
+            "\x1b%G",
+            "\x1b[2;3;4r",
+            "\x1b[65535C",
+            "\x1b[65535;65535H",
+            "\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25;26;27;28;29;30;31;32;33m",
+            "\x1b[99y",
+            "\x1b[?99h",
+            "\x1b[4 q",
+            "\x1b]4;1;rgb:ff/00/00\x07",
+            "\x1b]8;;http://example.com\x1b\\link\x1b]8;;\x1b\\",
+            "\x1bP+q544e\x1b\\",
+            "\x1b_apc\x1b\\",
+            "\x1b^pm\x1b\\",
+            "\x1b[?5h",
+            "\x1b[?5l",
+            "\x1b[3;4;5t",
+            "\x1b[22;0t",
+            "\x1b[23;0t",
+            "\x1b[!p",
+        ]);
+        self.push(s);
+        if self.r.chance(30) {
+            // Broken UTF-8: a lone continuation byte, a truncated sequence, a bad lead byte.
+            const BAD: [&[u8]; 5] = [b"\x80", b"\xe4\xb8", b"\xff", b"\xc3A", b"\xf0\x9f\x98"];
+            let bad = *self.r.pick(&BAD);
+            self.out.extend_from_slice(bad);
+            self.ascii(1);
+        }
+    }
+
     fn op(&mut self) {
+        if self.r.chance(3) {
+            return self.odd();
+        }
         match self.r.below(100) {
             0..=13 => self.text(),
             14..=20 => self.unicode(),
@@ -398,10 +441,44 @@ impl Gen<'_> {
 
 /// The case for one seed at one size.
 pub fn generate(seed: u64, cols: u16, rows: u16) -> Case {
+    let (case, _) = generate_ops(seed, cols, rows);
+    case
+}
+
+/// One operation's bytes, or a resize: the units the minimizer removes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Op(Vec<u8>),
+    Resize(u16, u16),
+}
+
+/// Builds a case from pieces (consecutive ops become one feed).
+pub fn case_from_pieces(name: String, cols: u16, rows: u16, limit: u32, pieces: &[Piece]) -> Case {
+    let mut steps: Vec<Step> = Vec::new();
+    for p in pieces {
+        match p {
+            Piece::Op(b) => match steps.last_mut() {
+                Some(Step::Feed(v)) => v.extend_from_slice(b),
+                _ => steps.push(Step::Feed(b.clone())),
+            },
+            Piece::Resize(c, r) => steps.push(Step::Resize(*c, *r)),
+        }
+    }
+    Case {
+        name,
+        cols,
+        rows,
+        history_limit: limit,
+        steps,
+    }
+}
+
+/// The case and the operations it is made of, each complete (ends in ground state).
+pub fn generate_ops(seed: u64, cols: u16, rows: u16) -> (Case, Vec<Piece>) {
     let mut r = Rng::new(seed.wrapping_mul(1_000_003) ^ ((cols as u64) << 32) ^ rows as u64);
     let history_limit = *r.pick(&LIMITS);
     let segments = if r.chance(30) { r.range(2, 3) } else { 1 };
-    let mut steps = Vec::new();
+    let mut pieces = Vec::new();
     let (mut c, mut rw) = (cols, rows);
     for s in 0..segments {
         if s > 0 {
@@ -414,7 +491,7 @@ pub fn generate(seed: u64, cols: u16, rows: u16) -> Case {
                     (rw as u64 * r.range(5, 15) / 10).max(1) as u16,
                 ),
             };
-            steps.push(Step::Resize(nc, nr));
+            pieces.push(Piece::Resize(nc, nr));
             c = nc;
             rw = nr;
         }
@@ -424,19 +501,19 @@ pub fn generate(seed: u64, cols: u16, rows: u16) -> Case {
             rows: rw,
             out: Vec::new(),
         };
-        let ops = g.r.range(10, 60);
+        // Bigger panes get more operations, or they stay mostly blank.
+        let area = c as u64 * rw as u64;
+        let ops = g.r.range(10, 60) + g.r.below(area / 30 + 1);
         for _ in 0..ops {
             g.op();
+            pieces.push(Piece::Op(std::mem::take(&mut g.out)));
         }
-        steps.push(Step::Feed(g.out));
     }
-    Case {
-        name: format!("gen/s{seed}-{cols}x{rows}"),
-        cols,
-        rows,
-        history_limit,
-        steps,
-    }
+    let name = format!("gen/s{seed}-{cols}x{rows}");
+    (
+        case_from_pieces(name, cols, rows, history_limit, &pieces),
+        pieces,
+    )
 }
 
 /// Parses a generated case's name back into (seed, cols, rows).

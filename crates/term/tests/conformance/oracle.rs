@@ -41,7 +41,7 @@ const FORMAT: &str = "#{cursor_x} #{cursor_y} #{cursor_flag} #{alternate_on} #{h
 #{pane_width} #{pane_height} \
 ins=#{insert_flag},kcursor=#{keypad_cursor_flag},kpad=#{keypad_flag},wrap=#{wrap_flag},\
 origin=#{origin_flag},m1000=#{mouse_standard_flag},m1002=#{mouse_button_flag},\
-m1003=#{mouse_any_flag},m1006=#{mouse_sgr_flag},m1005=#{mouse_utf8_flag},\
+m1003=#{mouse_all_flag},m1005=#{mouse_utf8_flag},m1006=#{mouse_sgr_flag},\
 region=#{scroll_region_upper}-#{scroll_region_lower} #{pane_title}";
 
 /// One worker's tmux server, reused across cases (a session per case).
@@ -50,6 +50,7 @@ pub struct Oracle {
     dir: TempDir,
     runner: PathBuf,
     counter: u64,
+    timeout: std::time::Duration,
 }
 
 /// Everything the oracle could not do.
@@ -72,7 +73,13 @@ impl Oracle {
             dir,
             runner,
             counter: 0,
+            timeout: Duration::from_secs(20),
         })
+    }
+
+    /// How long to wait for tmux to consume a segment (plus 1 s per 50 kB).
+    pub fn set_timeout(&mut self, t: Duration) {
+        self.timeout = t;
     }
 
     fn tmux(&self, args: &[&str]) -> Result<Vec<u8>, OracleError> {
@@ -140,7 +147,7 @@ impl Oracle {
                 self.tmux(&["wait-for", "-S", &format!("{tag}-go{i}")])?;
             }
             // Generous: a loaded 2-core machine can be slow, and big recordings take a while.
-            let timeout = Duration::from_secs(20) + Duration::from_millis(bytes.len() as u64 / 50);
+            let timeout = self.timeout + Duration::from_millis(bytes.len() as u64 / 50);
             wait_file(&cdir.join(format!("done{i}")), timeout)
                 .map_err(|_| format!("tmux did not consume segment {i} within {timeout:?}"))?;
         }

@@ -215,6 +215,9 @@ fn apply_sgr(style: &mut Style, params: &str, oddities: &mut Vec<String>) {
                     let kind = p[1].unwrap_or(0);
                     style.underline = if kind <= 5 { kind as u8 } else { 1 };
                 }
+                // tmux 3.3 writes every code >= 10 as "tens:units" (grid.c,
+                // grid_string_cells_code), so overline (53) comes out as "5:3".
+                5 if p.len() == 2 && p[1] == Some(3) => style.attrs |= attr::OVERLINE,
                 38 | 48 | 58 => match colour_from_sub(p) {
                     Some(c) => set_colour(style, n, c),
                     None => oddities.push(format!("bad colour {params:?}")),
@@ -312,7 +315,7 @@ mod tests {
 
     #[test]
     fn reads_tmux_codes() {
-        let s = one("\x1b[1;4:3;53m\x1b[38;5;196m\x1b[48;2;1;2;3m\x1b[58;2;9;8;7mx");
+        let s = one("\x1b[1;4:3;5:3m\x1b[38;5;196m\x1b[48;2;1;2;3m\x1b[58;2;9;8;7mx");
         assert_eq!(s.attrs, attr::BOLD | attr::OVERLINE);
         assert_eq!(s.underline, 3);
         assert_eq!(s.fg, Colour::Indexed(196));

@@ -1,0 +1,164 @@
+//! The report: JSON (`{"results": [...], "ratios": [...]}`) and a human table with ratios of
+//! muxlink against each peer.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Map, Value};
+
+use crate::groups::{round2, Row};
+
+/// The implementation every ratio is taken for.
+pub const SELF: &str = "muxlink";
+
+/// muxlink's throughput divided by a peer's, for one workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ratio {
+    /// Group name.
+    pub group: &'static str,
+    /// Workload name.
+    pub workload: String,
+    /// The peer.
+    pub vs: &'static str,
+    /// muxlink MB/s / peer MB/s (> 1: muxlink is faster).
+    pub ratio: f64,
+}
+
+/// Ratios of muxlink against every other implementation measured on the same workload.
+pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
+    let mut out = Vec::new();
+    for ours in rows.iter().filter(|r| r.impl_name == SELF) {
+        for peer in rows.iter().filter(|r| {
+            r.group == ours.group && r.workload == ours.workload && r.impl_name != SELF
+        }) {
+            if peer.mb_per_s > 0.0 {
+                out.push(Ratio {
+                    group: ours.group,
+                    workload: ours.workload.clone(),
+                    vs: peer.impl_name,
+                    ratio: ours.mb_per_s / peer.mb_per_s,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The JSON document. Every `results` entry has `group`, `workload`, `impl`, `mb_per_s` and
+/// may carry further fields; `ratios` holds muxlink's ratio against each peer.
+pub fn json(rows: &[Row], config: Map<String, Value>) -> Value {
+    let results: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut o = Map::new();
+            o.insert("group".into(), json!(r.group));
+            o.insert("workload".into(), json!(r.workload));
+            o.insert("impl".into(), json!(r.impl_name));
+            o.insert("mb_per_s".into(), round2(r.mb_per_s));
+            for (k, v) in &r.extra {
+                o.insert(k.clone(), v.clone());
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let ratios: Vec<Value> = ratios(rows)
+        .iter()
+        .map(|r| {
+            json!({"group": r.group, "workload": r.workload, "impl": SELF, "vs": r.vs,
+                   "ratio": round2(r.ratio)})
+        })
+        .collect();
+    json!({"results": results, "ratios": ratios, "config": config})
+}
+
+/// A table per group: one line per workload, MB/s per implementation, then muxlink's ratio
+/// against each peer.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let mut groups: Vec<&'static str> = Vec::new();
+    for r in rows {
+        if !groups.contains(&r.group) {
+            groups.push(r.group);
+        }
+    }
+    let ratios = ratios(rows);
+    for group in groups {
+        let in_group: Vec<&Row> = rows.iter().filter(|r| r.group == group).collect();
+        let mut impls: Vec<&'static str> = Vec::new();
+        let mut workloads: Vec<&str> = Vec::new();
+        for r in &in_group {
+            if !impls.contains(&r.impl_name) {
+                impls.push(r.impl_name);
+            }
+            if !workloads.contains(&r.workload.as_str()) {
+                workloads.push(&r.workload);
+            }
+        }
+        let peers: Vec<&str> = impls.iter().copied().filter(|i| *i != SELF).collect();
+        let _ = write!(out, "\n{group} (MB/s, median)\n{:<24}", "workload");
+        for i in &impls {
+            let _ = write!(out, "{i:>20}");
+        }
+        for p in &peers {
+            let _ = write!(out, "{:>22}", format!("x vs {p}"));
+        }
+        out.push('\n');
+        for w in workloads {
+            let _ = write!(out, "{w:<24}");
+            for i in &impls {
+                match in_group.iter().find(|r| r.workload == w && r.impl_name == *i) {
+                    Some(r) => {
+                        let _ = write!(out, "{:>20.1}", r.mb_per_s);
+                    }
+                    None => {
+                        let _ = write!(out, "{:>20}", "-");
+                    }
+                }
+            }
+            for p in &peers {
+                match ratios.iter().find(|r| r.group == group && r.workload == w && r.vs == *p) {
+                    Some(r) => {
+                        let _ = write!(out, "{:>21.2}x", r.ratio);
+                    }
+                    None => {
+                        let _ = write!(out, "{:>22}", "-");
+                    }
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(group: &'static str, workload: &str, impl_name: &'static str, mb: f64) -> Row {
+        Row {
+            group,
+            workload: workload.into(),
+            impl_name,
+            mb_per_s: mb,
+            extra: Map::new(),
+        }
+    }
+
+    #[test]
+    fn json_keeps_the_contract_shape_and_ratios() {
+        let rows = vec![
+            row("proto", "plain_output", "muxlink", 3000.0),
+            row("proto", "plain_output", "termwiz", 30.0),
+        ];
+        let v = json(&rows, Map::new());
+        let r = &v["results"][0];
+        assert_eq!(r["group"], "proto");
+        assert_eq!(r["workload"], "plain_output");
+        assert_eq!(r["impl"], "muxlink");
+        assert_eq!(r["mb_per_s"], 3000.0);
+        assert_eq!(v["results"].as_array().map(Vec::len), Some(2));
+        assert_eq!(v["ratios"][0]["vs"], "termwiz");
+        assert_eq!(v["ratios"][0]["ratio"], 100.0);
+        assert!(table(&rows).contains("100.00x"));
+    }
+}

@@ -1,0 +1,188 @@
+//! `muxlink attach` as a person would use it: it runs inside a pane of a private "outer" tmux
+//! (the real terminal), attached to a private "inner" tmux. The test types with the outer
+//! tmux's `send-keys` and reads the screen with `capture-pane`.
+
+use std::time::Duration;
+
+use muxlink_testkit::{tmux_available, TmuxServer};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn outer_screen(outer: &TmuxServer) -> String {
+    outer
+        .tmux_ok(&["capture-pane", "-p", "-t", "main"])
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+fn inner_lines(inner: &TmuxServer, args: &[&str]) -> Vec<String> {
+    inner
+        .tmux_ok(args)
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn wait(server: &TmuxServer, what: &str, mut f: impl FnMut(&TmuxServer) -> bool) {
+    if server.wait_for(WAIT, |s| f(s).then_some(())).is_err() {
+        panic!("timed out waiting for {what}");
+    }
+}
+
+#[test]
+fn attach_draws_types_splits_resizes_and_detaches() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let inner = TmuxServer::start_with("attach-inner", 80, 24, &["sh"]).unwrap();
+    let cmd = format!(
+        "{} attach -L {} -t main",
+        env!("CARGO_BIN_EXE_muxlink"),
+        inner.socket_name()
+    );
+    let outer = TmuxServer::start_with("attach-outer", 100, 30, &[&cmd]).unwrap();
+    outer
+        .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
+        .unwrap();
+
+    // Attached: the inner server has a control client, and the status line is drawn.
+    wait(&inner, "a control client on the inner server", |s| {
+        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"])
+            .iter()
+            .any(|l| l == "1")
+    });
+    wait(&outer, "status line", |s| {
+        outer_screen(s).contains("[main] 0:")
+    });
+    // The terminal size became the client size (one row for the status line).
+    wait(&inner, "inner window sized 100x29", |s| {
+        inner_lines(
+            s,
+            &["list-windows", "-F", "#{window_width}x#{window_height}"],
+        ) == ["100x29"]
+    });
+
+    // Typing reaches the inner pane through send-keys -H (once its shell is listening).
+    wait(&inner, "inner shell prompt", |s| {
+        inner_lines(s, &["capture-pane", "-p", "-t", "main"])
+            .iter()
+            .any(|l| !l.trim().is_empty())
+    });
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "-l", "echo hello-$((6*7))"])
+        .unwrap();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
+        .unwrap();
+    wait(&inner, "typed command ran in the inner pane", |s| {
+        inner_lines(s, &["capture-pane", "-p", "-t", "main"])
+            .iter()
+            .any(|l| l == "hello-42")
+    });
+
+    // ...and muxlink drew the pane's new content on the outer terminal.
+    wait(&outer, "typed output drawn by muxlink", |s| {
+        outer_screen(s).lines().any(|l| l.trim_end() == "hello-42")
+    });
+
+    // Prefix c: a new window, shown in the status line.
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "c"])
+        .unwrap();
+    wait(&inner, "second window", |s| {
+        inner_lines(s, &["list-windows", "-F", "#{window_id}"]).len() == 2
+    });
+    wait(&outer, "status line lists two windows", |s| {
+        outer_screen(s).contains("1:")
+    });
+
+    // Prefix %: split; a vertical border is drawn.
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "%"])
+        .unwrap();
+    wait(&inner, "split pane", |s| {
+        inner_lines(s, &["list-panes", "-F", "#{pane_id}"]).len() == 2
+    });
+    wait(&outer, "border drawn", |s| outer_screen(s).contains('│'));
+
+    // Prefix n: back to the first window.
+    let first = inner_lines(&inner, &["list-windows", "-F", "#{window_id}"])[0].clone();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "n"])
+        .unwrap();
+    wait(&inner, "first window active again", |s| {
+        inner_lines(s, &["display-message", "-p", "#{window_id}"]) == [first.clone()]
+    });
+
+    // The outer terminal shrinks: the client size follows.
+    outer
+        .tmux_ok(&["resize-window", "-t", "main", "-x", "90", "-y", "25"])
+        .unwrap();
+    wait(&inner, "inner window resized to 90x24", |s| {
+        inner_lines(
+            s,
+            &["list-windows", "-F", "#{window_width}x#{window_height}"],
+        )
+        .iter()
+        .all(|l| l == "90x24")
+    });
+
+    // Prefix d: detach; muxlink exits, the inner session lives on.
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "d"])
+        .unwrap();
+    wait(&inner, "control client gone", |s| {
+        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"]).is_empty()
+    });
+    wait(&outer, "muxlink exited", |s| {
+        inner_lines(s, &["list-panes", "-t", "main", "-F", "#{pane_dead}"]) == ["1"]
+    });
+    assert_eq!(
+        inner_lines(&inner, &["list-sessions", "-F", "#{session_name}"]),
+        ["main"]
+    );
+}
+
+#[test]
+fn attach_without_server_starts_a_private_one() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    // A socket name nobody uses: attach must start the server there itself.
+    let name = format!("muxlink-attach-new-{}", std::process::id());
+    let cmd = format!(
+        "{} attach -L {} -f /dev/null",
+        env!("CARGO_BIN_EXE_muxlink"),
+        name
+    );
+    let outer = TmuxServer::start_with("attach-outer2", 80, 24, &[&cmd]).unwrap();
+    let check = || {
+        std::process::Command::new("tmux")
+            .args(["-L", &name, "list-sessions", "-F", "#{session_name}"])
+            .env_remove("TMUX")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let ok = outer.wait_for(WAIT, |_| check().then_some(()));
+    // Always kill the server this test made, whatever happened.
+    let kill = || {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &name, "kill-server"])
+            .env_remove("TMUX")
+            .output();
+    };
+    if ok.is_err() {
+        kill();
+        panic!("no server started on -L {name}: {}", outer_screen(&outer));
+    }
+    let drawn = outer.wait_for(WAIT, |s| outer_screen(s).contains("0:").then_some(()));
+    kill();
+    drawn.expect("status line drawn");
+}

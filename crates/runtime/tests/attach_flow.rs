@@ -1,0 +1,72 @@
+//! Flow control under a flood: `pause-after`, `%pause`, resume with a re-capture, frames
+//! coalesced per batch, and the pane equal to tmux's at the end.
+
+mod attach_support;
+
+use std::time::{Duration, Instant};
+
+use attach_support::{have_tmux, Live};
+use muxlink_runtime::{ClientConfig, PaneId};
+use muxlink_testkit::TmuxServer;
+
+fn prompt_back(server: &TmuxServer) -> bool {
+    let out = server.tmux_ok(&["capture-pane", "-p", "-t", "%0"]).unwrap_or_default();
+    let text = String::from_utf8_lossy(&out);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    lines.len() >= 2 && lines[lines.len() - 1] == "#" && lines[lines.len() - 2] == "10000000"
+}
+
+#[test]
+fn flood_pauses_resumes_and_ends_equal() {
+    if !have_tmux() {
+        return;
+    }
+    let server = TmuxServer::start_with("rc-flood", 80, 24, &["sh"]).unwrap();
+    server.tmux_ok(&["set-option", "-g", "history-limit", "2000"]).unwrap();
+    let mut live = Live::attach(
+        &server,
+        ClientConfig {
+            cols: 80,
+            rows: 24,
+            pause_after: Some(1),
+            ..ClientConfig::default()
+        },
+    );
+    live.ready();
+    live.client.send_input(PaneId(0), b"PS1='# '; seq 1 10000000\r").unwrap();
+    live.pump(Duration::from_millis(200));
+    // Stop reading: tmux holds the output back until it is more than a second old, then
+    // pauses the pane.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        live.pump_until(Duration::from_secs(30), |_, h| h.paused.contains(&PaneId(0))),
+        "no %pause: {:?}",
+        &live.host.events[live.host.events.len().saturating_sub(5)..]
+    );
+    assert!(live.client.state().pane(PaneId(0)).unwrap().paused);
+    live.client.resume_pane(PaneId(0)).unwrap();
+    assert!(live.pump_until(Duration::from_secs(10), |_, h| h.resumed.contains(&PaneId(0))));
+    assert!(!live.client.state().pane(PaneId(0)).unwrap().paused);
+    // Keep up (resuming whenever tmux pauses again) until the flood is over.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut resumed = live.host.resumed.len();
+    while !prompt_back(&server) {
+        assert!(Instant::now() < deadline, "flood did not finish");
+        live.pump(Duration::from_millis(50));
+        if live.host.paused.len() > resumed && live.client.state().pane(PaneId(0)).unwrap().paused {
+            live.client.resume_pane(PaneId(0)).unwrap();
+            resumed = live.host.paused.len();
+        }
+    }
+    live.pump(Duration::from_millis(300));
+    if live.client.state().pane(PaneId(0)).unwrap().paused {
+        live.client.resume_pane(PaneId(0)).unwrap();
+    }
+    live.assert_equal_at(&server, "after flood");
+    // One frame per pane per batch at most: the flood's ~10^7 lines became few frames.
+    assert!(live.host.frames <= live.batches + 2, "{} frames for {} batches", live.host.frames, live.batches);
+    eprintln!(
+        "flood: {} bytes in, {} batches, {} frames, {} rows",
+        live.bytes_in, live.batches, live.host.frames, live.host.frame_rows
+    );
+}

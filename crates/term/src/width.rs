@@ -1,0 +1,52 @@
+//! Character widths: glibc `wcwidth()` as tmux 3.3a uses it here (see `width_table.rs`).
+
+use crate::width_table::WIDTH_RANGES;
+
+/// The number of cells tmux gives code point `cp` (0, 1 or 2).
+///
+/// Printable ASCII is 1; everything else is looked up in a sorted range table (binary
+/// search, no allocation).
+#[inline]
+pub fn char_width(cp: u32) -> u8 {
+    if cp < 0x80 {
+        return 1;
+    }
+    if (0xa0..0x300).contains(&cp) {
+        return 1;
+    }
+    match WIDTH_RANGES.binary_search_by(|&(lo, hi, _)| {
+        if hi < cp {
+            std::cmp::Ordering::Less
+        } else if lo > cp {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    }) {
+        Ok(i) => WIDTH_RANGES[i].2,
+        Err(_) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_widths() {
+        assert_eq!(char_width('a' as u32), 1);
+        assert_eq!(char_width('é' as u32), 1);
+        assert_eq!(char_width(0x301), 0); // combining acute
+        assert_eq!(char_width('中' as u32), 2);
+        assert_eq!(char_width(0x1F600), 2); // emoji
+        assert_eq!(char_width(0x85), 0); // C1 control
+        assert_eq!(char_width(0x200B), 0); // zero width space
+    }
+
+    #[test]
+    fn table_is_sorted_and_disjoint() {
+        for w in WIDTH_RANGES.windows(2) {
+            assert!(w[0].0 <= w[0].1 && w[0].1 < w[1].0);
+        }
+    }
+}

@@ -54,23 +54,27 @@ fn names(events: &[Value]) -> Vec<&str> {
 /// one `reply` per `%begin` block, one event per notification line outside blocks.
 fn expected_counts(stream: &[u8]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    let mut in_block = false;
+    // The `TIME NUMBER FLAGS` of the open block: only `%end`/`%error` with the same ends it.
+    let mut open: Option<Vec<u8>> = None;
     for line in stream.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
-        let word = String::from_utf8_lossy(line.split(|&b| b == b' ').next().unwrap());
-        if in_block {
-            if word == "%end" || word == "%error" {
-                in_block = false;
+        if let Some(fields) = &open {
+            let ends = [&b"%end "[..], b"%error "]
+                .iter()
+                .any(|t| line.strip_prefix(*t) == Some(&fields[..]));
+            if ends {
+                open = None;
             }
             continue;
         }
-        if word == "%begin" {
-            in_block = true;
+        if let Some(fields) = line.strip_prefix(b"%begin ") {
+            open = Some(fields.to_vec());
             *counts.entry("reply".to_string()).or_default() += 1;
         } else {
+            let word = String::from_utf8_lossy(line.split(|&b| b == b' ').next().unwrap());
             let name = word.trim_start_matches('%').to_string();
             *counts.entry(name).or_default() += 1;
         }

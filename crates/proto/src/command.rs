@@ -38,7 +38,10 @@
 //! - `rename-window` and `rename-session` store the name through `utf8_stravis`
 //!   (`VIS_OCTAL|VIS_CSTYLE|VIS_TAB|VIS_NL`): valid UTF-8 is kept; `\` becomes `\\`;
 //!   newline, tab, CR, BEL, BS, VT, FF become `\n` `\t` `\r` `\a` `\b` `\v` `\f`; other
-//!   control bytes, DEL and bytes that are not valid UTF-8 become `\ooo`.
+//!   control bytes, DEL and bytes that are not valid UTF-8 become `\ooo`; a `$` followed by
+//!   a letter, `_` or `{` becomes `\$`. Everything else (quotes, `;`, `#`, `{}`, `~`,
+//!   spaces, leading `-`, the empty name) is stored exactly. `tests/hostile_names.rs`
+//!   asserts this transform byte for byte.
 //! - `rename-session` also replaces `:` and `.` with `_`, and rejects an empty name.
 //! - `new-window -n` stores the name without that treatment, so a line break would reach
 //!   control-mode output raw and break line framing for every client: [`NewWindow`]

@@ -18,9 +18,11 @@ use crate::unescape::unescape;
 use crate::ProtoError;
 
 /// Splits at the first space: `(before, Some(after))`, or `(all, None)` when there is none.
+/// A plain scan: the words split off are ids and names a few bytes long, where a `memchr`
+/// call costs more than it saves.
 #[inline]
 fn word(s: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match memchr::memchr(b' ', s) {
+    match s.iter().position(|&b| b == b' ') {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     }

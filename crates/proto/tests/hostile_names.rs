@@ -295,7 +295,8 @@ fn rename_session_reads_back_every_hostile_name() {
             Err(e) => {
                 // Only the empty name is refused (tmux refuses it too).
                 assert!(name.is_empty(), "{}: {e}", show(&name));
-                assert!(!t.client.send(b"rename-session -t '$0' -- ''\n").ok);
+                let line = format!("rename-session -t '{}' -- ''\n", t.session);
+                assert!(!t.client.send(line.as_bytes()).ok);
                 continue;
             }
         };

@@ -317,6 +317,15 @@ impl Connection {
         }
     }
 
+    /// A small value that changes whenever [`Connection::watch`] would answer differently
+    /// for some pipe: drive modes compare it to skip re-syncing watches after a dispatch.
+    pub fn watch_signature(&self) -> u8 {
+        (self.is_finished() as u8)
+            | (self.output_open as u8) << 1
+            | (self.error_open as u8) << 2
+            | ((self.input_open && self.client.wants_write()) as u8) << 3
+    }
+
     /// When [`Connection::on_timer`] should run next.
     pub fn deadline(&self) -> Option<Instant> {
         if self.is_finished() {

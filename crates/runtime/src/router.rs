@@ -92,6 +92,11 @@ struct Entry {
     host: Box<dyn Host>,
     watched: [Option<(RawFd, Interest)>; 3],
     counted: bool,
+    /// [`Connection::watch_signature`] when the watches were last synced.
+    sig: u8,
+    /// The connection's deadline and pending-read flag when last looked at.
+    deadline: Option<Instant>,
+    pending: bool,
 }
 
 const PIPES: [Pipe; 3] = [Pipe::Output, Pipe::Input, Pipe::Error];
@@ -179,6 +184,9 @@ impl<B: Backend> Router<B> {
             host,
             watched: [None; 3],
             counted: false,
+            sig: u8::MAX,
+            deadline: None,
+            pending: false,
         });
         self.live += 1;
         let key = ClientKey(slot);
@@ -186,6 +194,7 @@ impl<B: Backend> Router<B> {
             e.conn.flush_writes();
         }
         self.sync_entry(key)?;
+        self.after_entry(key);
         self.sync_timer(Instant::now());
         Ok(key)
     }
@@ -225,7 +234,9 @@ impl<B: Backend> Router<B> {
         let e = self.entries.get_mut(key.0)?.as_mut()?;
         let r = f(e.conn.client_mut(), e.host.as_mut());
         e.conn.flush_writes();
-        let _ = self.sync_entry(key);
+        if self.after_entry(key) {
+            self.sync_timer(Instant::now());
+        }
         Some(r)
     }
 
@@ -336,19 +347,36 @@ impl<B: Backend> Router<B> {
     }
 
     fn after_dispatch(&mut self, key: ClientKey, now: Instant) {
-        self.after_entry(key);
-        self.sync_timer(now);
+        if self.after_entry(key) {
+            self.sync_timer(now);
+        }
     }
 
-    fn after_entry(&mut self, key: ClientKey) {
-        let _ = self.sync_entry(key);
-        if let Some(e) = self.entries.get_mut(key.0).and_then(Option::as_mut) {
-            if e.conn.is_finished() && !e.counted {
-                e.counted = true;
-                self.live -= 1;
-                self.stats.finished += 1;
-            }
+    /// Brings one client's watches up to date (only when its signature changed) and its
+    /// cached deadline; returns whether the deadline or pending-read flag changed.
+    fn after_entry(&mut self, key: ClientKey) -> bool {
+        let Some(e) = self.entries.get_mut(key.0).and_then(Option::as_mut) else {
+            return false;
+        };
+        let sig = e.conn.watch_signature();
+        if sig != e.sig {
+            e.sig = sig;
+            let _ = self.sync_entry(key);
         }
+        let Some(e) = self.entries.get_mut(key.0).and_then(Option::as_mut) else {
+            return false;
+        };
+        if e.conn.is_finished() && !e.counted {
+            e.counted = true;
+            self.live -= 1;
+            self.stats.finished += 1;
+        }
+        let deadline = e.conn.deadline();
+        let pending = e.conn.has_pending_read();
+        let changed = deadline != e.deadline || pending != e.pending;
+        e.deadline = deadline;
+        e.pending = pending;
+        changed
     }
 
     fn sync_entry(&mut self, key: ClientKey) -> io::Result<()> {
@@ -380,22 +408,18 @@ impl<B: Backend> Router<B> {
         result
     }
 
+    /// Arms the backend's timer for the earliest cached deadline (now, when a read is
+    /// pending); calls the backend only when that changed.
     fn sync_timer(&mut self, now: Instant) {
         let mut next: Option<Instant> = None;
-        let mut immediate = false;
         for e in self.entries.iter().flatten() {
-            if e.conn.is_finished() {
-                continue;
+            if e.pending {
+                next = Some(now);
+                break;
             }
-            if e.conn.has_pending_read() {
-                immediate = true;
-            }
-            if let Some(d) = e.conn.deadline() {
+            if let Some(d) = e.deadline {
                 next = Some(next.map_or(d, |n| n.min(d)));
             }
-        }
-        if immediate {
-            next = Some(now);
         }
         if next != self.timer {
             self.timer = next;

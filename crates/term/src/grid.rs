@@ -74,7 +74,8 @@ impl Grid {
             cols,
             rows,
             limit,
-            history: true,
+            // tmux `grid_create`: a grid made with a zero limit never keeps history.
+            history: limit != 0,
         }
     }
 
@@ -87,12 +88,6 @@ impl Grid {
         } else {
             p
         }
-    }
-
-    /// Total logical lines (`hsize + rows`).
-    #[inline]
-    pub fn total(&self) -> usize {
-        self.len
     }
 
     #[inline(always)]

@@ -22,6 +22,7 @@ mod modes;
 mod reflow;
 mod screen;
 mod width;
+mod vte_state;
 mod width_table;
 
 pub mod capture;
@@ -32,6 +33,7 @@ pub use modes::Modes;
 pub use width::char_width;
 
 use screen::{Pre, Screen};
+use vte_state::VteState;
 
 /// The cursor as tmux reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +67,8 @@ pub enum TermEvent {
 /// One pane's emulator. See the crate docs.
 pub struct Terminal {
     parser: vte::Parser,
+    /// vte's parser state, tracked alongside it so ground-state bytes never reach vte.
+    shadow: VteState,
     s: Screen,
 }
 
@@ -92,6 +96,7 @@ impl Terminal {
     pub fn with_history_limit(cols: u16, rows: u16, limit: usize) -> Self {
         Terminal {
             parser: vte::Parser::new(),
+            shadow: VteState::Ground,
             s: Screen::new(cols, rows, limit),
         }
     }
@@ -100,49 +105,58 @@ impl Terminal {
     /// scrolling with full history); see `tests/alloc.rs`.
     pub fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            if self.s.in_ground {
-                match self.s.pre {
-                    Pre::None => {}
-                    Pre::EscPending => {
-                        self.s.pre = Pre::None;
-                        match bytes[0] {
-                            b'_' | b'k' => {
-                                self.s.start_string(bytes[0]);
-                                bytes = &bytes[1..];
-                                continue;
-                            }
-                            _ => {
-                                self.s.in_ground = false;
-                                self.parser.advance(&mut self.s, b"\x1b");
-                                continue;
-                            }
-                        }
-                    }
-                    Pre::Rename | Pre::Apc => {
-                        let n = self.s.string_bytes(bytes);
-                        bytes = &bytes[n..];
-                        continue;
+            if self.shadow != VteState::Ground {
+                // Hand vte exactly the bytes of the sequence in progress, up to and
+                // including the byte that returns it to its ground state.
+                let mut k = 0;
+                while k < bytes.len() {
+                    self.shadow = self.shadow.next(bytes[k]);
+                    k += 1;
+                    if self.shadow == VteState::Ground {
+                        break;
                     }
                 }
-                let n = self.s.ground(bytes);
-                bytes = &bytes[n..];
-                if bytes.is_empty() {
-                    break;
-                }
-                // bytes[0] is ESC.
-                if bytes.len() == 1 {
-                    self.s.pre = Pre::EscPending;
-                    break;
-                }
-                if bytes[1] == b'_' || bytes[1] == b'k' {
-                    self.s.start_string(bytes[1]);
-                    bytes = &bytes[2..];
+                self.parser.advance(&mut self.s, &bytes[..k]);
+                bytes = &bytes[k..];
+                continue;
+            }
+            match self.s.pre {
+                Pre::None => {}
+                Pre::EscPending => {
+                    self.s.pre = Pre::None;
+                    if bytes[0] == b'_' || bytes[0] == b'k' {
+                        self.s.start_string(bytes[0]);
+                        bytes = &bytes[1..];
+                    } else {
+                        self.shadow = VteState::Escape;
+                        self.parser.advance(&mut self.s, b"\x1b");
+                    }
                     continue;
                 }
-                self.s.in_ground = false;
+                Pre::Rename | Pre::Apc => {
+                    let n = self.s.string_bytes(bytes);
+                    bytes = &bytes[n..];
+                    continue;
+                }
             }
-            let n = self.parser.advance_until_terminated(&mut self.s, bytes);
+            let n = self.s.ground(bytes);
             bytes = &bytes[n..];
+            if bytes.is_empty() {
+                break;
+            }
+            // bytes[0] is ESC.
+            if bytes.len() == 1 {
+                self.s.pre = Pre::EscPending;
+                break;
+            }
+            if bytes[1] == b'_' || bytes[1] == b'k' {
+                self.s.start_string(bytes[1]);
+                bytes = &bytes[2..];
+                continue;
+            }
+            self.shadow = VteState::Escape;
+            self.parser.advance(&mut self.s, &bytes[..1]);
+            bytes = &bytes[1..];
         }
     }
 
@@ -309,8 +323,7 @@ impl Terminal {
 
 impl vte::Perform for Screen {
     fn print(&mut self, c: char) {
-        // Only reached when vte itself is in its ground state (rare: after a sequence that
-        // returns to ground silently); the common path is `Screen::ground`.
+        // Not reached: vte is never given ground-state bytes (see `Terminal::feed`).
         let cp = c as u32;
         if (0x20..0x7f).contains(&cp) {
             self.print_ascii(cp as u8);
@@ -327,26 +340,14 @@ impl vte::Perform for Screen {
 
     fn csi_dispatch(&mut self, params: &vte::Params, inter: &[u8], ignore: bool, action: char) {
         self.csi(params, inter, ignore, action);
-        self.in_ground = true;
     }
 
     fn esc_dispatch(&mut self, inter: &[u8], ignore: bool, byte: u8) {
-        if inter.is_empty() && (byte == b'_' || byte == b'k') {
-            // Reached only through vte's own ground path; strings are handled in `feed`.
-        }
         self.esc(inter, ignore, byte);
-        self.in_ground = true;
     }
 
-    fn osc_dispatch(&mut self, params: &[&[u8]], bell_terminated: bool) {
+    fn osc_dispatch(&mut self, params: &[&[u8]], _bell_terminated: bool) {
         self.osc(params);
-        if bell_terminated {
-            self.in_ground = true;
-        }
-    }
-
-    fn terminated(&self) -> bool {
-        self.in_ground
     }
 }
 

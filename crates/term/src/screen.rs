@@ -101,8 +101,6 @@ pub(crate) struct Screen {
     pub last: Option<(u32, u8)>,
     pub utf8: Utf8,
     pub zwj: bool,
-    /// vte is known to be in its ground state with nothing pending, so the bytes are ours.
-    pub in_ground: bool,
     pub pre: Pre,
     pub string: Vec<u8>,
     pub string_discard: bool,
@@ -151,7 +149,6 @@ impl Screen {
             last: None,
             utf8: Utf8::default(),
             zwj: false,
-            in_ground: true,
             pre: Pre::None,
             string: Vec::new(),
             string_discard: false,
@@ -205,7 +202,6 @@ impl Screen {
             return false;
         }
         let cols = self.cols() as usize;
-        self.pen.attrs.remove(Attrs::CHARSET);
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
         let mut rest = run;
@@ -253,16 +249,12 @@ impl Screen {
         } else {
             self.g0_acs
         };
-        // tmux sets or clears the charset attribute on its pen here and leaves it there:
-        // REP and later UTF-8 characters inherit it.
-        if acs {
-            self.pen.attrs |= Attrs::CHARSET;
-        } else {
-            self.pen.attrs.remove(Attrs::CHARSET);
-        }
         let mut cell = self.pen;
         cell.ch = b as u32;
         cell.flags = CellFlags::empty();
+        if acs {
+            cell.attrs |= Attrs::CHARSET;
+        }
         self.last = Some((b as u32, 1));
         self.add_cell(cell, 1, true);
     }
@@ -272,7 +264,8 @@ impl Screen {
         let mut cell = self.pen;
         cell.ch = cp;
         cell.flags = CellFlags::empty();
-        self.last = Some((cp, width));
+        // tmux repeats (REP) only characters that came through its ASCII path.
+        self.last = None;
         self.add_cell(cell, width, false);
     }
 
@@ -337,6 +330,18 @@ impl Screen {
         if self.modes.contains(Modes::INSERT) {
             self.insert_cells_at(self.cx, self.cy, width as u16, Color::DEFAULT);
         }
+        if w > sx {
+            // A wide character in a 1-column pane. tmux 3.3a (observed): written in
+            // column 0 if the cursor is there, nothing if wrap is pending; the cursor
+            // ends in column 0 either way.
+            if cx < sx {
+                let mut head = cell;
+                head.flags |= CellFlags::WIDE;
+                self.put_cell(cx as usize, head, 1);
+            }
+            self.set_cursor(0, self.cy);
+            return;
+        }
         if wrap && self.cx as u32 + w > sx && w <= sx {
             self.linefeed(true, Color::DEFAULT);
             self.set_cursor(0, self.cy);
@@ -353,7 +358,9 @@ impl Screen {
         }
         self.put_cell(x, head, width as usize);
         let last = if wrap { 0 } else { 1 };
-        if cx + last + w <= sx {
+        // tmux compares unsigned `cx <= sx - last - width`; when that subtraction wraps
+        // (a 1-column pane without autowrap) the cursor still advances.
+        if sx < last + w || cx + last + w <= sx {
             self.set_cursor((cx + w) as u16, self.cy);
         } else {
             self.set_cursor((sx - last) as u16, self.cy);
@@ -650,20 +657,12 @@ impl Screen {
 
     fn insert_cells_at(&mut self, px: u16, py: u16, nx: u16, bg: Color) {
         let sx = self.cols();
-        let row = self.grid.screen_mut(py);
+        let line = self.grid.hsize + py as usize;
         if px >= sx - 1 {
-            row.cells[px as usize..].fill(Cell::blank_with_bg(bg));
+            self.grid.clear(px, line, 1, 1, bg);
         } else {
-            // grid_move_cells(dx = px + nx, px, nx = sx - px - nx)
-            let px = px as usize;
-            let nx = (nx as usize).min(sx as usize - px);
-            let count = sx as usize - px - nx;
-            row.cells.copy_within(px..px + count, px + nx);
-            row.cells[px..px + nx].fill(Cell::blank_with_bg(bg));
-            let used = (px + nx + count) as u16;
-            if row.used < used {
-                row.used = used;
-            }
+            let count = sx.saturating_sub(px).saturating_sub(nx);
+            move_cells(self.grid.line_mut(line), px + nx, px, count, bg);
         }
         self.damage.mark(py);
     }
@@ -683,19 +682,11 @@ impl Screen {
         if n == 0 || self.cx > sx - 1 {
             return;
         }
-        let px = self.cx as usize;
-        let nx = n as usize;
-        let sxu = sx as usize;
-        let count = sxu - px - nx;
-        let y = self.cy;
-        let row = self.grid.screen_mut(y);
-        row.cells.copy_within(px + nx..px + nx + count, px);
-        row.cells[px + count..].fill(Cell::blank_with_bg(bg));
-        let used = (px + count) as u16;
-        if row.used < used {
-            row.used = used;
-        }
-        self.damage.mark(y);
+        let px = self.cx;
+        let line = self.grid.hsize + self.cy as usize;
+        move_cells(self.grid.line_mut(line), px, px + n, sx - px - n, bg);
+        self.grid.clear(sx - n, line, n, 1, bg);
+        self.damage.mark(self.cy);
     }
 
     fn erase_characters(&mut self, n: u16, bg: Color) {
@@ -1190,9 +1181,14 @@ impl Screen {
                 let n = n.min(m);
                 if let Some((cp, w)) = was_last {
                     for _ in 0..n {
+                        // The repeated character takes the current charset, as printing
+                        // it again would.
                         let mut cell = self.pen;
                         cell.ch = cp;
                         cell.flags = CellFlags::empty();
+                        if self.shift_out && self.g1_acs || !self.shift_out && self.g0_acs {
+                            cell.attrs |= Attrs::CHARSET;
+                        }
                         self.add_cell(cell, w, cp < 0x80);
                     }
                 }
@@ -1590,6 +1586,28 @@ fn fix_spacer_left(cells: &mut [Cell], x: usize) {
         cells[xx] = Cell::BLANK;
     }
     cells[x] = Cell::BLANK;
+}
+
+/// tmux `grid_move_cells`: moves `nx` cells from `px` to `dx`; source cells outside the
+/// destination become blank with `bg`; cells in neither range are left alone.
+fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color) {
+    if nx == 0 || px == dx {
+        return;
+    }
+    let (dx, px, nx) = (dx as usize, px as usize, nx as usize);
+    let len = row.cells.len();
+    if px + nx > len || dx + nx > len {
+        return;
+    }
+    row.cells.copy_within(px..px + nx, dx);
+    if row.used < (dx + nx) as u16 {
+        row.used = (dx + nx) as u16;
+    }
+    for xx in px..px + nx {
+        if xx < dx || xx >= dx + nx {
+            row.cells[xx] = Cell::blank_with_bg(bg);
+        }
+    }
 }
 
 /// tmux 3.3a's collect path (`screen_write_collect_end`): blanks the spacers left of `x`

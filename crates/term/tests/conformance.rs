@@ -149,6 +149,10 @@ fn conformance() {
     }
     let cases = all_cases();
     let total = cases.len();
+    // Only this run's failures are left behind.
+    let _ = std::fs::remove_dir_all(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-failures"),
+    );
     assert!(total > 0, "no cases selected");
     let threads = env_usize("CONFORMANCE_THREADS", 3).max(1);
     let queue = Arc::new(Mutex::new(cases.into_iter().collect::<VecDeque<_>>()));
@@ -360,7 +364,7 @@ fn ddmin(mut pieces: Vec<gen::Piece>, fails: &mut dyn FnMut(&[gen::Piece]) -> bo
 }
 
 /// Splits operations into finer pieces: before each ESC and after each `\n`; with `chars`,
-/// pieces of plain text (no control bytes, valid UTF-8) become one piece per character.
+/// pieces without ESC (valid UTF-8) become one piece per character.
 fn split_pieces(pieces: &[gen::Piece], chars: bool) -> Vec<gen::Piece> {
     let mut out = Vec::new();
     for p in pieces {
@@ -370,7 +374,7 @@ fn split_pieces(pieces: &[gen::Piece], chars: bool) -> Vec<gen::Piece> {
         };
         if chars {
             match std::str::from_utf8(b) {
-                Ok(t) if t.chars().all(|c| c >= ' ' && c != '\x7f') => {
+                Ok(t) if !t.contains('\x1b') => {
                     out.extend(t.chars().map(|c| gen::Piece::Op(c.to_string().into_bytes())));
                 }
                 _ => out.push(p.clone()),

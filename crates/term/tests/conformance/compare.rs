@@ -45,13 +45,13 @@ fn compare_text(
         let at = line_name(i, hsize);
         match (e, g) {
             (Some(e), Some(g)) => out.push(format!(
-                "{what} {at} (first difference at char {}):\n      tmux:    {}\n      muxlink: {}",
+                "{what}: {at} (first difference at char {}):\n      tmux:    {}\n      muxlink: {}",
                 first_diff(e, g),
                 show_line(e),
                 show_line(g)
             )),
-            (Some(e), None) => out.push(format!("{what} {at}: tmux {} muxlink <none>", show_line(e))),
-            (None, Some(g)) => out.push(format!("{what} {at}: tmux <none> muxlink {}", show_line(g))),
+            (Some(e), None) => out.push(format!("{what}: {at}: tmux {} muxlink <none>", show_line(e))),
+            (None, Some(g)) => out.push(format!("{what}: {at}: tmux <none> muxlink {}", show_line(g))),
             (None, None) => {}
         }
     }
@@ -111,7 +111,7 @@ fn compare_cells(expected: &[u8], got: &[u8], hsize: usize, out: &mut Vec<String
         shown += 1;
         let text: String = er.iter().map(|it| it.ch).collect();
         out.push(format!(
-            "styles {} cell #{k} (text {:?}):\n      tmux:    {}\n      muxlink: {}",
+            "styles: {} cell #{k} (text {:?}):\n      tmux:    {}\n      muxlink: {}",
             line_name(i, hsize),
             text,
             show_item(er.get(k)),
@@ -157,7 +157,7 @@ pub fn compare(expected: &Observation, got: &Observation) -> Vec<String> {
     }
     compare_text("screen", &expected.screen, &got.screen, 0, &mut out);
     compare_text(
-        "history",
+        "with history",
         &expected.history,
         &got.history,
         expected.history_size,

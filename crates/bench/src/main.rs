@@ -10,7 +10,7 @@ use clap::Parser;
 use serde_json::{json, Map};
 
 use muxlink_bench::groups::{self, Context, CHUNK};
-use muxlink_bench::measure::Budget;
+use muxlink_bench::measure::{Budget, Clock};
 use muxlink_bench::{report, workloads};
 
 /// muxlink's benchmarks, with termwiz, alacritty_terminal and vt100 fed the same bytes in the
@@ -33,6 +33,14 @@ struct Args {
     /// Emulator sizes, comma separated (the first is reported without a suffix).
     #[arg(long, default_value = "80x24", value_name = "COLSxROWS,...")]
     sizes: String,
+    /// Run only this implementation (`muxlink`, `termwiz`, `alacritty_terminal`, `vt100`),
+    /// e.g. under a profiler.
+    #[arg(long = "impl", value_name = "NAME")]
+    only_impl: Option<String>,
+    /// Clock for samples: `cpu` (this thread's CPU time: on a shared machine, leaves out time
+    /// spent waiting for a core) or `wall`.
+    #[arg(long, default_value = "cpu", value_parser = ["cpu", "wall"])]
+    clock: String,
     /// The workloads folder (default: $MUXLINK_BENCH_WORKLOADS or the crate's `workloads/`).
     #[arg(long, value_name = "DIR")]
     workloads: Option<PathBuf>,
@@ -55,11 +63,16 @@ fn parse_sizes(s: &str) -> Result<Vec<(usize, usize)>> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    let mut budget = if args.quick { Budget::quick() } else { Budget::full() };
+    if args.clock == "wall" {
+        budget.clock = Clock::Wall;
+    }
     let ctx = Context {
         dir: args.workloads.clone().unwrap_or_else(workloads::default_dir),
-        budget: if args.quick { Budget::quick() } else { Budget::full() },
+        budget,
         sizes: parse_sizes(&args.sizes)?,
         filter: args.workload.clone(),
+        only_impl: args.only_impl.clone(),
     };
     let all = groups::all();
     for g in &args.groups {
@@ -85,6 +98,7 @@ fn main() -> Result<()> {
         let mut config = Map::new();
         config.insert("quick".into(), json!(args.quick));
         config.insert("chunk_bytes".into(), json!(CHUNK));
+        config.insert("clock".into(), json!(budget.clock.name()));
         config.insert("sizes".into(), json!(args.sizes));
         config.insert("history_limit".into(), json!(groups::emulator::HISTORY));
         config.insert("seconds".into(), json!((started.elapsed().as_secs_f64() * 10.0).round() / 10.0));

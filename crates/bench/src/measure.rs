@@ -1,9 +1,91 @@
-//! Wall-time measurement: warm-up, then samples taken in turn across every implementation of a
-//! workload (so that load from other processes on a shared machine falls on all of them alike),
-//! median and best per implementation.
+//! Measurement: warm-up, then samples taken in turn across every implementation of a workload
+//! (so that load from other processes on a shared machine falls on all of them alike), median
+//! and best per implementation.
+//!
+//! A sample is timed on one of two clocks ([`Clock`]): the benchmark thread's CPU time
+//! (default; equal to wall time on an idle machine, and on a shared one it leaves out the time
+//! the thread waited for a core) or wall time.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+
+/// Which clock times a sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`); wall time where the OS has
+    /// no such clock.
+    ThreadCpu,
+    /// Wall time (`Instant`).
+    Wall,
+}
+
+impl Clock {
+    /// Its name in the JSON config.
+    pub fn name(self) -> &'static str {
+        match self {
+            Clock::ThreadCpu => "thread_cpu",
+            Clock::Wall => "wall",
+        }
+    }
+}
+
+/// A point on a [`Clock`].
+#[derive(Clone, Copy, Debug)]
+pub enum Stamp {
+    /// From [`Clock::ThreadCpu`].
+    Cpu(Duration),
+    /// From [`Clock::Wall`].
+    Wall(Instant),
+}
+
+impl Clock {
+    /// Now, on this clock.
+    pub fn now(self) -> Stamp {
+        match self {
+            Clock::ThreadCpu => match clock::thread_cpu() {
+                Some(d) => Stamp::Cpu(d),
+                None => Stamp::Wall(Instant::now()),
+            },
+            Clock::Wall => Stamp::Wall(Instant::now()),
+        }
+    }
+}
+
+impl Stamp {
+    /// Time since this stamp, on the same clock.
+    pub fn elapsed(self) -> Duration {
+        match self {
+            Stamp::Cpu(start) => clock::thread_cpu()
+                .map(|now| now.saturating_sub(start))
+                .unwrap_or_default(),
+            Stamp::Wall(start) => start.elapsed(),
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+mod clock {
+    use std::time::Duration;
+
+    /// CPU time this thread has used.
+    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
+    pub fn thread_cpu() -> Option<Duration> {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec owned by this frame; clock_gettime writes
+        // only into it and reports failure through its return value.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+    }
+
+    /// No thread CPU clock here: callers fall back to wall time.
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "freebsd")))]
+    pub fn thread_cpu() -> Option<Duration> {
+        None
+    }
+}
 
 /// Something fed the workload bytes: muxlink or a peer.
 pub trait Subject {
@@ -27,6 +109,8 @@ pub struct Budget {
     pub max_rounds: usize,
     /// After `min_rounds`, stop once this much time went into one workload.
     pub time: Duration,
+    /// The clock samples are timed on.
+    pub clock: Clock,
 }
 
 impl Budget {
@@ -37,6 +121,7 @@ impl Budget {
             min_rounds: 7,
             max_rounds: 400,
             time: Duration::from_millis(2500),
+            clock: Clock::ThreadCpu,
         }
     }
 
@@ -47,6 +132,7 @@ impl Budget {
             min_rounds: 3,
             max_rounds: 60,
             time: Duration::from_millis(350),
+            clock: Clock::ThreadCpu,
         }
     }
 }
@@ -117,7 +203,7 @@ pub fn measure(bytes: &[u8], subjects: &mut [Box<dyn Subject>], budget: Budget) 
     while round < budget.max_rounds && (round < budget.min_rounds || start.elapsed() < budget.time) {
         for (s, m) in subjects.iter_mut().zip(out.iter_mut()) {
             s.reset();
-            let t = Instant::now();
+            let t = budget.clock.now();
             let check = s.feed(black_box(bytes));
             let d = t.elapsed();
             m.check = black_box(check);
@@ -159,6 +245,7 @@ mod tests {
             min_rounds: 3,
             max_rounds: 5,
             time: Duration::ZERO,
+            clock: Clock::ThreadCpu,
         };
         let m = measure(&[1, 2, 3], &mut subjects, budget);
         assert_eq!(m.len(), 2);
@@ -168,5 +255,26 @@ mod tests {
             assert!(m.samples.windows(2).all(|w| w[0] <= w[1]));
             assert!(m.mb_per_s() > 0.0 && m.best_mb_per_s() >= m.mb_per_s());
         }
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn thread_cpu_clock_advances_with_work_not_with_sleep() {
+        let t = Clock::ThreadCpu.now();
+        std::thread::sleep(Duration::from_millis(50));
+        let slept = t.elapsed();
+        let t = Clock::ThreadCpu.now();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = black_box(x.wrapping_mul(31).wrapping_add(i));
+        }
+        black_box(x);
+        let worked = t.elapsed();
+        assert!(slept < Duration::from_millis(25), "sleep counted: {slept:?}");
+        assert!(worked > Duration::ZERO);
     }
 }

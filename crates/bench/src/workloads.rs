@@ -198,17 +198,31 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
+/// At most this much of each fixture goes into the mixed workload.
+const MIXED_FIXTURE_CAP: usize = 32 << 10;
+
 /// The recorded mixed session followed by each fixture stream; `%exit` lines are dropped so
 /// the concatenation (and its repetition in memory) reads as one long session.
 fn mixed_stream(dir: &Path, fixtures: &[PathBuf]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut sources = vec![dir.join("recorded/mixed.stream")];
     sources.extend(fixtures.iter().cloned());
-    for path in sources {
-        let bytes = read(&path)?;
+    for (i, path) in sources.iter().enumerate() {
+        let bytes = read(path)?;
+        let start = out.len();
+        let mut in_block = false;
         for line in bytes.split_inclusive(|&b| b == b'\n') {
+            // A long fixture (a flood) is cut, between blocks, so output does not drown the mix.
+            if i > 0 && !in_block && out.len() - start >= MIXED_FIXTURE_CAP {
+                break;
+            }
             if line.starts_with(b"%exit") || !line.ends_with(b"\n") {
                 continue;
+            }
+            if line.starts_with(b"%begin ") {
+                in_block = true;
+            } else if line.starts_with(b"%end ") || line.starts_with(b"%error ") {
+                in_block = false;
             }
             out.extend_from_slice(line);
         }

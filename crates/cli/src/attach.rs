@@ -65,6 +65,9 @@ pub struct AttachArgs {
 
 /// Runs `muxlink attach`.
 pub fn run(args: AttachArgs) -> anyhow::Result<()> {
+    // A terminal first: without one, start nothing (no stray session on the server).
+    let (cols, rows) = terminal::size().context("reading the terminal size (not a terminal?)")?;
+    let guard = TerminalGuard::enter()?;
     let socket = match (&args.socket_name, &args.socket_path) {
         (_, Some(p)) => Socket::Path(p.clone()),
         (Some(n), None) => Socket::Name(n.clone()),
@@ -99,7 +102,6 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         ChildTransport::spawn_tmux(&tmux)?
     };
 
-    let (cols, rows) = terminal::size().context("reading the terminal size")?;
     let config = ClientConfig {
         cols: cols.max(2),
         rows: rows.saturating_sub(1).max(1),
@@ -113,7 +115,6 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     }
 
     let mut lp = BuiltinLoop::new().context("creating the event loop")?;
-    let guard = TerminalGuard::enter()?;
     spawn_input_thread(lp.handle());
     let pending: PendingResize = Arc::new(Mutex::new(None));
     spawn_resize_thread(lp.handle(), (cols, rows), pending.clone());
@@ -121,30 +122,38 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     let mut ui = Ui::new(cols, rows);
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut last_draw = Instant::now() - Duration::from_secs(1);
+    const FRAME: Duration = Duration::from_millis(16);
     while !conn.is_finished() {
-        lp.turn(&mut conn, &mut ui, Some(Duration::from_millis(50)))?;
+        // Idle: sleep until tmux, a key or a resize wakes the loop. Dirty but drawn less than
+        // a frame ago: wake when the next draw is due.
+        let wait = ui.dirty.then(|| FRAME.saturating_sub(last_draw.elapsed()));
+        lp.turn(&mut conn, &mut ui, wait)?;
         let resized = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some((c, r)) = resized {
             ui.resize(c, r);
         }
         // At most ~60 draws a second; a flood coalesces.
-        if ui.dirty && last_draw.elapsed() >= Duration::from_millis(16) {
+        if ui.dirty && last_draw.elapsed() >= FRAME {
             ui.draw(conn.client(), &mut out)?;
             out.flush()?;
             last_draw = Instant::now();
         }
     }
     drop(guard);
-    let reason = conn.exit_reason().cloned().or(ui.exit.clone());
-    match reason {
-        Some(ExitReason::Exit(Some(r))) => eprintln!("[{r}]"),
-        Some(ExitReason::Exit(None)) => eprintln!("[exited]"),
-        Some(ExitReason::Transport(msg)) if !ui.ready => anyhow::bail!("{msg}"),
-        Some(ExitReason::ProcessExited(Some(c))) if c != 0 && !ui.ready => {
-            anyhow::bail!("tmux exited with status {c}")
+    let transport_end = conn.exit_reason().cloned();
+    if !ui.ready {
+        // Never attached: say why, as an error (exit status 1).
+        let detail = ui.last_message.clone();
+        match (&transport_end, detail) {
+            (Some(ExitReason::Transport(msg)), _) => anyhow::bail!("{msg}"),
+            (_, Some(m)) => anyhow::bail!("tmux: {m}"),
+            (Some(r), None) => anyhow::bail!("could not attach: {}", describe(r)),
+            (None, None) => anyhow::bail!("could not attach"),
         }
-        Some(other) => eprintln!("[{}]", describe(&other)),
-        None => {}
+    }
+    // tmux's own reason (`%exit detached`, `server exited`) first, else the transport's.
+    if let Some(r) = ui.exit.as_ref().or(transport_end.as_ref()) {
+        eprintln!("[{}]", describe(r));
     }
     Ok(())
 }
@@ -289,9 +298,12 @@ fn active_window(c: &Client) -> Option<WindowId> {
     c.state().session()?.active_window
 }
 
+/// The active pane of the active window; right after a window appears (before tmux said
+/// which pane is active) its first pane.
 fn active_pane(c: &Client) -> Option<PaneId> {
     let m = c.state();
-    m.window(active_window(c)?)?.active_pane
+    let w = m.window(active_window(c)?)?;
+    w.active_pane.or_else(|| w.panes.first().copied())
 }
 
 /// Windows of the attached session, in id order.
@@ -413,7 +425,8 @@ type AttrBits = u16;
 /// A drawn cell: character and style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct DrawCell {
-    ch: char,
+    /// The character, then up to two combining marks (`'\0'` when unused).
+    ch: [char; 3],
     fg: Packed,
     bg: Packed,
     attrs: AttrBits,
@@ -423,7 +436,7 @@ struct DrawCell {
 
 impl DrawCell {
     const BLANK: DrawCell = DrawCell {
-        ch: ' ',
+        ch: [' ', '\0', '\0'],
         fg: 0,
         bg: 0,
         attrs: 0,
@@ -431,7 +444,10 @@ impl DrawCell {
     };
 
     fn plain(ch: char) -> Self {
-        DrawCell { ch, ..Self::BLANK }
+        DrawCell {
+            ch: [ch, '\0', '\0'],
+            ..Self::BLANK
+        }
     }
 }
 
@@ -445,6 +461,8 @@ struct Ui {
     full_redraw: bool,
     ready: bool,
     exit: Option<ExitReason>,
+    /// The last error or message tmux sent, shown when attaching fails.
+    last_message: Option<String>,
 }
 
 impl Ui {
@@ -459,6 +477,7 @@ impl Ui {
             full_redraw: true,
             ready: false,
             exit: None,
+            last_message: None,
         }
     }
 
@@ -466,6 +485,7 @@ impl Ui {
         *self = Ui {
             ready: self.ready,
             exit: self.exit.take(),
+            last_message: self.last_message.take(),
             ..Ui::new(cols, rows)
         };
     }
@@ -490,7 +510,12 @@ impl Ui {
             let (wc, wr) = (win.cols.min(self.cols), win.rows.min(body_rows));
             // Coverage: which pane owns each window cell; the gaps are borders.
             let mut owner: Vec<Option<PaneId>> = vec![None; wc as usize * wr as usize];
-            for &pid in &win.panes {
+            // A zoomed window shows its active pane alone.
+            let shown: Vec<PaneId> = match (win.zoomed, active) {
+                (true, Some(a)) => vec![a],
+                _ => win.panes.clone(),
+            };
+            for &pid in &shown {
                 let Some(p) = model.pane(pid) else { continue };
                 for y in p.y..(p.y + p.rows).min(wr) {
                     for x in p.x..(p.x + p.cols).min(wc) {
@@ -618,7 +643,9 @@ impl Ui {
                     style = Some((c.fg, c.bg, c.attrs));
                 }
                 let mut b = [0u8; 4];
-                out.write_all(c.ch.encode_utf8(&mut b).as_bytes())?;
+                for ch in c.ch.iter().filter(|&&ch| ch != '\0') {
+                    out.write_all(ch.encode_utf8(&mut b).as_bytes())?;
+                }
                 // A wide character moves the terminal's cursor by two.
                 if x + 1 < cols && self.next[i + 1].spacer {
                     x += 2;
@@ -688,23 +715,54 @@ impl Host for Ui {
         match event {
             ClientEvent::Ready => self.ready = true,
             ClientEvent::Exited { reason } => self.exit = Some((*reason).clone()),
+            ClientEvent::CommandFailed { message, .. } => {
+                self.last_message = Some(String::from_utf8_lossy(message).into_owned())
+            }
+            ClientEvent::Notice { kind, text } => {
+                self.last_message = Some(format!("{kind}: {}", String::from_utf8_lossy(text)))
+            }
             _ => {}
         }
     }
 }
 
-/// Calls `put(x, y, cell)` for the cells of a pane's visible screen.
-///
-/// Draws from the model's text rows (`Pane::screen_lines`, as `capture-pane -p`): characters
-/// without colours, every character one cell wide. Per-cell styles come when the model
-/// exposes the emulator's cells.
+/// Calls `put(x, y, cell)` for the cells of a pane's visible screen, from the pane's
+/// emulator (characters, colours, attributes, wide characters). A pane without an emulator
+/// yet (still being captured) draws nothing.
 fn pane_cells(pane: &muxlink_runtime::Pane, mut put: impl FnMut(u16, u16, DrawCell)) {
-    for (y, line) in pane.screen_lines().iter().enumerate() {
-        for (x, ch) in line.chars().enumerate() {
-            if x > u16::MAX as usize || y > u16::MAX as usize {
-                return;
+    let term = pane.terminal();
+    for y in 0..pane.rows {
+        let Some(row) = pane.row(y) else {
+            return;
+        };
+        for (x, cell) in row.iter().enumerate() {
+            let Ok(x) = u16::try_from(x) else {
+                break;
+            };
+            let mut ch = [' ', '\0', '\0'];
+            if cell.flags.contains(muxlink_term::CellFlags::EXTENDED) {
+                if let Some(t) = term {
+                    for (slot, c) in ch.iter_mut().zip(t.combined(cell.ch).chars()) {
+                        *slot = c;
+                    }
+                }
+            } else {
+                ch[0] = cell.display_char();
+                if ch[0] < ' ' {
+                    ch[0] = ' ';
+                }
             }
-            put(x as u16, y as u16, DrawCell::plain(ch));
+            put(
+                x,
+                y,
+                DrawCell {
+                    ch,
+                    fg: cell.fg.0,
+                    bg: cell.bg.0,
+                    attrs: cell.attrs.bits(),
+                    spacer: cell.is_spacer(),
+                },
+            );
         }
     }
 }

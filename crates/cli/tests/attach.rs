@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use muxlink_testkit::{tmux_available, TmuxServer};
+use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -29,7 +29,18 @@ fn inner_lines(inner: &TmuxServer, args: &[&str]) -> Vec<String> {
 
 fn wait(server: &TmuxServer, what: &str, mut f: impl FnMut(&TmuxServer) -> bool) {
     if server.wait_for(WAIT, |s| f(s).then_some(())).is_err() {
-        panic!("timed out waiting for {what}");
+        let windows = inner_lines(
+            server,
+            &[
+                "list-windows",
+                "-F",
+                "#{window_id} #{window_width}x#{window_height}",
+            ],
+        );
+        panic!(
+            "timed out waiting for {what}; windows {windows:?}; screen:\n{}",
+            outer_screen(server)
+        );
     }
 }
 
@@ -40,10 +51,13 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         return;
     }
     let inner = TmuxServer::start_with("attach-inner", 80, 24, &["sh"]).unwrap();
+    let dir = TempDir::new("attach-rec").unwrap();
+    let record = dir.path().join("session.tmux");
     let cmd = format!(
-        "{} attach -L {} -t main",
+        "{} attach -L {} -t main --record {}",
         env!("CARGO_BIN_EXE_muxlink"),
-        inner.socket_name()
+        inner.socket_name(),
+        record.display()
     );
     let outer = TmuxServer::start_with("attach-outer", 100, 30, &[&cmd]).unwrap();
     outer
@@ -90,6 +104,38 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         outer_screen(s).lines().any(|l| l.trim_end() == "hello-42")
     });
 
+    // Colours come from the pane's cells: red text is drawn red on the outer terminal.
+    outer
+        .tmux_ok(&[
+            "send-keys",
+            "-t",
+            "main",
+            "-l",
+            "printf '\\033[31mred-%s\\033[0m\\n' text",
+        ])
+        .unwrap();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
+        .unwrap();
+    wait(&outer, "red text drawn in red", |s| {
+        let out = s
+            .tmux_ok(&["capture-pane", "-p", "-e", "-t", "main"])
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        out.contains("\u{1b}[31mred-text") || out.contains("\u{1b}[38;5;1mred-text")
+    });
+
+    // A flood coalesces into few draws and ends with tmux's last lines on screen.
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "-l", "seq 1 30000"])
+        .unwrap();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
+        .unwrap();
+    wait(&outer, "end of the flood drawn", |s| {
+        outer_screen(s).lines().any(|l| l.trim_end() == "30000")
+    });
+
     // Prefix c: a new window, shown in the status line.
     outer
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "c"])
@@ -109,6 +155,16 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         inner_lines(s, &["list-panes", "-F", "#{pane_id}"]).len() == 2
     });
     wait(&outer, "border drawn", |s| outer_screen(s).contains('│'));
+
+    // Prefix o: the other pane of the split becomes active.
+    let before = inner_lines(&inner, &["display-message", "-p", "#{pane_id}"]);
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "o"])
+        .unwrap();
+    wait(&inner, "next pane active", |s| {
+        let now = inner_lines(s, &["display-message", "-p", "#{pane_id}"]);
+        !now.is_empty() && now != before
+    });
 
     // Prefix n: back to the first window.
     let first = inner_lines(&inner, &["list-windows", "-F", "#{window_id}"])[0].clone();
@@ -173,10 +229,20 @@ fn attach_without_server_starts_a_private_one() {
     let ok = outer.wait_for(WAIT, |_| check().then_some(()));
     // Always kill the server this test made, whatever happened.
     let kill = || {
+        let path = std::process::Command::new("tmux")
+            .args(["-L", &name, "display-message", "-p", "#{socket_path}"])
+            .env_remove("TMUX")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
         let _ = std::process::Command::new("tmux")
             .args(["-L", &name, "kill-server"])
             .env_remove("TMUX")
             .output();
+        // tmux leaves the socket file of a killed server behind.
+        if !path.is_empty() {
+            let _ = std::fs::remove_file(path);
+        }
     };
     if ok.is_err() {
         kill();
@@ -185,4 +251,49 @@ fn attach_without_server_starts_a_private_one() {
     let drawn = outer.wait_for(WAIT, |s| outer_screen(s).contains("0:").then_some(()));
     kill();
     drawn.expect("status line drawn");
+}
+
+#[test]
+fn attach_over_ssh_with_a_stand_in_ssh() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let inner = TmuxServer::start_with("attach-ssh-inner", 80, 24, &["sh"]).unwrap();
+    let dir = TempDir::new("attach-ssh").unwrap();
+    // Drops options and the host, runs the remote words here as sshd's shell would.
+    let ssh = dir.path().join("ssh");
+    std::fs::write(
+        &ssh,
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do case \"$1\" in --) shift; break;; *) shift;; esac; done\n\
+         exec sh -c \"exec $*\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cmd = format!(
+        "PATH={}:$PATH {} attach --ssh devbox -L {} -t main",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_muxlink"),
+        inner.socket_name()
+    );
+    let outer = TmuxServer::start_with("attach-ssh-outer", 90, 20, &[&cmd]).unwrap();
+    wait(&inner, "a control client over ssh", |s| {
+        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"]) == ["1"]
+    });
+    wait(&outer, "status line", |s| {
+        outer_screen(s).contains("[main] 0:")
+    });
+    wait(&inner, "inner window sized 90x19", |s| {
+        inner_lines(
+            s,
+            &["list-windows", "-F", "#{window_width}x#{window_height}"],
+        ) == ["90x19"]
+    });
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "d"])
+        .unwrap();
+    wait(&inner, "control client gone", |s| {
+        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"]).is_empty()
+    });
 }

@@ -72,7 +72,11 @@ pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
             normal.extend(lines(saved));
             write_lines(out, &normal);
             out.extend_from_slice(b"\x1b[0m");
-            cup(out, f.alternate_saved_y, f.alternate_saved_x.min(f.cols.saturating_sub(1)));
+            cup(
+                out,
+                f.alternate_saved_y,
+                f.alternate_saved_x.min(f.cols.saturating_sub(1)),
+            );
             out.extend_from_slice(b"\x1b[?1049h\x1b[H");
             write_lines(out, &main[split..]);
         }

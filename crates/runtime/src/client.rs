@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use muxlink_proto::{EnterPolicy, Parser, ParserConfig, PaneId, SessionId, WindowId};
+use muxlink_proto::{EnterPolicy, PaneId, Parser, ParserConfig, SessionId, WindowId};
 
 use crate::core::Core;
 use crate::frame::Frame;
@@ -33,7 +33,9 @@ pub struct ClientConfig {
     pub pause_after: Option<u32>,
     /// Observer: attaches with `ignore-size,read-only`, never sets a size, types nothing.
     pub read_only: bool,
-    /// Scrollback lines kept per pane (and captured on attach). tmux's default is 2000.
+    /// Scrollback lines captured per pane on attach, and kept by panes whose own
+    /// `history-limit` is unknown (replay). Synced panes keep what tmux keeps for them.
+    /// tmux's default is 2000.
     pub history_limit: usize,
     /// Input is a host PTY stream in which control mode starts at DCS `1000p`
     /// (`tmux -CC`); bytes outside it are handed back as [`ClientEvent::Passthrough`].

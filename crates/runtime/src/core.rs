@@ -9,8 +9,7 @@ use muxlink_proto::{Event, PaneId, Reply, WindowId};
 
 use crate::bytes_mode::{rebuild_sequence, PaneCapture};
 use crate::client::{
-    ClientConfig, ClientEvent, CommandId, ExitReason, Host, OutputMode, ReplyCallback,
-    ReplyOutcome,
+    ClientConfig, ClientEvent, CommandId, ExitReason, Host, OutputMode, ReplyCallback, ReplyOutcome,
 };
 use crate::handshake::{self, PaneFormats, SessionInfo, Version, WindowInfo};
 use crate::model::{Model, Pane, Session, Window};
@@ -141,7 +140,9 @@ impl Core {
     }
 
     pub(crate) fn version_at_least(&self, major: u32, minor: u32) -> bool {
-        self.version.as_ref().is_none_or(|v| v.at_least(major, minor))
+        self.version
+            .as_ref()
+            .is_none_or(|v| v.at_least(major, minor))
     }
 
     pub(crate) fn version_string(&self) -> String {
@@ -171,7 +172,10 @@ impl Core {
             self.send(&line, PendingKind::Quiet);
         }
         if !self.config.read_only {
-            let line = format!("refresh-client -C {}x{}", self.config.cols, self.config.rows);
+            let line = format!(
+                "refresh-client -C {}x{}",
+                self.config.cols, self.config.rows
+            );
             self.send(&line, PendingKind::Quiet);
         }
         self.resync_all();
@@ -548,9 +552,10 @@ impl Core {
             return;
         };
         let vis = visible.and_then(|v| Layout::parse(v).ok());
-        if !self.model.windows.contains_key(&window) {
-            self.model.windows.insert(window, Window::new(window));
-        }
+        self.model
+            .windows
+            .entry(window)
+            .or_insert_with(|| Window::new(window));
         let geoms = parsed.panes();
         let w = self.model.windows.get_mut(&window).expect("inserted above");
         w.layout = Some(String::from_utf8_lossy(layout).into_owned());
@@ -596,9 +601,10 @@ impl Core {
         let (Some(pane), Some(window)) = (f.id, f.window) else {
             return false;
         };
-        if !self.model.windows.contains_key(&window) {
-            self.model.windows.insert(window, Window::new(window));
-        }
+        self.model
+            .windows
+            .entry(window)
+            .or_insert_with(|| Window::new(window));
         let fresh = self.ensure_pane(pane, window, host);
         self.set_geometry(pane, f.cols, f.rows, f.x, f.y);
         if let Some(p) = self.model.panes.get_mut(&pane) {
@@ -614,8 +620,8 @@ impl Core {
 
     fn apply_window_info(&mut self, info: &WindowInfo, host: &mut dyn Host) {
         let window = info.id;
-        if !self.model.windows.contains_key(&window) {
-            self.model.windows.insert(window, Window::new(window));
+        if let std::collections::btree_map::Entry::Vacant(e) = self.model.windows.entry(window) {
+            e.insert(Window::new(window));
             host.on_event(&ClientEvent::WindowAdded { window });
         }
         self.apply_layout(
@@ -692,12 +698,20 @@ impl Core {
             PendingKind::Quiet => {}
             PendingKind::Version => {
                 let text = String::from_utf8_lossy(body).trim().to_string();
-                let v = if reply.ok { Version::parse(&text) } else { None };
+                let v = if reply.ok {
+                    Version::parse(&text)
+                } else {
+                    None
+                };
                 let old = v.as_ref().is_none_or(|v| !v.at_least(3, 2));
                 self.model.version = Some(text.clone());
                 self.version = v;
                 if old {
-                    let shown = if text.is_empty() { "unknown (< 2.4)" } else { &text };
+                    let shown = if text.is_empty() {
+                        "unknown (< 2.4)"
+                    } else {
+                        &text
+                    };
                     host.on_event(&ClientEvent::Degraded {
                         version: shown,
                         message: "tmux older than 3.2: no flow control (pause-after), no \
@@ -908,13 +922,15 @@ impl Core {
         p.mode = f.mode.clone();
         p.title = f.title.clone();
         p.synced = true;
+        // The emulator keeps as much history as tmux keeps for this pane.
+        let limit = f.history_limit.unwrap_or(self.config.history_limit);
         let was_paused = std::mem::replace(&mut p.paused, false);
         let mut seq = std::mem::take(&mut self.scratch);
         seq.clear();
         rebuild_sequence(&cap, &mut seq);
         match self.config.output_mode {
             OutputMode::Grid => {
-                let mut emu = PaneEmu::new(cols, rows, self.config.history_limit);
+                let mut emu = PaneEmu::new(cols, rows, limit);
                 emu.feed(&seq);
                 emu.clear_effects();
                 p.emu = Some(emu);
@@ -955,7 +971,8 @@ impl Core {
         if self.changed.is_empty() {
             return None;
         }
-        Some(self.last_flush.map_or_else(Instant::now, |t| t + interval))
+        // Without a flush yet, the next `flush_frames` sends at once: nothing to wait for.
+        self.last_flush.map(|t| t + interval)
     }
 
     pub(crate) fn flush_frames(&mut self, now: Instant, host: &mut dyn Host) {

@@ -222,6 +222,11 @@ pub struct Connection {
     output_open: bool,
     error_open: bool,
     pending_read: bool,
+    /// Whether tmux has spoken yet. Nothing is written before: tmux runs its startup
+    /// command (`attach-session`, `new-session`) and may read stdin commands before that
+    /// command has attached the client ("no current client"), so the client's handshake
+    /// waits for the startup command's reply, the first bytes tmux writes.
+    heard: bool,
     finished: Option<ExitReason>,
     stats: ConnectionStats,
 }
@@ -248,6 +253,7 @@ impl Connection {
             output_open: true,
             error_open: true,
             pending_read: false,
+            heard: false,
             finished: None,
             stats: ConnectionStats::default(),
         }
@@ -310,7 +316,7 @@ impl Connection {
         match pipe {
             Pipe::Output if self.output_open => Some((fd, Interest::READABLE)),
             Pipe::Error if self.error_open => Some((fd, Interest::READABLE)),
-            Pipe::Input if self.input_open && self.client.wants_write() => {
+            Pipe::Input if self.input_open && self.heard && self.client.wants_write() => {
                 Some((fd, Interest::WRITABLE))
             }
             _ => None,
@@ -323,7 +329,7 @@ impl Connection {
         (self.is_finished() as u8)
             | (self.output_open as u8) << 1
             | (self.error_open as u8) << 2
-            | ((self.input_open && self.client.wants_write()) as u8) << 3
+            | ((self.input_open && self.heard && self.client.wants_write()) as u8) << 3
     }
 
     /// When [`Connection::on_timer`] should run next.
@@ -377,7 +383,13 @@ impl Connection {
     /// Writes as much of the client's outgoing bytes as the transport takes now. Returns
     /// whether everything was written. A broken input pipe drops what is queued (the exit is
     /// reported when the output ends).
+    ///
+    /// Nothing is written before tmux's first bytes arrived (the reply to its startup
+    /// command): until then this returns `false` and the bytes stay queued.
     pub fn flush_writes(&mut self) -> bool {
+        if !self.heard && self.input_open {
+            return !self.client.wants_write();
+        }
         while self.client.wants_write() {
             if !self.input_open {
                 let n = self.client.outgoing().len();
@@ -428,6 +440,7 @@ impl Connection {
                 }
                 Ok(n) => {
                     total += n;
+                    self.heard = true;
                     self.stats.bytes_in += n as u64;
                     self.stats.reads += 1;
                     let chunk = &self.buf[..n];
@@ -450,6 +463,10 @@ impl Connection {
         }
         if total > 0 {
             self.client.flush_frames(now, host);
+            // A record is for bug reports: keep it current in case the process dies.
+            if let Some(r) = self.recorder.as_mut() {
+                r.flush();
+            }
         }
         // Replies may have queued commands (handshake steps, re-captures).
         self.flush_writes();

@@ -24,7 +24,7 @@ const PANE_FORMAT: &str = "#{pane_id}\t#{window_id}\t#{pane_width}\t#{pane_heigh
 #{keypad_flag}\t#{mouse_standard_flag}\t#{mouse_button_flag}\t#{mouse_all_flag}\t\
 #{mouse_sgr_flag}\t#{mouse_utf8_flag}\t#{wrap_flag}\t#{origin_flag}\t\
 #{scroll_region_upper}\t#{scroll_region_lower}\t#{pane_in_mode}\t#{history_size}\t\
-#{pane_active}\t#{pane_mode}\t#{pane_title}";
+#{pane_active}\t#{pane_mode}\t#{history_limit}\t#{pane_title}";
 
 /// `list-windows` of the attached session.
 pub(crate) fn list_windows_cmd(out: &mut String) {
@@ -101,7 +101,10 @@ impl Version {
         let t = text.trim();
         let t = t.strip_prefix("next-").unwrap_or(t);
         if t == "master" {
-            return Some(Version { major: 99, minor: 0 });
+            return Some(Version {
+                major: 99,
+                minor: 0,
+            });
         }
         let mut it = t.splitn(2, '.');
         let major = it.next()?.parse().ok()?;
@@ -172,6 +175,8 @@ pub(crate) struct PaneFormats {
     pub(crate) history_size: u32,
     pub(crate) active: bool,
     pub(crate) mode: Option<String>,
+    /// The pane's own `history-limit` (fixed when the pane was created).
+    pub(crate) history_limit: Option<usize>,
     pub(crate) title: Vec<u8>,
 }
 
@@ -257,7 +262,7 @@ impl WindowInfo {
 
 impl PaneFormats {
     /// Number of fields in the pane format.
-    const FIELDS: usize = 29;
+    const FIELDS: usize = 30;
 
     /// Reads a `list-panes` body (or one pane's `display-message` body).
     pub(crate) fn parse_all(body: &[u8]) -> Vec<PaneFormats> {
@@ -307,7 +312,8 @@ impl PaneFormats {
             history_size: num(g(25)).unwrap_or(0),
             active: flag(g(26)).unwrap_or(false),
             mode,
-            title: f[28].to_vec(),
+            history_limit: num(g(28)),
+            title: f[29].to_vec(),
         })
     }
 }
@@ -317,8 +323,10 @@ pub(crate) fn unescape_octal(text: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
-        if b == b'\\' && i + 3 < text.len()
-            && text[i + 1..i + 4].iter().all(|d| (b'0'..=b'7').contains(d)) {
+        if b == b'\\'
+            && i + 3 < text.len()
+            && text[i + 1..i + 4].iter().all(|d| (b'0'..=b'7').contains(d))
+        {
             let v = (u32::from(text[i + 1] - b'0') << 6)
                 | (u32::from(text[i + 2] - b'0') << 3)
                 | u32::from(text[i + 3] - b'0');
@@ -341,15 +349,22 @@ mod tests {
     #[test]
     fn versions() {
         assert_eq!(Version::parse("3.3a"), Some(Version { major: 3, minor: 3 }));
-        assert_eq!(Version::parse("next-3.4"), Some(Version { major: 3, minor: 4 }));
-        assert_eq!(Version::parse("3.2-rc3"), Some(Version { major: 3, minor: 2 }));
+        assert_eq!(
+            Version::parse("next-3.4"),
+            Some(Version { major: 3, minor: 4 })
+        );
+        assert_eq!(
+            Version::parse("3.2-rc3"),
+            Some(Version { major: 3, minor: 2 })
+        );
         assert!(Version::parse("3.1c").is_some_and(|v| !v.at_least(3, 2)));
         assert_eq!(Version::parse(""), None);
     }
 
     #[test]
     fn window_names_with_tabs_and_newlines() {
-        let body = b"@1\t1234,80x24,0,0,1\t1234,80x24,0,0,1\t0\t%1\t1\ta\tb\nc\n@2\tl\tv\t1\t%3\t0\tz";
+        let body =
+            b"@1\t1234,80x24,0,0,1\t1234,80x24,0,0,1\t0\t%1\t1\ta\tb\nc\n@2\tl\tv\t1\t%3\t0\tz";
         let w = WindowInfo::parse_all(body);
         assert_eq!(w.len(), 2);
         assert_eq!(w[0].name, b"a\tb\nc");
@@ -360,7 +375,7 @@ mod tests {
 
     #[test]
     fn pane_formats() {
-        let line = b"%3\t@1\t80\t24\t0\t0\t5\t7\t1\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\t0\t1\t0\t0\t23\t0\t12\t1\t\tti\ttle";
+        let line = b"%3\t@1\t80\t24\t0\t0\t5\t7\t1\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\t0\t1\t0\t0\t23\t0\t12\t1\t\t2000\tti\ttle";
         let p = PaneFormats::parse(line).unwrap();
         assert_eq!(p.id, Some(PaneId(3)));
         assert_eq!((p.cursor_x, p.cursor_y), (5, 7));
@@ -369,6 +384,7 @@ mod tests {
         assert_eq!(p.history_size, 12);
         assert_eq!(p.mode, None);
         assert_eq!(p.title, b"ti\ttle");
+        assert_eq!(p.history_limit, Some(2000));
         assert!(PaneFormats::parse(b"%3\t@1").is_none());
     }
 

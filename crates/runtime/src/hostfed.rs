@@ -22,6 +22,9 @@ pub struct HostFed {
     client: Client,
     write: WriteFn,
     recorder: Option<Recorder>,
+    /// Whether the host fed anything yet: nothing is written before (see
+    /// [`HostFed::new`]).
+    heard: bool,
 }
 
 impl std::fmt::Debug for HostFed {
@@ -33,16 +36,18 @@ impl std::fmt::Debug for HostFed {
 }
 
 impl HostFed {
-    /// Wraps `client`; `write` receives every byte the client sends to tmux. Whatever the
-    /// client queued already (the handshake, for plain `tmux -C` input) is written at once.
+    /// Wraps `client`; `write` receives every byte the client sends to tmux.
+    ///
+    /// Nothing is written before the first bytes are fed: tmux may read commands before its
+    /// startup command (`attach-session`) has attached the client, so the handshake a plain
+    /// `tmux -C` client queued waits for tmux to speak first.
     pub fn new(client: Client, write: impl FnMut(&[u8]) -> usize + 'static) -> Self {
-        let mut h = HostFed {
+        HostFed {
             client,
             write: Box::new(write),
             recorder: None,
-        };
-        h.flush();
-        h
+            heard: false,
+        }
     }
 
     /// Writes every fed byte to `recorder` as well (`--record FILE`).
@@ -74,14 +79,18 @@ impl HostFed {
         if let Some(r) = self.recorder.as_mut() {
             r.record(bytes);
         }
+        self.heard |= !bytes.is_empty();
         self.client.receive(bytes, now, host);
         self.client.flush_frames(now, host);
         self.flush();
     }
 
     /// Offers the client's outgoing bytes to the write callback until it takes none or all
-    /// are written. Returns whether nothing is left.
+    /// are written (once tmux has spoken). Returns whether nothing is left.
     pub fn flush(&mut self) -> bool {
+        if !self.heard {
+            return !self.client.wants_write();
+        }
         while self.client.wants_write() {
             let n = (self.write)(self.client.outgoing());
             if n == 0 {

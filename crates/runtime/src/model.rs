@@ -100,7 +100,10 @@ impl Pane {
     /// The visible rows as `tmux capture-pane -p` prints them (trailing blanks trimmed).
     /// Empty in bytes mode (no emulator). Allocates.
     pub fn screen_lines(&self) -> Vec<String> {
-        self.emu.as_ref().map(|e| e.screen_lines()).unwrap_or_default()
+        self.emu
+            .as_ref()
+            .map(|e| e.screen_lines())
+            .unwrap_or_default()
     }
 
     /// The pane's emulator (grid mode): cells, history, modes. Borrowed from the model.

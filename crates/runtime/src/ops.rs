@@ -107,7 +107,10 @@ impl Client {
         }
         self.core.config.cols = cols;
         self.core.config.rows = rows;
-        self.op(command::refresh_client_size(u32::from(cols), u32::from(rows)));
+        self.op(command::refresh_client_size(
+            u32::from(cols),
+            u32::from(rows),
+        ));
         Ok(())
     }
 
@@ -187,7 +190,11 @@ impl Client {
     }
 
     /// Renames `window` (the name is quoted; tmux reads it back exactly).
-    pub fn rename_window(&mut self, window: WindowId, name: &str) -> Result<CommandId, ClientError> {
+    pub fn rename_window(
+        &mut self,
+        window: WindowId,
+        name: &str,
+    ) -> Result<CommandId, ClientError> {
         self.writable()?;
         self.known_window(window)?;
         let cmd = command::rename_window(window, name.as_bytes()).map_err(encode)?;
@@ -267,14 +274,17 @@ impl Client {
         }
         if text.contains(';') {
             // One reply per command is assumed: a `;` list would answer several times.
-            return Err(ClientError::InvalidCommand("holds `;` (send one command per call)"));
+            return Err(ClientError::InvalidCommand(
+                "holds `;` (send one command per call)",
+            ));
         }
         let cmd = command::raw(text.as_bytes()).map_err(encode)?;
-        Ok(self.core.send_cmd(cmd.as_bytes(), PendingKind::Raw(on_reply)))
+        Ok(self
+            .core
+            .send_cmd(cmd.as_bytes(), PendingKind::Raw(on_reply)))
     }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
-

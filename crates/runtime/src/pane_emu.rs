@@ -52,11 +52,13 @@ impl PaneEmu {
                         title: t.as_bytes(),
                     });
                 }
-                TermEvent::Clipboard { selection, data } => host.on_event(&ClientEvent::Clipboard {
-                    pane,
-                    selection: &selection,
-                    data: data.as_bytes(),
-                }),
+                TermEvent::Clipboard { selection, data } => {
+                    host.on_event(&ClientEvent::Clipboard {
+                        pane,
+                        selection: &selection,
+                        data: data.as_bytes(),
+                    })
+                }
             }
         }
     }

@@ -259,6 +259,12 @@ impl<B: Backend> Router<B> {
         &mut self.backend
     }
 
+    /// When the router expects its backend timer to fire (`None` when none is armed; a
+    /// timer that fired is no longer armed).
+    pub fn timer_deadline(&self) -> Option<Instant> {
+        self.timer
+    }
+
     /// Dispatch counters.
     pub fn stats(&self) -> RouterStats {
         self.stats
@@ -543,5 +549,52 @@ mod tests {
         router.on_wake();
         assert_eq!(router.stats().ops, 1);
         assert_eq!(router.stats().wakes, 1);
+    }
+
+    #[test]
+    fn held_frames_arm_the_backend_timer() {
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Count::default()));
+        let mut router = Router::new(NullBackend::new());
+        let data = b"%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n\
+                     %output %0 one\\015\\012\n%output %0 two\\015\\012\n"
+            .to_vec();
+        let config = ClientConfig {
+            handshake: false,
+            frame_interval: Some(std::time::Duration::from_millis(30)),
+            ..ClientConfig::default()
+        };
+        // One line per dispatch: the first frame goes out, the second is held.
+        let n = data.len();
+        let conn = Connection::new(
+            Client::new(config),
+            MemoryTransport::chunk_per_ready(data, 1),
+        );
+        let key = router.add(conn, Box::new(CountHost(seen.clone()))).unwrap();
+        let token = Router::<NullBackend>::token(key, Pipe::Output);
+        // Every byte, but not the end of file.
+        for _ in 0..n {
+            router.on_ready(token, Readiness::READABLE);
+        }
+        assert_eq!(seen.borrow().frames, 1, "second frame held");
+        assert!(
+            router.backend().timer().is_some(),
+            "timer armed for the held frame"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        router.on_timer();
+        assert_eq!(seen.borrow().frames, 2, "timer delivered the held frame");
+        assert_eq!(
+            router.timer_deadline(),
+            None,
+            "no timer re-armed: nothing held"
+        );
+        let calls = router.backend().calls().set_timer;
+        router.on_timer();
+        assert_eq!(
+            router.backend().calls().set_timer,
+            calls,
+            "no backend call needed"
+        );
+        assert_eq!(router.stats().timers, 2);
     }
 }

@@ -100,7 +100,10 @@ pub fn state_text(model: &Model) -> String {
         ));
     }
     for p in model.panes.values() {
-        let window = p.window.map(|w| w.to_string()).unwrap_or_else(|| "-".into());
+        let window = p
+            .window
+            .map(|w| w.to_string())
+            .unwrap_or_else(|| "-".into());
         out.push_str(&format!(
             "pane {} window {} {}x{} at {},{}",
             p.id, window, p.cols, p.rows, p.x, p.y

@@ -68,7 +68,13 @@ fn less_before_and_after_attach() {
     }
     let server = TmuxServer::start_with("rc-less", 80, 24, &["sh"]).unwrap();
     server
-        .tmux_ok(&["send-keys", "-t", "%0", "printf 'before less\\n'; seq 1 500 | TERM=screen less", "Enter"])
+        .tmux_ok(&[
+            "send-keys",
+            "-t",
+            "%0",
+            "printf 'before less\\n'; seq 1 500 | TERM=screen less",
+            "Enter",
+        ])
         .unwrap();
     wait_alt(&server, "%0", true);
     std::thread::sleep(Duration::from_millis(300));

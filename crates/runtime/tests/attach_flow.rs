@@ -10,7 +10,9 @@ use muxlink_runtime::{ClientConfig, PaneId};
 use muxlink_testkit::TmuxServer;
 
 fn prompt_back(server: &TmuxServer) -> bool {
-    let out = server.tmux_ok(&["capture-pane", "-p", "-t", "%0"]).unwrap_or_default();
+    let out = server
+        .tmux_ok(&["capture-pane", "-p", "-t", "%0"])
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&out);
     let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
     lines.len() >= 2 && lines[lines.len() - 1] == "#" && lines[lines.len() - 2] == "10000000"
@@ -27,7 +29,10 @@ impl Drop for TtyClient {
 }
 
 fn tty_client(server: &TmuxServer) -> Option<TtyClient> {
-    let cmd = format!("stty cols 80 rows 25; tmux -L {} attach -t main", server.socket_name());
+    let cmd = format!(
+        "stty cols 80 rows 25; tmux -L {} attach -t main",
+        server.socket_name()
+    );
     std::process::Command::new("script")
         .args(["-qfc", &cmd, "/dev/null"])
         .env_remove("TMUX")
@@ -45,7 +50,9 @@ fn flood_pauses_resumes_and_ends_equal() {
         return;
     }
     let server = TmuxServer::start_with("rc-flood", 80, 24, &["sh"]).unwrap();
-    server.tmux_ok(&["set-option", "-g", "history-limit", "2000"]).unwrap();
+    server
+        .tmux_ok(&["set-option", "-g", "history-limit", "2000"])
+        .unwrap();
     let mut live = Live::attach(
         &server,
         ClientConfig {
@@ -62,19 +69,27 @@ fn flood_pauses_resumes_and_ends_equal() {
         return;
     };
     std::thread::sleep(Duration::from_millis(300));
-    live.client.send_input(PaneId(0), b"PS1='# '; seq 1 10000000\r").unwrap();
+    live.client
+        .send_input(PaneId(0), b"PS1='# '; seq 1 10000000\r")
+        .unwrap();
     live.pump(Duration::from_millis(300));
     // Stop reading. tmux keeps reading the pane for the ordinary client (below), so the
     // control client's queued output ages past pause-after and tmux pauses the pane.
-    std::thread::sleep(Duration::from_millis(2500));
+    live.set_stalled(true);
+    std::thread::sleep(Duration::from_millis(3000));
+    live.set_stalled(false);
     assert!(
-        live.pump_until(Duration::from_secs(30), |_, h| h.paused.contains(&PaneId(0))),
+        live.pump_until(Duration::from_secs(30), |_, h| h
+            .paused
+            .contains(&PaneId(0))),
         "no %pause: {:?}",
         &live.host.events[live.host.events.len().saturating_sub(5)..]
     );
     assert!(live.client.state().pane(PaneId(0)).unwrap().paused);
     live.client.resume_pane(PaneId(0)).unwrap();
-    assert!(live.pump_until(Duration::from_secs(10), |_, h| h.resumed.contains(&PaneId(0))));
+    assert!(live.pump_until(Duration::from_secs(10), |_, h| h
+        .resumed
+        .contains(&PaneId(0))));
     assert!(!live.client.state().pane(PaneId(0)).unwrap().paused);
     // Keep up (resuming whenever tmux pauses again) until the flood is over.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -92,8 +107,18 @@ fn flood_pauses_resumes_and_ends_equal() {
         live.client.resume_pane(PaneId(0)).unwrap();
     }
     live.assert_equal_at(&server, "after flood");
+    // pause-after turns %output into %extended-output; its ages reach the host
+    assert!(
+        live.host.ages.iter().any(|&a| a > 0),
+        "no output age reported"
+    );
     // One frame per pane per batch at most: the flood's ~10^7 lines became few frames.
-    assert!(live.host.frames <= live.batches + 2, "{} frames for {} batches", live.host.frames, live.batches);
+    assert!(
+        live.host.frames <= live.batches + 2,
+        "{} frames for {} batches",
+        live.host.frames,
+        live.batches
+    );
     eprintln!(
         "flood: {} bytes in, {} batches, {} frames, {} rows",
         live.bytes_in, live.batches, live.host.frames, live.host.frame_rows

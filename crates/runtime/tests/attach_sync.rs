@@ -34,12 +34,29 @@ fn attach_equals_tmux_with_history_colours_and_splits() {
     )
     .unwrap();
     server
-        .tmux_ok(&["split-window", "-h", "-t", "%0", "sh", "-c", "printf 'right pane\\n\\tTab\\n'; printf '\\033[5;10Hmoved'; exec sleep 1000"])
+        .tmux_ok(&[
+            "split-window",
+            "-h",
+            "-t",
+            "%0",
+            "sh",
+            "-c",
+            "printf 'right pane\\n\\tTab\\n'; printf '\\033[5;10Hmoved'; exec sleep 1000",
+        ])
         .unwrap();
     server
         .tmux_ok(&["split-window", "-v", "-t", "%1", "sh", "-c", "printf '\\033]2;my title\\007'; printf 'caf\\303\\251 \\344\\270\\255 x\\n'; exec sleep 1000"])
         .unwrap();
-    server.tmux_ok(&["new-window", "-n", "second", "sh", "-c", "echo second; exec sleep 1000"]).unwrap();
+    server
+        .tmux_ok(&[
+            "new-window",
+            "-n",
+            "second",
+            "sh",
+            "-c",
+            "echo second; exec sleep 1000",
+        ])
+        .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let mut live = Live::attach(&server, cfg(80, 24));
     live.ready();
@@ -47,7 +64,11 @@ fn attach_equals_tmux_with_history_colours_and_splits() {
     live.assert_equal_at(&server, "step 1");
     // history was captured too
     let p0 = live.client.state().pane(PaneId(0)).unwrap();
-    assert!(p0.history_len().unwrap() > 50, "history {:?}", p0.history_len());
+    assert!(
+        p0.history_len().unwrap() > 50,
+        "history {:?}",
+        p0.history_len()
+    );
     let title = &live.client.state().pane(PaneId(2)).unwrap().title;
     assert_eq!(title.as_slice(), b"my title");
     assert!(live.host.errors.is_empty(), "{:?}", live.host.errors);
@@ -65,9 +86,16 @@ fn live_output_and_every_operation_keep_the_model_equal() {
     let p0 = PaneId(0);
     // input, live output
     // short enough not to wrap at any width used below (reflow has its own test)
-    live.client.send_input(p0, b"echo hello;printf '\\033[32mg\\n'\r").unwrap();
+    live.client
+        .send_input(p0, b"echo hello;printf '\\033[32mg\\n'\r")
+        .unwrap();
     live.pump_until(Duration::from_secs(5), |c, _| {
-        c.state().pane(p0).unwrap().screen_lines().iter().any(|l| l == "hello")
+        c.state()
+            .pane(p0)
+            .unwrap()
+            .screen_lines()
+            .iter()
+            .any(|l| l == "hello")
     });
     live.assert_equal_at(&server, "step 3");
     // split both ways
@@ -85,33 +113,64 @@ fn live_output_and_every_operation_keep_the_model_equal() {
     live.client.select_pane(p0).unwrap();
     live.assert_equal_at(&server, "step 7");
     live.client.zoom(p0).unwrap();
-    live.pump_until(Duration::from_secs(5), |c, _| c.state().window(WindowId(0)).unwrap().zoomed);
+    live.pump_until(Duration::from_secs(5), |c, _| {
+        c.state().window(WindowId(0)).unwrap().zoomed
+    });
     live.assert_equal_at(&server, "step 8");
     live.client.zoom(p0).unwrap();
-    live.pump_until(Duration::from_secs(5), |c, _| !c.state().window(WindowId(0)).unwrap().zoomed);
+    live.pump_until(Duration::from_secs(5), |c, _| {
+        !c.state().window(WindowId(0)).unwrap().zoomed
+    });
     live.assert_equal_at(&server, "step 9");
     // client size
     live.client.set_client_size(90, 20).unwrap();
-    live.pump_until(Duration::from_secs(5), |c, _| c.state().window(WindowId(0)).unwrap().cols == 90);
+    live.pump_until(Duration::from_secs(5), |c, _| {
+        c.state().window(WindowId(0)).unwrap().cols == 90
+    });
     live.assert_equal_at(&server, "step 10");
     // new window, rename, select, kill
     live.client.new_window(Some("w two")).unwrap();
     live.pump_until(Duration::from_secs(5), |c, _| c.state().windows.len() == 2);
     live.assert_equal_at(&server, "step 11");
-    let w1 = *live.client.state().windows.keys().find(|&&w| w != WindowId(0)).unwrap();
-    live.client.rename_window(w1, "re\"named $HOME #{x} ;").unwrap();
+    let w1 = *live
+        .client
+        .state()
+        .windows
+        .keys()
+        .find(|&&w| w != WindowId(0))
+        .unwrap();
+    live.client
+        .rename_window(w1, "re\"named $HOME #{x} ;")
+        .unwrap();
     live.pump(Duration::from_millis(200));
     // tmux stores names through stravis (`$` becomes `\$`): the model holds what tmux holds,
     // and nothing was expanded (#{x}, $HOME) on the way.
-    let listed = server.tmux_ok(&["list-windows", "-t", "main", "-F", "#{window_id} #{window_name}"]).unwrap();
+    let listed = server
+        .tmux_ok(&[
+            "list-windows",
+            "-t",
+            "main",
+            "-F",
+            "#{window_id} #{window_name}",
+        ])
+        .unwrap();
     let listed = String::from_utf8_lossy(&listed).into_owned();
-    assert!(listed.contains(&format!("{w1} re\"named \\$HOME #{{x}} ;")), "{listed}");
-    assert_eq!(live.client.state().window(w1).unwrap().name, b"re\"named \\$HOME #{x} ;");
+    assert!(
+        listed.contains(&format!("{w1} re\"named \\$HOME #{{x}} ;")),
+        "{listed}"
+    );
+    assert_eq!(
+        live.client.state().window(w1).unwrap().name,
+        b"re\"named \\$HOME #{x} ;"
+    );
     live.assert_equal_at(&server, "step 12");
     live.client.select_window(WindowId(0)).unwrap();
     live.pump(Duration::from_millis(200));
     let s = live.client.state().attached_session.unwrap();
-    assert_eq!(live.client.state().sessions[&s].active_window, Some(WindowId(0)));
+    assert_eq!(
+        live.client.state().sessions[&s].active_window,
+        Some(WindowId(0))
+    );
     live.assert_equal_at(&server, "step 13");
     live.client.kill_pane(p1).unwrap();
     live.pump_until(Duration::from_secs(5), |c, _| c.state().panes.len() == 3);
@@ -119,16 +178,52 @@ fn live_output_and_every_operation_keep_the_model_equal() {
     live.client.kill_window(w1).unwrap();
     live.pump_until(Duration::from_secs(5), |c, _| c.state().windows.len() == 1);
     live.assert_equal_at(&server, "step 15");
+    // per-window size (tmux 3.3+), then back to following the client size
+    live.client.set_window_size(WindowId(0), 70, 18).unwrap();
+    live.pump_until(Duration::from_secs(5), |c, _| {
+        c.state()
+            .window(WindowId(0))
+            .is_some_and(|w| (w.cols, w.rows) == (70, 18))
+    });
+    live.assert_equal_at(&server, "window size");
+    // copy-mode: the pane's mode follows tmux
+    let pane = *live.client.state().panes.keys().next().unwrap();
+    live.client
+        .raw_command(
+            &format!("copy-mode -t '{pane}'"),
+            Box::new(|r| assert!(r.ok)),
+        )
+        .unwrap();
+    assert!(live.pump_until(Duration::from_secs(5), |c, _| {
+        c.state().pane(pane).unwrap().mode.as_deref() == Some("copy-mode")
+    }));
+    live.client
+        .raw_command(
+            &format!("send-keys -X -t '{pane}' cancel"),
+            Box::new(|r| assert!(r.ok)),
+        )
+        .unwrap();
+    assert!(live.pump_until(Duration::from_secs(5), |c, _| c
+        .state()
+        .pane(pane)
+        .unwrap()
+        .mode
+        .is_none()));
     let sid = live.client.state().attached_session.unwrap();
     live.client.rename_session(sid, "renamed").unwrap();
-    live.pump_until(Duration::from_secs(5), |c, _| c.state().sessions[&sid].name == b"renamed");
+    live.pump_until(Duration::from_secs(5), |c, _| {
+        c.state().sessions[&sid].name == b"renamed"
+    });
     // raw command with a reply callback
     let got = std::rc::Rc::new(std::cell::RefCell::new(None));
     let g = got.clone();
     live.client
-        .raw_command("display-message -p 'x#{session_name}y'", Box::new(move |r| {
-            *g.borrow_mut() = Some((r.ok, r.body.to_vec()));
-        }))
+        .raw_command(
+            "display-message -p 'x#{session_name}y'",
+            Box::new(move |r| {
+                *g.borrow_mut() = Some((r.ok, r.body.to_vec()));
+            }),
+        )
         .unwrap();
     live.pump_until(Duration::from_secs(5), |_, _| got.borrow().is_some());
     assert_eq!(got.borrow().clone(), Some((true, b"xrenamedy".to_vec())));
@@ -138,7 +233,10 @@ fn live_output_and_every_operation_keep_the_model_equal() {
     live.pump_until(Duration::from_secs(5), |c, _| c.is_closed());
     assert!(live.client.is_closed());
     assert!(live.client.state().panes.is_empty());
-    assert!(matches!(live.host.exited, Some(muxlink_runtime::ExitReason::Exit(_))));
+    assert!(matches!(
+        live.host.exited,
+        Some(muxlink_runtime::ExitReason::Exit(_))
+    ));
 }
 
 #[test]
@@ -146,11 +244,38 @@ fn several_sessions_and_switching() {
     if !have_tmux() {
         return;
     }
-    let server = TmuxServer::start_with("rc-sess", 80, 24, &["sh", "-c", "echo in main; exec sleep 1000"]).unwrap();
+    let server = TmuxServer::start_with(
+        "rc-sess",
+        80,
+        24,
+        &["sh", "-c", "echo in main; exec sleep 1000"],
+    )
+    .unwrap();
     server
-        .tmux_ok(&["new-session", "-d", "-s", "other", "-x", "60", "-y", "20", "sh", "-c", "echo in other; exec sleep 1000"])
+        .tmux_ok(&[
+            "new-session",
+            "-d",
+            "-s",
+            "other",
+            "-x",
+            "60",
+            "-y",
+            "20",
+            "sh",
+            "-c",
+            "echo in other; exec sleep 1000",
+        ])
         .unwrap();
-    server.tmux_ok(&["split-window", "-t", "other", "sh", "-c", "echo lower; exec sleep 1000"]).unwrap();
+    server
+        .tmux_ok(&[
+            "split-window",
+            "-t",
+            "other",
+            "sh",
+            "-c",
+            "echo lower; exec sleep 1000",
+        ])
+        .unwrap();
     let mut live = Live::attach(&server, cfg(80, 24));
     live.ready();
     assert_eq!(live.client.state().sessions.len(), 2);
@@ -175,13 +300,21 @@ fn twenty_four_panes() {
     if !have_tmux() {
         return;
     }
-    let server = TmuxServer::start_with("rc-many", 200, 60, &["sh", "-c", "echo pane zero; exec sleep 1000"]).unwrap();
+    let server = TmuxServer::start_with(
+        "rc-many",
+        200,
+        60,
+        &["sh", "-c", "echo pane zero; exec sleep 1000"],
+    )
+    .unwrap();
     for i in 1..24 {
         let cmd = format!("echo pane {i}; seq 1 {}; exec sleep 1000", i * 3);
         server
             .tmux_ok(&["split-window", "-t", "main", "sh", "-c", &cmd])
             .unwrap();
-        server.tmux_ok(&["select-layout", "-t", "main", "tiled"]).unwrap();
+        server
+            .tmux_ok(&["select-layout", "-t", "main", "tiled"])
+            .unwrap();
     }
     std::thread::sleep(Duration::from_millis(300));
     let mut live = Live::attach(&server, cfg(200, 60));
@@ -195,15 +328,28 @@ fn tmux_killed_mid_stream_reports_exit() {
     if !have_tmux() {
         return;
     }
-    let server = TmuxServer::start_with("rc-kill", 80, 24, &["sh", "-c", "while :; do echo flood; done"]).unwrap();
+    let server = TmuxServer::start_with(
+        "rc-kill",
+        80,
+        24,
+        &["sh", "-c", "while :; do echo flood; done"],
+    )
+    .unwrap();
     let mut live = Live::attach(&server, cfg(80, 24));
     live.ready();
     live.pump(Duration::from_millis(200));
     server.tmux_ok(&["kill-server"]).ok();
-    assert!(live.pump_until(Duration::from_secs(10), |c, h| c.is_closed() && h.exited.is_some()));
+    assert!(
+        live.pump_until(Duration::from_secs(10), |c, h| c.is_closed()
+            && h.exited.is_some())
+    );
     assert!(live.client.state().panes.is_empty());
     assert_eq!(
-        live.host.events.iter().filter(|e| e.starts_with("Exited")).count(),
+        live.host
+            .events
+            .iter()
+            .filter(|e| e.starts_with("Exited"))
+            .count(),
         1,
         "exactly one exit event"
     );
@@ -221,7 +367,10 @@ fn resize_reflow_matches_tmux() {
     live.ready();
     let p0 = PaneId(0);
     live.client
-        .send_input(p0, b"echo hello from muxlink; printf '\\033[32mgreen\\033[0m\\n'\r")
+        .send_input(
+            p0,
+            b"echo hello from muxlink; printf '\\033[32mgreen\\033[0m\\n'\r",
+        )
         .unwrap();
     live.pump(Duration::from_millis(300));
     live.assert_equal_at(&server, "before split");

@@ -1,5 +1,5 @@
 //! One suite, every drive mode: the built-in mio loop, the host loop (router over the mio
-//! test backend) and host-fed bytes (the test is the host: it runs `tmux -C` itself with
+//! backend, and over a level-triggered poll(2) loop written like a C host's) and host-fed bytes (the test is the host: it runs `tmux -C` itself with
 //! blocking pipes and feeds what it reads). Each mode attaches to a real tmux on a private
 //! socket, types, resizes, opens a window, and survives tmux being killed mid-stream with an
 //! exit event, every resource released and no thread left hanging.
@@ -11,7 +11,11 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use muxlink_runtime::backend::MioBackend;
+use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use muxlink_runtime::backend::{Backend, Interest, MioBackend, Readiness, RemoteWaker, Token};
 use muxlink_runtime::drive::Connection;
 use muxlink_runtime::hostfed::HostFed;
 use muxlink_runtime::mio_loop::BuiltinLoop;
@@ -119,8 +123,201 @@ impl Running {
 #[derive(Clone, Copy, Debug)]
 enum Mode {
     Builtin,
+    /// Router over mio (edge-triggered).
     HostLoop,
+    /// Router over a poll(2) loop written like a C host's (level-triggered, raw fds).
+    HostLoopPoll,
     HostFed,
+}
+
+/// What the host-loop modes need from a test backend besides [`Backend`].
+trait TestLoop: Backend + Sized + 'static {
+    fn create() -> Self;
+    fn turn(router: &mut Router<Self>, max_wait: Option<Duration>) -> io::Result<()>;
+    fn watched(&self) -> usize;
+    fn timer_armed(&self) -> bool;
+}
+
+impl TestLoop for MioBackend {
+    fn create() -> Self {
+        MioBackend::new().expect("mio backend")
+    }
+    fn turn(router: &mut Router<Self>, max_wait: Option<Duration>) -> io::Result<()> {
+        MioBackend::turn(router, max_wait)
+    }
+    fn watched(&self) -> usize {
+        MioBackend::watched(self)
+    }
+    fn timer_armed(&self) -> bool {
+        MioBackend::timer_armed(self)
+    }
+}
+
+/// A level-triggered host loop on poll(2), shaped like a C host's: raw descriptors and
+/// tokens, one timer, a self-pipe waker. Shows the [`Backend`] contract holds for hosts whose
+/// readiness is level-triggered (GLib, CFRunLoop sources) as well as for mio's edges.
+struct PollBackend {
+    watched: Vec<(Token, RawFd, Interest)>,
+    timer: Option<Instant>,
+    wake_r: OwnedFd,
+    wake_w: Arc<OwnedFd>,
+    woken: Arc<AtomicBool>,
+}
+
+impl Backend for PollBackend {
+    fn watch_fd(&mut self, fd: RawFd, interest: Interest, token: Token) -> io::Result<()> {
+        self.watched.retain(|w| w.0 != token);
+        self.watched.push((token, fd, interest));
+        Ok(())
+    }
+    fn unwatch_fd(&mut self, token: Token) -> io::Result<()> {
+        self.watched.retain(|w| w.0 != token);
+        Ok(())
+    }
+    fn set_timer(&mut self, timeout: Option<Duration>) {
+        self.timer = timeout.map(|d| Instant::now() + d);
+    }
+    fn waker(&self) -> RemoteWaker {
+        let (w, woken) = (self.wake_w.clone(), self.woken.clone());
+        RemoteWaker::new(move || {
+            woken.store(true, Ordering::SeqCst);
+            // A full pipe already wakes the loop.
+            let _ = rustix::io::write(&*w, &[1]);
+        })
+    }
+}
+
+impl TestLoop for PollBackend {
+    fn create() -> Self {
+        let (r, w) = rustix::pipe::pipe().expect("pipe");
+        rustix::io::ioctl_fionbio(&r, true).expect("nonblocking");
+        rustix::io::ioctl_fionbio(&w, true).expect("nonblocking");
+        PollBackend {
+            watched: Vec::new(),
+            timer: None,
+            wake_r: r,
+            wake_w: Arc::new(w),
+            woken: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn turn(router: &mut Router<Self>, max_wait: Option<Duration>) -> io::Result<()> {
+        use rustix::event::{PollFd, PollFlags};
+        let b = router.backend_mut();
+        let now = Instant::now();
+        let wait = match (b.timer.map(|t| t.saturating_duration_since(now)), max_wait) {
+            (Some(a), Some(m)) => Some(a.min(m)),
+            (a, m) => a.or(m),
+        };
+        let timeout = wait.map(|d| rustix::event::Timespec {
+            tv_sec: d.as_secs() as _,
+            tv_nsec: d.subsec_nanos() as _,
+        });
+        let tokens: Vec<Token> = b.watched.iter().map(|w| w.0).collect();
+        let ready: Vec<(Token, Readiness)> = {
+            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(b.watched.len() + 1);
+            fds.push(PollFd::new(&b.wake_r, PollFlags::IN));
+            for &(_, fd, interest) in &b.watched {
+                let mut flags = PollFlags::empty();
+                if interest.readable {
+                    flags |= PollFlags::IN;
+                }
+                if interest.writable {
+                    flags |= PollFlags::OUT;
+                }
+                // SAFETY: the router keeps every watched descriptor open until it calls
+                // unwatch_fd, and this borrow ends before control returns to the router.
+                let bfd = unsafe { BorrowedFd::borrow_raw(fd) };
+                fds.push(PollFd::from_borrowed_fd(bfd, flags));
+            }
+            match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            fds[1..]
+                .iter()
+                .zip(&tokens)
+                .filter_map(|(f, &t)| {
+                    let r = f.revents();
+                    let readiness = Readiness {
+                        readable: r.intersects(PollFlags::IN | PollFlags::HUP),
+                        writable: r.contains(PollFlags::OUT),
+                        error: r.intersects(PollFlags::ERR | PollFlags::NVAL),
+                    };
+                    (readiness != Readiness::default()).then_some((t, readiness))
+                })
+                .collect()
+        };
+        let mut buf = [0u8; 64];
+        while let Ok(n) = rustix::io::read(&b.wake_r, &mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+        let woken = b.woken.swap(false, Ordering::SeqCst);
+        let fired = b.timer.is_some_and(|t| t <= Instant::now());
+        if fired {
+            b.timer = None;
+        }
+        for (t, r) in ready {
+            router.on_ready(t, r);
+        }
+        if fired {
+            router.on_timer();
+        }
+        if woken {
+            router.on_wake();
+        }
+        Ok(())
+    }
+
+    fn watched(&self) -> usize {
+        self.watched.len()
+    }
+    fn timer_armed(&self) -> bool {
+        self.timer.is_some()
+    }
+}
+
+fn start_router<B: TestLoop>(
+    cmd: TmuxCommand,
+    host_seen: Arc<Mutex<Seen>>,
+    done_tx: mpsc::Sender<Outcome>,
+) -> Box<dyn Fn(Job) -> bool + Send> {
+    let (htx, hrx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let transport = ChildTransport::spawn_tmux(&cmd).expect("spawn tmux");
+        let conn = Connection::new(Client::new(config()), transport);
+        let mut router = Router::new(B::create());
+        let key = router.add(conn, Box::new(RecHost(host_seen))).unwrap();
+        htx.send((router.handle(), key)).unwrap();
+        let mut leaks = Vec::new();
+        while router.live() > 0 {
+            if let Err(e) = B::turn(&mut router, Some(Duration::from_secs(1))) {
+                leaks.push(format!("backend error {e}"));
+                break;
+            }
+        }
+        let reason = router
+            .connection(key)
+            .and_then(|c| c.exit_reason().cloned());
+        if router.backend().watched() != 0 {
+            leaks.push(format!("{} fds still watched", router.backend().watched()));
+        }
+        if router.backend().timer_armed() {
+            leaks.push("timer still armed".into());
+        }
+        if router.stats().finished != 1 {
+            leaks.push(format!("finished count {}", router.stats().finished));
+        }
+        match router.remove(key) {
+            Some((c, _)) if c.is_finished() => {}
+            _ => leaks.push("connection not finished".into()),
+        }
+        let _ = done_tx.send(Outcome { reason, leaks });
+    });
+    let (handle, key) = hrx.recv_timeout(WAIT).unwrap();
+    Box::new(move |job: Job| handle.submit(key, move |c, _h| job(c)).is_ok())
 }
 
 fn config() -> ClientConfig {
@@ -160,42 +357,8 @@ fn start(mode: Mode, cmd: TmuxCommand) -> Running {
             let handle = hrx.recv_timeout(WAIT).unwrap();
             Box::new(move |job: Job| handle.submit(move |c, _h| job(c)).is_ok())
         }
-        Mode::HostLoop => {
-            let (htx, hrx) = mpsc::channel();
-            std::thread::spawn(move || {
-                let transport = ChildTransport::spawn_tmux(&cmd).expect("spawn tmux");
-                let conn = Connection::new(Client::new(config()), transport);
-                let mut router = Router::new(MioBackend::new().expect("backend"));
-                let key = router.add(conn, Box::new(RecHost(host_seen))).unwrap();
-                htx.send((router.handle(), key)).unwrap();
-                let mut leaks = Vec::new();
-                while router.live() > 0 {
-                    if let Err(e) = MioBackend::turn(&mut router, Some(Duration::from_secs(1))) {
-                        leaks.push(format!("backend error {e}"));
-                        break;
-                    }
-                }
-                let reason = router
-                    .connection(key)
-                    .and_then(|c| c.exit_reason().cloned());
-                if router.backend().watched() != 0 {
-                    leaks.push(format!("{} fds still watched", router.backend().watched()));
-                }
-                if router.backend().timer_armed() {
-                    leaks.push("timer still armed".into());
-                }
-                if router.stats().finished != 1 {
-                    leaks.push(format!("finished count {}", router.stats().finished));
-                }
-                match router.remove(key) {
-                    Some((c, _)) if c.is_finished() => {}
-                    _ => leaks.push("connection not finished".into()),
-                }
-                let _ = done_tx.send(Outcome { reason, leaks });
-            });
-            let (handle, key) = hrx.recv_timeout(WAIT).unwrap();
-            Box::new(move |job: Job| handle.submit(key, move |c, _h| job(c)).is_ok())
-        }
+        Mode::HostLoop => start_router::<MioBackend>(cmd, host_seen, done_tx),
+        Mode::HostLoopPoll => start_router::<PollBackend>(cmd, host_seen, done_tx),
         Mode::HostFed => {
             enum Msg {
                 Bytes(Vec<u8>),
@@ -394,7 +557,7 @@ fn basic(mode: Mode) {
     let s = run.seen.lock().unwrap();
     assert_eq!(s.exit_events, 1, "exactly one Exited event: {s:?}");
     assert!(s.exited.is_some());
-    if matches!(mode, Mode::Builtin | Mode::HostLoop) {
+    if matches!(mode, Mode::Builtin | Mode::HostLoop | Mode::HostLoopPoll) {
         assert!(out.reason.is_some(), "the transport's end is known");
     }
 }
@@ -416,7 +579,7 @@ fn killed_mid_stream(mode: Mode) {
     let s = run.seen.lock().unwrap();
     assert_eq!(s.exit_events, 1, "{s:?}");
     assert!(s.exited.is_some());
-    if matches!(mode, Mode::Builtin | Mode::HostLoop) {
+    if matches!(mode, Mode::Builtin | Mode::HostLoop | Mode::HostLoopPoll) {
         assert!(out.reason.is_some(), "the transport's end is known");
     }
 }
@@ -437,7 +600,7 @@ fn no_server(mode: Mode) {
     let s = run.seen.lock().unwrap();
     assert_eq!(s.exit_events, 1, "{s:?}");
     assert!(!s.ready);
-    if matches!(mode, Mode::Builtin | Mode::HostLoop) {
+    if matches!(mode, Mode::Builtin | Mode::HostLoop | Mode::HostLoopPoll) {
         match &out.reason {
             Some(ExitReason::ProcessExited(Some(code))) => assert_ne!(*code, 0),
             Some(ExitReason::Transport(msg)) => assert!(msg.contains("status"), "{msg}"),
@@ -469,25 +632,31 @@ macro_rules! every_mode {
 every_mode! {
     builtin_loop => Mode::Builtin,
     host_loop => Mode::HostLoop,
+    host_loop_poll => Mode::HostLoopPoll,
     host_fed => Mode::HostFed,
 }
 
 #[test]
-fn host_fed_plain_is_command_lines() {
-    // Without tmux: the write callback receives whole command lines (the handshake).
+fn host_fed_writes_only_after_tmux_spoke() {
+    // Without tmux: the handshake waits for the startup command's reply, then reaches the
+    // write callback as whole command lines.
     let got = Arc::new(Mutex::new(Vec::new()));
     let g = got.clone();
-    let fed = HostFed::new(Client::new(ClientConfig::default()), move |b: &[u8]| {
+    let mut fed = HostFed::new(Client::new(ClientConfig::default()), move |b: &[u8]| {
         g.lock().unwrap().extend_from_slice(b);
         b.len()
     });
+    assert!(got.lock().unwrap().is_empty(), "nothing before tmux speaks");
+    assert!(fed.client().wants_write(), "the handshake is queued");
+    let mut host = RecHost(Arc::new(Mutex::new(Seen::default())));
+    fed.feed(b"%begin 1 1 0\n%end 1 1 0\n", Instant::now(), &mut host);
     assert!(
         !fed.client().wants_write(),
         "all queued bytes handed to the host"
     );
     let got = got.lock().unwrap();
     assert!(
-        got.is_empty() || got.ends_with(b"\n"),
+        !got.is_empty() && got.ends_with(b"\n"),
         "{:?}",
         String::from_utf8_lossy(&got)
     );

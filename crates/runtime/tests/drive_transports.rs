@@ -529,3 +529,120 @@ fn router_drives_several_clients_and_counts() {
     assert_eq!(router.backend().watched(), 0);
     assert_eq!(router.live(), 0);
 }
+
+/// tmux may read stdin commands before its startup command attached the client ("no current
+/// client"): the drive modes hold the handshake until tmux spoke. Regression test for a race
+/// that lost the initial `refresh-client -C` about one attach in seven; several attaches at
+/// once make it show.
+#[test]
+fn initial_client_size_applies_on_every_attach() {
+    if skip() {
+        return;
+    }
+    let servers: Vec<TmuxServer> = (0..8)
+        .map(|i| TmuxServer::start_with(&format!("size{i}"), 80, 24, &["sh"]).unwrap())
+        .collect();
+    let mut router = Router::new(MioBackend::new().unwrap());
+    for s in &servers {
+        let cmd =
+            TmuxCommand::attach(Some("main".into())).socket(Socket::Name(s.socket_name().into()));
+        let config = ClientConfig {
+            cols: 101,
+            rows: 31,
+            ..ClientConfig::default()
+        };
+        let conn = Connection::new(
+            Client::new(config),
+            ChildTransport::spawn_tmux(&cmd).unwrap(),
+        );
+        router.add(conn, Box::new(RecHost::default())).unwrap();
+    }
+    for (i, s) in servers.iter().enumerate() {
+        let start = Instant::now();
+        loop {
+            let out = s
+                .tmux_ok(&["list-windows", "-F", "#{window_width}x#{window_height}"])
+                .unwrap();
+            if String::from_utf8_lossy(&out).trim() == "101x31" {
+                break;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "server {i} kept {}",
+                String::from_utf8_lossy(&out).trim()
+            );
+            MioBackend::turn(&mut router, Some(Duration::from_millis(20))).unwrap();
+        }
+    }
+}
+
+/// The built-in loop arms the client's timer (`poll_timeout`): with a frame interval, output
+/// that arrives while frames are held is delivered by the timer alone, since nothing more is
+/// read (the stand-in for tmux goes quiet but stays open).
+#[test]
+fn builtin_loop_fires_client_timers() {
+    let dir = TempDir::new("timers").unwrap();
+    let (p1, p2) = (dir.path().join("p1"), dir.path().join("p2"));
+    std::fs::write(
+        &p1,
+        "%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n%output %0 one\\015\\012\n",
+    )
+    .unwrap();
+    std::fs::write(&p2, "%output %0 two\\015\\012\n").unwrap();
+    let script = format!(
+        "cat '{}'; sleep 0.05; cat '{}'; exec sleep 30",
+        p1.display(),
+        p2.display()
+    );
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(script);
+    let config = ClientConfig {
+        handshake: false,
+        frame_interval: Some(Duration::from_millis(400)),
+        ..ClientConfig::default()
+    };
+    let mut conn = Connection::new(Client::new(config), ChildTransport::spawn(cmd).unwrap());
+    let mut lp = BuiltinLoop::new().unwrap();
+    let mut host = RecHost::default();
+    let start = Instant::now();
+    pump_until(&mut lp, &mut conn, &mut host, "first frame", |_, s| {
+        s.frames >= 1
+    });
+    pump_until(
+        &mut lp,
+        &mut conn,
+        &mut host,
+        "second output read",
+        |c, _| {
+            c.client()
+                .state()
+                .pane(PaneId(0))
+                .is_some_and(|p| p.screen_lines().iter().any(|l| l == "two"))
+        },
+    );
+    assert_eq!(
+        host.0.lock().unwrap().frames,
+        1,
+        "second frame held by the interval"
+    );
+    // Turns without a time limit of their own: only the client's deadline can end the
+    // wait (the child stays silent for 30 s).
+    while host.0.lock().unwrap().frames < 2 {
+        lp.turn(&mut conn, &mut host, None).unwrap();
+        assert!(!conn.is_finished());
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the loop slept past the deadline"
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(350),
+        "not before the interval"
+    );
+    let pane = conn.client().state().pane(PaneId(0)).unwrap();
+    assert_eq!(&pane.screen_lines()[..2], ["one", "two"]);
+    // Closing from the host side ends the child that would have slept on.
+    conn.close(Instant::now(), &mut host);
+    assert!(conn.is_finished());
+    assert_eq!(host.0.lock().unwrap().exited.len(), 1);
+}

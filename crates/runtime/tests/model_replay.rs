@@ -31,7 +31,10 @@ fn replay(bytes: &[u8], cols: u16, rows: u16, chunk: usize) -> Client {
         client.receive(c, now, &mut NoopHost);
         client.flush_frames(now, &mut NoopHost);
     }
-    assert!(client.outgoing().is_empty(), "replay must not write commands");
+    assert!(
+        client.outgoing().is_empty(),
+        "replay must not write commands"
+    );
     client
 }
 
@@ -56,8 +59,14 @@ fn check(name: &str) {
         let model = client.state();
         for w in expect["windows"].as_array().unwrap() {
             let id = WindowId::parse(w["id"].as_str().unwrap().as_bytes()).unwrap();
-            let mw = model.window(id).unwrap_or_else(|| panic!("{name}: window {id} missing"));
-            assert_eq!(mw.layout.as_deref(), w["layout"].as_str(), "{name} {id} layout");
+            let mw = model
+                .window(id)
+                .unwrap_or_else(|| panic!("{name}: window {id} missing"));
+            assert_eq!(
+                mw.layout.as_deref(),
+                w["layout"].as_str(),
+                "{name} {id} layout"
+            );
             assert_eq!(
                 mw.visible_layout.as_deref(),
                 w["visible_layout"].as_str(),
@@ -72,14 +81,23 @@ fn check(name: &str) {
                 );
             }
         }
-        assert_eq!(model.windows.len(), expect["windows"].as_array().unwrap().len());
+        assert_eq!(
+            model.windows.len(),
+            expect["windows"].as_array().unwrap().len()
+        );
         let panes = expect["panes"].as_array().unwrap();
         assert_eq!(model.panes.len(), panes.len(), "{name}: pane count");
         for p in panes {
             let id = PaneId::parse(p["id"].as_str().unwrap().as_bytes()).unwrap();
-            let mp = model.pane(id).unwrap_or_else(|| panic!("{name}: pane {id} missing"));
+            let mp = model
+                .pane(id)
+                .unwrap_or_else(|| panic!("{name}: pane {id} missing"));
             let ctx = format!("{name} {id} (chunk {chunk})");
-            assert_eq!(mp.window.map(|w| w.to_string()).as_deref(), p["window"].as_str(), "{ctx}");
+            assert_eq!(
+                mp.window.map(|w| w.to_string()).as_deref(),
+                p["window"].as_str(),
+                "{ctx}"
+            );
             let num = |k: &str| p[k].as_u64().unwrap() as u16;
             assert_eq!(
                 (mp.cols, mp.rows, mp.x, mp.y),
@@ -87,7 +105,11 @@ fn check(name: &str) {
                 "{ctx} geometry"
             );
             let c = mp.cursor().unwrap();
-            assert_eq!((c.x, c.y), (num("cursor_x"), num("cursor_y")), "{ctx} cursor");
+            assert_eq!(
+                (c.x, c.y),
+                (num("cursor_x"), num("cursor_y")),
+                "{ctx} cursor"
+            );
             assert_eq!(mp.alternate(), p["alternate"].as_bool(), "{ctx} alternate");
             assert_eq!(
                 lines_of(&mp.screen_lines().join("\n")),
@@ -96,7 +118,11 @@ fn check(name: &str) {
             );
             if p["active"].as_bool() == Some(true) {
                 let w = mp.window.unwrap();
-                assert_eq!(model.window(w).unwrap().active_pane, Some(id), "{ctx} active");
+                assert_eq!(
+                    model.window(w).unwrap().active_pane,
+                    Some(id),
+                    "{ctx} active"
+                );
             }
         }
     }

@@ -28,12 +28,23 @@ impl Row {
         }
     }
 
-    /// tmux's `grid_empty_line`: blank with `bg`, nothing used, not wrapped.
+    /// tmux's `grid_empty_line`: `cols` blanks with `bg`, nothing used, not wrapped.
     #[inline]
-    pub fn clear(&mut self, bg: Color) {
+    pub fn clear(&mut self, bg: Color, cols: u16) {
+        if self.cells.len() != cols as usize {
+            self.cells.resize(cols as usize, Cell::BLANK);
+        }
         self.cells.fill(Cell::blank_with_bg(bg));
         self.used = 0;
         self.wrapped = false;
+    }
+
+    /// Makes the row at least `cols` wide. Cells past the edge are kept, as tmux keeps
+    /// them when a pane narrows without reflow (they come back if it widens again).
+    pub fn grow_to(&mut self, cols: u16) {
+        if self.cells.len() < cols as usize {
+            self.cells.resize(cols as usize, Cell::BLANK);
+        }
     }
 
     /// Changes the width, keeping contents (cut or padded with blanks).
@@ -128,11 +139,7 @@ impl Grid {
         } else {
             let p = self.phys(self.len);
             let cols = self.cols;
-            let row = &mut self.slots[p];
-            if row.cells.len() != cols as usize {
-                row.set_width(cols);
-            }
-            row.clear(bg);
+            self.slots[p].clear(bg, cols);
         }
         self.len += 1;
     }
@@ -189,6 +196,10 @@ impl Grid {
         if ny == 0 || py == dy {
             return;
         }
+        // tmux clears this flag before moving, so it lands on whichever line was there.
+        if dy != 0 {
+            self.line_mut(dy - 1).wrapped = false;
+        }
         if dy < py {
             for i in 0..ny {
                 self.swap(dy + i, py + i);
@@ -198,12 +209,10 @@ impl Grid {
                 self.swap(dy + i, py + i);
             }
         }
-        if dy != 0 {
-            self.line_mut(dy - 1).wrapped = false;
-        }
         for yy in py..py + ny {
             if yy < dy || yy >= dy + ny {
-                self.line_mut(yy).clear(bg);
+                let cols = self.cols;
+                self.line_mut(yy).clear(bg, cols);
             }
         }
         if py != 0 && (py < dy || py >= dy + ny) {
@@ -218,7 +227,8 @@ impl Grid {
             return;
         }
         for yy in py..py + ny {
-            self.line_mut(yy).clear(bg);
+            let cols = self.cols;
+            self.line_mut(yy).clear(bg, cols);
         }
         if py != 0 {
             self.line_mut(py - 1).wrapped = false;

@@ -39,7 +39,10 @@ use vte_state::VteState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     /// Column, `0..=cols`: `cols` means "after the last column, wrap pending" (tmux's
-    /// `cursor_x` reports the same).
+    /// `cursor_x` reports the same). One tmux quirk goes further: on the alternate screen,
+    /// where a narrowing resize does not reflow, tmux leaves the column where it was, so `x`
+    /// can exceed `cols` until the cursor moves (the next character wraps). Reported as tmux
+    /// reports it.
     pub x: u16,
     /// Row, `0..rows`.
     pub y: u16,
@@ -202,7 +205,7 @@ impl Terminal {
     /// The cursor.
     pub fn cursor(&self) -> Cursor {
         Cursor {
-            x: self.s.cx.min(self.cols()),
+            x: self.s.cx,
             y: self.s.cy.min(self.rows() - 1),
             visible: self.s.modes.contains(Modes::CURSOR_VISIBLE),
         }

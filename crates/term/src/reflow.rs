@@ -10,6 +10,9 @@ use crate::screen::Screen;
 pub(crate) fn resize(s: &mut Screen, sx: u16, sy: u16, reflow: bool) {
     let sx = sx.max(1);
     let sy = sy.max(1);
+    // tmux keeps a pending zero-width joiner only within one parse of pane output; a
+    // resize always falls between two.
+    s.zwj = false;
     let mut cx = s.cx as usize;
     let mut cy = s.grid.hsize + s.cy as usize;
     let width_changed = sx != s.cols();
@@ -38,12 +41,14 @@ pub(crate) fn resize(s: &mut Screen, sx: u16, sy: u16, reflow: bool) {
         cy = uy;
     } else if width_changed {
         for l in &mut lines {
-            l.set_width(sx);
+            l.grow_to(sx);
         }
     }
     s.grid.put_lines(lines);
     if cy >= s.grid.hsize {
-        s.cx = cx.min(sx as usize) as u16;
+        // Not clamped: like tmux, the cursor may sit past the right edge after a shrink
+        // without reflow (the next character wraps); `Terminal::cursor` reports it clamped.
+        s.cx = cx.min(u16::MAX as usize) as u16;
         s.cy = ((cy - s.grid.hsize) as u16).min(sy - 1);
     } else {
         s.cx = 0;
@@ -360,9 +365,9 @@ fn join_lines(
         if let Some(f) = from {
             if let Some(l) = src[f].as_mut() {
                 // grid_move_cells(0, want, left): shift the rest to the start.
+                // and tmux then cuts the line to `left` cells (cellsize = cellused = left).
                 l.cells.copy_within(want..want + left, 0);
-                let end = (want + left).min(l.cells.len());
-                for c in &mut l.cells[left.max(want)..end] {
+                for c in &mut l.cells[left..] {
                     *c = Cell::BLANK;
                 }
                 l.used = left as u16;

@@ -216,7 +216,7 @@ impl Screen {
             rest = tail;
             let y = self.cy;
             let row = self.grid.screen_mut(y);
-            let cells = &mut row.cells[..];
+            let cells = &mut row.cells[..cols];
             // Overwriting half of a wide character blanks the other half (tmux).
             if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_left_collect(cells, x);
@@ -289,10 +289,10 @@ impl Screen {
             let cols = cols as usize;
             let row = self.grid.screen_mut(y);
             if row.cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_left_collect(&mut row.cells, x);
+                fix_spacer_left_collect(&mut row.cells[..cols], x);
             }
             if x + 1 < cols && row.cells[x + 1].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_right(&mut row.cells, x + 1);
+                fix_spacer_right(&mut row.cells[..cols], x + 1);
             }
             row.cells[x] = cell;
             if (row.used as usize) < x + 1 {
@@ -373,7 +373,7 @@ impl Screen {
         let y = self.cy;
         let cols = self.cols() as usize;
         let row = self.grid.screen_mut(y);
-        let cells = &mut row.cells[..];
+        let cells = &mut row.cells[..cols];
         let old = cells[x];
         if old.flags.contains(CellFlags::WIDE_SPACER) {
             fix_spacer_left(cells, x);
@@ -843,7 +843,7 @@ impl Screen {
             return;
         }
         let h = self.grid.hsize;
-        if self.cx <= sx - 1 {
+        if self.cx < sx {
             self.grid
                 .clear(self.cx, h + self.cy as usize, sx - self.cx, 1, bg);
         }
@@ -891,9 +891,10 @@ impl Screen {
         let mut e = Cell::BLANK;
         e.ch = b'E' as u32;
         for y in 0..self.rows() {
+            let cols = self.grid.cols;
             let row = self.grid.screen_mut(y);
-            row.cells.fill(e);
-            row.used = row.cells.len() as u16;
+            row.cells[..cols as usize].fill(e);
+            row.used = row.used.max(cols);
         }
         self.set_cursor(0, 0);
         self.rupper = 0;
@@ -984,8 +985,10 @@ impl Screen {
         let (sx, sy) = (self.cols(), self.rows());
         if let Some(alt) = &self.alt {
             if alt.cols != sx || alt.rows != sy {
+                // tmux resizes back to the saved size with reflow (the alternate screen's
+                // own lines get rewrapped, and any pushed above the screen stay in history).
                 let (c, r) = (alt.cols, alt.rows);
-                crate::reflow::resize(self, c, r, false);
+                crate::reflow::resize(self, c, r, true);
             }
         }
         let (scx, scy) = self.saved_alt_cursor;
@@ -1117,11 +1120,7 @@ impl Screen {
                 0 => self.clear_end_of_screen(bg),
                 1 => self.clear_start_of_screen(bg),
                 2 => self.clear_screen(bg),
-                3 => {
-                    if get(1, 0, 0) == 0 {
-                        self.grid.clear_history();
-                    }
-                }
+                3 if get(1, 0, 0) == 0 => self.grid.clear_history(),
                 _ => {}
             },
             (b"", 'K') => match get(0, 0, 0) {
@@ -1538,13 +1537,11 @@ impl Screen {
                 }
                 self.set_title_bytes(&t);
             }
-            52 => {
-                if params.len() >= 3 {
-                    self.events.push(TermEvent::Clipboard {
-                        selection: String::from_utf8_lossy(params[1]).into_owned(),
-                        data: String::from_utf8_lossy(params[2]).into_owned(),
-                    });
-                }
+            52 if params.len() >= 3 => {
+                self.events.push(TermEvent::Clipboard {
+                    selection: String::from_utf8_lossy(params[1]).into_owned(),
+                    data: String::from_utf8_lossy(params[2]).into_owned(),
+                });
             }
             _ => {}
         }

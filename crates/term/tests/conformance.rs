@@ -43,6 +43,8 @@ pub struct Observation {
     pub history: Vec<String>,
     /// `capture-pane -p -e -S - -E -` as bytes.
     pub ansi: Vec<u8>,
+    /// `capture-pane -p -e` (the screen only; styles start from the default again).
+    pub ansi_screen: Vec<u8>,
     /// Cursor x, y and whether it is shown.
     pub cursor: (u32, u32, bool),
     pub alternate: bool,
@@ -112,11 +114,28 @@ fn install_panic_hook() {
 
 /// muxlink's view of a case, or its panic message.
 fn observe_muxlink(case: &Case) -> Result<Observation, String> {
+    observe_muxlink_split(case, None)
+}
+
+/// The same with the feeds cut into small pieces (see [`emulator::observe_split`]).
+fn observe_muxlink_split(case: &Case, seed: Option<u64>) -> Result<Observation, String> {
     install_panic_hook();
     IN_OBSERVE.with(|f| f.set(true));
-    let r = std::panic::catch_unwind(|| emulator::observe(case));
+    let r = std::panic::catch_unwind(|| emulator::observe_split(case, seed));
     IN_OBSERVE.with(|f| f.set(false));
-    r.map_err(|_| format!("muxlink panicked: {}", LAST_PANIC.with(|p| p.borrow().clone())))
+    r.map_err(|_| {
+        format!(
+            "muxlink panicked: {}",
+            LAST_PANIC.with(|p| p.borrow().clone())
+        )
+    })
+}
+
+/// A stable seed from a case name (FNV-1a), so split feeding is reproducible.
+fn name_seed(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn run_case(oracle: &mut oracle::Oracle, case: &Case) -> Option<Vec<String>> {
@@ -128,7 +147,18 @@ fn run_case(oracle: &mut oracle::Oracle, case: &Case) -> Option<Vec<String>> {
         Ok(o) => o,
         Err(e) => return Some(vec![e]),
     };
-    let diffs = compare::compare(&expected, &got);
+    let mut diffs = compare::compare(&expected, &got);
+    // tmux cuts pane output anywhere; cutting the bytes differently must change nothing.
+    match observe_muxlink_split(case, Some(name_seed(&case.name))) {
+        Ok(split) => {
+            for d in compare::compare(&got, &split).into_iter().take(4) {
+                diffs.push(format!(
+                    "split feeding (muxlink fed whole = 'tmux' below, in 1-16 byte pieces = 'muxlink'): {d}"
+                ));
+            }
+        }
+        Err(e) => diffs.push(format!("split feeding: {e}")),
+    }
     (!diffs.is_empty()).then_some(diffs)
 }
 
@@ -146,6 +176,13 @@ fn conformance() {
     if !muxlink_testkit::tmux_available() {
         eprintln!("tmux not installed; skipping the conformance suite (.ci/run installs it)");
         return;
+    }
+    if muxlink_testkit::tmux_version() != Some((3, 3)) {
+        eprintln!(
+            "warning: the oracle is tmux {:?}, not 3.3 (the version muxlink matches); \
+             differences may be tmux's",
+            muxlink_testkit::tmux_version()
+        );
     }
     let cases = all_cases();
     let total = cases.len();
@@ -230,7 +267,9 @@ fn oracle_reads_tmux_faithfully() {
         cols: 2,
         rows: 3,
         history_limit: 2000,
-        steps: vec![Step::Feed(b"x\ny\x1b[31mabc\x1b]2;hi there\x07\x1b[?25l".to_vec())],
+        steps: vec![Step::Feed(
+            b"x\ny\x1b[31mabc\x1b]2;hi there\x07\x1b[?25l".to_vec(),
+        )],
     };
     let obs = o.run(&case).expect("oracle runs");
     assert_eq!(obs.screen, vec![" y", "ab", "c"], "{obs:?}");
@@ -246,7 +285,9 @@ fn oracle_reads_tmux_faithfully() {
     assert_eq!(cells.rows[3][0].ch, 'c');
     assert_eq!(cells.rows[3][0].style.fg, sgr::Colour::Ansi(1));
     // The history limit is the pane's, not the default 2000.
-    let lines: Vec<u8> = (0..50).flat_map(|i| format!("{i}\r\n").into_bytes()).collect();
+    let lines: Vec<u8> = (0..50)
+        .flat_map(|i| format!("{i}\r\n").into_bytes())
+        .collect();
     let case = Case {
         name: "self/history".into(),
         cols: 10,
@@ -304,7 +345,11 @@ fn oracle_is_deterministic() {
 /// before the first ':' with digits removed.
 fn diff_kind(line: &str) -> String {
     let head = line.split(':').next().unwrap_or("");
-    head.chars().filter(|c| !c.is_ascii_digit()).collect::<String>().trim().to_string()
+    head.chars()
+        .filter(|c| !c.is_ascii_digit())
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Splits recorded bytes into removable pieces: before every ESC and after every `\n`.
@@ -335,7 +380,10 @@ fn pieces_of_bytes(case: &Case) -> Vec<gen::Piece> {
 
 /// Delta debugging (Zeller's ddmin, complements only): a smallest-found subsequence of
 /// `pieces` for which `fails` still holds.
-fn ddmin(mut pieces: Vec<gen::Piece>, fails: &mut dyn FnMut(&[gen::Piece]) -> bool) -> Vec<gen::Piece> {
+fn ddmin(
+    mut pieces: Vec<gen::Piece>,
+    fails: &mut dyn FnMut(&[gen::Piece]) -> bool,
+) -> Vec<gen::Piece> {
     let mut n = 2usize;
     while pieces.len() >= 2 {
         let chunk = pieces.len().div_ceil(n);
@@ -375,7 +423,10 @@ fn split_pieces(pieces: &[gen::Piece], chars: bool) -> Vec<gen::Piece> {
         if chars {
             match std::str::from_utf8(b) {
                 Ok(t) if !t.contains('\x1b') => {
-                    out.extend(t.chars().map(|c| gen::Piece::Op(c.to_string().into_bytes())));
+                    out.extend(
+                        t.chars()
+                            .map(|c| gen::Piece::Op(c.to_string().into_bytes())),
+                    );
                 }
                 _ => out.push(p.clone()),
             }
@@ -403,7 +454,9 @@ fn escape_bytes(b: &[u8]) -> String {
                 '\n' => s.push_str("\\n"),
                 '\t' => s.push_str("\\t"),
                 '\\' => s.push_str("\\\\"),
-                c if (c as u32) < 0x20 || c == '\x7f' => s.push_str(&format!("\\x{:02x}", c as u32)),
+                c if (c as u32) < 0x20 || c == '\x7f' => {
+                    s.push_str(&format!("\\x{:02x}", c as u32))
+                }
                 c => s.push(c),
             }
         }
@@ -448,8 +501,19 @@ fn minimize() {
         gen::case_from_pieces(name.clone(), case.cols, case.rows, case.history_limit, p)
     };
     let fails = |p: &[gen::Piece], oracle: &mut oracle::Oracle| -> bool {
-        match run_case(oracle, &build(p)) {
-            Some(d) => d.iter().any(|l| diff_kind(l).contains(&kind) && !l.starts_with("tmux oracle")),
+        let cand = build(p);
+        // Candidates must stay valid: each segment ends in ground state.
+        let valid = cand.steps.iter().all(|st| match st {
+            Step::Feed(b) => case::ends_in_ground(b),
+            Step::Resize(..) => true,
+        });
+        if !valid {
+            return false;
+        }
+        match run_case(oracle, &cand) {
+            Some(d) => d
+                .iter()
+                .any(|l| diff_kind(l).contains(&kind) && !l.starts_with("tmux oracle")),
             None => false,
         }
     };
@@ -462,7 +526,10 @@ fn minimize() {
     let min = build(&pieces);
     let expected = oracle.run(&min).expect("oracle");
     let got = observe_muxlink(&min);
-    let mut report = format!("## {name} ({kind})\n\nsize {}x{}, history-limit {}\n", min.cols, min.rows, min.history_limit);
+    let mut report = format!(
+        "## {name} ({kind})\n\nsize {}x{}, history-limit {}\n",
+        min.cols, min.rows, min.history_limit
+    );
     for st in &min.steps {
         match st {
             Step::Feed(b) => report.push_str(&format!("feed: \"{}\"\n", escape_bytes(b))),
@@ -471,12 +538,18 @@ fn minimize() {
     }
     let small = min.cols as usize * min.rows as usize <= 200;
     if small {
-        report.push_str(&format!("tmux:    screen {:?} cursor {:?} history {}\n", expected.screen, expected.cursor, expected.history_size));
+        report.push_str(&format!(
+            "tmux:    screen {:?} cursor {:?} history {}\n",
+            expected.screen, expected.cursor, expected.history_size
+        ));
     }
     match got {
         Ok(g) => {
             if small {
-                report.push_str(&format!("muxlink: screen {:?} cursor {:?} history {}\n", g.screen, g.cursor, g.history_size));
+                report.push_str(&format!(
+                    "muxlink: screen {:?} cursor {:?} history {}\n",
+                    g.screen, g.cursor, g.history_size
+                ));
             }
             let d = compare::compare(&expected, &g);
             for l in d.iter().take(6) {

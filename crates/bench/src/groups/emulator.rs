@@ -163,6 +163,7 @@ impl Group for EmulatorGroup {
                     format!("{}@{cols}x{lines}", spec.name)
                 };
                 let mut subjects = subjects(cols, lines);
+                ctx.keep_selected(&mut subjects);
                 for meas in measure(&w.bytes, &mut subjects, ctx.budget) {
                     rows.push(Row::from_measurement("emulator", &name, &meas));
                 }

@@ -26,12 +26,21 @@ pub struct Context {
     pub sizes: Vec<(usize, usize)>,
     /// Only workloads whose name contains this.
     pub filter: Option<String>,
+    /// Only implementations named this (for profiling one side alone).
+    pub only_impl: Option<String>,
 }
 
 impl Context {
     /// Whether workload `name` is selected.
     pub fn selected(&self, name: &str) -> bool {
         self.filter.as_deref().is_none_or(|f| name.contains(f))
+    }
+
+    /// Drops the subjects `--impl` did not select.
+    pub fn keep_selected(&self, subjects: &mut Vec<Box<dyn crate::measure::Subject>>) {
+        if let Some(only) = self.only_impl.as_deref() {
+            subjects.retain(|s| s.name() == only);
+        }
     }
 }
 

@@ -156,6 +156,7 @@ impl Group for ProtoGroup {
             t.feed(&w.bytes);
             notes.push(tally_note(spec.name, &m.tally, &t.tally));
             let mut subjects: Vec<Box<dyn Subject>> = vec![Box::new(m), Box::new(t)];
+            ctx.keep_selected(&mut subjects);
             for meas in measure(&w.bytes, &mut subjects, ctx.budget) {
                 rows.push(Row::from_measurement("proto", spec.name, &meas));
             }

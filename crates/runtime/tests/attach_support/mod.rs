@@ -24,6 +24,8 @@ pub struct RecHost {
     pub events: Vec<String>,
     pub pane_bytes: std::collections::HashMap<PaneId, Vec<u8>>,
     pub resets: Vec<(PaneId, u16, u16, Vec<u8>)>,
+    /// `%extended-output` ages seen (ms).
+    pub ages: Vec<u64>,
 }
 
 impl Host for RecHost {
@@ -38,12 +40,14 @@ impl Host for RecHost {
             ClientEvent::Paused { pane } => self.paused.push(*pane),
             ClientEvent::Resumed { pane } => self.resumed.push(*pane),
             ClientEvent::Degraded { .. } => self.degraded = true,
+            ClientEvent::OutputAge { age_ms, .. } => self.ages.push(*age_ms),
             ClientEvent::ProtocolError { message, line } => self
                 .errors
                 .push(format!("{message}: {}", String::from_utf8_lossy(line))),
-            ClientEvent::CommandFailed { message, .. } => self
-                .errors
-                .push(format!("command failed: {}", String::from_utf8_lossy(message))),
+            ClientEvent::CommandFailed { message, .. } => self.errors.push(format!(
+                "command failed: {}",
+                String::from_utf8_lossy(message)
+            )),
             ClientEvent::UnmatchedReply { number } => {
                 self.errors.push(format!("unmatched reply {number}"))
             }
@@ -54,7 +58,10 @@ impl Host for RecHost {
         }
     }
     fn on_pane_bytes(&mut self, pane: PaneId, bytes: &[u8]) {
-        self.pane_bytes.entry(pane).or_default().extend_from_slice(bytes);
+        self.pane_bytes
+            .entry(pane)
+            .or_default()
+            .extend_from_slice(bytes);
     }
     fn on_pane_reset(&mut self, pane: PaneId, cols: u16, rows: u16, rebuild: &[u8]) {
         self.pane_bytes.insert(pane, Vec::new());
@@ -73,6 +80,8 @@ pub struct Live {
     /// `flush_frames` calls (one per batch of reads).
     pub batches: u64,
     eof: bool,
+    /// While set, the reader thread stops reading tmux's stdout (a stalled client).
+    stall: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Whether tests needing tmux can run; prints why not.
@@ -104,9 +113,14 @@ impl Live {
         let mut stdout = child.stdout.take().unwrap();
         let stdin = child.stdin.take();
         let (tx, rx) = channel();
+        let stall = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stalled = stall.clone();
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 65536];
             loop {
+                while stalled.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 match stdout.read(&mut buf) {
                     Ok(0) | Err(_) => {
                         let _ = tx.send(None);
@@ -129,6 +143,7 @@ impl Live {
             bytes_in: 0,
             batches: 0,
             eof: false,
+            stall,
         };
         live.write_out();
         live
@@ -231,9 +246,17 @@ impl Live {
                 Err(e) => e,
             };
             if Instant::now() >= deadline {
-                panic!("[{label}] model differs from tmux: {last}\nerrors: {:?}", self.host.errors);
+                panic!(
+                    "[{label}] model differs from tmux: {last}\nerrors: {:?}",
+                    self.host.errors
+                );
             }
         }
+    }
+
+    /// Stops (or restarts) reading tmux's output, as a client too slow to keep up would.
+    pub fn set_stalled(&self, on: bool) {
+        self.stall.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn is_eof(&self) -> bool {
@@ -286,20 +309,34 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
             return Err(format!("{id} layout {:?} != tmux {}", w.layout, f[1]));
         }
         if w.visible_layout.as_deref() != Some(f[2]) {
-            return Err(format!("{id} visible {:?} != tmux {}", w.visible_layout, f[2]));
+            return Err(format!(
+                "{id} visible {:?} != tmux {}",
+                w.visible_layout, f[2]
+            ));
         }
         if w.active_pane.map(|p| p.to_string()).as_deref() != Some(f[3]) {
-            return Err(format!("{id} active pane {:?} != tmux {}", w.active_pane, f[3]));
+            return Err(format!(
+                "{id} active pane {:?} != tmux {}",
+                w.active_pane, f[3]
+            ));
         }
         if w.zoomed != (f[4] == "1") {
             return Err(format!("{id} zoomed {} != tmux {}", w.zoomed, f[4]));
         }
         if w.name != f[5].as_bytes() {
-            return Err(format!("{id} name {:?} != tmux {:?}", String::from_utf8_lossy(&w.name), f[5]));
+            return Err(format!(
+                "{id} name {:?} != tmux {:?}",
+                String::from_utf8_lossy(&w.name),
+                f[5]
+            ));
         }
     }
     if model.windows.len() != ids.len() {
-        return Err(format!("windows {:?} != tmux {:?}", model.windows.keys().collect::<Vec<_>>(), ids));
+        return Err(format!(
+            "windows {:?} != tmux {:?}",
+            model.windows.keys().collect::<Vec<_>>(),
+            ids
+        ));
     }
     let panes = text(
         server,
@@ -335,7 +372,11 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
             return Err(format!("{id} cursor {},{} != tmux {},{}", c.x, c.y, tx, ty));
         }
         if p.alternate() != Some(f[8] == "1") {
-            return Err(format!("{id} alternate {:?} != tmux {}", p.alternate(), f[8]));
+            return Err(format!(
+                "{id} alternate {:?} != tmux {}",
+                p.alternate(),
+                f[8]
+            ));
         }
         let ours = p.screen_lines();
         let theirs = tmux_screen(server, id);
@@ -347,11 +388,16 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
             v
         };
         if trim(&ours) != trim(&theirs) {
-            return Err(format!("{id} screen differs:\nours:   {ours:?}\ntheirs: {theirs:?}"));
+            return Err(format!(
+                "{id} screen differs:\nours:   {ours:?}\ntheirs: {theirs:?}"
+            ));
         }
     }
     if model.panes.len() != n {
-        return Err(format!("{} panes in model, tmux has {n}", model.panes.len()));
+        return Err(format!(
+            "{} panes in model, tmux has {n}",
+            model.panes.len()
+        ));
     }
     Ok(())
 }

@@ -109,7 +109,9 @@ pub fn from_sidecar(name: &str, sidecar: &str, bytes: Vec<u8>) -> Result<Case, S
     let mut at = 0usize;
     for (off, c, r) in resizes {
         if off < at || off > bytes.len() {
-            return Err(format!("{name}: resize offset {off} out of order or past the end"));
+            return Err(format!(
+                "{name}: resize offset {off} out of order or past the end"
+            ));
         }
         if off > at {
             steps.push(Step::Feed(bytes[at..off].to_vec()));
@@ -127,6 +129,43 @@ pub fn from_sidecar(name: &str, sidecar: &str, bytes: Vec<u8>) -> Result<Case, S
         history_limit,
         steps,
     })
+}
+
+/// Whether a parser that has read `bytes` is back in its ground state (not inside an escape
+/// sequence, a string or a UTF-8 character). The oracle needs every segment to end there:
+/// otherwise its own sync query would complete the pending sequence in tmux only.
+/// Checked with vte: a probe `A` must come out as exactly one printed `A`.
+pub fn ends_in_ground(bytes: &[u8]) -> bool {
+    #[derive(Default)]
+    struct Probe {
+        events: Vec<String>,
+    }
+    impl vte::Perform for Probe {
+        fn print(&mut self, c: char) {
+            self.events.push(format!("print {c}"));
+        }
+        fn execute(&mut self, b: u8) {
+            self.events.push(format!("execute {b}"));
+        }
+        fn hook(&mut self, _: &vte::Params, _: &[u8], _: bool, _: char) {
+            self.events.push("hook".into());
+        }
+        fn osc_dispatch(&mut self, _: &[&[u8]], _: bool) {
+            self.events.push("osc".into());
+        }
+        fn csi_dispatch(&mut self, _: &vte::Params, _: &[u8], _: bool, _: char) {
+            self.events.push("csi".into());
+        }
+        fn esc_dispatch(&mut self, _: &[u8], _: bool, _: u8) {
+            self.events.push("esc".into());
+        }
+    }
+    let mut parser = vte::Parser::new();
+    let mut sink = Probe::default();
+    parser.advance(&mut sink, bytes);
+    let mut probe = Probe::default();
+    parser.advance(&mut probe, b"A");
+    probe.events == ["print A"]
 }
 
 /// The committed corpus directory.
@@ -149,7 +188,24 @@ pub fn load_corpus() -> Result<Vec<Case>, String> {
         let sidecar = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         let bin = p.with_extension("bin");
         let bytes = std::fs::read(&bin).map_err(|e| format!("{}: {e}", bin.display()))?;
-        out.push(from_sidecar(&format!("corpus/{stem}"), &sidecar, bytes)?);
+        let case = from_sidecar(&format!("corpus/{stem}"), &sidecar, bytes)?;
+        for st in &case.steps {
+            if let Step::Feed(b) = st {
+                if !ends_in_ground(b) {
+                    return Err(format!(
+                        "{}: a segment ends inside an escape sequence",
+                        case.name
+                    ));
+                }
+                if b.windows(4).any(|w| w == b"\x1b[5n") {
+                    return Err(format!(
+                        "{}: contains ESC [ 5 n (the oracle's sync)",
+                        case.name
+                    ));
+                }
+            }
+        }
+        out.push(case);
     }
     Ok(out)
 }
@@ -177,6 +233,10 @@ mod tests {
             ]
         );
         assert!(from_sidecar("t", "size = 0x4", vec![]).is_err());
+        assert!(ends_in_ground(b"ab\x1b[31mc\x1b]2;t\x07\xc3\xa9"));
+        for bad in [&b"\x1b"[..], b"\x1b[3", b"\x1b]2;t", b"\xc3", b"\x1bP1q"] {
+            assert!(!ends_in_ground(bad), "{bad:?}");
+        }
         assert!(from_sidecar("t", "size = 4x4\nresize = 9 2x2", vec![1]).is_err());
     }
 }

@@ -50,8 +50,14 @@ fn compare_text(
                 show_line(e),
                 show_line(g)
             )),
-            (Some(e), None) => out.push(format!("{what}: {at}: tmux {} muxlink <none>", show_line(e))),
-            (None, Some(g)) => out.push(format!("{what}: {at}: tmux <none> muxlink {}", show_line(g))),
+            (Some(e), None) => out.push(format!(
+                "{what}: {at}: tmux {} muxlink <none>",
+                show_line(e)
+            )),
+            (None, Some(g)) => out.push(format!(
+                "{what}: {at}: tmux <none> muxlink {}",
+                show_line(g)
+            )),
             (None, None) => {}
         }
     }
@@ -76,18 +82,22 @@ fn show_item(it: Option<&Item>) -> String {
     }
 }
 
-fn compare_cells(expected: &[u8], got: &[u8], hsize: usize, out: &mut Vec<String>) {
+fn compare_cells(what: &str, expected: &[u8], got: &[u8], hsize: usize, out: &mut Vec<String>) {
     let e = sgr::parse(expected);
     let g = sgr::parse(got);
     for o in &e.oddities {
-        out.push(format!("styles: tmux's -e output has something unexpected: {o}"));
+        out.push(format!(
+            "{what}: tmux's -e output has something unexpected: {o}"
+        ));
     }
     for o in &g.oddities {
-        out.push(format!("styles: muxlink's ansi output has something unexpected: {o}"));
+        out.push(format!(
+            "{what}: muxlink's ansi output has something unexpected: {o}"
+        ));
     }
     if e.rows.len() != g.rows.len() {
         out.push(format!(
-            "styles: tmux has {} lines, muxlink {}",
+            "{what}: tmux has {} lines, muxlink {}",
             e.rows.len(),
             g.rows.len()
         ));
@@ -111,7 +121,7 @@ fn compare_cells(expected: &[u8], got: &[u8], hsize: usize, out: &mut Vec<String
         shown += 1;
         let text: String = er.iter().map(|it| it.ch).collect();
         out.push(format!(
-            "styles: {} cell #{k} (text {:?}):\n      tmux:    {}\n      muxlink: {}",
+            "{what}: {} cell #{k} (text {:?}):\n      tmux:    {}\n      muxlink: {}",
             line_name(i, hsize),
             text,
             show_item(er.get(k)),
@@ -119,7 +129,7 @@ fn compare_cells(expected: &[u8], got: &[u8], hsize: usize, out: &mut Vec<String
         ));
     }
     if more > 0 {
-        out.push(format!("styles: ... and {more} more differing lines"));
+        out.push(format!("{what}: ... and {more} more differing lines"));
     }
 }
 
@@ -163,6 +173,26 @@ pub fn compare(expected: &Observation, got: &Observation) -> Vec<String> {
         expected.history_size,
         &mut out,
     );
-    compare_cells(&expected.ansi, &got.ansi, expected.history_size, &mut out);
+    compare_cells(
+        "styles",
+        &expected.ansi,
+        &got.ansi,
+        expected.history_size,
+        &mut out,
+    );
+    // The screen-only capture matters on its own: its style stream starts from the default
+    // at row 0 instead of carrying over from the history.
+    let before = out.len();
+    compare_cells(
+        "styles (screen only)",
+        &expected.ansi_screen,
+        &got.ansi_screen,
+        0,
+        &mut out,
+    );
+    if out.len() > before + 2 {
+        out.truncate(before + 2);
+        out.push("styles (screen only): ... more".into());
+    }
     out
 }

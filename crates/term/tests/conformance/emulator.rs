@@ -3,14 +3,32 @@
 use muxlink_term::{capture, Modes, Terminal};
 
 use super::case::{Case, Step};
+use super::gen::Rng;
 use super::Observation;
 
 /// Feeds the case to a fresh emulator and reads it back the way the oracle reads tmux.
 pub fn observe(case: &Case) -> Observation {
+    observe_split(case, None)
+}
+
+/// Like [`observe`], but with every feed cut into pieces of 1 to 16 bytes (chosen by
+/// `seed`), the way tmux cuts `%output` anywhere: the result must not change.
+pub fn observe_split(case: &Case, seed: Option<u64>) -> Observation {
     let mut t = Terminal::with_history_limit(case.cols, case.rows, case.history_limit as usize);
+    let mut rng = seed.map(Rng::new);
     for st in &case.steps {
         match st {
-            Step::Feed(b) => t.feed(b),
+            Step::Feed(b) => match rng.as_mut() {
+                None => t.feed(b),
+                Some(r) => {
+                    let mut rest = &b[..];
+                    while !rest.is_empty() {
+                        let n = (r.range(1, 16) as usize).min(rest.len());
+                        t.feed(&rest[..n]);
+                        rest = &rest[n..];
+                    }
+                }
+            },
             Step::Resize(c, r) => t.resize(*c, *r),
         }
     }
@@ -26,6 +44,7 @@ pub fn observe(case: &Case) -> Observation {
         screen: lines(capture::plain(&t)),
         history: lines(capture::plain_with_history(&t)),
         ansi: capture::ansi(&t, true).into_bytes(),
+        ansi_screen: capture::ansi(&t, false).into_bytes(),
         cursor: (cur.x as u32, cur.y as u32, cur.visible),
         alternate: t.is_alternate_screen(),
         title: t.title().to_string(),

@@ -7,7 +7,6 @@
 
 use super::case::{Case, Step};
 
-
 /// splitmix64: small, fast and good enough to pick test inputs.
 pub struct Rng(u64);
 
@@ -164,8 +163,14 @@ impl Gen<'_> {
             let p = match self.r.below(24) {
                 0 => "0".to_string(),
                 1 => String::new(),
-                2 => self.r.pick(&["1", "2", "3", "5", "7", "8", "9", "53"]).to_string(),
-                3 => self.r.pick(&["22", "23", "24", "25", "27", "28", "29", "55"]).to_string(),
+                2 => self
+                    .r
+                    .pick(&["1", "2", "3", "5", "7", "8", "9", "53"])
+                    .to_string(),
+                3 => self
+                    .r
+                    .pick(&["22", "23", "24", "25", "27", "28", "29", "55"])
+                    .to_string(),
                 4 => "4".into(),
                 5 => format!("4:{}", self.r.below(6)),
                 6 | 7 => format!("{}", self.r.range(30, 37)),
@@ -246,7 +251,9 @@ impl Gen<'_> {
     fn erase(&mut self) {
         if self.r.chance(60) {
             // Erasing with a coloured background shows which colour tmux fills with.
-            let bg = *self.r.pick(&["41", "42", "44", "48;5;200", "48;2;10;120;200", "7", "49"]);
+            let bg = *self
+                .r
+                .pick(&["41", "42", "44", "48;5;200", "48;2;10;120;200", "7", "49"]);
             self.push(&format!("\x1b[{bg}m"));
         }
         let s = match self.r.below(11) {
@@ -290,8 +297,8 @@ impl Gen<'_> {
 
     fn mode(&mut self) {
         let m = *self.r.pick(&[
-            "4", "?7", "?25", "?1", "?2004", "?1000", "?1002", "?1003", "?1006", "?1005",
-            "?1004", "?6", "?7",
+            "4", "?7", "?25", "?1", "?2004", "?1000", "?1002", "?1003", "?1006", "?1005", "?1004",
+            "?6", "?7",
         ]);
         let hl = *self.r.pick(&["h", "l"]);
         self.push(&format!("\x1b[{m}{hl}"));
@@ -326,7 +333,9 @@ impl Gen<'_> {
     }
 
     fn charset(&mut self) {
-        let s = *self.r.pick(&["\x1b(0", "\x1b(B", "\x1b)0", "\x1b)B", "\x0e", "\x0f"]);
+        let s = *self
+            .r
+            .pick(&["\x1b(0", "\x1b(B", "\x1b)0", "\x1b)B", "\x0e", "\x0f"]);
         self.push(s);
         for _ in 0..self.r.range(1, 6) {
             let c = *self.r.pick(ACS);
@@ -536,6 +545,11 @@ mod tests {
                 let b = generate(seed, c, r);
                 assert_eq!(a.steps, b.steps);
                 assert_eq!(parse_name(&a.name), Some((seed, c, r)));
+                for st in &a.steps {
+                    if let Step::Feed(b) = st {
+                        assert!(super::super::case::ends_in_ground(b), "{}", a.name);
+                    }
+                }
                 let bytes = a.all_bytes();
                 assert!(!bytes.windows(4).any(|w| w == b"\x1b[5n"), "{}", a.name);
             }

@@ -130,9 +130,27 @@ impl Oracle {
         let runner = self.runner.to_string_lossy().into_owned();
         let cdir_s = cdir.to_string_lossy().into_owned();
         let out = self.tmux(&[
-            "set-option", "-g", "history-limit", &limit, ";",
-            "new-session", "-d", "-P", "-F", "#{pane_id}", "-s", tag, "-x", &cols, "-y", &rows,
-            &runner, &cdir_s, &nseg, tag, gate0,
+            "set-option",
+            "-g",
+            "history-limit",
+            &limit,
+            ";",
+            "new-session",
+            "-d",
+            "-P",
+            "-F",
+            "#{pane_id}",
+            "-s",
+            tag,
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            &runner,
+            &cdir_s,
+            &nseg,
+            tag,
+            gate0,
         ])?;
         let pane = String::from_utf8_lossy(&out).trim().to_string();
         if !pane.starts_with('%') {
@@ -165,10 +183,41 @@ impl Oracle {
 
     fn read_back(&self, pane: &str) -> Result<Observation, OracleError> {
         let out = self.tmux(&[
-            "display-message", "-p", "-t", pane, FORMAT, ";",
-            "capture-pane", "-p", "-t", pane, ";",
-            "capture-pane", "-p", "-S", "-", "-E", "-", "-t", pane, ";",
-            "capture-pane", "-p", "-e", "-S", "-", "-E", "-", "-t", pane,
+            "display-message",
+            "-p",
+            "-t",
+            pane,
+            FORMAT,
+            ";",
+            "capture-pane",
+            "-p",
+            "-t",
+            pane,
+            ";",
+            "capture-pane",
+            "-p",
+            "-S",
+            "-",
+            "-E",
+            "-",
+            "-t",
+            pane,
+            ";",
+            "capture-pane",
+            "-p",
+            "-e",
+            "-S",
+            "-",
+            "-E",
+            "-",
+            "-t",
+            pane,
+            ";",
+            "capture-pane",
+            "-p",
+            "-e",
+            "-t",
+            pane,
         ])?;
         let lines: Vec<&[u8]> = split_lines(&out);
         let head = String::from_utf8_lossy(lines.first().ok_or("no output")?).into_owned();
@@ -187,7 +236,7 @@ impl Oracle {
         let h = num("pane_height")? as usize;
         let modes = f.next().unwrap_or("").to_string();
         let title = f.next().unwrap_or("").to_string();
-        let need = 1 + h + 2 * (hsize + h);
+        let need = 1 + h + 2 * (hsize + h) + h;
         if lines.len() != need {
             return Err(format!(
                 "expected {need} lines back from tmux (history {hsize}, rows {h}), got {}",
@@ -201,15 +250,22 @@ impl Oracle {
         };
         let screen = text(&lines[1..1 + h]);
         let history = text(&lines[1 + h..1 + h + hsize + h]);
-        let mut ansi = Vec::new();
-        for l in &lines[1 + h + hsize + h..] {
-            ansi.extend_from_slice(l);
-            ansi.push(b'\n');
-        }
+        let joined = |ls: &[&[u8]]| -> Vec<u8> {
+            let mut v = Vec::new();
+            for l in ls {
+                v.extend_from_slice(l);
+                v.push(b'\n');
+            }
+            v
+        };
+        let ansi_from = 1 + h + hsize + h;
+        let ansi = joined(&lines[ansi_from..ansi_from + hsize + h]);
+        let ansi_screen = joined(&lines[ansi_from + hsize + h..]);
         Ok(Observation {
             screen,
             history,
             ansi,
+            ansi_screen,
             cursor: (cx, cy, visible),
             alternate,
             title,

@@ -183,7 +183,9 @@ fn split_params(s: &str) -> Vec<Param> {
 fn colour_from_sub(sub: &[Option<u32>]) -> Option<Colour> {
     // sub[0] is 38/48/58; sub[1] the kind.
     match sub.get(1).copied().flatten()? {
-        5 => Some(Colour::Indexed(sub.get(2).copied().flatten()?.min(255) as u8)),
+        5 => Some(Colour::Indexed(
+            sub.get(2).copied().flatten()?.min(255) as u8
+        )),
         2 => {
             // 38:2:R:G:B or 38:2:CS:R:G:B.
             let rest = &sub[2..];

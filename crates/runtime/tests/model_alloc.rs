@@ -1,0 +1,90 @@
+//! Once warm, decoding `%output`, emulating and building frames allocates nothing: a counting
+//! global allocator watches a steady stream of batches through the whole client.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, Frame, Host};
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarding the caller's layout to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as for `alloc`/`dealloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Touches every cell of every dirty row, as a host drawing them would.
+#[derive(Default)]
+struct DrawHost {
+    frames: u64,
+    cells: u64,
+}
+
+impl Host for DrawHost {
+    fn on_frame(&mut self, frame: &Frame<'_>) {
+        self.frames += 1;
+        for &y in frame.dirty_rows() {
+            for c in frame.row(y).unwrap() {
+                self.cells += u64::from(c.ch != 0);
+            }
+        }
+    }
+    fn on_event(&mut self, _event: &ClientEvent<'_>) {}
+}
+
+#[test]
+fn steady_state_frames_allocate_nothing() {
+    let mut client = Client::new(ClientConfig {
+        handshake: false,
+        ..ClientConfig::default()
+    });
+    let mut host = DrawHost::default();
+    let now = Instant::now();
+    let setup = b"%layout-change @0 5ecd,80x24,0,0{40x24,0,0,0,39x24,41,0,1} 5ecd,80x24,0,0{40x24,0,0,0,39x24,41,0,1} *\n";
+    client.receive(setup, now, &mut host);
+    let mut batch = Vec::new();
+    for i in 0..50 {
+        batch.extend_from_slice(
+            format!("%output %0 line {i} \\033[1;32mcolour\\033[0m and \\134 text\\015\\012\n")
+                .as_bytes(),
+        );
+        batch.extend_from_slice(format!("%output %1 {i}\\015\\012\\033[2Kx\n").as_bytes());
+    }
+    // warm up: fill scrollback (2000 lines) so rows are reused from the ring
+    for _ in 0..60 {
+        client.receive(&batch, now, &mut host);
+        client.flush_frames(now, &mut host);
+    }
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let frames_before = host.frames;
+    for _ in 0..200 {
+        client.receive(&batch, now, &mut host);
+        client.flush_frames(now, &mut host);
+    }
+    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    assert_eq!(
+        host.frames - frames_before,
+        400,
+        "one frame per changed pane per batch"
+    );
+    assert!(host.cells > 0);
+    assert_eq!(allocs, 0, "allocations in 200 warm batches");
+}

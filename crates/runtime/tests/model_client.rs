@@ -1,0 +1,147 @@
+//! The sans-I/O core on virtual time: frame timer, old-tmux degrade, reply matching, exit.
+
+use std::time::{Duration, Instant};
+
+use muxlink_runtime::{
+    Client, ClientConfig, ClientError, ClientEvent, ExitReason, Frame, Host, PaneId,
+};
+
+#[derive(Default)]
+struct Rec {
+    frames: Vec<(PaneId, Vec<u16>, bool)>,
+    events: Vec<String>,
+}
+
+impl Host for Rec {
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        self.frames
+            .push((f.pane(), f.dirty_rows().to_vec(), f.is_full()));
+    }
+    fn on_event(&mut self, e: &ClientEvent<'_>) {
+        self.events.push(format!("{e:?}"));
+    }
+}
+
+const LAYOUT: &[u8] = b"%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n";
+
+#[test]
+fn frame_interval_holds_frames_until_the_timer() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig {
+        handshake: false,
+        frame_interval: Some(Duration::from_millis(16)),
+        ..ClientConfig::default()
+    });
+    let mut h = Rec::default();
+    c.receive(LAYOUT, t0, &mut h);
+    c.receive(b"%output %0 hello\n", t0, &mut h);
+    c.flush_frames(t0, &mut h);
+    assert_eq!(h.frames.len(), 1);
+    assert!(h.frames[0].2, "first frame of a pane is full");
+    assert_eq!(c.poll_timeout(), None, "nothing pending");
+    let t1 = t0 + Duration::from_millis(2);
+    c.receive(b"%output %0 \\015\\012second line\n", t1, &mut h);
+    c.flush_frames(t1, &mut h);
+    assert_eq!(h.frames.len(), 1, "held: interval not over");
+    assert_eq!(c.poll_timeout(), Some(t0 + Duration::from_millis(16)));
+    c.on_timeout(t0 + Duration::from_millis(16), &mut h);
+    assert_eq!(h.frames.len(), 2);
+    let (pane, rows, full) = &h.frames[1];
+    assert_eq!(*pane, PaneId(0));
+    assert!(!full);
+    assert_eq!(rows, &vec![1], "only the rows that changed");
+    assert_eq!(c.poll_timeout(), None);
+}
+
+#[test]
+fn old_tmux_is_reported_degraded() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    let sent = String::from_utf8_lossy(c.outgoing()).into_owned();
+    assert!(
+        sent.starts_with("display-message -p '#{version}'\n"),
+        "{sent}"
+    );
+    c.consume_outgoing(c.outgoing().len());
+    c.receive(
+        b"%begin 1 10 0\n%end 1 10 0\n%begin 1 11 1\n3.1c\n%end 1 11 1\n",
+        t0,
+        &mut h,
+    );
+    assert!(
+        h.events
+            .iter()
+            .any(|e| e.contains("Degraded") && e.contains("3.1c")),
+        "{:?}",
+        h.events
+    );
+    assert_eq!(c.state().version.as_deref(), Some("3.1c"));
+}
+
+#[test]
+fn replies_match_in_order_and_strays_are_reported() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig {
+        handshake: false,
+        ..ClientConfig::default()
+    });
+    let mut h = Rec::default();
+    let got = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    for i in 0..3 {
+        let g = got.clone();
+        c.raw_command(
+            &format!("display-message -p {i}"),
+            Box::new(move |r| g.borrow_mut().push((i, r.ok, r.body.to_vec()))),
+        )
+        .unwrap();
+    }
+    assert!(matches!(
+        c.raw_command("a\nb", Box::new(|_| {})),
+        Err(ClientError::InvalidCommand(_))
+    ));
+    c.receive(
+        b"%begin 1 1 1\nzero\n%end 1 1 1\n%begin 1 2 1\nbad\n%error 1 2 1\n%begin 1 3 1\n%end 1 3 1\n%begin 1 4 1\n%end 1 4 1\n",
+        t0,
+        &mut h,
+    );
+    assert_eq!(
+        *got.borrow(),
+        vec![
+            (0, true, b"zero".to_vec()),
+            (1, false, b"bad".to_vec()),
+            (2, true, vec![])
+        ]
+    );
+    assert!(h
+        .events
+        .iter()
+        .any(|e| e.contains("UnmatchedReply { number: 4 }")));
+}
+
+#[test]
+fn exit_frees_everything_once() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig {
+        handshake: false,
+        ..ClientConfig::default()
+    });
+    let mut h = Rec::default();
+    c.receive(LAYOUT, t0, &mut h);
+    c.receive(b"%output %0 x\n", t0, &mut h);
+    assert_eq!(c.state().panes.len(), 1);
+    c.receive(b"%exit server exited\n", t0, &mut h);
+    assert!(c.is_closed());
+    assert!(c.state().panes.is_empty() && c.state().windows.is_empty());
+    c.on_eof(ExitReason::Eof, &mut h);
+    let exits: Vec<&String> = h
+        .events
+        .iter()
+        .filter(|e| e.starts_with("Exited"))
+        .collect();
+    assert_eq!(exits.len(), 1);
+    assert!(exits[0].contains("server exited"));
+    assert_eq!(c.send_input(PaneId(0), b"x"), Err(ClientError::Closed));
+    c.receive(b"%output %0 ignored\n", t0, &mut h);
+    assert!(c.state().panes.is_empty());
+}

@@ -1,0 +1,137 @@
+//! Property tests: arbitrary bytes and resizes never panic, and the grid's invariants hold;
+//! how the bytes are split across `feed` calls never changes the result.
+
+use muxlink_term::{capture, Terminal};
+use proptest::prelude::*;
+
+/// Bytes biased towards escape sequences and UTF-8, so the interesting paths are hit.
+fn chunk() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..40),
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b"\x1b[".to_vec()),
+                Just(b"\x1b]0;t\x07".to_vec()),
+                Just(b"\x1b_apc\x1b\\".to_vec()),
+                Just(b"\x1bP1q\x1b\\".to_vec()),
+                Just("中é\u{301}\u{200d}😀".as_bytes().to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"\x1b[?1049h".to_vec()),
+                Just(b"\x1b[?1049l".to_vec()),
+                Just(b"\x1b[?7l".to_vec()),
+                Just(b"\x1b[4h".to_vec()),
+                Just(b"\x1b(0".to_vec()),
+                (0u16..120, 0u16..120, prop::sample::select(b"ABCDEFGHJKLMPSTXZ@bdgrsu`mhl".to_vec()))
+                    .prop_map(|(a, b, f)| format!("\x1b[{a};{b}{}", f as char).into_bytes()),
+                "[a-z0-9 ]{1,30}".prop_map(|s| s.into_bytes()),
+            ],
+            0..12
+        )
+        .prop_map(|v| v.concat()),
+    ]
+}
+
+fn check(t: &Terminal, limit: usize, resized: bool) {
+    let c = t.cursor();
+    // Past the edge only in tmux's alternate-screen resize quirk (see `Cursor::x`).
+    assert!(
+        c.x <= t.cols() || (resized && t.is_alternate_screen()),
+        "cursor x {} > cols {}",
+        c.x,
+        t.cols()
+    );
+    assert!(c.y < t.rows(), "cursor y {} >= rows {}", c.y, t.rows());
+    for y in 0..t.rows() {
+        assert_eq!(t.screen_row(y).len(), t.cols() as usize);
+    }
+    for i in 0..t.history_len() {
+        assert_eq!(t.history_row(i).len(), t.cols() as usize);
+    }
+    if !resized {
+        // tmux trims history to the limit at every scroll; only a resize (which pushes
+        // rows into history without trimming) can exceed it.
+        assert!(t.history_len() <= limit, "{} > {limit}", t.history_len());
+    }
+    let (top, bottom) = t.scroll_region();
+    assert!(top < bottom || t.rows() == 1, "region {top}..{bottom}");
+    assert!(bottom < t.rows());
+    // Captures are well-formed: one line per row.
+    assert_eq!(capture::plain(t).lines().count(), t.rows() as usize);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_break_invariants(
+        cols in 1u16..40, rows in 1u16..12, limit in 0usize..30,
+        chunks in proptest::collection::vec(chunk(), 1..20),
+    ) {
+        let mut t = Terminal::with_history_limit(cols, rows, limit);
+        for c in &chunks {
+            t.feed(c);
+            check(&t, limit, false);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_and_resizes_never_break_invariants(
+        steps in proptest::collection::vec((chunk(), 1u16..40, 1u16..12), 1..12),
+        limit in 0usize..30,
+    ) {
+        let mut t = Terminal::with_history_limit(20, 5, limit);
+        for (c, cols, rows) in &steps {
+            t.feed(c);
+            t.resize(*cols, *rows);
+            check(&t, limit, true);
+            prop_assert_eq!((t.cols(), t.rows()), (*cols, *rows));
+        }
+    }
+
+    #[test]
+    fn splitting_the_input_changes_nothing(
+        cols in 1u16..30, rows in 1u16..8,
+        chunks in proptest::collection::vec(chunk(), 1..10),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+    ) {
+        let all: Vec<u8> = chunks.concat();
+        let mut whole = Terminal::with_history_limit(cols, rows, 10);
+        whole.feed(&all);
+        let mut points: Vec<usize> = cuts.iter().map(|i| i.index(all.len() + 1)).collect();
+        points.sort_unstable();
+        let mut split = Terminal::with_history_limit(cols, rows, 10);
+        let mut at = 0;
+        for p in points {
+            split.feed(&all[at..p]);
+            at = p;
+        }
+        split.feed(&all[at..]);
+        prop_assert_eq!(capture::ansi(&whole, true), capture::ansi(&split, true));
+        prop_assert_eq!(whole.cursor(), split.cursor());
+        prop_assert_eq!(whole.title(), split.title());
+        prop_assert_eq!(whole.modes(), split.modes());
+    }
+}
+
+#[test]
+fn split_inside_utf8_after_ignored_csi_matches_whole_feed() {
+    // Found by the term_feed fuzz target: a CSI that ends in its ignore state, then UTF-8
+    // cut between lead and continuation byte.
+    let bytes = b"\x1b[?\x02\x06\x02,7\x87 \xe4c`f\xc3\xa9 \xe4\xc3";
+    let mut a = Terminal::with_history_limit(10, 6, 1);
+    a.feed(bytes);
+    let mut b = Terminal::with_history_limit(10, 6, 1);
+    b.feed(&bytes[..15]);
+    b.feed(&bytes[15..]);
+    assert_eq!(a.cursor(), b.cursor());
+    assert_eq!(capture::ansi(&a, true), capture::ansi(&b, true));
+}
+
+#[test]
+fn zero_history_limit_keeps_no_history() {
+    // tmux grid_create: no GRID_HISTORY when the limit is 0.
+    let mut t = Terminal::with_history_limit(5, 3, 0);
+    t.feed(b"1\r\n2\r\n3\r\n4\r\n5\r\n6\r\n");
+    assert_eq!(t.history_len(), 0);
+    assert_eq!(capture::plain(&t), "5\n6\n\n");
+}

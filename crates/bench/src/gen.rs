@@ -91,7 +91,10 @@ pub fn dense_cells(target: usize) -> Vec<u8> {
                 let attr = [1, 2, 3, 4, 5, 7, 9, 22, 23, 24][r.range(0, 9)];
                 if r.chance(1, 4) {
                     let (red, green, blue) = (r.range(0, 255), r.range(0, 255), r.range(0, 255));
-                    sgr(&mut out, &format!("{attr};38;5;{fg};48;2;{red};{green};{blue}"));
+                    sgr(
+                        &mut out,
+                        &format!("{attr};38;5;{fg};48;2;{red};{green};{blue}"),
+                    );
                 } else {
                     let bg = r.range(0, 255);
                     sgr(&mut out, &format!("{attr};38;5;{fg};48;5;{bg}"));
@@ -202,15 +205,15 @@ pub fn cursor_motion(target: usize) -> Vec<u8> {
 /// (wide), and combining marks; lines end in CR LF.
 pub fn unicode(target: usize) -> Vec<u8> {
     const RANGES: &[(u32, u32, u64)] = &[
-        (0x00C0, 0x00FF, 20), // Latin-1 letters
-        (0x0391, 0x03C9, 10), // Greek
-        (0x0410, 0x044F, 10), // Cyrillic
-        (0x2500, 0x257F, 10), // box drawing
-        (0x4E00, 0x9FA5, 25), // CJK ideographs (wide)
-        (0x3041, 0x3096, 8),  // hiragana (wide)
+        (0x00C0, 0x00FF, 20),  // Latin-1 letters
+        (0x0391, 0x03C9, 10),  // Greek
+        (0x0410, 0x044F, 10),  // Cyrillic
+        (0x2500, 0x257F, 10),  // box drawing
+        (0x4E00, 0x9FA5, 25),  // CJK ideographs (wide)
+        (0x3041, 0x3096, 8),   // hiragana (wide)
         (0x1F600, 0x1F64F, 7), // emoji (wide)
-        (0x0300, 0x036F, 5),  // combining marks (after a base char)
-        (0x0061, 0x007A, 5),  // ASCII letters
+        (0x0300, 0x036F, 5),   // combining marks (after a base char)
+        (0x0061, 0x007A, 5),   // ASCII letters
     ];
     let total: u64 = RANGES.iter().map(|r| r.2).sum();
     let mut r = Rng::new(SEED, 6);
@@ -318,7 +321,14 @@ mod tests {
 
     #[test]
     fn generators_are_deterministic_and_sized() {
-        for f in [dense_cells, light_cells, scrolling, cursor_motion, unicode, plain_ascii] {
+        for f in [
+            dense_cells,
+            light_cells,
+            scrolling,
+            cursor_motion,
+            unicode,
+            plain_ascii,
+        ] {
             let a = f(100_000);
             assert!(a.len() >= 100_000);
             assert_eq!(a, f(100_000));

@@ -21,6 +21,9 @@ struct Args {
     /// Print `{"results": [{"group","workload","impl","mb_per_s",...}], "ratios": [...]}`.
     #[arg(long)]
     json: bool,
+    /// Print Markdown tables (for the README) instead of the plain table.
+    #[arg(long, conflicts_with = "json")]
+    markdown: bool,
     /// Fewer rounds on the same workloads (every group together well under a minute).
     #[arg(long)]
     quick: bool,
@@ -63,12 +66,19 @@ fn parse_sizes(s: &str) -> Result<Vec<(usize, usize)>> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let mut budget = if args.quick { Budget::quick() } else { Budget::full() };
+    let mut budget = if args.quick {
+        Budget::quick()
+    } else {
+        Budget::full()
+    };
     if args.clock == "wall" {
         budget.clock = Clock::Wall;
     }
     let ctx = Context {
-        dir: args.workloads.clone().unwrap_or_else(workloads::default_dir),
+        dir: args
+            .workloads
+            .clone()
+            .unwrap_or_else(workloads::default_dir),
         budget,
         sizes: parse_sizes(&args.sizes)?,
         filter: args.workload.clone(),
@@ -83,7 +93,10 @@ fn main() -> Result<()> {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let started = Instant::now();
-    for group in all.iter().filter(|g| args.groups.is_empty() || args.groups.iter().any(|n| n == g.name())) {
+    for group in all
+        .iter()
+        .filter(|g| args.groups.is_empty() || args.groups.iter().any(|n| n == g.name()))
+    {
         let t = Instant::now();
         if !args.json {
             eprint!("running {} ...", group.name());
@@ -101,8 +114,13 @@ fn main() -> Result<()> {
         config.insert("clock".into(), json!(budget.clock.name()));
         config.insert("sizes".into(), json!(args.sizes));
         config.insert("history_limit".into(), json!(groups::emulator::HISTORY));
-        config.insert("seconds".into(), json!((started.elapsed().as_secs_f64() * 10.0).round() / 10.0));
+        config.insert(
+            "seconds".into(),
+            json!((started.elapsed().as_secs_f64() * 10.0).round() / 10.0),
+        );
         writeln!(stdout, "{}", report::json(&rows, config))?;
+    } else if args.markdown {
+        write!(stdout, "{}", report::markdown(&rows))?;
     } else {
         write!(stdout, "{}", report::table(&rows))?;
         for n in &notes {

@@ -182,7 +182,11 @@ fn mb_per_s(bytes: usize, d: Duration) -> f64 {
 }
 
 /// Measures every subject on `bytes`, one sample of each per round.
-pub fn measure(bytes: &[u8], subjects: &mut [Box<dyn Subject>], budget: Budget) -> Vec<Measurement> {
+pub fn measure(
+    bytes: &[u8],
+    subjects: &mut [Box<dyn Subject>],
+    budget: Budget,
+) -> Vec<Measurement> {
     let mut out: Vec<Measurement> = subjects
         .iter()
         .map(|s| Measurement {
@@ -200,7 +204,8 @@ pub fn measure(bytes: &[u8], subjects: &mut [Box<dyn Subject>], budget: Budget) 
     }
     let start = Instant::now();
     let mut round = 0;
-    while round < budget.max_rounds && (round < budget.min_rounds || start.elapsed() < budget.time) {
+    while round < budget.max_rounds && (round < budget.min_rounds || start.elapsed() < budget.time)
+    {
         for (s, m) in subjects.iter_mut().zip(out.iter_mut()) {
             s.reset();
             let t = budget.clock.now();
@@ -274,7 +279,10 @@ mod clock_tests {
         }
         black_box(x);
         let worked = t.elapsed();
-        assert!(slept < Duration::from_millis(25), "sleep counted: {slept:?}");
+        assert!(
+            slept < Duration::from_millis(25),
+            "sleep counted: {slept:?}"
+        );
         assert!(worked > Duration::ZERO);
     }
 }

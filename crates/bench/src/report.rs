@@ -27,9 +27,10 @@ pub struct Ratio {
 pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
     let mut out = Vec::new();
     for ours in rows.iter().filter(|r| r.impl_name == SELF) {
-        for peer in rows.iter().filter(|r| {
-            r.group == ours.group && r.workload == ours.workload && r.impl_name != SELF
-        }) {
+        for peer in rows
+            .iter()
+            .filter(|r| r.group == ours.group && r.workload == ours.workload && r.impl_name != SELF)
+        {
             if peer.mb_per_s > 0.0 {
                 out.push(Ratio {
                     group: ours.group,
@@ -105,7 +106,10 @@ pub fn table(rows: &[Row]) -> String {
         for w in workloads {
             let _ = write!(out, "{w:<24}");
             for i in &impls {
-                match in_group.iter().find(|r| r.workload == w && r.impl_name == *i) {
+                match in_group
+                    .iter()
+                    .find(|r| r.workload == w && r.impl_name == *i)
+                {
                     Some(r) => {
                         let _ = write!(out, "{:>20.1}", r.mb_per_s);
                     }
@@ -115,13 +119,81 @@ pub fn table(rows: &[Row]) -> String {
                 }
             }
             for p in &peers {
-                match ratios.iter().find(|r| r.group == group && r.workload == w && r.vs == *p) {
+                match ratios
+                    .iter()
+                    .find(|r| r.group == group && r.workload == w && r.vs == *p)
+                {
                     Some(r) => {
                         let _ = write!(out, "{:>21.2}x", r.ratio);
                     }
                     None => {
                         let _ = write!(out, "{:>22}", "-");
                     }
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The same table in Markdown (for the README): one table per group.
+pub fn markdown(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let ratios = ratios(rows);
+    let mut groups: Vec<&'static str> = Vec::new();
+    for r in rows {
+        if !groups.contains(&r.group) {
+            groups.push(r.group);
+        }
+    }
+    for group in groups {
+        let in_group: Vec<&Row> = rows.iter().filter(|r| r.group == group).collect();
+        let mut impls: Vec<&'static str> = Vec::new();
+        let mut workloads: Vec<&str> = Vec::new();
+        for r in &in_group {
+            if !impls.contains(&r.impl_name) {
+                impls.push(r.impl_name);
+            }
+            if !workloads.contains(&r.workload.as_str()) {
+                workloads.push(&r.workload);
+            }
+        }
+        let peers: Vec<&str> = impls.iter().copied().filter(|i| *i != SELF).collect();
+        let _ = write!(out, "\n`{group}` (MB/s)\n\n| workload |");
+        for i in &impls {
+            let _ = write!(out, " {i} |");
+        }
+        for p in &peers {
+            let _ = write!(out, " muxlink / {p} |");
+        }
+        out.push_str("\n|---|");
+        for _ in 0..impls.len() + peers.len() {
+            out.push_str("---:|");
+        }
+        out.push('\n');
+        for w in workloads {
+            let _ = write!(out, "| {w} |");
+            for i in &impls {
+                match in_group
+                    .iter()
+                    .find(|r| r.workload == w && r.impl_name == *i)
+                {
+                    Some(r) => {
+                        let _ = write!(out, " {:.0} |", r.mb_per_s);
+                    }
+                    None => out.push_str(" - |"),
+                }
+            }
+            for p in &peers {
+                match ratios
+                    .iter()
+                    .find(|r| r.group == group && r.workload == w && r.vs == *p)
+                {
+                    Some(r) => {
+                        let _ = write!(out, " {:.2}x |", r.ratio);
+                    }
+                    None => out.push_str(" - |"),
                 }
             }
             out.push('\n');
@@ -160,5 +232,6 @@ mod tests {
         assert_eq!(v["ratios"][0]["vs"], "termwiz");
         assert_eq!(v["ratios"][0]["ratio"], 100.0);
         assert!(table(&rows).contains("100.00x"));
+        assert!(markdown(&rows).contains("| plain_output | 3000 | 30 | 100.00x |"));
     }
 }

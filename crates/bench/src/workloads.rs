@@ -64,7 +64,8 @@ pub const SPECS: &[Spec] = &[
         name: "mixed",
         file: "proto/mixed.stream",
         source: Source::Derived,
-        about: "(c) recorded control streams: replies, layouts, window/session notifications, output",
+        about:
+            "(c) recorded control streams: replies, layouts, window/session notifications, output",
     },
     Spec {
         group: "emulator",
@@ -154,7 +155,10 @@ pub struct Workload {
 pub fn load(dir: &Path, spec: &Spec) -> Result<Workload> {
     let path = dir.join(spec.file);
     let once = std::fs::read(&path).with_context(|| {
-        format!("reading workload {} (run muxlink-bench-gen / record.sh?)", path.display())
+        format!(
+            "reading workload {} (run muxlink-bench-gen / record.sh?)",
+            path.display()
+        )
     })?;
     if once.is_empty() {
         bail!("workload {} is empty", path.display());
@@ -240,7 +244,11 @@ mod tests {
         for spec in SPECS {
             if let Source::Generated(f) = spec.source {
                 let committed = std::fs::read(dir.join(spec.file)).expect("committed workload");
-                assert!(committed == f(GENERATED_BYTES), "{} is stale: run muxlink-bench-gen", spec.file);
+                assert!(
+                    committed == f(GENERATED_BYTES),
+                    "{} is stale: run muxlink-bench-gen",
+                    spec.file
+                );
             }
         }
     }

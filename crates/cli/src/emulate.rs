@@ -14,8 +14,7 @@ use crate::json::Obj;
 
 /// tmux's default `history-limit`.
 const DEFAULT_HISTORY_LIMIT: usize = 2000;
-/// Largest accepted width or height: far above any real pane, small enough that a grid of
-/// that size cannot exhaust memory by accident.
+/// Largest accepted width or height: tmux's own limit for a window (`WINDOW_MAXIMUM`).
 const MAX_DIMENSION: u16 = 10_000;
 
 /// Arguments of `muxlink emulate`.

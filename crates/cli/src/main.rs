@@ -18,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 /// Native tmux integration through control mode: decode, emulate, replay and attach.
 #[derive(Parser)]
-#[command(name = "muxlink", version, about, long_about = None)]
+#[command(name = "muxlink", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -69,6 +69,10 @@ pub trait Backend {
     fn set_timer(&mut self, timeout: Option<Duration>);
     /// A waker other threads use to make the host call the router's `on_wake`.
     fn waker(&self) -> RemoteWaker;
+    /// Asks the host to call the router's `on_wake` soon (same as `waker().wake()`).
+    fn wake(&self) {
+        self.waker().wake()
+    }
 }
 
 /// What one [`MioBackend::poll`] found.

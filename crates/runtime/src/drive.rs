@@ -5,8 +5,9 @@
 //! tells it which pipe is ready ([`Connection::on_ready`]) or that its deadline passed
 //! ([`Connection::on_timer`]); the connection reads, feeds the client, flushes frames, writes
 //! what the client queued, and when the stream ends reaps the child and reports the exit to
-//! the host. It never blocks except for a bounded grace period while reaping a child that
-//! closed its output.
+//! the host. It never blocks: a child that closed its output but has not exited yet is
+//! checked on through the connection's deadline and killed after [`REAP_GRACE`]. Only
+//! [`Connection::close`], which the host calls, may wait (at most [`REAP_GRACE`]).
 
 use std::io;
 #[cfg(unix)]
@@ -22,8 +23,10 @@ pub const READ_CHUNK: usize = 64 * 1024;
 /// Bytes read in one dispatch before yielding to other clients (the rest is read at the
 /// next turn; [`Connection::has_pending_read`] says so).
 pub const READ_BUDGET: usize = 1024 * 1024;
-/// How long reaping waits for a child that closed its output before killing it.
+/// How long a child that closed its output may take to exit before it is killed.
 pub const REAP_GRACE: Duration = Duration::from_millis(500);
+/// How often a connection checks on such a child (through its deadline; nothing blocks).
+pub const REAP_POLL: Duration = Duration::from_millis(5);
 
 /// Which readiness a drive mode should watch a pipe for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -92,8 +95,11 @@ pub trait Transport {
     }
     /// Stops writing (closes the input pipe).
     fn close_input(&mut self) {}
-    /// Ends the transport for good (reaps a child, waiting at most `grace`) and says why the
-    /// stream ended.
+    /// Without blocking: whether the transport has fully ended (a child reaped), and why.
+    /// Called after the output reached end of file, until it answers.
+    fn poll_exit(&mut self) -> Option<ExitReason>;
+    /// Ends the transport for good (reaps a child, waiting at most `grace`, then killing
+    /// it) and says why the stream ended. Blocks at most about `grace`.
     fn finish(&mut self, grace: Duration) -> ExitReason;
 }
 
@@ -113,6 +119,12 @@ impl Transport for ChildTransport {
     }
     fn close_input(&mut self) {
         ChildTransport::close_input(self)
+    }
+    fn poll_exit(&mut self) -> Option<ExitReason> {
+        self.close_input();
+        self.drain_stderr();
+        self.try_reap()?;
+        Some(self.finish(Duration::ZERO))
     }
     fn finish(&mut self, grace: Duration) -> ExitReason {
         let status = self.shutdown(grace);
@@ -194,6 +206,9 @@ impl Transport for MemoryTransport {
     fn raw_fd(&self, _pipe: Pipe) -> Option<RawFd> {
         None
     }
+    fn poll_exit(&mut self) -> Option<ExitReason> {
+        Some(ExitReason::Eof)
+    }
     fn finish(&mut self, _grace: Duration) -> ExitReason {
         ExitReason::Eof
     }
@@ -227,6 +242,10 @@ pub struct Connection {
     /// command has attached the client ("no current client"), so the client's handshake
     /// waits for the startup command's reply, the first bytes tmux writes.
     heard: bool,
+    /// Output ended, child not reaped yet: when to give up waiting and kill it.
+    reap_by: Option<Instant>,
+    /// Output ended: when to check on the child next.
+    reap_poll: Option<Instant>,
     finished: Option<ExitReason>,
     stats: ConnectionStats,
 }
@@ -254,6 +273,8 @@ impl Connection {
             error_open: true,
             pending_read: false,
             heard: false,
+            reap_by: None,
+            reap_poll: None,
             finished: None,
             stats: ConnectionStats::default(),
         }
@@ -330,15 +351,24 @@ impl Connection {
             | (self.output_open as u8) << 1
             | (self.error_open as u8) << 2
             | ((self.input_open && self.heard && self.client.wants_write()) as u8) << 3
+            | (self.reap_poll.is_some() as u8) << 4
     }
 
     /// When [`Connection::on_timer`] should run next.
     pub fn deadline(&self) -> Option<Instant> {
         if self.is_finished() {
             None
+        } else if self.reap_poll.is_some() {
+            self.reap_poll
         } else {
             self.client.poll_timeout()
         }
+    }
+
+    /// Whether the output ended and the connection waits (without blocking) for the child to
+    /// exit; [`Connection::deadline`] then says when to look again.
+    pub fn is_reaping(&self) -> bool {
+        self.reap_poll.is_some() && !self.is_finished()
     }
 
     /// Handles readiness on one pipe: reads (feeding the client and flushing frames),
@@ -364,14 +394,21 @@ impl Connection {
                 }
             }
         }
-        if !self.output_open {
-            self.finish(now, host);
+        if !self.output_open && self.reap_poll.is_none() {
+            self.begin_reap(now, host);
         }
     }
 
-    /// Runs the client's timers when due, then writes what they queued.
+    /// Runs the client's timers when due, then writes what they queued. While reaping, checks
+    /// on the child (and kills it once [`REAP_GRACE`] has passed).
     pub fn on_timer(&mut self, now: Instant, host: &mut dyn Host) {
         if self.is_finished() {
+            return;
+        }
+        if self.reap_poll.is_some() {
+            if self.reap_poll.is_some_and(|t| t <= now) {
+                self.poll_reap(now, host);
+            }
             return;
         }
         if self.client.poll_timeout().is_some_and(|t| t <= now) {
@@ -478,15 +515,39 @@ impl Connection {
         }
     }
 
-    fn finish(&mut self, now: Instant, host: &mut dyn Host) {
+    /// The output ended: stop writing, and finish now if the child is already gone, else
+    /// look again shortly (never blocking the loop).
+    fn begin_reap(&mut self, now: Instant, host: &mut dyn Host) {
         self.input_open = false;
-        let reason = self.transport.finish(REAP_GRACE);
-        self.release(reason, now, host);
+        self.pending_read = false;
+        self.transport.close_input();
+        match self.transport.poll_exit() {
+            Some(reason) => self.release(reason, now, host),
+            None => {
+                self.reap_by = Some(now + REAP_GRACE);
+                self.reap_poll = Some(now + REAP_POLL);
+            }
+        }
+    }
+
+    fn poll_reap(&mut self, now: Instant, host: &mut dyn Host) {
+        if let Some(reason) = self.transport.poll_exit() {
+            return self.release(reason, now, host);
+        }
+        if self.reap_by.is_some_and(|t| t <= now) {
+            // It closed its output but will not exit: end it (kill, then a reap that
+            // returns at once).
+            let reason = self.transport.finish(Duration::ZERO);
+            return self.release(reason, now, host);
+        }
+        self.reap_poll = Some(now + REAP_POLL);
     }
 
     fn release(&mut self, reason: ExitReason, now: Instant, host: &mut dyn Host) {
         self.error_open = false;
         self.pending_read = false;
+        self.reap_poll = None;
+        self.reap_by = None;
         if let Some(r) = self.recorder.as_mut() {
             r.flush();
         }

@@ -6,27 +6,27 @@
 //! (built-in loop, host loop, host-fed bytes) wrap this core.
 #![deny(missing_docs)]
 
-mod bytes_mode;
 #[cfg(unix)]
 pub mod backend;
-pub mod drive;
-pub mod hostfed;
-#[cfg(unix)]
-pub mod mio_loop;
-pub mod record;
-#[cfg(unix)]
-pub mod router;
-pub mod transport;
+mod bytes_mode;
 mod client;
 mod core;
+pub mod drive;
 mod error;
 mod frame;
 mod handshake;
+pub mod hostfed;
+#[cfg(unix)]
+pub mod mio_loop;
 pub mod model;
 mod ops;
 mod pane_emu;
 mod pool;
+pub mod record;
+#[cfg(unix)]
+pub mod router;
 pub mod state_json;
+pub mod transport;
 
 pub use client::{
     Client, ClientConfig, ClientEvent, CommandId, ExitReason, Host, NoopHost, OutputMode,

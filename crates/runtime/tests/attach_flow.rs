@@ -75,13 +75,36 @@ fn flood_pauses_resumes_and_ends_equal() {
     live.pump(Duration::from_millis(300));
     // Stop reading. tmux keeps reading the pane for the ordinary client (below), so the
     // control client's queued output ages past pause-after and tmux pauses the pane.
-    live.set_stalled(true);
-    std::thread::sleep(Duration::from_millis(3000));
-    live.set_stalled(false);
+    // On a loaded machine the flood may end before tmux notices the age: stall again (with
+    // a new flood when the last one is over) a few times.
+    let mut paused = false;
+    for _ in 0..5 {
+        live.set_stalled(true);
+        std::thread::sleep(Duration::from_millis(3000));
+        live.set_stalled(false);
+        paused = live.pump_until(Duration::from_secs(5), |_, h| h.paused.contains(&PaneId(0)));
+        eprintln!(
+            "after stall: paused {paused}, max age {:?} ms, {} bytes in",
+            live.host.ages.iter().max(),
+            live.bytes_in
+        );
+        if paused {
+            break;
+        }
+        live.pump_until(Duration::from_secs(60), |_, h| {
+            h.paused.contains(&PaneId(0)) || prompt_back(&server)
+        });
+        if live.host.paused.contains(&PaneId(0)) {
+            paused = true;
+            break;
+        }
+        live.client
+            .send_input(PaneId(0), b"seq 1 10000000\r")
+            .unwrap();
+        live.pump(Duration::from_millis(300));
+    }
     assert!(
-        live.pump_until(Duration::from_secs(30), |_, h| h
-            .paused
-            .contains(&PaneId(0))),
+        paused,
         "no %pause: {:?}",
         &live.host.events[live.host.events.len().saturating_sub(5)..]
     );

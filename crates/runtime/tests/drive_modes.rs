@@ -591,8 +591,10 @@ fn no_server(mode: Mode) {
         eprintln!("tmux not installed; skipping");
         return;
     }
+    // A socket in a scratch directory: nothing runs there, and nothing is left behind.
+    let dir = muxlink_testkit::TempDir::new("nosrv").unwrap();
     let cmd = TmuxCommand::attach(None)
-        .socket(Socket::Name(format!("muxlink-none-{}", std::process::id())))
+        .socket(Socket::Path(dir.path().join("sock")))
         .config_file("/dev/null");
     let run = start(mode, cmd);
     let out = run.finish();

@@ -19,6 +19,7 @@ mod cell;
 mod damage;
 mod grid;
 mod modes;
+mod params;
 mod reflow;
 mod screen;
 mod width;
@@ -147,7 +148,34 @@ impl Terminal {
             if bytes.is_empty() {
                 break;
             }
-            // bytes[0] is ESC.
+            // bytes[0] is ESC. Complete simple sequences are dispatched here directly (the
+            // hot path for colour and cursor-motion heavy output); vte takes the rest.
+            if bytes.len() >= 3 && bytes[1] == b'[' {
+                if let Some(f) = params::parse_fast_csi(bytes) {
+                    self.s
+                        .csi(&f.params, &f.inter[..f.ninter], false, f.action as char);
+                    bytes = &bytes[f.len..];
+                    continue;
+                }
+            }
+            if bytes.len() >= 2 {
+                let b = bytes[1];
+                if matches!(b, 0x30..=0x4f | 0x51..=0x57 | 0x59 | 0x5a | 0x5c | 0x60..=0x7e)
+                    && b != b'k'
+                {
+                    self.s.esc(&[], false, b);
+                    bytes = &bytes[2..];
+                    continue;
+                }
+                if bytes.len() >= 3
+                    && (0x20..=0x2f).contains(&b)
+                    && (0x30..=0x7e).contains(&bytes[2])
+                {
+                    self.s.esc(&[b], false, bytes[2]);
+                    bytes = &bytes[3..];
+                    continue;
+                }
+            }
             if bytes.len() == 1 {
                 self.s.pre = Pre::EscPending;
                 break;
@@ -342,7 +370,8 @@ impl vte::Perform for Screen {
     }
 
     fn csi_dispatch(&mut self, params: &vte::Params, inter: &[u8], ignore: bool, action: char) {
-        self.csi(params, inter, ignore, action);
+        let p = params::CsiParams::from_vte(params);
+        self.csi(&p, inter, ignore, action);
     }
 
     fn esc_dispatch(&mut self, inter: &[u8], ignore: bool, byte: u8) {

@@ -8,13 +8,12 @@ use crate::cell::{Attrs, Cell, CellFlags, Color, UnderlineStyle};
 use crate::damage::Damage;
 use crate::grid::{Grid, Row};
 use crate::modes::Modes;
+use crate::params::{CsiParams, MAX_GROUPS as TMUX_MAX_PARAMS};
 use crate::width::char_width;
 use crate::TermEvent;
 
 /// Longest combining sequence tmux keeps in one cell (`UTF8_SIZE`), in UTF-8 bytes.
 const COMBINED_MAX_BYTES: usize = 21;
-/// tmux ignores a CSI with more parameters than this.
-const TMUX_MAX_PARAMS: usize = 24;
 
 /// The pen and charset state saved by DECSC / CSI s.
 #[derive(Clone, Copy, Debug)]
@@ -1028,20 +1027,17 @@ impl Screen {
     // ---------------------------------------------------------------- sequences
 
     /// Dispatches a CSI sequence (tmux `input_csi_dispatch`).
-    pub fn csi(&mut self, params: &vte::Params, inter: &[u8], ignore: bool, action: char) {
+    pub fn csi(&mut self, params: &CsiParams, inter: &[u8], ignore: bool, action: char) {
         self.utf8.have = 0;
         let was_last = self.last.take();
-        if ignore {
+        if ignore || params.too_many {
             return;
         }
+        let np = params.len();
         let mut p = [(0u16, false); TMUX_MAX_PARAMS];
-        let mut np = 0;
-        for group in params.iter() {
-            if np == TMUX_MAX_PARAMS {
-                return;
-            }
-            p[np] = (group.first().copied().unwrap_or(0), group.len() > 1);
-            np += 1;
+        for (i, slot) in p.iter_mut().enumerate().take(np) {
+            let g = params.group(i);
+            *slot = (g[0], g.len() > 1);
         }
         // input_get(index, min, default): -1 when the parameter has sub-parameters.
         let get = |i: usize, min: i32, def: i32| -> i32 {
@@ -1326,19 +1322,8 @@ impl Screen {
     }
 
     /// SGR (tmux `input_csi_dispatch_sgr`).
-    fn sgr(&mut self, params: &vte::Params) {
-        let mut groups = [[0u16; 8]; TMUX_MAX_PARAMS];
-        let mut lens = [0usize; TMUX_MAX_PARAMS];
-        let mut n = 0;
-        for g in params.iter() {
-            if n == TMUX_MAX_PARAMS {
-                return;
-            }
-            let l = g.len().min(8);
-            groups[n][..l].copy_from_slice(&g[..l]);
-            lens[n] = g.len();
-            n += 1;
-        }
+    fn sgr(&mut self, params: &CsiParams) {
+        let n = params.len();
         if n == 0 {
             self.pen = Cell::BLANK;
             return;
@@ -1346,20 +1331,24 @@ impl Screen {
         let get = |i: usize, def: i32| -> i32 {
             if i >= n {
                 def
-            } else if lens[i] > 1 {
-                -1
             } else {
-                groups[i][0] as i32
+                let g = params.group(i);
+                if g.len() > 1 {
+                    -1
+                } else {
+                    g[0] as i32
+                }
             }
         };
         let mut i = 0;
         while i < n {
-            if lens[i] > 1 {
-                self.sgr_colon(&groups[i][..lens[i].min(8)], lens[i]);
+            let g = params.group(i);
+            if g.len() > 1 {
+                self.sgr_colon(g, g.len());
                 i += 1;
                 continue;
             }
-            let v = groups[i][0];
+            let v = g[0];
             if v == 38 || v == 48 || v == 58 {
                 i += 1;
                 match get(i, -1) {

@@ -43,6 +43,7 @@ impl VteState {
 
     /// The state after vte consumes byte `b` in this state (never called in `Ground`,
     /// where vte is not used).
+    #[inline]
     pub(crate) fn next(self, b: u8) -> VteState {
         use VteState::*;
         match self {

@@ -44,6 +44,7 @@ pub fn tmux_version() -> Option<(u32, u32)> {
 /// A tmux server on a private socket, killed on drop.
 pub struct TmuxServer {
     name: String,
+    socket_path: Option<PathBuf>,
 }
 
 impl TmuxServer {
@@ -62,7 +63,10 @@ impl TmuxServer {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let server = TmuxServer { name };
+        let mut server = TmuxServer {
+            name,
+            socket_path: None,
+        };
         let cols_s = cols.to_string();
         let rows_s = rows.to_string();
         // `start-server` + options first, so that every pane (the first one too) runs a plain
@@ -99,6 +103,11 @@ impl TmuxServer {
         }
         // Predictable panes: no status line taking a row.
         server.tmux_ok(&["set-option", "-g", "status", "off"])?;
+        let path = server.tmux_ok(&["display-message", "-p", "#{socket_path}"])?;
+        let path = String::from_utf8_lossy(&path).trim().to_string();
+        if !path.is_empty() {
+            server.socket_path = Some(PathBuf::from(path));
+        }
         Ok(server)
     }
 
@@ -166,6 +175,10 @@ impl Drop for TmuxServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+        // tmux leaves its socket file behind; thousands of test runs would pile them up.
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -208,9 +221,12 @@ mod tests {
             return;
         }
         let name;
+        let socket;
         {
             let s = TmuxServer::start("kit", 40, 10).unwrap();
             name = s.socket_name().to_string();
+            socket = s.socket_path.clone().expect("socket path known");
+            assert!(socket.exists());
             let out = s
                 .tmux_ok(&["list-panes", "-F", "#{pane_width}x#{pane_height}"])
                 .unwrap();
@@ -238,5 +254,6 @@ mod tests {
             .status()
             .unwrap();
         assert!(!alive.success(), "server must be gone after drop");
+        assert!(!socket.exists(), "socket file must be removed after drop");
     }
 }

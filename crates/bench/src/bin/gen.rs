@@ -10,7 +10,10 @@ use anyhow::{bail, Result};
 fn default_fixtures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut out = Vec::new();
-    for dir in [root.join("../shared/fixtures"), root.join("crates/proto/tests/fixtures")] {
+    for dir in [
+        root.join("../shared/fixtures"),
+        root.join("crates/proto/tests/fixtures"),
+    ] {
         if let Ok(entries) = std::fs::read_dir(&dir) {
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))

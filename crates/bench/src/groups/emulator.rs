@@ -98,7 +98,9 @@ impl Subject for Alacritty {
             self.parser.advance(&mut self.term, chunk);
         }
         let p = self.term.grid().cursor.point;
-        p.column.0 as u64 + ((p.line.0 as u64) << 16) + ((self.term.grid().history_size() as u64) << 32)
+        p.column.0 as u64
+            + ((p.line.0 as u64) << 16)
+            + ((self.term.grid().history_size() as u64) << 32)
     }
 }
 
@@ -112,7 +114,9 @@ pub struct Vt100 {
 impl Vt100 {
     /// A terminal of `cols` x `rows`.
     pub fn new(cols: usize, rows: usize) -> Self {
-        let nz = |n: usize| NonZeroU16::new(n.clamp(1, u16::MAX as usize) as u16).unwrap_or(NonZeroU16::MIN);
+        let nz = |n: usize| {
+            NonZeroU16::new(n.clamp(1, u16::MAX as usize) as u16).unwrap_or(NonZeroU16::MIN)
+        };
         let (cols, rows) = (nz(cols), nz(rows));
         Vt100 {
             cols,
@@ -155,7 +159,10 @@ impl Group for EmulatorGroup {
     fn run(&self, ctx: &Context, _notes: &mut Vec<String>) -> Result<Vec<Row>> {
         let mut rows = Vec::new();
         for (i, &(cols, lines)) in ctx.sizes.iter().enumerate() {
-            for spec in SPECS.iter().filter(|s| s.group == "emulator" && ctx.selected(s.name)) {
+            for spec in SPECS
+                .iter()
+                .filter(|s| s.group == "emulator" && ctx.selected(s.name))
+            {
                 let w = workloads::load(&ctx.dir, spec)?;
                 let name = if i == 0 {
                     spec.name.to_string()

@@ -92,5 +92,8 @@ pub trait Group {
 
 /// Every group, in report order.
 pub fn all() -> Vec<Box<dyn Group>> {
-    vec![Box::new(proto::ProtoGroup), Box::new(emulator::EmulatorGroup)]
+    vec![
+        Box::new(proto::ProtoGroup),
+        Box::new(emulator::EmulatorGroup),
+    ]
 }

@@ -6,13 +6,9 @@ use super::case::{Case, Step};
 use super::gen::Rng;
 use super::Observation;
 
-/// Feeds the case to a fresh emulator and reads it back the way the oracle reads tmux.
-pub fn observe(case: &Case) -> Observation {
-    observe_split(case, None)
-}
-
-/// Like [`observe`], but with every feed cut into pieces of 1 to 16 bytes (chosen by
-/// `seed`), the way tmux cuts `%output` anywhere: the result must not change.
+/// Feeds the case to a fresh emulator and reads it back the way the oracle reads tmux. With
+/// a seed, every feed is cut into pieces of 1 to 16 bytes, the way tmux cuts `%output`
+/// anywhere: the result must not change.
 pub fn observe_split(case: &Case, seed: Option<u64>) -> Observation {
     let mut t = Terminal::with_history_limit(case.cols, case.rows, case.history_limit as usize);
     let mut rng = seed.map(Rng::new);

@@ -95,8 +95,41 @@ impl Gen<'_> {
         self.ascii(n);
     }
 
+    /// A code point from ranges where widths are subtle: combining marks, Hangul jamo,
+    /// format characters, variation selectors, fullwidth forms, emoji, private use, C1
+    /// controls and unassigned code points (tmux takes every width from glibc's wcwidth).
+    fn any_width(&mut self) {
+        const RANGES: [(u32, u32); 14] = [
+            (0x80, 0x9f),
+            (0xa0, 0x500),
+            (0x591, 0x6ff),
+            (0xe00, 0xe7f),
+            (0x1100, 0x11ff),
+            (0x1ab0, 0x1aff),
+            (0x2000, 0x206f),
+            (0x2e80, 0x3100),
+            (0xa960, 0xa97f),
+            (0xd7b0, 0xd7ff),
+            (0xe000, 0xe010),
+            (0xfe00, 0xfe2f),
+            (0xff00, 0xffef),
+            (0x1f000, 0x1faff),
+        ];
+        let (lo, hi) = *self.r.pick(&RANGES);
+        let cp = self.r.range(lo as u64, hi as u64) as u32;
+        if let Some(c) = char::from_u32(cp) {
+            let mut buf = [0u8; 4];
+            self.push(c.encode_utf8(&mut buf));
+        }
+    }
+
     fn unicode(&mut self) {
         for _ in 0..self.r.range(1, 6) {
+            if self.r.chance(15) {
+                self.ascii(1);
+                self.any_width();
+                continue;
+            }
             match self.r.below(10) {
                 0..=3 => {
                     let w = *self.r.pick(&WIDE);

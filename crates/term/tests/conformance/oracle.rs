@@ -44,6 +44,9 @@ origin=#{origin_flag},m1000=#{mouse_standard_flag},m1002=#{mouse_button_flag},\
 m1003=#{mouse_all_flag},m1005=#{mouse_utf8_flag},m1006=#{mouse_sgr_flag},\
 region=#{scroll_region_upper}-#{scroll_region_lower} #{pane_title}";
 
+/// Resizes to apply, then the bytes to feed.
+type Segment = (Vec<(u16, u16)>, Vec<u8>);
+
 /// One worker's tmux server, reused across cases (a session per case).
 pub struct Oracle {
     server: TmuxServer,
@@ -52,6 +55,11 @@ pub struct Oracle {
     counter: u64,
     timeout: std::time::Duration,
 }
+
+/// How an error starts when the tmux server itself died on the case: tmux 3.3a crashes on a
+/// few inputs (e.g. a reflowing resize with history-limit 0 and the cursor below the scroll
+/// region); there is no oracle for those.
+pub const TMUX_CRASHED: &str = "tmux 3.3a crashed on this case";
 
 /// Everything the oracle could not do.
 pub type OracleError = String;
@@ -92,7 +100,13 @@ impl Oracle {
         let tag = format!("c{}", self.counter);
         let cdir = self.dir.path().join(&tag);
         std::fs::create_dir_all(&cdir).map_err(|e| e.to_string())?;
-        let result = self.run_in(case, &tag, &cdir);
+        let result = self.run_in(case, &tag, &cdir).map_err(|e| {
+            if self.alive() {
+                e
+            } else {
+                format!("{TMUX_CRASHED}: {e}")
+            }
+        });
         let _ = self.server.tmux(&["kill-session", "-t", &tag]);
         let _ = std::fs::remove_dir_all(&cdir);
         result
@@ -100,7 +114,7 @@ impl Oracle {
 
     fn run_in(&self, case: &Case, tag: &str, cdir: &Path) -> Result<Observation, OracleError> {
         // Segments: resizes before each run of bytes, then the bytes.
-        let mut segments: Vec<(Vec<(u16, u16)>, Vec<u8>)> = Vec::new();
+        let mut segments: Vec<Segment> = Vec::new();
         let mut pending: Vec<(u16, u16)> = Vec::new();
         for st in &case.steps {
             match st {
@@ -166,13 +180,45 @@ impl Oracle {
             }
             // Generous: a loaded 2-core machine can be slow, and big recordings take a while.
             let timeout = self.timeout + Duration::from_millis(bytes.len() as u64 / 50);
-            wait_file(&cdir.join(format!("done{i}")), timeout)
-                .map_err(|_| format!("tmux did not consume segment {i} within {timeout:?}"))?;
+            self.wait_file(&cdir.join(format!("done{i}")), timeout)
+                .map_err(|_| {
+                    format!("tmux did not answer after segment {i} (limit {timeout:?})")
+                })?;
         }
         for (c, r) in trailing {
             self.resize(&target, c, r)?;
         }
         self.read_back(&pane)
+    }
+
+    /// Whether the server still answers (tmux 3.3a itself crashes on a few inputs).
+    fn alive(&self) -> bool {
+        self.server
+            .tmux(&["list-sessions"])
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    /// Waits for the runner's `doneN` file; gives up early if the server died.
+    fn wait_file(&self, p: &Path, timeout: Duration) -> Result<(), ()> {
+        let start = Instant::now();
+        let mut nap = Duration::from_micros(500);
+        let mut next_check = Duration::from_millis(500);
+        while !p.exists() {
+            let waited = start.elapsed();
+            if waited > timeout {
+                return Err(());
+            }
+            if waited > next_check {
+                if !self.alive() {
+                    return Err(());
+                }
+                next_check = waited + Duration::from_millis(500);
+            }
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(10));
+        }
+        Ok(())
     }
 
     fn resize(&self, target: &str, c: u16, r: u16) -> Result<(), OracleError> {
@@ -282,17 +328,4 @@ fn split_lines(b: &[u8]) -> Vec<&[u8]> {
         v.pop();
     }
     v
-}
-
-fn wait_file(p: &Path, timeout: Duration) -> Result<(), ()> {
-    let start = Instant::now();
-    let mut nap = Duration::from_micros(500);
-    while !p.exists() {
-        if start.elapsed() > timeout {
-            return Err(());
-        }
-        std::thread::sleep(nap);
-        nap = (nap * 2).min(Duration::from_millis(10));
-    }
-    Ok(())
 }

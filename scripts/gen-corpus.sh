@@ -53,3 +53,13 @@ vim="vim -u NONE -N -i NONE -c 'syntax on' -c 'set number ruler laststatus=2 hls
   "text:printf '\\e[44mblue %s\\e[0m\\n' \"\$(seq -s - 1 25)\"" keys:Enter \
   resize:20x10 resize:61x6 "text:echo \$(seq 100 160)" keys:Enter resize:33x12 \
   resize:7x3 resize:40x10 text:exit keys:Enter
+
+# Coloured wrapped lines in the history, reflowed by resizes (normal screen).
+"$rec" ls-color-reflow 60x15 100 "ls --color=always -la /usr/lib | head -80; sleep 0.5" \
+  resize:40x15 resize:100x20 resize:25x10 resize:61x16
+
+# Full-screen programs redrawing after resizes.
+"$rec" less-resize 80x24 2000 "less $data/sgr.rs" \
+  keys:Space resize:60x20 keys:Space resize:100x30 text:/Style keys:Enter resize:45x12 stop
+"$rec" top-resize 100x30 2000 "top -d 1" sleep:1.2 resize:70x20 sleep:1.2 resize:120x40 \
+  sleep:1.2 stop

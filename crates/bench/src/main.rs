@@ -44,6 +44,10 @@ struct Args {
     /// spent waiting for a core) or `wall`.
     #[arg(long, default_value = "cpu", value_parser = ["cpu", "wall"])]
     clock: String,
+    /// Do not reset parsers/terminals between samples (diagnostic: leaves out first-use costs
+    /// such as allocating history).
+    #[arg(long)]
+    keep_state: bool,
     /// The workloads folder (default: $MUXLINK_BENCH_WORKLOADS or the crate's `workloads/`).
     #[arg(long, value_name = "DIR")]
     workloads: Option<PathBuf>,
@@ -71,6 +75,7 @@ fn main() -> Result<()> {
     } else {
         Budget::full()
     };
+    budget.reset_each_sample = !args.keep_state;
     if args.clock == "wall" {
         budget.clock = Clock::Wall;
     }
@@ -112,6 +117,7 @@ fn main() -> Result<()> {
         config.insert("quick".into(), json!(args.quick));
         config.insert("chunk_bytes".into(), json!(CHUNK));
         config.insert("clock".into(), json!(budget.clock.name()));
+        config.insert("reset_each_sample".into(), json!(budget.reset_each_sample));
         config.insert("sizes".into(), json!(args.sizes));
         config.insert("history_limit".into(), json!(groups::emulator::HISTORY));
         config.insert(
@@ -123,6 +129,16 @@ fn main() -> Result<()> {
         write!(stdout, "{}", report::markdown(&rows))?;
     } else {
         write!(stdout, "{}", report::table(&rows))?;
+        for v in report::verdicts(&rows) {
+            writeln!(
+                stdout,
+                "target {:<48} {:>10.2} (>= {}) {}",
+                v.what,
+                v.measured,
+                v.wanted,
+                if v.met() { "met" } else { "MISSED" }
+            )?;
+        }
         for n in &notes {
             writeln!(stdout, "note: {n}")?;
         }

@@ -111,6 +111,10 @@ pub struct Budget {
     pub time: Duration,
     /// The clock samples are timed on.
     pub clock: Clock,
+    /// Start every sample from a fresh subject (default). Off (`--keep-state`), samples go on
+    /// from the previous one's state: a diagnostic that takes first-use costs (allocating
+    /// history rows, page faults) out of the picture.
+    pub reset_each_sample: bool,
 }
 
 impl Budget {
@@ -122,6 +126,7 @@ impl Budget {
             max_rounds: 400,
             time: Duration::from_millis(2500),
             clock: Clock::ThreadCpu,
+            reset_each_sample: true,
         }
     }
 
@@ -133,6 +138,7 @@ impl Budget {
             max_rounds: 60,
             time: Duration::from_millis(350),
             clock: Clock::ThreadCpu,
+            reset_each_sample: true,
         }
     }
 }
@@ -207,7 +213,9 @@ pub fn measure(
     while round < budget.max_rounds && (round < budget.min_rounds || start.elapsed() < budget.time)
     {
         for (s, m) in subjects.iter_mut().zip(out.iter_mut()) {
-            s.reset();
+            if budget.reset_each_sample {
+                s.reset();
+            }
             let t = budget.clock.now();
             let check = s.feed(black_box(bytes));
             let d = t.elapsed();
@@ -251,6 +259,7 @@ mod tests {
             max_rounds: 5,
             time: Duration::ZERO,
             clock: Clock::ThreadCpu,
+            reset_each_sample: true,
         };
         let m = measure(&[1, 2, 3], &mut subjects, budget);
         assert_eq!(m.len(), 2);

@@ -68,7 +68,120 @@ pub fn json(rows: &[Row], config: Map<String, Value>) -> Value {
                    "ratio": round2(r.ratio)})
         })
         .collect();
-    json!({"results": results, "ratios": ratios, "config": config})
+    let targets: Vec<Value> = verdicts(rows)
+        .iter()
+        .map(|v| {
+            json!({"target": v.what, "measured": round2(v.measured), "wanted": v.wanted,
+                   "met": v.met()})
+        })
+        .collect();
+    json!({"results": results, "ratios": ratios, "targets": targets, "config": config})
+}
+
+/// What a target asks of a workload.
+#[derive(Clone, Copy, Debug)]
+pub enum Goal {
+    /// muxlink's MB/s at least this.
+    MbPerS(f64),
+    /// muxlink's MB/s at least this many times the peer's.
+    RatioVs(&'static str, f64),
+}
+
+/// A performance target from the issues.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    /// Group.
+    pub group: &'static str,
+    /// Workload (without a `@COLSxROWS` suffix); `None`: every workload of the group.
+    pub workload: Option<&'static str>,
+    /// What is asked.
+    pub goal: Goal,
+}
+
+/// The targets of issues 2 (proto) and 3 (emulator).
+pub const TARGETS: &[Target] = &[
+    Target {
+        group: "proto",
+        workload: Some("plain_output"),
+        goal: Goal::MbPerS(2000.0),
+    },
+    Target {
+        group: "proto",
+        workload: Some("escape_heavy"),
+        goal: Goal::MbPerS(500.0),
+    },
+    Target {
+        group: "proto",
+        workload: None,
+        goal: Goal::RatioVs("termwiz", 20.0),
+    },
+    Target {
+        group: "emulator",
+        workload: None,
+        goal: Goal::RatioVs("alacritty_terminal", 1.5),
+    },
+    Target {
+        group: "emulator",
+        workload: Some("plain_ascii"),
+        goal: Goal::MbPerS(700.0),
+    },
+    Target {
+        group: "emulator",
+        workload: Some("real_session"),
+        goal: Goal::MbPerS(340.0),
+    },
+];
+
+/// One target checked against one measured workload.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// `group/workload: what`.
+    pub what: String,
+    /// The measured value (MB/s or ratio).
+    pub measured: f64,
+    /// The value asked for.
+    pub wanted: f64,
+}
+
+impl Verdict {
+    /// Whether the target is met.
+    pub fn met(&self) -> bool {
+        self.measured >= self.wanted
+    }
+}
+
+/// Checks every target that applies to the measured rows.
+pub fn verdicts(rows: &[Row]) -> Vec<Verdict> {
+    let ratios = ratios(rows);
+    let mut out = Vec::new();
+    for ours in rows.iter().filter(|r| r.impl_name == SELF) {
+        let base = ours.workload.split('@').next().unwrap_or(&ours.workload);
+        for t in TARGETS {
+            if t.group != ours.group || t.workload.is_some_and(|w| w != base) {
+                continue;
+            }
+            let name = format!("{}/{}", ours.group, ours.workload);
+            match t.goal {
+                Goal::MbPerS(min) => out.push(Verdict {
+                    what: format!("{name}: MB/s"),
+                    measured: ours.mb_per_s,
+                    wanted: min,
+                }),
+                Goal::RatioVs(peer, min) => {
+                    if let Some(r) = ratios.iter().find(|r| {
+                        r.group == ours.group && r.workload == ours.workload && r.vs == peer
+                    }) {
+                        out.push(Verdict {
+                            what: format!("{name}: x {peer}"),
+                            measured: r.ratio,
+                            wanted: min,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A table per group: one line per workload, MB/s per implementation, then muxlink's ratio
@@ -233,5 +346,23 @@ mod tests {
         assert_eq!(v["ratios"][0]["ratio"], 100.0);
         assert!(table(&rows).contains("100.00x"));
         assert!(markdown(&rows).contains("| plain_output | 3000 | 30 | 100.00x |"));
+        assert_eq!(v["targets"][0]["target"], "proto/plain_output: MB/s");
+        assert_eq!(v["targets"][0]["met"], true);
+    }
+
+    #[test]
+    fn targets_fail_when_missed() {
+        let rows = vec![
+            row("emulator", "plain_ascii@200x50", "muxlink", 600.0),
+            row(
+                "emulator",
+                "plain_ascii@200x50",
+                "alacritty_terminal",
+                500.0,
+            ),
+        ];
+        let v = verdicts(&rows);
+        assert_eq!(v.len(), 2);
+        assert!(v.iter().all(|v| !v.met()), "{v:?}");
     }
 }

@@ -3,16 +3,16 @@
 //! every pane, optionally keeps applying live output until MS milliseconds pass with none,
 //! prints the state document and detaches.
 //!
-//! It drives the sans-I/O client with a small blocking loop over a `tmux -C attach` child (a
-//! reader thread feeding a channel), which is all a one-shot command needs.
+//! It runs the client on the built-in loop over a `tmux -C attach-session -r` child.
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use muxlink_runtime::drive::Connection;
+use muxlink_runtime::mio_loop::BuiltinLoop;
+use muxlink_runtime::transport::{ChildTransport, Socket, TmuxCommand};
 use muxlink_runtime::{state_json, Client, ClientConfig, ClientEvent, ExitReason, Frame, Host};
 
 /// Arguments of `muxlink snapshot [-L NAME|-S PATH] [-t SESSION] [--follow MS] [--json]`.
@@ -64,115 +64,67 @@ impl Host for SnapHost {
 
 /// Runs `muxlink snapshot`.
 pub fn run(args: SnapshotArgs) -> anyhow::Result<()> {
-    let mut cmd = Command::new("tmux");
-    if let Some(name) = &args.socket_name {
-        cmd.arg("-L").arg(name);
-    }
-    if let Some(path) = &args.socket_path {
-        cmd.arg("-S").arg(path);
-    }
-    cmd.args(["-C", "attach-session", "-r"]);
-    if let Some(t) = &args.target {
-        cmd.arg("-t").arg(t);
-    }
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().context("cannot start tmux")?;
-    let mut stdin = child.stdin.take().context("tmux stdin")?;
-    let mut stdout = child.stdout.take().context("tmux stdout")?;
-    let (tx, rx) = channel::<Option<Vec<u8>>>();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match stdout.read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    let _ = tx.send(None);
-                    return;
-                }
-                Ok(n) => {
-                    if tx.send(Some(buf[..n].to_vec())).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-
-    let mut client = Client::new(ClientConfig {
+    let socket = match (&args.socket_name, &args.socket_path) {
+        (Some(n), _) => Socket::Name(n.clone()),
+        (None, Some(p)) => Socket::Path(p.clone()),
+        (None, None) => Socket::Default,
+    };
+    let mut cmd = TmuxCommand::attach(args.target.clone())
+        .socket(socket)
+        .to_command();
+    cmd.arg("-r"); // a read-only client from the first byte on
+    let transport = ChildTransport::spawn(cmd).context("cannot start tmux")?;
+    let client = Client::new(ClientConfig {
         read_only: true,
         history_limit: args.history_limit,
         ..ClientConfig::default()
     });
+    let mut conn = Connection::new(client, transport);
+    let mut lp = BuiltinLoop::new().context("event loop")?;
     let mut host = SnapHost::default();
     let timeout = Duration::from_millis(args.timeout);
     let started = Instant::now();
+    let mut seen = 0u64;
     let mut last_output = Instant::now();
-    let mut eof = false;
-    let mut detached = false;
     let mut printed = false;
-    loop {
-        let out = client.outgoing();
-        if !out.is_empty() {
-            let n = out.len();
-            stdin.write_all(out).context("writing to tmux")?;
-            stdin.flush().ok();
-            client.consume_outgoing(n);
+    while !conn.is_finished() {
+        lp.turn(&mut conn, &mut host, Some(Duration::from_millis(20)))
+            .context("event loop")?;
+        let bytes = conn.stats().bytes_in;
+        if bytes != seen {
+            seen = bytes;
+            last_output = Instant::now();
         }
         if host.ready && !printed {
-            let quiet_enough = match args.follow {
-                None => true,
-                Some(ms) => last_output.elapsed() >= Duration::from_millis(ms),
-            };
-            if quiet_enough {
-                print_state(&client, args.json)?;
+            let quiet = args
+                .follow
+                .is_none_or(|ms| last_output.elapsed() >= Duration::from_millis(ms));
+            if quiet {
+                print_state(conn.client(), args.json)?;
                 printed = true;
-                client.detach().ok();
-                detached = true;
-                continue;
+                let _ = conn.client_mut().detach();
             }
         }
-        if eof || client.is_closed() {
-            break;
-        }
-        if !host.ready && started.elapsed() > timeout {
-            let _ = child.kill();
+        let limit = if printed {
+            timeout + Duration::from_secs(5)
+        } else {
+            timeout
+        };
+        if started.elapsed() > limit {
+            if printed {
+                break;
+            }
+            conn.close(Instant::now(), &mut host);
             bail!("tmux did not answer within {} ms", args.timeout);
         }
-        if detached && started.elapsed() > timeout + Duration::from_secs(5) {
-            break;
-        }
-        match rx.recv_timeout(Duration::from_millis(20)) {
-            Ok(Some(bytes)) => {
-                let now = Instant::now();
-                client.receive(&bytes, now, &mut host);
-                while let Ok(Some(more)) = rx.try_recv() {
-                    client.receive(&more, now, &mut host);
-                }
-                client.flush_frames(now, &mut host);
-                if host.ready {
-                    last_output = Instant::now();
-                }
-            }
-            Ok(None) | Err(RecvTimeoutError::Disconnected) => {
-                eof = true;
-                client.on_eof(ExitReason::Eof, &mut host);
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-        }
     }
-    drop(stdin);
-    let status = child.wait().ok();
+    conn.close(Instant::now(), &mut host);
     if !printed {
-        let mut err = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        let err = err.trim();
-        if err.is_empty() {
-            bail!("tmux exited before the snapshot was taken ({status:?})");
-        }
-        bail!("tmux: {err}");
+        let why = match conn.exit_reason() {
+            Some(r) => format!("{r:?}"),
+            None => "no reason given".into(),
+        };
+        bail!("tmux ended before the snapshot was taken: {why}");
     }
     if let Some(d) = host.degraded {
         eprintln!("muxlink: snapshot: {d}");

@@ -16,6 +16,8 @@ pub(crate) struct PaneCapture {
     pub(crate) main: Vec<u8>,
     /// `capture-pane -p -P -C`, already unescaped: a pending partial escape sequence.
     pub(crate) partial: Vec<u8>,
+    /// `capture-pane -p -e -q -N`: the visible rows, each on its own line (not joined).
+    pub(crate) rows: Vec<u8>,
     /// `capture-pane -a`: the saved normal screen while the alternate one is on.
     pub(crate) alternate: Option<Vec<u8>>,
 }
@@ -92,7 +94,14 @@ pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
         out.push(b'r');
     }
     let cx = f.cursor_x.min(f.cols.saturating_sub(1));
-    if f.origin {
+    let row = lines(&cap.rows).get(usize::from(f.cursor_y)).copied();
+    if f.cursor_x >= f.cols && f.cols > 0 && !f.origin && row.is_some() {
+        // Wrap pending after the last column: write the cursor's row again (every cell,
+        // `-N`), which leaves the cursor in exactly that state.
+        cup(out, f.cursor_y, 0);
+        out.extend_from_slice(row.unwrap_or_default());
+        out.extend_from_slice(b"\x1b[0m");
+    } else if f.origin {
         out.extend_from_slice(b"\x1b[?6h");
         cup(out, f.cursor_y.saturating_sub(f.scroll_upper), cx);
     } else {
@@ -139,6 +148,7 @@ mod tests {
             },
             main: b"ab\n$ \n".to_vec(),
             partial: b"\x1b[3".to_vec(),
+            rows: Vec::new(),
             alternate: None,
         };
         let mut out = Vec::new();

@@ -30,6 +30,7 @@ pub(crate) enum PendingKind {
     SyncFormats(PaneId),
     SyncMain(PaneId),
     SyncPartial(PaneId),
+    SyncRows(PaneId),
     SyncAlt(PaneId),
     PaneMode(PaneId),
     Op,
@@ -209,8 +210,9 @@ impl Core {
             PendingKind::SyncFormats(pane),
             PendingKind::SyncMain(pane),
             PendingKind::SyncPartial(pane),
+            PendingKind::SyncRows(pane),
         ];
-        if n == 4 {
+        if n == 5 {
             kinds.push(PendingKind::SyncAlt(pane));
         }
         self.send_line(&line, kinds);
@@ -846,6 +848,22 @@ impl Core {
                 let mut partial = std::mem::take(&mut self.scratch);
                 partial.clear();
                 handshake::unescape_octal(body, &mut partial);
+                if let Some(cap) = self
+                    .model
+                    .panes
+                    .get_mut(&pane)
+                    .and_then(|p| p.capture.as_mut())
+                {
+                    cap.partial.clear();
+                    cap.partial.extend_from_slice(&partial);
+                }
+                self.scratch = partial;
+            }
+            PendingKind::SyncRows(pane) => {
+                if !reply.ok {
+                    self.sync_failed(pane);
+                    return;
+                }
                 let alternate_wanted = match self
                     .model
                     .panes
@@ -853,12 +871,11 @@ impl Core {
                     .and_then(|p| p.capture.as_mut())
                 {
                     Some(cap) => {
-                        cap.partial = partial.clone();
+                        cap.rows = body.to_vec();
                         cap.formats.alternate
                     }
                     None => false,
                 };
-                self.scratch = partial;
                 if !entry.last_in_line {
                     return; // the -a capture follows
                 }

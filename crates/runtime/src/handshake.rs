@@ -58,7 +58,8 @@ pub(crate) fn list_panes_cmd(out: &mut String, window: Option<WindowId>) {
 }
 
 /// The per-pane sync line: the pane's formats, its history and screen, its pending partial
-/// escape sequence and (when `alternate`) its saved normal screen, in that order, as one
+/// escape sequence, its visible rows one by one (no joining, to restore a pending wrap) and
+/// (when `alternate`) its saved normal screen, in that order, as one
 /// `;`-separated line so tmux runs them back to back with no pane output in between. The
 /// `-a` capture is last because it fails when the alternate screen is off, and tmux skips the
 /// rest of a line after a failure. Returns the number of commands written.
@@ -79,12 +80,14 @@ pub(crate) fn pane_sync_line(
     out.push_str(&p);
     out.push_str(" ; capture-pane -p -P -C -t ");
     out.push_str(&p);
+    out.push_str(" ; capture-pane -p -e -q -N -t ");
+    out.push_str(&p);
     if alternate {
         out.push_str(" ; capture-pane -p -e -q -J -N -a -t ");
         out.push_str(&p);
-        4
+        5
     } else {
-        3
+        4
     }
 }
 

@@ -378,3 +378,78 @@ fn resize_reflow_matches_tmux() {
     live.pump_until(Duration::from_secs(5), |c, _| c.state().panes.len() == 2);
     live.assert_equal_at(&server, "after split");
 }
+
+/// A pane whose program stopped in the middle of an escape sequence when the client
+/// attached: the rest arriving after attach must complete that sequence, not print as text.
+#[test]
+fn pending_partial_escape_survives_attach() {
+    if !have_tmux() {
+        return;
+    }
+    let server = TmuxServer::start_with(
+        "rc-partial",
+        40,
+        6,
+        &[
+            "sh",
+            "-c",
+            "printf 'ab\\033[3'; sleep 1.5; printf '1mX\\033[0m end'; exec sleep 1000",
+        ],
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut live = Live::attach(&server, cfg(40, 6));
+    live.ready();
+    live.pump_until(Duration::from_secs(5), |c, _| {
+        c.state().pane(PaneId(0)).unwrap().screen_lines()[0].contains("end")
+    });
+    assert_eq!(
+        live.client.state().pane(PaneId(0)).unwrap().screen_lines()[0],
+        "abX end"
+    );
+    live.assert_equal_at(&server, "after the rest of the sequence");
+}
+
+/// The cursor waits after the last column (wrap pending) when the client attaches: the next
+/// character printed after attach goes to the next row, as in tmux.
+#[test]
+fn pending_wrap_survives_attach() {
+    if !have_tmux() {
+        return;
+    }
+    let server = TmuxServer::start_with(
+        "rc-wrap",
+        20,
+        5,
+        &["sh", "-c", "printf '\\033[1;31mabcdefghijklmnopqrst'; sleep 1.5; printf 'Z\\033[0m'; exec sleep 1000"],
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let cx = server
+        .tmux_ok(&["display-message", "-p", "-t", "%0", "#{cursor_x}"])
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&cx).trim(),
+        "20",
+        "tmux holds a pending wrap"
+    );
+    let mut live = Live::attach(&server, cfg(20, 5));
+    live.ready();
+    let c = live
+        .client
+        .state()
+        .pane(PaneId(0))
+        .unwrap()
+        .cursor()
+        .unwrap();
+    assert_eq!((c.x, c.y), (20, 0), "pending wrap rebuilt");
+    live.pump_until(Duration::from_secs(5), |c, _| {
+        c.state().pane(PaneId(0)).unwrap().screen_lines()[1] == "Z"
+    });
+    let lines = live.client.state().pane(PaneId(0)).unwrap().screen_lines();
+    assert_eq!(
+        &lines[..2],
+        &["abcdefghijklmnopqrst".to_string(), "Z".to_string()]
+    );
+    live.assert_equal_at(&server, "after the wrap");
+}

@@ -17,6 +17,9 @@ pub(crate) struct Row {
     pub used: u16,
     /// tmux's `GRID_LINE_WRAPPED`: the line continues on the next one.
     pub wrapped: bool,
+    /// Cells at or past `max(extent, used)` are default blanks, so clearing the row for
+    /// reuse only touches the cells before it (most lines are shorter than the screen).
+    pub extent: u16,
 }
 
 impl Row {
@@ -25,6 +28,7 @@ impl Row {
             cells: vec![Cell::blank_with_bg(bg); cols as usize],
             used: 0,
             wrapped: false,
+            extent: if bg.is_default() { 0 } else { cols },
         }
     }
 
@@ -33,8 +37,14 @@ impl Row {
     pub fn clear(&mut self, bg: Color, cols: u16) {
         if self.cells.len() != cols as usize {
             self.cells.resize(cols as usize, Cell::BLANK);
+            self.cells.fill(Cell::blank_with_bg(bg));
+        } else if bg.is_default() {
+            let e = (self.extent.max(self.used) as usize).min(self.cells.len());
+            self.cells[..e].fill(Cell::BLANK);
+        } else {
+            self.cells.fill(Cell::blank_with_bg(bg));
         }
-        self.cells.fill(Cell::blank_with_bg(bg));
+        self.extent = if bg.is_default() { 0 } else { cols };
         self.used = 0;
         self.wrapped = false;
     }
@@ -45,11 +55,13 @@ impl Row {
         if self.cells.len() < cols as usize {
             self.cells.resize(cols as usize, Cell::BLANK);
         }
+        self.extent = self.cells.len() as u16;
     }
 
     /// Changes the width, keeping contents (cut or padded with blanks).
     pub fn set_width(&mut self, cols: u16) {
         self.cells.resize(cols as usize, Cell::BLANK);
+        self.extent = cols;
         if self.used > cols {
             self.used = cols;
         }
@@ -247,7 +259,11 @@ impl Grid {
         let end = (px as usize + nx as usize).min(self.cols as usize);
         let px = (px as usize).min(end);
         for yy in py..py + ny {
-            self.line_mut(yy).cells[px..end].fill(Cell::blank_with_bg(bg));
+            let row = self.line_mut(yy);
+            row.cells[px..end].fill(Cell::blank_with_bg(bg));
+            if !bg.is_default() && row.extent < end as u16 {
+                row.extent = end as u16;
+            }
         }
     }
 

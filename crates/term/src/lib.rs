@@ -383,6 +383,69 @@ impl vte::Perform for Screen {
     }
 }
 
+/// Decodes one complete UTF-8 character at the start of `b` when every byte of it is
+/// there and well-formed; returns `None` otherwise (the byte-at-a-time path then applies
+/// tmux's exact handling of partial and malformed input). A sequence that is complete but
+/// names no character (overlong, surrogate, past U+10FFFF) is consumed and dropped, as tmux
+/// drops it (`Some((u32::MAX, len))` is never returned: such input goes the slow way).
+#[inline]
+fn decode_utf8(b: &[u8]) -> Option<(u32, usize)> {
+    let lead = b[0];
+    let (n, init) = match lead {
+        0xc2..=0xdf => (2, (lead & 0x1f) as u32),
+        0xe0..=0xef => (3, (lead & 0x0f) as u32),
+        0xf0..=0xf4 => (4, (lead & 0x07) as u32),
+        _ => return None,
+    };
+    if b.len() < n {
+        return None;
+    }
+    let mut cp = init;
+    for &c in &b[1..n] {
+        if c & 0xc0 != 0x80 {
+            return None;
+        }
+        cp = (cp << 6) | (c & 0x3f) as u32;
+    }
+    let ok = match n {
+        2 => true,
+        3 => cp >= 0x800 && !(0xd800..=0xdfff).contains(&cp),
+        _ => (0x10000..=0x10ffff).contains(&cp),
+    };
+    if ok {
+        Some((cp, n))
+    } else {
+        None
+    }
+}
+
+/// Length of the run of printable ASCII (0x20..=0x7e) at the start of `b`, eight bytes
+/// at a time.
+#[inline]
+fn printable_prefix(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        // A byte is outside 0x20..=0x7e if it is < 0x20, or >= 0x7f (0x7f + 1 sets bit 7,
+        // as does any byte that already has it).
+        let low = w.wrapping_sub(LO * 0x20) & !w;
+        let high = w.wrapping_add(LO) | w;
+        let bad = (low | high) & HI;
+        if bad != 0 {
+            return i + (bad.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && (0x20..0x7f).contains(&b[i]) {
+        i += 1;
+    }
+    i
+}
+
 impl Screen {
     /// Handles ground-state bytes up to (not including) the next ESC; returns how many
     /// were consumed.
@@ -394,10 +457,7 @@ impl Screen {
             let b = bytes[i];
             if (0x20..0x7f).contains(&b) {
                 let start = i;
-                i += 1;
-                while i < len && (0x20..0x7f).contains(&bytes[i]) {
-                    i += 1;
-                }
+                i += 1 + printable_prefix(&bytes[i + 1..]);
                 self.utf8_reset();
                 if !self.print_ascii_run(&bytes[start..i]) {
                     for &c in &bytes[start..i] {
@@ -412,6 +472,13 @@ impl Screen {
             } else if b == 0x7f {
                 i += 1;
             } else {
+                if self.utf8_idle() {
+                    if let Some((cp, n)) = decode_utf8(&bytes[i..]) {
+                        self.print_char(cp, char_width(cp));
+                        i += n;
+                        continue;
+                    }
+                }
                 self.top_bit(b);
                 i += 1;
             }
@@ -450,5 +517,31 @@ impl Screen {
             self.string = t;
         }
         self.pre = Pre::None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable_prefix;
+
+    #[test]
+    fn printable_prefix_matches_bytewise_scan() {
+        for len in 0..40usize {
+            for bad_at in 0..=len {
+                for bad in [0x00u8, 0x1b, 0x1f, 0x7f, 0x80, 0xff, b'\n'] {
+                    let mut v = vec![b'a'; len];
+                    if bad_at < len {
+                        v[bad_at] = bad;
+                    }
+                    v.iter_mut().enumerate().for_each(|(i, c)| {
+                        if *c == b'a' {
+                            *c = 0x20 + ((i * 7) % 0x5f) as u8;
+                        }
+                    });
+                    let want = v.iter().take_while(|b| (0x20..0x7f).contains(*b)).count();
+                    assert_eq!(printable_prefix(&v), want, "{v:?}");
+                }
+            }
+        }
     }
 }

@@ -92,6 +92,11 @@ pub(crate) struct FastCsi {
 
 #[inline]
 pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
+    // Counters live in locals (not in the struct) so the loop stays in registers.
+    let mut vals = [0u16; MAX_VALUES];
+    let mut ends = [0u8; MAX_GROUPS];
+    let mut nvals = 0usize;
+    let mut groups = 0usize;
     let mut i = 2;
     let mut inter = [0u8; 2];
     let mut ninter = 0;
@@ -101,8 +106,8 @@ pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
         ninter = 1;
         i += 1;
     }
-    let mut params = CsiParams::new();
     let mut cur: u16 = 0;
+    let action;
     loop {
         let b = *bytes.get(i)?;
         i += 1;
@@ -110,13 +115,20 @@ pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
             b'0'..=b'9' => {
                 cur = cur.saturating_mul(10).saturating_add((b - b'0') as u16);
             }
-            b';' => {
-                params.add(cur, true);
+            b';' | b':' => {
+                if nvals == MAX_VALUES - 1 {
+                    return None;
+                }
+                vals[nvals] = cur;
+                nvals += 1;
                 cur = 0;
-            }
-            b':' => {
-                params.add(cur, false);
-                cur = 0;
+                if b == b';' {
+                    if groups == MAX_GROUPS {
+                        return None;
+                    }
+                    ends[groups] = nvals as u8;
+                    groups += 1;
+                }
             }
             0x20..=0x2f => {
                 if ninter == 2 {
@@ -129,37 +141,36 @@ pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
                 if !(0x40..=0x7e).contains(&f) {
                     return None;
                 }
-                params.add(cur, true);
-                if params.too_many {
-                    return None;
-                }
-                return Some(FastCsi {
-                    len: i,
-                    params,
-                    inter,
-                    ninter,
-                    action: f,
-                });
+                action = f;
+                break;
             }
             0x40..=0x7e => {
-                params.add(cur, true);
-                if params.too_many {
-                    return None;
-                }
-                return Some(FastCsi {
-                    len: i,
-                    params,
-                    inter,
-                    ninter,
-                    action: b,
-                });
+                action = b;
+                break;
             }
             _ => return None,
         }
-        if params.too_many {
-            return None;
-        }
     }
+    if groups == MAX_GROUPS {
+        return None;
+    }
+    vals[nvals] = cur;
+    nvals += 1;
+    ends[groups] = nvals as u8;
+    groups += 1;
+    Some(FastCsi {
+        len: i,
+        params: CsiParams {
+            vals,
+            ends,
+            groups: groups as u8,
+            nvals: nvals as u8,
+            too_many: false,
+        },
+        inter,
+        ninter,
+        action,
+    })
 }
 
 #[cfg(test)]

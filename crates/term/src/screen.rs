@@ -259,7 +259,41 @@ impl Screen {
     }
 
     /// A decoded non-ASCII character with its width (tmux `input_top_bit_set`).
+    #[inline]
     pub fn print_char(&mut self, cp: u32, width: u8) {
+        // Common case straight to the grid: a width-1 or width-2 character, autowrap on, no
+        // insert mode, no zero-width joiner pending. Same effect as `write_cell`.
+        let cols = self.cols();
+        if (width == 1 || width == 2)
+            && cp != 0x200d
+            && !self.zwj
+            && width as u16 <= cols
+            && self.modes.contains(Modes::AUTOWRAP)
+            && !self.modes.contains(Modes::INSERT)
+        {
+            self.last = None;
+            let w = width as u16;
+            if self.cx + w > cols {
+                self.linefeed(true, Color::DEFAULT);
+                self.cx = 0;
+            }
+            let mut cell = self.pen;
+            cell.ch = cp;
+            cell.flags = if width == 2 {
+                CellFlags::WIDE
+            } else {
+                CellFlags::empty()
+            };
+            let x = self.cx as usize;
+            self.put_cell(x, cell, width as usize);
+            self.cx += w;
+            self.damage.cursor_changed = true;
+            return;
+        }
+        self.print_char_slow(cp, width);
+    }
+
+    fn print_char_slow(&mut self, cp: u32, width: u8) {
         let mut cell = self.pen;
         cell.ch = cp;
         cell.flags = CellFlags::empty();
@@ -368,25 +402,30 @@ impl Screen {
 
     /// Writes a cell (and its spacers) at `x` on the cursor row, fixing any wide character
     /// it overwrites half of (tmux `screen_write_overwrite`).
+    #[inline]
     fn put_cell(&mut self, x: usize, cell: Cell, width: usize) {
+        const SPACER: Cell = Cell {
+            flags: CellFlags::WIDE_SPACER,
+            ..Cell::BLANK
+        };
         let y = self.cy;
         let cols = self.cols() as usize;
         let row = self.grid.screen_mut(y);
         let cells = &mut row.cells[..cols];
-        let old = cells[x];
-        if old.flags.contains(CellFlags::WIDE_SPACER) {
+        let old = cells[x].flags;
+        if old.contains(CellFlags::WIDE_SPACER) {
             fix_spacer_left(cells, x);
         }
         let end = x + width;
-        let old_wide = old.flags.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER);
-        if (width != 1 || old_wide) && end < cols && cells[end].flags.contains(CellFlags::WIDE_SPACER)
+        if (width != 1 || old.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER))
+            && end < cols
+            && cells[end].flags.contains(CellFlags::WIDE_SPACER)
         {
             fix_spacer_right(cells, end);
         }
         cells[x] = cell;
-        for c in cells.iter_mut().take(end).skip(x + 1) {
-            *c = Cell::BLANK;
-            c.flags = CellFlags::WIDE_SPACER;
+        for c in &mut cells[x + 1..end] {
+            *c = SPACER;
         }
         if (row.used as usize) < end {
             row.used = end as u16;
@@ -1552,6 +1591,12 @@ impl Screen {
         }
     }
 
+    /// No partial UTF-8 character is pending.
+    #[inline]
+    pub fn utf8_idle(&self) -> bool {
+        self.utf8.have == 0
+    }
+
     #[inline]
     pub fn utf8_reset(&mut self) {
         self.utf8.have = 0;
@@ -1593,6 +1638,9 @@ fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color) {
         if xx < dx || xx >= dx + nx {
             row.cells[xx] = Cell::blank_with_bg(bg);
         }
+    }
+    if !bg.is_default() && row.extent < (px + nx) as u16 {
+        row.extent = (px + nx) as u16;
     }
 }
 

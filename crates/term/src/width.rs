@@ -1,5 +1,7 @@
 //! Character widths: glibc `wcwidth()` as tmux 3.3a uses it here (see `width_table.rs`).
 
+use crate::width_table::{WIDTH_BLOCKS, WIDTH_PAGES};
+#[cfg(test)]
 use crate::width_table::WIDTH_RANGES;
 
 /// The number of cells tmux gives code point `cp` (0, 1 or 2).
@@ -11,7 +13,16 @@ pub fn char_width(cp: u32) -> u8 {
     if cp < 0x80 {
         return 1;
     }
-    if (0xa0..0x300).contains(&cp) {
+    match WIDTH_PAGES.get((cp >> 8) as usize) {
+        Some(&page) => WIDTH_BLOCKS[page as usize][(cp & 0xff) as usize],
+        None => 1,
+    }
+}
+
+/// The range-table answer (the table's source of truth), for tests.
+#[cfg(test)]
+fn width_from_ranges(cp: u32) -> u8 {
+    if cp < 0x80 {
         return 1;
     }
     match WIDTH_RANGES.binary_search_by(|&(lo, hi, _)| {
@@ -41,6 +52,13 @@ mod tests {
         assert_eq!(char_width(0x1F600), 2); // emoji
         assert_eq!(char_width(0x85), 0); // C1 control
         assert_eq!(char_width(0x200B), 0); // zero width space
+    }
+
+    #[test]
+    fn two_level_table_matches_ranges() {
+        for cp in 0..0x110000u32 {
+            assert_eq!(char_width(cp), width_from_ranges(cp), "U+{cp:04X}");
+        }
     }
 
     #[test]

@@ -34,8 +34,9 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
 fn check(t: &Terminal, limit: usize, resized: bool) {
     let c = t.cursor();
     // Past the edge only in tmux's alternate-screen resize quirk (see `Cursor::x`).
+    // Also a wide character rewrapped into a 1-column pane leaves the cursor after it.
     assert!(
-        c.x <= t.cols() || (resized && t.is_alternate_screen()),
+        c.x <= t.cols() || (resized && (t.is_alternate_screen() || (t.cols() == 1 && c.x <= 2))),
         "cursor x {} > cols {}",
         c.x,
         t.cols()

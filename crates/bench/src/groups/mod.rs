@@ -10,7 +10,10 @@ use serde_json::{Map, Value};
 use crate::measure::{Budget, Measurement};
 
 pub mod emulator;
+pub mod pipeline;
 pub mod proto;
+pub mod router;
+pub mod soak;
 
 /// Bytes handed to a parser or emulator per call: what one `read` of a pipe returns at most.
 pub const CHUNK: usize = 64 * 1024;
@@ -95,5 +98,8 @@ pub fn all() -> Vec<Box<dyn Group>> {
     vec![
         Box::new(proto::ProtoGroup),
         Box::new(emulator::EmulatorGroup),
+        Box::new(pipeline::PipelineGroup),
+        Box::new(router::RouterGroup),
+        Box::new(soak::SoakGroup),
     ]
 }

@@ -366,9 +366,8 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
             ));
         }
         let c = p.cursor().ok_or("no emulator")?;
-        // A pending wrap (cursor_x == cols) is not rebuilt after attach: compare clamped.
-        let (tx, ty) = (num(6).min(p.cols.saturating_sub(1)), num(7));
-        if (c.x.min(p.cols.saturating_sub(1)), c.y) != (tx, ty) {
+        let (tx, ty) = (num(6), num(7));
+        if (c.x, c.y) != (tx, ty) {
             return Err(format!("{id} cursor {},{} != tmux {},{}", c.x, c.y, tx, ty));
         }
         if p.alternate() != Some(f[8] == "1") {

@@ -196,3 +196,72 @@ pub fn compare(expected: &Observation, got: &Observation) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(ansi: &str) -> Observation {
+        let text: Vec<String> = sgr::parse(ansi.as_bytes())
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|i| i.ch).collect())
+            .collect();
+        Observation {
+            screen: text.clone(),
+            history: text,
+            ansi: ansi.as_bytes().to_vec(),
+            ansi_screen: ansi.as_bytes().to_vec(),
+            cursor: (1, 0, true),
+            alternate: false,
+            title: "t".into(),
+            history_size: 0,
+            modes: Some("wrap=1".into()),
+        }
+    }
+
+    #[test]
+    fn equal_observations_have_no_differences() {
+        let a = obs("\x1b[31mab\n\x1b[4:3mc\n");
+        assert!(compare(&a, &a.clone()).is_empty());
+        // The same styles written differently are the same cells.
+        let b = obs("\x1b[31ma\x1b[31mb\n\x1b[4:3m\x1b[31mc\n");
+        assert!(compare(&a, &b).is_empty(), "{:?}", compare(&a, &b));
+    }
+
+    #[test]
+    fn every_aspect_is_compared() {
+        let a = obs("ab\nc\n");
+        let style = obs("a\x1b[1mb\nc\n");
+        let d = compare(&a, &style);
+        assert!(
+            d.iter()
+                .any(|l| l.contains("cell #1") && l.contains("bold")),
+            "{d:?}"
+        );
+        let mut b = a.clone();
+        b.cursor = (0, 0, true);
+        assert!(compare(&a, &b)[0].starts_with("cursor"));
+        let mut b = a.clone();
+        b.title = String::new();
+        assert!(compare(&a, &b)[0].starts_with("title"));
+        let mut b = a.clone();
+        b.alternate = true;
+        assert!(compare(&a, &b)[0].starts_with("alternate"));
+        let mut b = a.clone();
+        b.history_size = 1;
+        assert!(compare(&a, &b)[0].starts_with("history size"));
+        let mut b = a.clone();
+        b.modes = Some("wrap=0".into());
+        assert!(compare(&a, &b)[0].starts_with("modes"));
+        let mut b = a.clone();
+        b.screen[1] = "x".into();
+        assert!(compare(&a, &b)[0].starts_with("screen: screen row 1"));
+        let mut b = a.clone();
+        b.history.insert(0, "old".into());
+        assert!(compare(&a, &b)[0].starts_with("with history"));
+        let mut b = a.clone();
+        b.ansi_screen = b"ab\n\x1b[7mc\n".to_vec();
+        assert!(compare(&a, &b)[0].starts_with("styles (screen only)"));
+    }
+}

@@ -33,7 +33,9 @@ while (( i < $2 )); do
   : > "$1/done$i"
   i=$((i+1))
 done
-exec sleep 100000
+# Keep the pane (and its screen) until the test has read it; bounded so an interrupted
+# run does not leave processes behind forever.
+exec sleep 600
 "#;
 
 /// The tmux format read after a case; the title comes last since it may hold spaces.

@@ -127,6 +127,7 @@ fn main() -> Result<()> {
         writeln!(stdout, "{}", report::json(&rows, config))?;
     } else if args.markdown {
         write!(stdout, "{}", report::markdown(&rows))?;
+        write!(stdout, "{}", report::targets_markdown(&rows))?;
     } else {
         write!(stdout, "{}", report::table(&rows))?;
         for v in report::verdicts(&rows) {

@@ -184,6 +184,22 @@ pub fn verdicts(rows: &[Row]) -> Vec<Verdict> {
     out
 }
 
+/// The target verdicts as a Markdown table.
+pub fn targets_markdown(rows: &[Row]) -> String {
+    let mut out = String::from("\n| target | measured | wanted | |\n|---|---:|---:|---|\n");
+    for v in verdicts(rows) {
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} | {} | {} |",
+            v.what,
+            v.measured,
+            v.wanted,
+            if v.met() { "met" } else { "**missed**" }
+        );
+    }
+    out
+}
+
 /// A table per group: one line per workload, MB/s per implementation, then muxlink's ratio
 /// against each peer.
 pub fn table(rows: &[Row]) -> String {

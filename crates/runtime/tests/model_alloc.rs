@@ -58,8 +58,9 @@ fn steady_state_frames_allocate_nothing() {
     });
     let mut host = DrawHost::default();
     let now = Instant::now();
-    let setup = b"%layout-change @0 5ecd,80x24,0,0{40x24,0,0,0,39x24,41,0,1} 5ecd,80x24,0,0{40x24,0,0,0,39x24,41,0,1} *\n";
+    let setup = b"%layout-change @0 8205,80x24,0,0{40x24,0,0,0,39x24,41,0,1} 8205,80x24,0,0{40x24,0,0,0,39x24,41,0,1} *\n";
     client.receive(setup, now, &mut host);
+    assert_eq!(client.state().panes.len(), 2, "the layout names two panes");
     let mut batch = Vec::new();
     for i in 0..50 {
         batch.extend_from_slice(
@@ -73,6 +74,8 @@ fn steady_state_frames_allocate_nothing() {
         client.receive(&batch, now, &mut host);
         client.flush_frames(now, &mut host);
     }
+    let widths: Vec<u16> = client.state().panes.values().map(|p| p.cols).collect();
+    assert_eq!(widths, vec![40, 39], "the layout placed both panes");
     let before = ALLOCS.load(Ordering::Relaxed);
     let frames_before = host.frames;
     for _ in 0..200 {

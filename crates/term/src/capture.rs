@@ -102,7 +102,11 @@ fn attr_codes(a: Attrs, out: &mut Vec<u32>, base: Attrs) {
         (has(a, Attrs::BLINK), has(base, Attrs::BLINK), 5),
         (has(a, Attrs::INVERSE), has(base, Attrs::INVERSE), 7),
         (has(a, Attrs::HIDDEN), has(base, Attrs::HIDDEN), 8),
-        (has(a, Attrs::STRIKETHROUGH), has(base, Attrs::STRIKETHROUGH), 9),
+        (
+            has(a, Attrs::STRIKETHROUGH),
+            has(base, Attrs::STRIKETHROUGH),
+            9,
+        ),
         (ul(a, 2), ul(base, 2), 42),
         (ul(a, 3), ul(base, 3), 43),
         (ul(a, 4), ul(base, 4), 44),

@@ -14,7 +14,8 @@
 //!                            11 DEC line-drawing charset (ch is the ASCII letter) */
 //!     uint8_t  flags;     /* bit 0 WIDE (first cell of a width-2 character),
 //!                            bit 1 WIDE_SPACER (second cell; draw nothing),
-//!                            bit 2 EXTENDED (ch indexes the combined table) */
+//!                            bit 2 EXTENDED (ch indexes the combined table),
+//!                            bit 3 CLEARED (erased, never written since) */
 //!     uint8_t  ul_color;  /* 0 = default underline colour, else index into the terminal's
 //!                            underline-colour table */
 //! } muxlink_cell; /* sizeof == 16 */
@@ -167,6 +168,8 @@ bitflags! {
         /// `ch` is an index into the terminal's combined-character table
         /// ([`crate::Terminal::combined`]): a base character plus combining marks.
         const EXTENDED = 1 << 2;
+        /// Erased and not written since (tmux's `GRID_FLAG_CLEARED`); draws as a blank.
+        const CLEARED = 1 << 3;
     }
 }
 
@@ -208,14 +211,15 @@ impl Cell {
         ul_color: 0,
     };
 
-    /// A blank cell with a background colour (what erase operations leave).
+    /// A blank cell with a background colour (what erase operations leave), flagged
+    /// [`CellFlags::CLEARED`].
     pub const fn blank_with_bg(bg: Color) -> Cell {
         Cell {
             ch: b' ' as u32,
             fg: Color::DEFAULT,
             bg,
             attrs: Attrs::empty(),
-            flags: CellFlags::empty(),
+            flags: CellFlags::CLEARED,
             ul_color: 0,
         }
     }

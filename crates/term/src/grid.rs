@@ -20,6 +20,9 @@ pub(crate) struct Row {
     /// Cells at or past `max(extent, used)` are default blanks, so clearing the row for
     /// reuse only touches the cells before it (most lines are shorter than the screen).
     pub extent: u16,
+    /// tmux's `cellsize`: cells tmux has storage for (grown in steps by `expand`). Cells past
+    /// it count as "default" rather than "cleared" in tmux's no-change check.
+    pub size: u16,
 }
 
 impl Row {
@@ -29,7 +32,28 @@ impl Row {
             used: 0,
             wrapped: false,
             extent: if bg.is_default() { 0 } else { cols },
+            size: if bg.is_default() { 0 } else { cols },
         }
+    }
+
+    /// tmux's `grid_expand_line`: storage for at least `needed` cells, grown to a quarter,
+    /// half or all of the screen width.
+    #[inline]
+    pub fn expand(&mut self, needed: usize, cols: u16) {
+        if needed <= self.size as usize {
+            return;
+        }
+        let c = cols as usize;
+        let n = if needed < c / 4 {
+            c / 4
+        } else if needed < c / 2 {
+            c / 2
+        } else if c > needed {
+            c
+        } else {
+            needed
+        };
+        self.size = n.min(u16::MAX as usize) as u16;
     }
 
     /// tmux's `grid_empty_line`: `cols` blanks with `bg`, nothing used, not wrapped.
@@ -45,6 +69,7 @@ impl Row {
             self.cells.fill(Cell::blank_with_bg(bg));
         }
         self.extent = if bg.is_default() { 0 } else { cols };
+        self.size = self.extent;
         self.used = 0;
         self.wrapped = false;
     }
@@ -258,8 +283,17 @@ impl Grid {
         }
         let end = (px as usize + nx as usize).min(self.cols as usize);
         let px = (px as usize).min(end);
+        let cols = self.cols;
         for yy in py..py + ny {
             let row = self.line_mut(yy);
+            // tmux clears default-coloured cells only where it has storage (the rest are
+            // default already); a colour extends the storage.
+            let end = if bg.is_default() {
+                end.min(row.size as usize).max(px)
+            } else {
+                row.expand(end, cols);
+                end
+            };
             row.cells[px..end].fill(Cell::blank_with_bg(bg));
             if !bg.is_default() && row.extent < end as u16 {
                 row.extent = end as u16;

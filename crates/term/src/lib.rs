@@ -22,8 +22,8 @@ mod modes;
 mod params;
 mod reflow;
 mod screen;
-mod width;
 mod vte_state;
+mod width;
 mod width_table;
 
 pub mod capture;
@@ -31,7 +31,7 @@ pub mod capture;
 pub use cell::{acs_to_unicode, Attrs, Cell, CellFlags, Color, ColorKind, UnderlineStyle};
 pub use damage::Damage;
 pub use modes::Modes;
-pub use width::char_width;
+pub use width::{char_width, UNPRINTABLE};
 
 use screen::{Pre, Screen};
 use vte_state::VteState;
@@ -73,6 +73,13 @@ pub struct Terminal {
     parser: vte::Parser,
     /// vte's parser state, tracked alongside it so ground-state bytes never reach vte.
     shadow: VteState,
+    /// Scratch parameters for the CSI fast path.
+    csi_params: params::CsiParams,
+    /// Parameter bytes of the CSI sequence vte is parsing.
+    csi_text: usize,
+    /// Its current parameter index, and whether that parameter is still empty.
+    csi_group: usize,
+    csi_group_empty: bool,
     s: Screen,
 }
 
@@ -101,6 +108,10 @@ impl Terminal {
         Terminal {
             parser: vte::Parser::new(),
             shadow: VteState::Ground,
+            csi_params: params::CsiParams::new(),
+            csi_text: 0,
+            csi_group: 0,
+            csi_group_empty: true,
             s: Screen::new(cols, rows, limit),
         }
     }
@@ -114,12 +125,36 @@ impl Terminal {
                 // including the byte that returns it to its ground state.
                 let mut k = 0;
                 while k < bytes.len() {
-                    self.shadow = self.shadow.next(bytes[k]);
+                    let b = bytes[k];
+                    let before = self.shadow;
+                    self.shadow = before.next(b);
                     k += 1;
+                    // Track what vte does not tell: how long the CSI parameter text is
+                    // (tmux's buffer holds 63 bytes) and which parameters were empty.
+                    if self.shadow == VteState::CsiEntry && before != VteState::CsiEntry {
+                        self.csi_text = 0;
+                        self.csi_group = 0;
+                        self.csi_group_empty = true;
+                        self.s.csi_missing = 0;
+                    } else if matches!(before, VteState::CsiEntry | VteState::CsiParam) {
+                        match b {
+                            b'0'..=b'9' | b':' => {
+                                self.csi_text += 1;
+                                self.csi_group_empty = false;
+                            }
+                            b';' => {
+                                self.csi_text += 1;
+                                self.close_csi_group();
+                            }
+                            0x20..=0x2f | 0x40..=0x7e => self.close_csi_group(),
+                            _ => {}
+                        }
+                    }
                     if self.shadow == VteState::Ground {
                         break;
                     }
                 }
+                self.s.csi_discard = self.csi_text > params::MAX_PARAM_BYTES;
                 self.parser.advance(&mut self.s, &bytes[..k]);
                 bytes = &bytes[k..];
                 continue;
@@ -151,9 +186,13 @@ impl Terminal {
             // bytes[0] is ESC. Complete simple sequences are dispatched here directly (the
             // hot path for colour and cursor-motion heavy output); vte takes the rest.
             if bytes.len() >= 3 && bytes[1] == b'[' {
-                if let Some(f) = params::parse_fast_csi(bytes) {
-                    self.s
-                        .csi(&f.params, &f.inter[..f.ninter], false, f.action as char);
+                if let Some(f) = params::parse_fast_csi(bytes, &mut self.csi_params) {
+                    self.s.csi(
+                        &self.csi_params,
+                        &f.inter[..f.ninter],
+                        false,
+                        f.action as char,
+                    );
                     bytes = &bytes[f.len..];
                     continue;
                 }
@@ -189,6 +228,14 @@ impl Terminal {
             self.parser.advance(&mut self.s, &bytes[..1]);
             bytes = &bytes[1..];
         }
+    }
+
+    fn close_csi_group(&mut self) {
+        if self.csi_group_empty && self.csi_group < 32 {
+            self.s.csi_missing |= 1 << self.csi_group;
+        }
+        self.csi_group += 1;
+        self.csi_group_empty = true;
     }
 
     /// Resizes the pane as tmux does when its layout changes: height first (lines move
@@ -370,7 +417,9 @@ impl vte::Perform for Screen {
     }
 
     fn csi_dispatch(&mut self, params: &vte::Params, inter: &[u8], ignore: bool, action: char) {
-        let p = params::CsiParams::from_vte(params);
+        let mut p = params::CsiParams::from_vte(params);
+        p.discard = self.csi_discard;
+        p.set_missing(self.csi_missing);
         self.csi(&p, inter, ignore, action);
     }
 

@@ -18,7 +18,16 @@ pub(crate) struct CsiParams {
     nvals: u8,
     /// More groups than tmux accepts (tmux then ignores the whole sequence).
     pub too_many: bool,
+    /// Bit `i`: group `i` was empty (`CSI ;5r`), which tmux reads as its default. Only the
+    /// fast path knows; vte reports empty as 0.
+    missing: u32,
+    /// The parameter text was 64 bytes or longer: tmux's buffer overflows and it drops the
+    /// whole sequence.
+    pub discard: bool,
 }
+
+/// tmux's `param_buf` holds 63 bytes of parameter text; a longer sequence is discarded.
+pub(crate) const MAX_PARAM_BYTES: usize = 63;
 
 impl CsiParams {
     #[inline]
@@ -29,7 +38,20 @@ impl CsiParams {
             groups: 0,
             nvals: 0,
             too_many: false,
+            missing: 0,
+            discard: false,
         }
+    }
+
+    /// Marks empty groups (bit `i` = group `i`), as tracked alongside vte.
+    pub fn set_missing(&mut self, mask: u32) {
+        self.missing = mask;
+    }
+
+    /// Whether group `i` was empty in the input.
+    #[inline]
+    pub fn is_missing(&self, i: usize) -> bool {
+        i < 32 && self.missing & (1 << i) != 0
     }
 
     /// Converts vte's parameters.
@@ -77,24 +99,22 @@ impl CsiParams {
     }
 }
 
-/// A complete, simple CSI sequence found at the start of `bytes` (which starts `ESC [`):
-/// an optional private marker, digits with `;`/`:`, at most one intermediate, a final byte.
-/// Anything else (controls inside, a cut-off sequence, too many values) returns `None`, and
-/// the caller hands the bytes to vte. For the sequences it accepts the result is exactly
-/// what vte would dispatch.
+/// What [`parse_fast_csi`] found besides the parameters.
 pub(crate) struct FastCsi {
     pub len: usize,
-    pub params: CsiParams,
     pub inter: [u8; 2],
     pub ninter: usize,
     pub action: u8,
 }
 
+/// A complete, simple CSI sequence at the start of `bytes` (which starts `ESC [`): an
+/// optional private marker, digits with `;`/`:`, at most one intermediate, a final byte.
+/// Parameters go into `params` (reused, so nothing is zeroed or copied per sequence).
+/// Anything else (controls inside, a cut-off sequence, too many values) returns `None`, and
+/// the caller hands the bytes to vte. For the sequences it accepts the result is exactly
+/// what vte would dispatch.
 #[inline]
-pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
-    // Counters live in locals (not in the struct) so the loop stays in registers.
-    let mut vals = [0u16; MAX_VALUES];
-    let mut ends = [0u8; MAX_GROUPS];
+pub(crate) fn parse_fast_csi(bytes: &[u8], params: &mut CsiParams) -> Option<FastCsi> {
     let mut nvals = 0usize;
     let mut groups = 0usize;
     let mut i = 2;
@@ -107,6 +127,10 @@ pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
         i += 1;
     }
     let mut cur: u16 = 0;
+    let mut text = 0usize;
+    let mut missing = 0u32;
+    // Whether the group being read is still empty (no digit, no `:`).
+    let mut empty = true;
     let action;
     loop {
         let b = *bytes.get(i)?;
@@ -114,20 +138,29 @@ pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
         match b {
             b'0'..=b'9' => {
                 cur = cur.saturating_mul(10).saturating_add((b - b'0') as u16);
+                empty = false;
+                text += 1;
             }
             b';' | b':' => {
                 if nvals == MAX_VALUES - 1 {
                     return None;
                 }
-                vals[nvals] = cur;
+                params.vals[nvals] = cur;
                 nvals += 1;
                 cur = 0;
+                text += 1;
                 if b == b';' {
                     if groups == MAX_GROUPS {
                         return None;
                     }
-                    ends[groups] = nvals as u8;
+                    if empty {
+                        missing |= 1 << groups;
+                    }
+                    params.ends[groups] = nvals as u8;
                     groups += 1;
+                    empty = true;
+                } else {
+                    empty = false;
                 }
             }
             0x20..=0x2f => {
@@ -154,19 +187,20 @@ pub(crate) fn parse_fast_csi(bytes: &[u8]) -> Option<FastCsi> {
     if groups == MAX_GROUPS {
         return None;
     }
-    vals[nvals] = cur;
+    if empty {
+        missing |= 1 << groups;
+    }
+    params.vals[nvals] = cur;
     nvals += 1;
-    ends[groups] = nvals as u8;
+    params.ends[groups] = nvals as u8;
     groups += 1;
+    params.groups = groups as u8;
+    params.nvals = nvals as u8;
+    params.too_many = false;
+    params.missing = missing;
+    params.discard = text > MAX_PARAM_BYTES;
     Some(FastCsi {
         len: i,
-        params: CsiParams {
-            vals,
-            ends,
-            groups: groups as u8,
-            nvals: nvals as u8,
-            too_many: false,
-        },
         inter,
         ninter,
         action,
@@ -179,18 +213,48 @@ mod tests {
 
     #[test]
     fn groups_follow_vte() {
-        let f = parse_fast_csi(b"\x1b[38:2::1:2:3;1m").unwrap();
-        assert_eq!(f.params.len(), 2);
-        assert_eq!(f.params.group(0), &[38, 2, 0, 1, 2, 3]);
-        assert_eq!(f.params.group(1), &[1]);
+        let mut p = CsiParams::new();
+        let f = parse_fast_csi(b"\x1b[38:2::1:2:3;1m", &mut p).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p.group(0), &[38, 2, 0, 1, 2, 3]);
+        assert_eq!(p.group(1), &[1]);
         assert_eq!(f.action, b'm');
-        let f = parse_fast_csi(b"\x1b[?1049h").unwrap();
+        let f = parse_fast_csi(b"\x1b[?1049h", &mut p).unwrap();
         assert_eq!(&f.inter[..f.ninter], b"?");
-        assert_eq!(f.params.group(0), &[1049]);
-        let f = parse_fast_csi(b"\x1b[m").unwrap();
-        assert_eq!(f.params.len(), 1);
-        assert!(parse_fast_csi(b"\x1b[1;2").is_none());
-        assert!(parse_fast_csi(b"\x1b[1\n2H").is_none());
-        assert!(parse_fast_csi(b"\x1b[1?2H").is_none());
+        assert_eq!(p.group(0), &[1049]);
+        assert_eq!(p.len(), 1);
+        parse_fast_csi(b"\x1b[m", &mut p).unwrap();
+        assert_eq!(p.len(), 1);
+        assert!(parse_fast_csi(b"\x1b[1;2", &mut p).is_none());
+        assert!(parse_fast_csi(b"\x1b[1\n2H", &mut p).is_none());
+        assert!(parse_fast_csi(b"\x1b[1?2H", &mut p).is_none());
+        parse_fast_csi(b"\x1b[;5;r", &mut p).unwrap();
+        assert!(p.is_missing(0) && !p.is_missing(1) && p.is_missing(2));
+        let long = format!("\x1b[{}31m", "0".repeat(61));
+        parse_fast_csi(long.as_bytes(), &mut p).unwrap();
+        assert!(!p.discard, "63 bytes of parameters are kept");
+        let long = format!("\x1b[{}31m", "0".repeat(62));
+        parse_fast_csi(long.as_bytes(), &mut p).unwrap();
+        assert!(p.discard, "64 bytes are discarded");
+        let long = format!("\x1b[?{}31h", "0".repeat(61));
+        parse_fast_csi(long.as_bytes(), &mut p).unwrap();
+        assert!(!p.discard);
+        let vte_params = {
+            // The same parameters through vte agree.
+            struct Grab(Option<CsiParams>);
+            impl vte::Perform for Grab {
+                fn csi_dispatch(&mut self, p: &vte::Params, _: &[u8], _: bool, _: char) {
+                    self.0 = Some(CsiParams::from_vte(p));
+                }
+            }
+            let mut g = Grab(None);
+            vte::Parser::new().advance(&mut g, b"\x1b[38:2::1:2:3;1;;5m");
+            g.0.unwrap()
+        };
+        parse_fast_csi(b"\x1b[38:2::1:2:3;1;;5m", &mut p).unwrap();
+        assert_eq!(p.len(), vte_params.len());
+        for i in 0..p.len() {
+            assert_eq!(p.group(i), vte_params.group(i));
+        }
     }
 }

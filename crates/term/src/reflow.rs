@@ -15,6 +15,7 @@ pub(crate) fn resize(s: &mut Screen, sx: u16, sy: u16, reflow: bool) {
     s.zwj = false;
     let mut cx = s.cx as usize;
     let mut cy = s.grid.hsize + s.cy as usize;
+    let old_sx = s.cols();
     let width_changed = sx != s.cols();
     let reflow = reflow && width_changed;
     if width_changed {
@@ -27,7 +28,7 @@ pub(crate) fn resize(s: &mut Screen, sx: u16, sy: u16, reflow: bool) {
     let mut lines = s.grid.take_lines();
     if reflow {
         let (wx, wy) = wrap_position(&lines, cx, cy);
-        lines = reflow_lines(lines, sx, &mut s.grid.hscrolled);
+        lines = reflow_lines(lines, sx, old_sx, &mut s.grid.hscrolled);
         if lines.len() < sy as usize {
             let add = sy as usize - lines.len();
             lines.extend((0..add).map(|_| Row::new(sx, Color::DEFAULT)));
@@ -180,7 +181,7 @@ fn unwrap_position(lines: &[Row], wx: usize, wy: usize) -> (usize, usize) {
 }
 
 /// tmux `grid_reflow`: rewraps every line to width `sx`.
-fn reflow_lines(src: Vec<Row>, sx: u16, hscrolled: &mut usize) -> Vec<Row> {
+fn reflow_lines(src: Vec<Row>, sx: u16, old_sx: u16, hscrolled: &mut usize) -> Vec<Row> {
     let sxu = sx as usize;
     let n = src.len();
     let mut src: Vec<Option<Row>> = src.into_iter().map(Some).collect();
@@ -204,11 +205,20 @@ fn reflow_lines(src: Vec<Row>, sx: u16, hscrolled: &mut usize) -> Vec<Row> {
             continue;
         }
         if width > sxu {
-            split_line(&mut target, &mut src, sx, yy, at, hscrolled);
+            split_line(&mut target, &mut src, sx, old_sx, yy, at, hscrolled);
             continue;
         }
         if line.wrapped {
-            join_lines(&mut target, &mut src, sx, yy, width, false, hscrolled);
+            join_lines(
+                &mut target,
+                &mut src,
+                sx,
+                old_sx,
+                yy,
+                width,
+                false,
+                hscrolled,
+            );
         } else {
             move_line(&mut target, &mut src, yy, sx);
         }
@@ -223,20 +233,25 @@ fn move_line(target: &mut Vec<Row>, src: &mut [Option<Row>], yy: usize, sx: u16)
     }
 }
 
-fn set_cell(row: &mut Row, x: usize, c: Cell) {
+/// tmux's reflow writes into a target grid created with the old width, so storage grows
+/// in steps of the old width.
+fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
     if x < row.cells.len() {
         row.cells[x] = c;
         if (row.used as usize) < x + 1 {
             row.used = (x + 1) as u16;
         }
+        row.expand(x + 1, old_sx);
     }
 }
 
 /// tmux `grid_reflow_split`.
+#[allow(clippy::too_many_arguments)]
 fn split_line(
     target: &mut Vec<Row>,
     src: &mut [Option<Row>],
     sx: u16,
+    old_sx: u16,
     yy: usize,
     at: usize,
     hscrolled: &mut usize,
@@ -253,6 +268,7 @@ fn split_line(
     gl.used = at as u16;
     gl.wrapped = true;
     gl.set_width(sx);
+    gl.size = at as u16;
     target.push(gl);
     let mut line = Row::new(sx, Color::DEFAULT);
     let mut width = 0;
@@ -268,7 +284,7 @@ fn split_line(
             xx = 0;
         }
         width += w;
-        set_cell(&mut line, xx, c);
+        set_cell(&mut line, xx, c, old_sx);
         xx += 1;
     }
     if flags_wrapped {
@@ -280,7 +296,7 @@ fn split_line(
         *hscrolled += lines - 1;
     }
     if width < sxu && flags_wrapped {
-        join_lines(target, src, sx, yy, width, true, hscrolled);
+        join_lines(target, src, sx, old_sx, yy, width, true, hscrolled);
     }
 }
 
@@ -290,6 +306,7 @@ fn join_lines(
     target: &mut Vec<Row>,
     src: &mut [Option<Row>],
     sx: u16,
+    old_sx: u16,
     yy: usize,
     mut width: usize,
     already: bool,
@@ -335,7 +352,7 @@ fn join_lines(
             break;
         }
         width += w0;
-        set_cell(&mut target[to], at, c0);
+        set_cell(&mut target[to], at, c0, old_sx);
         at += 1;
         from = Some(line);
         want = 1;
@@ -346,7 +363,7 @@ fn join_lines(
                 break;
             }
             width += w;
-            set_cell(&mut target[to], at, c);
+            set_cell(&mut target[to], at, c, old_sx);
             at += 1;
             want += 1;
         }
@@ -371,6 +388,7 @@ fn join_lines(
                     *c = Cell::BLANK;
                 }
                 l.used = left as u16;
+                l.size = left as u16;
             }
         }
         lines -= 1;

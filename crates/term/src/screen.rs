@@ -8,7 +8,7 @@ use crate::cell::{Attrs, Cell, CellFlags, Color, UnderlineStyle};
 use crate::damage::Damage;
 use crate::grid::{Grid, Row};
 use crate::modes::Modes;
-use crate::params::{CsiParams, MAX_GROUPS as TMUX_MAX_PARAMS};
+use crate::params::CsiParams;
 use crate::width::char_width;
 use crate::TermEvent;
 
@@ -54,7 +54,10 @@ impl Combined {
         i
     }
     pub fn get(&self, i: u32) -> &str {
-        self.strings.get(i as usize).map(|s| s.as_str()).unwrap_or("")
+        self.strings
+            .get(i as usize)
+            .map(|s| s.as_str())
+            .unwrap_or("")
     }
 }
 
@@ -94,6 +97,12 @@ pub(crate) struct Screen {
     pub rlower: u16,
     pub tabs: Vec<bool>,
     pub title: String,
+    /// Titles pushed by `CSI 22 ; 0|2 t`.
+    pub title_stack: Vec<String>,
+    /// The CSI vte is about to dispatch had too much parameter text (tmux drops it).
+    pub csi_discard: bool,
+    /// Empty parameters of that CSI (bit per parameter).
+    pub csi_missing: u32,
     pub damage: Damage,
     pub events: Vec<TermEvent>,
     /// Last printed character for REP: (code point, width).
@@ -143,6 +152,9 @@ impl Screen {
             rlower: rows - 1,
             tabs: default_tabs(cols),
             title: String::new(),
+            title_stack: Vec::new(),
+            csi_discard: false,
+            csi_missing: 0,
             damage: Damage::new(rows),
             events: Vec::new(),
             last: None,
@@ -196,7 +208,11 @@ impl Screen {
     pub fn print_ascii_run(&mut self, run: &[u8]) -> bool {
         if self.modes.contains(Modes::INSERT)
             || !self.modes.contains(Modes::AUTOWRAP)
-            || (if self.shift_out { self.g1_acs } else { self.g0_acs })
+            || (if self.shift_out {
+                self.g1_acs
+            } else {
+                self.g0_acs
+            })
         {
             return false;
         }
@@ -230,6 +246,7 @@ impl Screen {
             if (row.used as usize) < x + n {
                 row.used = (x + n) as u16;
             }
+            row.expand(x + n, cols as u16);
             self.cx = (x + n) as u16;
             self.damage.mark(y);
         }
@@ -261,6 +278,10 @@ impl Screen {
     /// A decoded non-ASCII character with its width (tmux `input_top_bit_set`).
     #[inline]
     pub fn print_char(&mut self, cp: u32, width: u8) {
+        if width == crate::width::UNPRINTABLE {
+            // tmux's utf8_width fails for these: the character is dropped.
+            return;
+        }
         // Common case straight to the grid: a width-1 or width-2 character, autowrap on, no
         // insert mode, no zero-width joiner pending. Same effect as `write_cell`.
         let cols = self.cols();
@@ -331,6 +352,7 @@ impl Screen {
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
+            row.expand(x + 1, cols as u16);
             self.damage.mark(y);
             self.set_cursor(self.cx + 1, self.cy);
         } else {
@@ -360,7 +382,8 @@ impl Screen {
         if !wrap && w > 1 && (w > sx || (cx != sx && cx + w > sx)) {
             return;
         }
-        if self.modes.contains(Modes::INSERT) {
+        let inserted = self.modes.contains(Modes::INSERT);
+        if inserted {
             self.insert_cells_at(self.cx, self.cy, width as u16, Color::DEFAULT);
         }
         if w > sx {
@@ -389,7 +412,11 @@ impl Screen {
         if width > 1 {
             head.flags |= CellFlags::WIDE;
         }
-        self.put_cell(x, head, width as usize);
+        if width == 1 && !inserted && self.unchanged(x, &head) {
+            // tmux's "if no change, do not draw": the cell keeps what it had.
+        } else {
+            self.put_cell(x, head, width as usize);
+        }
         let last = if wrap { 0 } else { 1 };
         // tmux compares unsigned `cx <= sx - last - width`; when that subtraction wraps
         // (a 1-column pane without autowrap) the cursor still advances.
@@ -398,6 +425,47 @@ impl Screen {
         } else {
             self.set_cursor((sx - last) as u16, self.cy);
         }
+    }
+
+    /// tmux 3.3a's no-change check in `screen_write_cell` (before a width-1 write): past the
+    /// line's storage a cell that looks like the default cell is not stored; inside it, a
+    /// plain ASCII cell equal to the stored one (colours, attributes, character; the
+    /// underline colour is not compared) is not stored again. Either way `cellused` stays.
+    fn unchanged(&self, x: usize, new: &Cell) -> bool {
+        let row = self.grid.screen(self.cy);
+        let basic = |c: Color| {
+            matches!(
+                c.kind(),
+                crate::cell::ColorKind::Default | crate::cell::ColorKind::Ansi(_)
+            )
+        };
+        let low_attrs = |a: Attrs| {
+            (a & (Attrs::STRIKETHROUGH | Attrs::OVERLINE)).is_empty() && (a.underline() as u8) <= 1
+        };
+        if x >= row.size as usize {
+            return new.ch == b' ' as u32
+                && new.fg.is_default()
+                && new.bg.is_default()
+                && new.attrs.is_empty()
+                && !new.flags.contains(CellFlags::EXTENDED);
+        }
+        let old = &row.cells[x];
+        let old_extended = old.ch >= 0x80
+            || old
+                .flags
+                .intersects(CellFlags::EXTENDED | CellFlags::WIDE | CellFlags::WIDE_SPACER)
+            || !basic(old.fg)
+            || !basic(old.bg)
+            || old.ul_color != 0
+            || !low_attrs(old.attrs);
+        !old.flags.contains(CellFlags::CLEARED)
+            && !old_extended
+            && new.ch < 0x80
+            && !new.flags.contains(CellFlags::EXTENDED)
+            && old.attrs == new.attrs
+            && old.fg == new.fg
+            && old.bg == new.bg
+            && old.ch == new.ch
     }
 
     /// Writes a cell (and its spacers) at `x` on the cursor row, fixing any wide character
@@ -430,6 +498,7 @@ impl Screen {
         if (row.used as usize) < end {
             row.used = end as u16;
         }
+        row.expand(end, cols as u16);
         self.damage.mark(y);
     }
 
@@ -816,12 +885,12 @@ impl Screen {
 
     fn line_cellsize_zero(&self, y: u16) -> bool {
         let row = self.grid.screen(y);
-        row.used == 0 && row.cells.iter().all(|c| *c == Cell::BLANK)
+        row.size == 0
     }
 
     fn clear_end_of_line(&mut self, bg: Color) {
         let sx = self.cols();
-        if self.cx > sx - 1 {
+        if self.cx > sx - 1 || (self.cx >= self.grid.screen(self.cy).size && bg.is_default()) {
             return;
         }
         let line = self.grid.hsize + self.cy as usize;
@@ -866,8 +935,7 @@ impl Screen {
             }
             if last < sy {
                 let h = self.grid.hsize;
-                self.grid
-                    .clear(0, h, self.cols(), (sy - last) as usize, bg);
+                self.grid.clear(0, h, self.cols(), (sy - last) as usize, bg);
             }
             self.grid.hscrolled = 0;
         }
@@ -886,8 +954,7 @@ impl Screen {
                 .clear(self.cx, h + self.cy as usize, sx - self.cx, 1, bg);
         }
         let from = self.cy as usize + 1;
-        self.grid
-            .clear(0, h + from, sx, sy as usize - from, bg);
+        self.grid.clear(0, h + from, sx, sy as usize - from, bg);
         self.damage.mark_range(self.cy, sy - 1);
     }
 
@@ -907,8 +974,7 @@ impl Screen {
             self.clear_screen_into_history(bg);
         } else {
             let h = self.grid.hsize;
-            self.grid
-                .clear(0, h, self.cols(), self.rows() as usize, bg);
+            self.grid.clear(0, h, self.cols(), self.rows() as usize, bg);
             self.damage.mark_all();
         }
     }
@@ -933,6 +999,7 @@ impl Screen {
             let row = self.grid.screen_mut(y);
             row.cells[..cols as usize].fill(e);
             row.used = row.used.max(cols);
+            row.expand(cols as usize, cols);
         }
         self.set_cursor(0, 0);
         self.rupper = 0;
@@ -972,6 +1039,7 @@ impl Screen {
         self.shift_out = false;
         self.g0_acs = false;
         self.g1_acs = false;
+        // tmux resets the saved cell and position but not the saved mode (origin).
         self.saved = Saved {
             pen: Cell::BLANK,
             g0_acs: false,
@@ -979,7 +1047,7 @@ impl Screen {
             shift_out: false,
             cx: 0,
             cy: 0,
-            origin: false,
+            origin: self.saved.origin,
         };
         self.reset_tabs();
         self.set_scroll_region(0, self.rows() as u32 - 1);
@@ -1069,27 +1137,25 @@ impl Screen {
     pub fn csi(&mut self, params: &CsiParams, inter: &[u8], ignore: bool, action: char) {
         self.utf8.have = 0;
         let was_last = self.last.take();
-        if ignore || params.too_many {
+        if ignore || params.too_many || params.discard {
             return;
         }
         let np = params.len();
-        let mut p = [(0u16, false); TMUX_MAX_PARAMS];
-        for (i, slot) in p.iter_mut().enumerate().take(np) {
-            let g = params.group(i);
-            *slot = (g[0], g.len() > 1);
-        }
         // input_get(index, min, default): -1 when the parameter has sub-parameters.
+        // vte cannot tell a missing parameter from 0; with tmux's minimums the two agree for
+        // every sequence here except DECSTBM's bottom (handled there).
         let get = |i: usize, min: i32, def: i32| -> i32 {
             if i >= np {
                 return def;
             }
-            let (v, sub) = p[i];
-            if sub {
+            if params.is_missing(i) {
+                return def;
+            }
+            let g = params.group(i);
+            if g.len() > 1 {
                 return -1;
             }
-            // vte cannot tell a missing parameter from 0; with tmux's minimums the two
-            // agree for every sequence here except DECSTBM's bottom (handled there).
-            (v as i32).max(min)
+            (g[0] as i32).max(min)
         };
         let bg = self.pen.bg;
         match (inter, action) {
@@ -1229,16 +1295,54 @@ impl Screen {
             }
             (b"", 'r') => {
                 let n = get(0, 1, 1);
-                // vte reports a missing parameter as 0; tmux gives a missing bottom the
-                // screen height but raises an explicit 0 to 1. Guess "missing" only for
-                // `CSI ; r`, where the top is empty too.
-                let m = if np >= 2 && p[1].0 == 0 && p[0].0 == 0 && !p[1].1 {
-                    self.rows() as i32
-                } else {
-                    get(1, 1, self.rows() as i32)
-                };
+                // A missing bottom is the last row; an explicit 0 is raised to 1.
+                let m = get(1, 1, self.rows() as i32);
                 if n != -1 && m != -1 {
                     self.set_scroll_region(n as u32 - 1, m as u32 - 1);
+                }
+            }
+            (b"", 't') => {
+                // tmux input_csi_dispatch_winops: only the title stack changes the grid state.
+                let mut m = 0;
+                loop {
+                    let n = get(m, 0, -1);
+                    match n {
+                        -1 => break,
+                        3 | 4 | 8 => {
+                            m += 1;
+                            if get(m, 0, -1) == -1 {
+                                return;
+                            }
+                            m += 1;
+                            if get(m, 0, -1) == -1 {
+                                return;
+                            }
+                        }
+                        9 | 10 => {
+                            m += 1;
+                            if get(m, 0, -1) == -1 {
+                                return;
+                            }
+                        }
+                        22 | 23 => {
+                            m += 1;
+                            match get(m, 0, -1) {
+                                -1 => return,
+                                0 | 2 if n == 22 && self.title_stack.len() < 64 => {
+                                    self.title_stack.push(self.title.clone());
+                                }
+                                0 | 2 if n == 22 => {}
+                                0 | 2 => {
+                                    if let Some(t) = self.title_stack.pop() {
+                                        self.set_title_bytes(t.as_bytes());
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        _ => {}
+                    }
+                    m += 1;
                 }
             }
             (b"", 's') => self.save_state(),
@@ -1305,7 +1409,11 @@ impl Screen {
             12 => self.set_mode(Modes::CURSOR_BLINKING, on),
             25 => self.set_mode(Modes::CURSOR_VISIBLE, on),
             1000 | 1002 | 1003 => {
-                self.set_mode(Modes::MOUSE_ANY_REPORTING, false);
+                // Exclusive in tmux: setting one clears the others, resetting any clears all.
+                if self.modes.intersects(Modes::MOUSE_ANY_REPORTING) {
+                    self.modes.remove(Modes::MOUSE_ANY_REPORTING);
+                    self.damage.modes_changed = true;
+                }
                 if on {
                     let m = match n {
                         1000 => Modes::MOUSE_STANDARD,
@@ -1368,7 +1476,7 @@ impl Screen {
             return;
         }
         let get = |i: usize, def: i32| -> i32 {
-            if i >= n {
+            if i >= n || params.is_missing(i) {
                 def
             } else {
                 let g = params.group(i);
@@ -1587,7 +1695,8 @@ impl Screen {
             self.title.clear();
             self.title.push_str(s);
             self.damage.title_changed = true;
-            self.events.push(TermEvent::TitleChanged(self.title.clone()));
+            self.events
+                .push(TermEvent::TitleChanged(self.title.clone()));
         }
     }
 
@@ -1601,7 +1710,6 @@ impl Screen {
     pub fn utf8_reset(&mut self) {
         self.utf8.have = 0;
     }
-
 }
 
 #[inline(never)]
@@ -1630,6 +1738,9 @@ fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color) {
     if px + nx > len || dx + nx > len {
         return;
     }
+    let cols = row.cells.len() as u16;
+    row.expand(px + nx, cols);
+    row.expand(dx + nx, cols);
     row.cells.copy_within(px..px + nx, dx);
     if row.used < (dx + nx) as u16 {
         row.used = (dx + nx) as u16;

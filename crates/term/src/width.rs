@@ -1,13 +1,16 @@
 //! Character widths: glibc `wcwidth()` as tmux 3.3a uses it here (see `width_table.rs`).
 
-use crate::width_table::{WIDTH_BLOCKS, WIDTH_PAGES};
 #[cfg(test)]
 use crate::width_table::WIDTH_RANGES;
+use crate::width_table::{WIDTH_BLOCKS, WIDTH_PAGES};
 
-/// The number of cells tmux gives code point `cp` (0, 1 or 2).
+/// [`char_width`]'s answer for a code point tmux drops.
+pub const UNPRINTABLE: u8 = 255;
+
+/// The number of cells tmux gives code point `cp`: 0, 1 or 2, or [`UNPRINTABLE`] (255)
+/// for code points glibc calls unprintable, which tmux drops.
 ///
-/// Printable ASCII is 1; everything else is looked up in a sorted range table (binary
-/// search, no allocation).
+/// A two-level table lookup (no search, no allocation).
 #[inline]
 pub fn char_width(cp: u32) -> u8 {
     if cp < 0x80 {
@@ -50,7 +53,8 @@ mod tests {
         assert_eq!(char_width(0x301), 0); // combining acute
         assert_eq!(char_width('中' as u32), 2);
         assert_eq!(char_width(0x1F600), 2); // emoji
-        assert_eq!(char_width(0x85), 0); // C1 control
+        assert_eq!(char_width(0x85), UNPRINTABLE); // C1 control
+        assert_eq!(char_width(0x3098), UNPRINTABLE); // unassigned
         assert_eq!(char_width(0x200B), 0); // zero width space
     }
 

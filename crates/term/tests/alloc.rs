@@ -39,11 +39,15 @@ fn workload() -> Vec<u8> {
     let mut v = Vec::new();
     for i in 0..500u32 {
         v.extend_from_slice(format!("\x1b[3{}mline {i} ", i % 8).as_bytes());
-        v.extend_from_slice(b"plain ascii text that is long enough to wrap around the edge \x1b[1;4m bold \x1b[0m");
+        v.extend_from_slice(
+            b"plain ascii text that is long enough to wrap around the edge \x1b[1;4m bold \x1b[0m",
+        );
         v.extend_from_slice("wide 中文 and é combining e\u{301}\r\n".as_bytes());
         if i % 50 == 0 {
             // Scroll region work, erase, insert/delete, cursor motion.
-            v.extend_from_slice(b"\x1b[5;20r\x1b[20;1H\n\n\n\x1b[2L\x1b[3M\x1b[r\x1b[10;10H\x1b[K\x1b[2J");
+            v.extend_from_slice(
+                b"\x1b[5;20r\x1b[20;1H\n\n\n\x1b[2L\x1b[3M\x1b[r\x1b[10;10H\x1b[K\x1b[2J",
+            );
         }
     }
     v
@@ -57,7 +61,11 @@ fn steady_state_feed_allocates_nothing() {
     // Warm up: fill the history ring past its limit (and the combined-character table).
     t.feed(&w);
     t.feed(&w);
-    assert!(t.history_len() > 200, "history must be full: {}", t.history_len());
+    assert!(
+        t.history_len() > 200,
+        "history must be full: {}",
+        t.history_len()
+    );
 
     ALLOCS.store(0, Ordering::Relaxed);
     COUNTING.store(true, Ordering::Relaxed);

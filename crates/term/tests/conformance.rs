@@ -279,6 +279,26 @@ fn conformance() {
             eprintln!("    {p}");
         }
     }
+    if !failed.is_empty() {
+        // Which aspects differ, over all failing cases: where to start fixing.
+        let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+        for o in &failed {
+            let mut seen: Vec<String> = o
+                .problems
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|l| diff_kind(l))
+                .collect();
+            seen.sort();
+            seen.dedup();
+            for k in seen {
+                *kinds.entry(k).or_default() += 1;
+            }
+        }
+        let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        eprintln!("failing cases per aspect: {}", list.join(", "));
+    }
     // A few crashes are tmux's own bugs; many mean the oracle is broken, not muxlink right.
     assert!(
         no_oracle.len() <= 2 || no_oracle.len() * 100 <= total,

@@ -21,8 +21,18 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
                 Just(b"\x1b[?7l".to_vec()),
                 Just(b"\x1b[4h".to_vec()),
                 Just(b"\x1b(0".to_vec()),
-                (0u16..120, 0u16..120, prop::sample::select(b"ABCDEFGHJKLMPSTXZ@bdgrsu`mhl".to_vec()))
+                (
+                    0u16..120,
+                    0u16..120,
+                    prop::sample::select(b"ABCDEFGHJKLMPSTXZ@bdgrsu`mhl".to_vec())
+                )
                     .prop_map(|(a, b, f)| format!("\x1b[{a};{b}{}", f as char).into_bytes()),
+                // Empty parameters and sub-parameters.
+                (
+                    prop::sample::select(vec!["", "0", "5", "2:3", ";"]),
+                    prop::sample::select(b"rHm".to_vec())
+                )
+                    .prop_map(|(p, f)| format!("\x1b[{p};{}", f as char).into_bytes()),
                 "[a-z0-9 ]{1,30}".prop_map(|s| s.into_bytes()),
             ],
             0..12

@@ -848,10 +848,20 @@ const FACTS: &[Fact] = &[
 ];
 
 fn check(fact: &Fact, t: &Terminal) {
-    assert_eq!(capture::ansi(t, true), fact.capture, "capture of {}", fact.name);
+    assert_eq!(
+        capture::ansi(t, true),
+        fact.capture,
+        "capture of {}",
+        fact.name
+    );
     let c = t.cursor();
     assert_eq!((c.x, c.y), fact.cursor, "cursor of {}", fact.name);
-    assert_eq!(t.is_alternate_screen(), fact.alternate, "alternate screen of {}", fact.name);
+    assert_eq!(
+        t.is_alternate_screen(),
+        fact.alternate,
+        "alternate screen of {}",
+        fact.name
+    );
     assert_eq!(t.title(), fact.title, "title of {}", fact.name);
     assert_eq!(t.history_len(), fact.history, "history of {}", fact.name);
 }

@@ -240,8 +240,10 @@ impl Screen {
                 fix_spacer_right(cells, x + n);
             }
             for (c, &b) in cells[x..x + n].iter_mut().zip(chunk) {
-                *c = pen;
-                c.ch = b as u32;
+                *c = Cell {
+                    ch: b as u32,
+                    ..pen
+                };
             }
             if (row.used as usize) < x + n {
                 row.used = (x + n) as u16;

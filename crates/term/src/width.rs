@@ -17,7 +17,13 @@ pub fn char_width(cp: u32) -> u8 {
         return 1;
     }
     match WIDTH_PAGES.get((cp >> 8) as usize) {
-        Some(&page) => WIDTH_BLOCKS[page as usize][(cp & 0xff) as usize],
+        Some(&page) => {
+            let byte = WIDTH_BLOCKS[page as usize][((cp & 0xff) >> 2) as usize];
+            match (byte >> ((cp & 3) * 2)) & 3 {
+                3 => UNPRINTABLE,
+                w => w,
+            }
+        }
         None => 1,
     }
 }

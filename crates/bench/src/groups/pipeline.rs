@@ -274,7 +274,10 @@ impl Group for PipelineGroup {
         }
         for spec in SPECS.iter().filter(|s| ctx.selected(s.name)) {
             let stream = load(&ctx.dir, spec)?;
-            let r = measure_stream(&stream, ctx.budget);
+            // p99 needs a few hundred batches even in `--quick` (about 1 s per workload).
+            let mut budget = ctx.budget;
+            budget.time = budget.time.max(Duration::from_secs(1));
+            let r = measure_stream(&stream, budget);
             let m = &r.measurement;
             let mut row = Row::from_measurement("pipeline", spec.name, m);
             let e = &mut row.extra;

@@ -242,8 +242,12 @@ mod tests {
     fn statm_reports_resident_pages() {
         let before = resident_pages().expect("statm");
         assert!(before > 0);
-        // Touch 64 MiB: the resident count must see it.
-        let v = vec![1u8; 64 << 20];
+        // Touch every page of 64 MiB: the resident count must see it.
+        let mut v = vec![0u8; 64 << 20];
+        for i in (0..v.len()).step_by(4096) {
+            v[i] = 1;
+        }
+        std::hint::black_box(&mut v);
         let after = resident_pages().expect("statm");
         assert!(after >= before + (32 << 20) / 4096, "{before} -> {after}");
         drop(v);

@@ -36,11 +36,33 @@ pub(crate) struct AltSaved {
     pub history: bool,
 }
 
+/// FNV-1a: the combined-character keys are a few bytes long, where SipHash costs more
+/// than the rest of printing the character.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// Combined characters (base + combining marks) stored outside the cell.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Combined {
     pub strings: Vec<String>,
-    index: std::collections::HashMap<String, u32>,
+    index: std::collections::HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>,
 }
 
 impl Combined {

@@ -24,6 +24,9 @@ pub enum Source {
     Generated(fn(usize) -> Vec<u8>),
     /// Computed by the generator from recorded files (recorded data, deterministic transform).
     Derived,
+    /// The `%output` lines of a recorded control stream, filtered at load time (so the
+    /// recording is not committed twice).
+    OutputLinesOf,
     /// Recorded from real programs by `record.sh`.
     Recorded,
 }
@@ -55,8 +58,8 @@ pub const SPECS: &[Spec] = &[
     Spec {
         group: "proto",
         name: "escape_heavy",
-        file: "proto/escape_heavy.stream",
-        source: Source::Derived,
+        file: "recorded/colour.stream",
+        source: Source::OutputLinesOf,
         about: "(b) the %output lines tmux 3.3a sent for ls/grep/diff --color, vim, less, top",
     },
     Spec {
@@ -154,12 +157,15 @@ pub struct Workload {
 /// Loads one workload from `dir`.
 pub fn load(dir: &Path, spec: &Spec) -> Result<Workload> {
     let path = dir.join(spec.file);
-    let once = std::fs::read(&path).with_context(|| {
+    let mut once = std::fs::read(&path).with_context(|| {
         format!(
             "reading workload {} (run muxlink-bench-gen / record.sh?)",
             path.display()
         )
     })?;
+    if let Source::OutputLinesOf = spec.source {
+        once = gen::output_lines_only(&once);
+    }
     if once.is_empty() {
         bail!("workload {} is empty", path.display());
     }
@@ -179,11 +185,8 @@ pub fn write_all(dir: &Path, fixtures: &[PathBuf]) -> Result<Vec<(PathBuf, usize
     for spec in SPECS {
         let bytes = match spec.source {
             Source::Generated(f) => f(GENERATED_BYTES),
-            Source::Recorded => continue,
+            Source::Recorded | Source::OutputLinesOf => continue,
             Source::Derived => match spec.name {
-                "escape_heavy" => {
-                    gen::output_lines_only(&read(&dir.join("recorded/colour.stream"))?)
-                }
                 "mixed" => mixed_stream(dir, fixtures)?,
                 other => bail!("no derivation for {other}"),
             },
@@ -265,15 +268,41 @@ mod tests {
 
     #[test]
     fn committed_workloads_stay_under_20_mib() {
-        let dir = default_dir();
-        let mut total = 0;
-        let mut files: Vec<&str> = SPECS.iter().map(|s| s.file).collect();
-        files.extend(["recorded/colour.stream", "recorded/mixed.stream"]);
-        files.sort_unstable();
-        files.dedup();
-        for f in files {
-            total += std::fs::metadata(dir.join(f)).expect("workload file").len();
+        fn size(path: &Path) -> u64 {
+            match std::fs::read_dir(path) {
+                Ok(entries) => entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| size(&e.path()))
+                    .sum(),
+                Err(_) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            }
         }
-        assert!(total < 20 << 20, "{total} bytes committed");
+        let total = size(&default_dir());
+        assert!(
+            total > 0 && total < 20 << 20,
+            "{total} bytes under workloads/"
+        );
+    }
+
+    #[test]
+    fn escape_heavy_is_only_output_lines_with_escapes() {
+        let spec = SPECS
+            .iter()
+            .find(|s| s.name == "escape_heavy")
+            .expect("spec");
+        let w = load(&default_dir(), spec).expect("load");
+        let once = &w.bytes[..w.file_bytes];
+        let lines: Vec<&[u8]> = once
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(lines.len() > 1000);
+        assert!(lines.iter().all(|l| l.starts_with(b"%output %")));
+        let escaped = lines.iter().filter(|l| l.contains(&b'\\')).count();
+        assert!(
+            escaped * 10 > lines.len() * 9,
+            "{escaped} of {} lines escape",
+            lines.len()
+        );
     }
 }

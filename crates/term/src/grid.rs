@@ -10,7 +10,8 @@ use crate::cell::{Cell, Color};
 /// One line of the grid.
 #[derive(Clone, Debug)]
 pub(crate) struct Row {
-    /// Always exactly `cols` cells.
+    /// At least `cols` cells; more when tmux keeps cells past the right edge (a wide
+    /// character in a 1-column pane, a line moved whole by a narrowing reflow).
     pub cells: Vec<Cell>,
     /// tmux's `cellused`: one past the last cell ever written (not erased) on this line.
     /// `capture-pane` prints only these cells.
@@ -28,7 +29,7 @@ pub(crate) struct Row {
 impl Row {
     pub fn new(cols: u16, bg: Color) -> Row {
         Row {
-            cells: vec![Cell::blank_with_bg(bg); cols as usize],
+            cells: vec![blank_for(bg); cols as usize],
             used: 0,
             wrapped: false,
             extent: if bg.is_default() { 0 } else { cols },
@@ -37,23 +38,43 @@ impl Row {
     }
 
     /// tmux's `grid_expand_line`: storage for at least `needed` cells, grown to a quarter,
-    /// half or all of the screen width.
+    /// half or all of the screen width. The new cells are cleared (tmux's `grid_clear_cell`:
+    /// blank with [`CellFlags::CLEARED`], which its no-change check sees), so callers expand
+    /// before they write.
     #[inline]
     pub fn expand(&mut self, needed: usize, cols: u16) {
         if needed <= self.size as usize {
             return;
         }
-        let c = cols as usize;
-        let n = if needed < c / 4 {
-            c / 4
-        } else if needed < c / 2 {
-            c / 2
-        } else if c > needed {
-            c
-        } else {
-            needed
-        };
-        self.size = n.min(u16::MAX as usize) as u16;
+        self.grow_size(expanded_size(needed, cols));
+    }
+
+    /// The size `expand(needed)` would give a line whose size is `from`, applied to this
+    /// line (whose size may already be larger; it never shrinks). A collect item that
+    /// continues across `feed` calls uses this to expand once, as tmux does.
+    #[inline]
+    pub fn expand_from(&mut self, from: u16, needed: usize, cols: u16) {
+        if needed <= from as usize {
+            return;
+        }
+        let n = expanded_size(needed, cols);
+        if n > self.size as usize {
+            self.grow_size(n);
+        }
+    }
+
+    #[inline(never)]
+    fn grow_size(&mut self, n: usize) {
+        let n = n.min(u16::MAX as usize);
+        let lo = (self.size as usize).min(self.cells.len());
+        let hi = n.min(self.cells.len());
+        if lo < hi {
+            self.cells[lo..hi].fill(Cell::blank_with_bg(Color::DEFAULT));
+            if (self.extent as usize) < hi {
+                self.extent = hi as u16;
+            }
+        }
+        self.size = n as u16;
     }
 
     /// tmux's `grid_empty_line`: `cols` blanks with `bg`, nothing used, not wrapped.
@@ -61,7 +82,7 @@ impl Row {
     pub fn clear(&mut self, bg: Color, cols: u16) {
         if self.cells.len() != cols as usize {
             self.cells.resize(cols as usize, Cell::BLANK);
-            self.cells.fill(Cell::blank_with_bg(bg));
+            self.cells.fill(blank_for(bg));
         } else if bg.is_default() {
             let e = (self.extent.max(self.used) as usize).min(self.cells.len());
             self.cells[..e].fill(Cell::BLANK);
@@ -83,13 +104,40 @@ impl Row {
         self.extent = self.cells.len() as u16;
     }
 
-    /// Changes the width, keeping contents (cut or padded with blanks).
+    /// Changes the width, keeping contents: padded with blanks, or kept past the new right
+    /// edge (tmux's reflow moves a line whole; what lies past the edge comes back if the
+    /// pane widens again).
     pub fn set_width(&mut self, cols: u16) {
-        self.cells.resize(cols as usize, Cell::BLANK);
-        self.extent = cols;
-        if self.used > cols {
-            self.used = cols;
+        if self.cells.len() < cols as usize {
+            self.cells.resize(cols as usize, Cell::BLANK);
         }
+        self.extent = self.cells.len().min(u16::MAX as usize) as u16;
+    }
+}
+
+/// tmux's `grid_expand_line` size step for `needed` cells on a `cols`-wide grid.
+#[inline]
+fn expanded_size(needed: usize, cols: u16) -> usize {
+    let c = cols as usize;
+    if needed < c / 4 {
+        c / 4
+    } else if needed < c / 2 {
+        c / 2
+    } else if c > needed {
+        c
+    } else {
+        needed
+    }
+}
+
+/// What an emptied line holds: nothing stored for the default background (tmux keeps no
+/// cells, so they read as the default cell), cleared cells for a colour.
+#[inline]
+fn blank_for(bg: Color) -> Cell {
+    if bg.is_default() {
+        Cell::BLANK
+    } else {
+        Cell::blank_with_bg(bg)
     }
 }
 

@@ -120,6 +120,10 @@ impl Terminal {
     /// scrolling with full history); see `tests/alloc.rs`.
     pub fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
+            if self.shadow != VteState::Ground || self.s.pre != Pre::None {
+                // Not a printable byte in the ground state: tmux's collect item ends.
+                self.s.item_size = None;
+            }
             if self.shadow != VteState::Ground {
                 // Hand vte exactly the bytes of the sequence in progress, up to and
                 // including the byte that returns it to its ground state.
@@ -247,6 +251,7 @@ impl Terminal {
         if cols == self.cols() && rows == self.rows() {
             return;
         }
+        self.s.item_size = None;
         let reflow = self.s.alt.is_none();
         reflow::resize(&mut self.s, cols, rows, reflow);
     }
@@ -514,13 +519,18 @@ impl Screen {
                     }
                 }
             } else if b == 0x1b {
+                // Any byte but printable ASCII ends tmux's collect item.
+                self.item_size = None;
                 return i;
             } else if b < 0x20 {
+                self.item_size = None;
                 Screen::execute(self, b);
                 i += 1;
             } else if b == 0x7f {
+                self.item_size = None;
                 i += 1;
             } else {
+                self.item_size = None;
                 if self.utf8_idle() {
                     if let Some((cp, n)) = decode_utf8(&bytes[i..]) {
                         self.print_char(cp, char_width(cp));

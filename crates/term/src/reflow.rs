@@ -235,13 +235,19 @@ fn move_line(target: &mut Vec<Row>, src: &mut [Option<Row>], yy: usize, sx: u16)
 
 /// tmux's reflow writes into a target grid created with the old width, so storage grows
 /// in steps of the old width.
+/// Past the new right edge the line simply grows, as tmux's storage does.
 fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
-    if x < row.cells.len() {
-        row.cells[x] = c;
-        if (row.used as usize) < x + 1 {
-            row.used = (x + 1) as u16;
-        }
-        row.expand(x + 1, old_sx);
+    if x >= u16::MAX as usize {
+        return;
+    }
+    if x >= row.cells.len() {
+        row.cells.resize(x + 1, Cell::BLANK);
+        row.extent = row.cells.len() as u16;
+    }
+    row.expand(x + 1, old_sx);
+    row.cells[x] = c;
+    if (row.used as usize) < x + 1 {
+        row.used = (x + 1) as u16;
     }
 }
 

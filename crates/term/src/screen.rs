@@ -141,6 +141,12 @@ pub(crate) struct Screen {
     pub combined: Combined,
     pub ul_colors: Vec<Color>,
     pub scratch: String,
+    /// tmux's collect item in progress: the cursor row's `cellsize` before the current run
+    /// of collected ASCII began. tmux expands a line's storage once per item (when it is
+    /// flushed), and an item ends only at a byte that is not printable ASCII, a wrap or a
+    /// non-collected cell, never at a `feed` boundary; so a run continued by the next
+    /// `feed` recomputes the expansion from this size (feeds split anywhere agree).
+    pub item_size: Option<u16>,
 }
 
 fn default_tabs(cols: u16) -> Vec<bool> {
@@ -191,6 +197,7 @@ impl Screen {
             combined: Combined::default(),
             ul_colors: Vec::new(),
             scratch: String::new(),
+            item_size: None,
         }
     }
 
@@ -244,15 +251,18 @@ impl Screen {
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
+                self.item_size = None;
                 self.linefeed(true, Color::DEFAULT);
                 self.cx = 0;
             }
             let x = self.cx as usize;
             let n = rest.len().min(cols - x);
+            let item_size = self.item_size;
             let (chunk, tail) = rest.split_at(n);
             rest = tail;
             let y = self.cy;
             let row = self.grid.screen_mut(y);
+            self.item_size = Some(expand_item(row, item_size, x + n, cols as u16));
             let cells = &mut row.cells[..cols];
             // Overwriting half of a wide character blanks the other half (tmux).
             if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
@@ -270,7 +280,6 @@ impl Screen {
             if (row.used as usize) < x + n {
                 row.used = (x + n) as u16;
             }
-            row.expand(x + n, cols as u16);
             self.cx = (x + n) as u16;
             self.damage.mark(y);
         }
@@ -359,13 +368,16 @@ impl Screen {
         if collect {
             let cols = self.cols();
             if self.cx > cols - 1 {
+                self.item_size = None;
                 self.linefeed(true, Color::DEFAULT);
                 self.cx = 0;
             }
             let x = self.cx as usize;
             let y = self.cy;
             let cols = cols as usize;
+            let item_size = self.item_size;
             let row = self.grid.screen_mut(y);
+            self.item_size = Some(expand_item(row, item_size, x + 1, cols as u16));
             if row.cells[x].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_left_collect(&mut row.cells[..cols], x);
             }
@@ -376,10 +388,10 @@ impl Screen {
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
-            row.expand(x + 1, cols as u16);
             self.damage.mark(y);
             self.set_cursor(self.cx + 1, self.cy);
         } else {
+            self.item_size = None;
             self.write_cell(cell, width);
         }
     }
@@ -411,15 +423,13 @@ impl Screen {
             self.insert_cells_at(self.cx, self.cy, width as u16, Color::DEFAULT);
         }
         if w > sx {
-            // A wide character in a 1-column pane. tmux 3.3a (observed): written in
-            // column 0 if the cursor is there, nothing if wrap is pending; the cursor
-            // ends in column 0 either way.
-            if cx < sx {
-                let mut head = cell;
-                head.flags |= CellFlags::WIDE;
-                self.put_cell(cx as usize, head, 1);
-            }
-            self.set_cursor(0, self.cy);
+            // A wide character in a 1-column pane. tmux 3.3a's unsigned `sx - width` wraps,
+            // so neither its wrap nor its sanity check stops it: the character is stored at
+            // the cursor (column 0, or 1 with a wrap pending) with its spacer past the right
+            // edge, where the line keeps them (a widening resize shows them again). The
+            // cursor, moved to `cx + width`, is clamped to the last column.
+            self.put_wide_past_edge(cx as usize, cell, width as usize);
+            self.set_cursor(sx as u16 - 1, self.cy);
             return;
         }
         if wrap && self.cx as u32 + w > sx && w <= sx {
@@ -503,6 +513,7 @@ impl Screen {
         let y = self.cy;
         let cols = self.cols() as usize;
         let row = self.grid.screen_mut(y);
+        row.expand(x + width, cols as u16);
         let cells = &mut row.cells[..cols];
         let old = cells[x].flags;
         if old.contains(CellFlags::WIDE_SPACER) {
@@ -522,7 +533,39 @@ impl Screen {
         if (row.used as usize) < end {
             row.used = end as u16;
         }
-        row.expand(end, cols as u16);
+        self.damage.mark(y);
+    }
+
+    /// A wide character stored where it does not fit (see `write_cell`): the row grows
+    /// past the right edge. tmux's `screen_write_overwrite` first blanks the wide
+    /// character whose spacer is under the cursor.
+    fn put_wide_past_edge(&mut self, x: usize, cell: Cell, width: usize) {
+        const SPACER: Cell = Cell {
+            flags: CellFlags::WIDE_SPACER,
+            ..Cell::BLANK
+        };
+        let y = self.cy;
+        let cols = self.cols();
+        let end = x + width;
+        let row = self.grid.screen_mut(y);
+        if row.cells.len() < end {
+            row.cells.resize(end, Cell::BLANK);
+            row.extent = row.cells.len() as u16;
+        }
+        row.expand(end, cols);
+        if row.cells[x].flags.contains(CellFlags::WIDE_SPACER) {
+            fix_spacer_left(&mut row.cells, x);
+        }
+        row.cells[x] = Cell {
+            flags: CellFlags::WIDE,
+            ..cell
+        };
+        for c in &mut row.cells[x + 1..end] {
+            *c = SPACER;
+        }
+        if (row.used as usize) < end {
+            row.used = end as u16;
+        }
         self.damage.mark(y);
     }
 
@@ -548,7 +591,15 @@ impl Screen {
         let Some(add) = char::from_u32(cp) else {
             return;
         };
-        let old = self.grid.screen(y).cells[x];
+        let old = {
+            let row = self.grid.screen(y);
+            // Past the line's storage tmux reads the default cell.
+            if x >= row.size as usize {
+                Cell::BLANK
+            } else {
+                row.cells[x]
+            }
+        };
         let mut s = std::mem::take(&mut self.scratch);
         s.clear();
         if old.flags.contains(CellFlags::EXTENDED) {
@@ -559,10 +610,15 @@ impl Screen {
         if s.len() + add.len_utf8() <= COMBINED_MAX_BYTES {
             s.push(add);
             let idx = self.combined.intern(&s);
+            let cols = self.grid.cols;
             let row = self.grid.screen_mut(y);
-            let c = &mut row.cells[x];
-            c.ch = idx;
-            c.flags |= CellFlags::EXTENDED;
+            row.expand(x + 1, cols);
+            // tmux's grid_store_cell drops the cleared flag of a cell it stores.
+            row.cells[x] = Cell {
+                ch: idx,
+                flags: (old.flags | CellFlags::EXTENDED) - CellFlags::CLEARED,
+                ..old
+            };
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
@@ -793,7 +849,7 @@ impl Screen {
             self.grid.clear(px, line, 1, 1, bg);
         } else {
             let count = sx.saturating_sub(px).saturating_sub(nx);
-            move_cells(self.grid.line_mut(line), px + nx, px, count, bg);
+            move_cells(self.grid.line_mut(line), px + nx, px, count, bg, sx);
         }
         self.damage.mark(py);
     }
@@ -815,7 +871,7 @@ impl Screen {
         }
         let px = self.cx;
         let line = self.grid.hsize + self.cy as usize;
-        move_cells(self.grid.line_mut(line), px, px + n, sx - px - n, bg);
+        move_cells(self.grid.line_mut(line), px, px + n, sx - px - n, bg, sx);
         self.grid.clear(sx - n, line, n, 1, bg);
         self.damage.mark(self.cy);
     }
@@ -1021,9 +1077,9 @@ impl Screen {
         for y in 0..self.rows() {
             let cols = self.grid.cols;
             let row = self.grid.screen_mut(y);
+            row.expand(cols as usize, cols);
             row.cells[..cols as usize].fill(e);
             row.used = row.used.max(cols);
-            row.expand(cols as usize, cols);
         }
         self.set_cursor(0, 0);
         self.rupper = 0;
@@ -1753,7 +1809,7 @@ fn fix_spacer_left(cells: &mut [Cell], x: usize) {
 
 /// tmux `grid_move_cells`: moves `nx` cells from `px` to `dx`; source cells outside the
 /// destination become blank with `bg`; cells in neither range are left alone.
-fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color) {
+fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color, cols: u16) {
     if nx == 0 || px == dx {
         return;
     }
@@ -1762,7 +1818,6 @@ fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color) {
     if px + nx > len || dx + nx > len {
         return;
     }
-    let cols = row.cells.len() as u16;
     row.expand(px + nx, cols);
     row.expand(dx + nx, cols);
     row.cells.copy_within(px..px + nx, dx);
@@ -1809,6 +1864,16 @@ fn fix_spacer_right(cells: &mut [Cell], from: usize) {
         }
         *c = Cell::BLANK;
     }
+}
+
+/// Grows `row`'s storage for a collect item ending at `end`: from the size the row had
+/// before the item (`before`, or the current size for a new item), as tmux's single
+/// `grid_expand_line` at the item's flush. Returns the size before the item.
+#[inline]
+fn expand_item(row: &mut Row, before: Option<u16>, end: usize, cols: u16) -> u16 {
+    let before = before.unwrap_or(row.size);
+    row.expand_from(before, end, cols);
+    before
 }
 
 fn clamp16(n: i32) -> u16 {

@@ -118,6 +118,8 @@ proptest! {
         }
         split.feed(&all[at..]);
         prop_assert_eq!(capture::ansi(&whole, true), capture::ansi(&split, true));
+        // Flags too (CLEARED decides tmux's no-change check for later writes).
+        prop_assert_eq!(cells_with_flags(&whole), cells_with_flags(&split));
         prop_assert_eq!(whole.cursor(), split.cursor());
         prop_assert_eq!(whole.title(), split.title());
         prop_assert_eq!(whole.modes(), split.modes());
@@ -145,4 +147,54 @@ fn zero_history_limit_keeps_no_history() {
     t.feed(b"1\r\n2\r\n3\r\n4\r\n5\r\n6\r\n");
     assert_eq!(t.history_len(), 0);
     assert_eq!(capture::plain(&t), "5\n6\n\n");
+}
+
+/// Every cell of every line, flags included, in a form independent of table indices.
+fn cells_with_flags(t: &Terminal) -> Vec<(String, u32, u32, u16, u8, u32)> {
+    let mut out = Vec::new();
+    for i in 0..t.history_len() + t.rows() as usize {
+        for cell in t.line(i) {
+            let mut text = String::new();
+            t.push_cell_text(cell, &mut text);
+            out.push((
+                text,
+                cell.fg.0,
+                cell.bg.0,
+                cell.attrs.bits(),
+                (cell.flags - muxlink_term::CellFlags::EXTENDED).bits(),
+                t.underline_color(cell).0,
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn split_feed_keeps_cleared_flags() {
+    // Found by the term_feed fuzz target (cli-ci, requests.md item 5): the CLEARED flag
+    // ended up on 3 cells when fed whole but 2 when split.
+    let mut a_bytes = b"\xbf\xe4\xa4\xa3\xa2.".to_vec();
+    a_bytes.extend_from_slice(&[b'\\'; 9]);
+    a_bytes.extend_from_slice(&[b'i'; 37]);
+    a_bytes.extend_from_slice(&[b'\\'; 9]);
+    a_bytes.push(0x1b);
+    a_bytes.extend_from_slice(&[b'\\'; 11]);
+    a_bytes.extend_from_slice(b"K\x1b[1\\");
+    let b_bytes = b"\\\\K\x1b[1J\x1bE\x1b";
+    let mut whole = Terminal::with_history_limit(10, 6, 1);
+    whole.feed(&a_bytes);
+    whole.feed(b_bytes);
+    let mut split = Terminal::with_history_limit(10, 6, 1);
+    split.feed(&a_bytes[..23]);
+    split.feed(&a_bytes[23..]);
+    split.feed(&b_bytes[..2]);
+    split.feed(&b_bytes[2..]);
+    assert_eq!(whole.cursor(), split.cursor());
+    assert_eq!(cells_with_flags(&whole), cells_with_flags(&split));
+    // And byte by byte.
+    let mut bytewise = Terminal::with_history_limit(10, 6, 1);
+    for b in a_bytes.iter().chain(b_bytes.iter()) {
+        bytewise.feed(std::slice::from_ref(b));
+    }
+    assert_eq!(cells_with_flags(&whole), cells_with_flags(&bytewise));
 }

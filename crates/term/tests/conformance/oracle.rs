@@ -190,7 +190,15 @@ impl Oracle {
         for (c, r) in trailing {
             self.resize(&target, c, r)?;
         }
-        self.read_back(&pane)
+        // The pane must be exactly the size the case says, or nothing compares.
+        let want = case
+            .steps
+            .iter()
+            .fold((case.cols, case.rows), |sz, st| match st {
+                Step::Resize(c, r) => (*c, *r),
+                Step::Feed(_) => sz,
+            });
+        self.read_back(&pane, want)
     }
 
     /// Whether the server still answers (tmux 3.3a itself crashes on a few inputs).
@@ -229,7 +237,7 @@ impl Oracle {
         Ok(())
     }
 
-    fn read_back(&self, pane: &str) -> Result<Observation, OracleError> {
+    fn read_back(&self, pane: &str, want: (u16, u16)) -> Result<Observation, OracleError> {
         let out = self.tmux(&[
             "display-message",
             "-p",
@@ -280,8 +288,14 @@ impl Oracle {
         let visible = num("cursor_flag")? != 0;
         let alternate = num("alternate_on")? != 0;
         let hsize = num("history_size")? as usize;
-        let _w = num("pane_width")?;
+        let w = num("pane_width")?;
         let h = num("pane_height")? as usize;
+        if (w, h) != (want.0 as u32, want.1 as usize) {
+            return Err(format!(
+                "tmux made the pane {w}x{h}, not {}x{}",
+                want.0, want.1
+            ));
+        }
         let modes = f.next().unwrap_or("").to_string();
         let title = f.next().unwrap_or("").to_string();
         let need = 1 + h + 2 * (hsize + h) + h;

@@ -15,7 +15,7 @@
 //!     uint8_t  flags;     /* bit 0 WIDE (first cell of a width-2 character),
 //!                            bit 1 WIDE_SPACER (second cell; draw nothing),
 //!                            bit 2 EXTENDED (ch indexes the combined table),
-//!                            bit 3 CLEARED (erased, never written since) */
+//!                            bit 3 CLEARED (erased or never written; a blank) */
 //!     uint8_t  ul_color;  /* 0 = default underline colour, else index into the terminal's
 //!                            underline-colour table */
 //! } muxlink_cell; /* sizeof == 16 */
@@ -168,7 +168,9 @@ bitflags! {
         /// `ch` is an index into the terminal's combined-character table
         /// ([`crate::Terminal::combined`]): a base character plus combining marks.
         const EXTENDED = 1 << 2;
-        /// Erased and not written since (tmux's `GRID_FLAG_CLEARED`); draws as a blank.
+        /// Erased, or never written, and not written since (tmux's `GRID_FLAG_CLEARED`);
+        /// draws as a blank. Which blanks carry it is deterministic (the same bytes give the
+        /// same flags however `feed` calls split them) and follows tmux's storage.
         const CLEARED = 1 << 3;
     }
 }

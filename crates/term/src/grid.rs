@@ -38,9 +38,9 @@ impl Row {
     }
 
     /// tmux's `grid_expand_line`: storage for at least `needed` cells, grown to a quarter,
-    /// half or all of the screen width. The new cells are cleared (tmux's `grid_clear_cell`:
-    /// blank with [`CellFlags::CLEARED`], which its no-change check sees), so callers expand
-    /// before they write.
+    /// half or all of the screen width. The new cells read as cleared (tmux's
+    /// `grid_clear_cell`: blank with `CellFlags::CLEARED`, which its no-change check sees):
+    /// every cell past `size` is [`EMPTY`].
     #[inline]
     pub fn expand(&mut self, needed: usize, cols: u16) {
         if needed <= self.size as usize {
@@ -63,29 +63,22 @@ impl Row {
         }
     }
 
-    #[inline(never)]
+    /// Cells past `size` are kept as [`EMPTY`] (cleared, default colours), so the cells
+    /// the new storage covers are already what tmux's `grid_clear_cell` makes of them.
+    #[inline]
     fn grow_size(&mut self, n: usize) {
-        let n = n.min(u16::MAX as usize);
-        let lo = (self.size as usize).min(self.cells.len());
-        let hi = n.min(self.cells.len());
-        if lo < hi {
-            self.cells[lo..hi].fill(Cell::blank_with_bg(Color::DEFAULT));
-            if (self.extent as usize) < hi {
-                self.extent = hi as u16;
-            }
-        }
-        self.size = n as u16;
+        self.size = n.min(u16::MAX as usize) as u16;
     }
 
     /// tmux's `grid_empty_line`: `cols` blanks with `bg`, nothing used, not wrapped.
     #[inline]
     pub fn clear(&mut self, bg: Color, cols: u16) {
         if self.cells.len() != cols as usize {
-            self.cells.resize(cols as usize, Cell::BLANK);
+            self.cells.resize(cols as usize, EMPTY);
             self.cells.fill(blank_for(bg));
         } else if bg.is_default() {
             let e = (self.extent.max(self.used) as usize).min(self.cells.len());
-            self.cells[..e].fill(Cell::BLANK);
+            self.cells[..e].fill(EMPTY);
         } else {
             self.cells.fill(Cell::blank_with_bg(bg));
         }
@@ -99,7 +92,7 @@ impl Row {
     /// them when a pane narrows without reflow (they come back if it widens again).
     pub fn grow_to(&mut self, cols: u16) {
         if self.cells.len() < cols as usize {
-            self.cells.resize(cols as usize, Cell::BLANK);
+            self.cells.resize(cols as usize, EMPTY);
         }
         self.extent = self.cells.len() as u16;
     }
@@ -109,7 +102,7 @@ impl Row {
     /// pane widens again).
     pub fn set_width(&mut self, cols: u16) {
         if self.cells.len() < cols as usize {
-            self.cells.resize(cols as usize, Cell::BLANK);
+            self.cells.resize(cols as usize, EMPTY);
         }
         self.extent = self.cells.len().min(u16::MAX as usize) as u16;
     }
@@ -130,15 +123,15 @@ fn expanded_size(needed: usize, cols: u16) -> usize {
     }
 }
 
-/// What an emptied line holds: nothing stored for the default background (tmux keeps no
-/// cells, so they read as the default cell), cleared cells for a colour.
+/// What every cell past a line's storage (`Row::size`) holds: a cleared blank with default
+/// colours. tmux has no cells there (they read as the default cell, which `Screen` accounts
+/// for); keeping them cleared means growing the storage writes nothing.
+pub(crate) const EMPTY: Cell = Cell::blank_with_bg(Color::DEFAULT);
+
+/// What an emptied line holds: cleared cells, with the background colour if any.
 #[inline]
 fn blank_for(bg: Color) -> Cell {
-    if bg.is_default() {
-        Cell::BLANK
-    } else {
-        Cell::blank_with_bg(bg)
-    }
+    Cell::blank_with_bg(bg)
 }
 
 /// History plus screen lines in a ring.

@@ -3,7 +3,7 @@
 //! `grid_unwrap_position`. Allocates (it rebuilds the line list); resizes are rare.
 
 use crate::cell::{Cell, CellFlags, Color};
-use crate::grid::Row;
+use crate::grid::{Row, EMPTY};
 use crate::screen::Screen;
 
 /// Resizes the screen to `sx` x `sy`; `reflow` rewraps wrapped lines to the new width.
@@ -241,7 +241,7 @@ fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
         return;
     }
     if x >= row.cells.len() {
-        row.cells.resize(x + 1, Cell::BLANK);
+        row.cells.resize(x + 1, EMPTY);
         row.extent = row.cells.len() as u16;
     }
     row.expand(x + 1, old_sx);
@@ -391,7 +391,7 @@ fn join_lines(
                 // and tmux then cuts the line to `left` cells (cellsize = cellused = left).
                 l.cells.copy_within(want..want + left, 0);
                 for c in &mut l.cells[left..] {
-                    *c = Cell::BLANK;
+                    *c = EMPTY;
                 }
                 l.used = left as u16;
                 l.size = left as u16;

@@ -885,3 +885,74 @@ fn recorded_tmux_facts_hold_when_fed_byte_by_byte() {
         check(fact, &t);
     }
 }
+
+/// A resize fact: bytes at one size, then resizes; what tmux 3.3a showed afterwards.
+struct ResizeFact {
+    cols: u16,
+    rows: u16,
+    limit: usize,
+    input: &'static str,
+    resizes: &'static [(u16, u16)],
+    screen: &'static str,
+    cursor: (u16, u16),
+    history: usize,
+}
+
+/// Wide characters in a 1-column pane: tmux 3.3a stores them anyway, their spacer past the
+/// right edge, and a widening resize (reflow) shows them again (term-mismatches 6, 19).
+/// Checked by hand against tmux 3.3a (private socket, `resize-window`, 17:05 UTC).
+#[test]
+fn wide_characters_past_the_edge_come_back_on_widening() {
+    let facts = [
+        ResizeFact {
+            cols: 1,
+            rows: 1,
+            limit: 100,
+            input: "é한",
+            resizes: &[(2, 2)],
+            screen: "한\n\n",
+            cursor: (0, 0),
+            history: 1,
+        },
+        ResizeFact {
+            cols: 2,
+            rows: 2,
+            limit: 2000,
+            input: "中q",
+            resizes: &[(1, 2), (2, 1)],
+            screen: "q\n",
+            cursor: (2, 0),
+            history: 1,
+        },
+        ResizeFact {
+            cols: 2,
+            rows: 2,
+            limit: 10,
+            input: "あé",
+            resizes: &[(1, 2), (6, 1)],
+            screen: "あé\n",
+            cursor: (3, 0),
+            history: 0,
+        },
+        ResizeFact {
+            cols: 1,
+            rows: 1,
+            limit: 0,
+            input: "`\u{115c}",
+            resizes: &[(2, 2)],
+            screen: "\u{115c}\n\n",
+            cursor: (0, 0),
+            history: 1,
+        },
+    ];
+    for f in &facts {
+        let mut t = Terminal::with_history_limit(f.cols, f.rows, f.limit);
+        t.feed(f.input.as_bytes());
+        for &(c, r) in f.resizes {
+            t.resize(c, r);
+        }
+        assert_eq!(capture::plain(&t), f.screen, "{:?}", f.input);
+        assert_eq!((t.cursor().x, t.cursor().y), f.cursor, "{:?}", f.input);
+        assert_eq!(t.history_len(), f.history, "{:?}", f.input);
+    }
+}

@@ -134,7 +134,7 @@ impl Live {
                 }
             }
         });
-        let mut live = Live {
+        Live {
             child,
             stdin,
             rx,
@@ -144,12 +144,16 @@ impl Live {
             batches: 0,
             eof: false,
             stall,
-        };
-        live.write_out();
-        live
+        }
     }
 
     fn write_out(&mut self) {
+        // tmux speaks first (its startup command's flags-0 block). tmux 3.3a may read stdin
+        // before `attach` has attached this client, and then `refresh-client -C/-f` fail with
+        // "no current client"; the drive modes wait for tmux's first bytes, and so does this.
+        if self.bytes_in == 0 {
+            return;
+        }
         let out = self.client.outgoing();
         if out.is_empty() {
             return;

@@ -102,7 +102,8 @@ pub enum CommandError {
 pub struct Command {
     name: &'static str,
     line: Vec<u8>,
-    typed: bool,
+    /// Reply blocks tmux answers the line with; `None` for raw text.
+    blocks: Option<usize>,
 }
 
 impl Command {
@@ -112,7 +113,7 @@ impl Command {
         Command {
             name,
             line,
-            typed: true,
+            blocks: Some(1),
         }
     }
 
@@ -156,14 +157,12 @@ impl Command {
     }
 
     /// How many `%begin`..`%end`/`%error` blocks tmux answers this line with: `Some(1)` for
-    /// every typed builder. `None` for [`raw`] text: tmux answers one block per command of
-    /// a `;`-separated list (or one `%error` block if the line does not parse).
+    /// every typed builder, `Some(n)` for [`join`] of `n` commands. `None` for [`raw`]
+    /// text: tmux answers one block per command of a `;`-separated list (or one `%error`
+    /// block if the line does not parse). When a command of a joined line fails, tmux
+    /// skips the rest of the line: fewer blocks come (see `ReplyMatcher::push_line`).
     pub fn reply_blocks(&self) -> Option<usize> {
-        if self.typed {
-            Some(1)
-        } else {
-            None
-        }
+        self.blocks
     }
 }
 
@@ -641,15 +640,18 @@ pub fn list_sessions(format: &[u8]) -> Result<Command, CommandError> {
 pub enum WindowScope {
     /// `-a`: every window on the server.
     All,
+    /// No target: the windows of the client's current session.
+    Current,
     /// `-t $S`: the windows of one session.
     Session(SessionId),
 }
 
-/// `list-windows (-a | -t $S) -F FORMAT`.
+/// `list-windows [-a | -t $S] -F FORMAT`.
 pub fn list_windows(scope: WindowScope, format: &[u8]) -> Result<Command, CommandError> {
     let c = Command::start("list-windows");
     let c = match scope {
         WindowScope::All => c.word("-a"),
+        WindowScope::Current => c,
         WindowScope::Session(s) => c.target(s.into()),
     };
     Ok(c.word("-F").arg(format)?.finish())
@@ -660,17 +662,20 @@ pub fn list_windows(scope: WindowScope, format: &[u8]) -> Result<Command, Comman
 pub enum PaneScope {
     /// `-a`: every pane on the server.
     All,
+    /// `-s`: every pane of the client's current session.
+    CurrentSession,
     /// `-s -t $S`: every pane of one session.
     Session(SessionId),
     /// `-t @W`: the panes of one window.
     Window(WindowId),
 }
 
-/// `list-panes (-a | -s -t $S | -t @W) -F FORMAT`.
+/// `list-panes (-a | -s | -s -t $S | -t @W) -F FORMAT`.
 pub fn list_panes(scope: PaneScope, format: &[u8]) -> Result<Command, CommandError> {
     let c = Command::start("list-panes");
     let c = match scope {
         PaneScope::All => c.word("-a"),
+        PaneScope::CurrentSession => c.word("-s"),
         PaneScope::Session(s) => c.word("-s").target(s.into()),
         PaneScope::Window(w) => c.target(w.into()),
     };
@@ -975,7 +980,43 @@ pub fn raw(text: &[u8]) -> Result<Command, CommandError> {
     Ok(Command {
         name: "raw",
         line,
-        typed: false,
+        blocks: None,
+    })
+}
+
+/// Joins typed commands into one line, `A ; B ; C\n`, which tmux runs back to back (no
+/// other client's command and no pane output of this client in between) and answers with
+/// one reply block per command, in order. [`Command::reply_blocks`] of the result is the
+/// total; [`Command::name`] is the first command's name.
+///
+/// Refused: an empty list ([`CommandError::Empty`]) and [`raw`] text
+/// ([`CommandError::Invalid`]): the user's text could end in `\` or open a quote, which
+/// would swallow the separator, and its block count is unknown.
+pub fn join(commands: &[Command]) -> Result<Command, CommandError> {
+    let first = commands.first().ok_or(CommandError::Empty {
+        what: "command list",
+    })?;
+    let mut blocks = 0;
+    let mut len = 0;
+    for c in commands {
+        blocks += c.blocks.ok_or(CommandError::Invalid {
+            what: "command list",
+            why: "raw command text cannot be joined",
+        })?;
+        len += c.line.len() + 3;
+    }
+    let mut line = Vec::with_capacity(len);
+    for (i, c) in commands.iter().enumerate() {
+        if i > 0 {
+            line.extend_from_slice(b" ; ");
+        }
+        line.extend_from_slice(c.line.strip_suffix(b"\n").unwrap_or(&c.line));
+    }
+    line.push(b'\n');
+    Ok(Command {
+        name: first.name,
+        line,
+        blocks: Some(blocks),
     })
 }
 
@@ -1336,6 +1377,61 @@ mod tests {
         assert_eq!(
             send_keys_hex_chunks(PaneId(1), b"", 100).unwrap().count(),
             0
+        );
+    }
+
+    #[test]
+    fn join_separates_commands_and_counts_their_blocks() {
+        let a = display_message(Some(Target::Pane(PaneId(3))), b"#{pane_id}").unwrap();
+        let b = CapturePane::new(PaneId(3)).build();
+        let c = select_window(WindowId(2));
+        let j = join(&[a.clone(), b.clone(), c.clone()]).unwrap();
+        let expected = [a.as_bytes(), b.as_bytes(), c.as_bytes()]
+            .iter()
+            .map(|l| std::str::from_utf8(l.strip_suffix(b"\n").unwrap()).unwrap())
+            .collect::<Vec<_>>()
+            .join(" ; ")
+            + "\n";
+        assert_eq!(j.as_bytes(), expected.as_bytes());
+        assert_eq!(j.as_bytes().iter().filter(|&&b| b == b'\n').count(), 1);
+        assert_eq!(j.reply_blocks(), Some(3));
+        assert_eq!(j.name(), "display-message");
+        // A joined line joins again, and counts every block.
+        let jj = join(&[j.clone(), a.clone()]).unwrap();
+        assert_eq!(jj.reply_blocks(), Some(4));
+        assert!(jj
+            .as_bytes()
+            .starts_with(j.as_bytes().strip_suffix(b"\n").unwrap()));
+        // One command: unchanged.
+        assert_eq!(
+            join(std::slice::from_ref(&b)).unwrap().as_bytes(),
+            b.as_bytes()
+        );
+    }
+
+    #[test]
+    fn join_refuses_empty_lists_and_raw_text() {
+        assert!(matches!(join(&[]), Err(CommandError::Empty { .. })));
+        let r = raw(b"display-message -p 'x \\").unwrap();
+        assert!(matches!(
+            join(&[select_pane(PaneId(1)), r]),
+            Err(CommandError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn current_scopes_have_no_target() {
+        assert_eq!(
+            list_windows(WindowScope::Current, b"#{window_id}")
+                .unwrap()
+                .as_bytes(),
+            b"list-windows -F \"#{window_id}\"\n"
+        );
+        assert_eq!(
+            list_panes(PaneScope::CurrentSession, b"#{pane_id}")
+                .unwrap()
+                .as_bytes(),
+            b"list-panes -s -F \"#{pane_id}\"\n"
         );
     }
 }

@@ -194,6 +194,47 @@ pub enum Event<'a> {
     },
 }
 
+impl Event<'_> {
+    /// The event's name as `muxlink parse` prints it: the notification's name without `%`
+    /// (`output`, `layout-change`, ...), or `reply`, `enter`, `leave`, `passthrough`,
+    /// `unknown`, `error`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Passthrough(_) => "passthrough",
+            Event::Enter => "enter",
+            Event::Leave => "leave",
+            Event::Output { .. } => "output",
+            Event::ExtendedOutput { .. } => "extended-output",
+            Event::Reply(_) => "reply",
+            Event::LayoutChange { .. } => "layout-change",
+            Event::WindowAdd { .. } => "window-add",
+            Event::WindowClose { .. } => "window-close",
+            Event::WindowRenamed { .. } => "window-renamed",
+            Event::UnlinkedWindowAdd { .. } => "unlinked-window-add",
+            Event::UnlinkedWindowClose { .. } => "unlinked-window-close",
+            Event::UnlinkedWindowRenamed { .. } => "unlinked-window-renamed",
+            Event::SessionChanged { .. } => "session-changed",
+            Event::SessionRenamed { .. } => "session-renamed",
+            Event::SessionsChanged => "sessions-changed",
+            Event::SessionWindowChanged { .. } => "session-window-changed",
+            Event::WindowPaneChanged { .. } => "window-pane-changed",
+            Event::ClientSessionChanged { .. } => "client-session-changed",
+            Event::ClientDetached { .. } => "client-detached",
+            Event::PaneModeChanged { .. } => "pane-mode-changed",
+            Event::Pause { .. } => "pause",
+            Event::Continue { .. } => "continue",
+            Event::SubscriptionChanged { .. } => "subscription-changed",
+            Event::Exit { .. } => "exit",
+            Event::ConfigError { .. } => "config-error",
+            Event::Message { .. } => "message",
+            Event::PasteBufferChanged { .. } => "paste-buffer-changed",
+            Event::PasteBufferDeleted { .. } => "paste-buffer-deleted",
+            Event::Unknown { .. } => "unknown",
+            Event::Error { .. } => "error",
+        }
+    }
+}
+
 /// A whole reply block: `%begin TIME NUMBER FLAGS`, body, `%end`/`%error` with the same fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply<'a> {

@@ -23,39 +23,7 @@ struct Summary {
 }
 
 fn kind(ev: &Event<'_>) -> &'static str {
-    match ev {
-        Event::Passthrough(_) => "passthrough",
-        Event::Enter => "enter",
-        Event::Leave => "leave",
-        Event::Output { .. } => "output",
-        Event::ExtendedOutput { .. } => "extended-output",
-        Event::Reply(_) => "reply",
-        Event::LayoutChange { .. } => "layout-change",
-        Event::WindowAdd { .. } => "window-add",
-        Event::WindowClose { .. } => "window-close",
-        Event::WindowRenamed { .. } => "window-renamed",
-        Event::UnlinkedWindowAdd { .. } => "unlinked-window-add",
-        Event::UnlinkedWindowClose { .. } => "unlinked-window-close",
-        Event::UnlinkedWindowRenamed { .. } => "unlinked-window-renamed",
-        Event::SessionChanged { .. } => "session-changed",
-        Event::SessionRenamed { .. } => "session-renamed",
-        Event::SessionsChanged => "sessions-changed",
-        Event::SessionWindowChanged { .. } => "session-window-changed",
-        Event::WindowPaneChanged { .. } => "window-pane-changed",
-        Event::ClientSessionChanged { .. } => "client-session-changed",
-        Event::ClientDetached { .. } => "client-detached",
-        Event::PaneModeChanged { .. } => "pane-mode-changed",
-        Event::Pause { .. } => "pause",
-        Event::Continue { .. } => "continue",
-        Event::SubscriptionChanged { .. } => "subscription-changed",
-        Event::Exit { .. } => "exit",
-        Event::ConfigError { .. } => "config-error",
-        Event::Message { .. } => "message",
-        Event::PasteBufferChanged { .. } => "paste-buffer-changed",
-        Event::PasteBufferDeleted { .. } => "paste-buffer-deleted",
-        Event::Unknown { .. } => "unknown",
-        Event::Error { .. } => "error",
-    }
+    ev.name()
 }
 
 fn summarize(input: &[u8]) -> Summary {

@@ -3,37 +3,11 @@
 //! unknown and bad lines. (`%layout-change` is the exception: the layout is parsed into a
 //! tree to validate it.)
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use muxlink_proto::{Event, Parser};
-
-/// Counts allocations made by the current test thread's code (the test runs alone in this
-/// binary, so a global count is enough).
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: delegates every call unchanged to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use muxlink_testkit::CountingAlloc;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOC: CountingAlloc = CountingAlloc::new();
 
 #[test]
 fn no_allocation_per_line_once_warm() {
@@ -58,11 +32,11 @@ fn no_allocation_per_line_once_warm() {
     for c in stream.chunks(333) {
         parser.feed(c, &mut sink);
     }
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = ALLOC.allocations();
     for c in stream.chunks(333) {
         parser.feed(c, &mut sink);
     }
-    let after = ALLOCS.load(Ordering::Relaxed);
+    let after = ALLOC.allocations();
     assert_eq!(after - before, 0, "allocations while parsing a warm stream");
     // 8 events per round, one of them an error: the counter saw every event.
     assert_eq!(seen, 2 * 200 * (1000 + 8));

@@ -182,6 +182,63 @@ impl Drop for TmuxServer {
     }
 }
 
+/// A global allocator that counts allocations, for tests proving a hot path allocates nothing
+/// once warm. Install it in a test binary of its own:
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOC: muxlink_testkit::CountingAlloc = muxlink_testkit::CountingAlloc::new();
+/// let before = ALLOC.allocations();
+/// // ... the steady-state work ...
+/// assert_eq!(ALLOC.allocations() - before, 0);
+/// ```
+///
+/// The count is process-wide: keep such a test alone in its binary (or run its tests one at a
+/// time) so that no other thread allocates meanwhile.
+pub struct CountingAlloc {
+    allocations: std::sync::atomic::AtomicU64,
+}
+
+impl CountingAlloc {
+    /// A counter at zero.
+    pub const fn new() -> Self {
+        CountingAlloc {
+            allocations: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Allocations (and reallocations) made so far by the whole process.
+    pub fn allocations(&self) -> u64 {
+        self.allocations.load(Ordering::Relaxed)
+    }
+}
+
+impl Default for CountingAlloc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the wrapper only counts.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        self.allocations.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: `ptr` was allocated by `System` through this wrapper with `layout`.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        self.allocations.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as for `alloc` and `dealloc`: the caller's contract, passed on to `System`.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
 /// A fresh scratch directory under the system temp dir, removed on drop.
 pub struct TempDir(PathBuf);
 

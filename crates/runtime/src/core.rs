@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use muxlink_proto::command::{self, Command};
 use muxlink_proto::layout::Layout;
 use muxlink_proto::{Event, PaneId, Reply, WindowId};
 
@@ -33,8 +34,16 @@ pub(crate) enum PendingKind {
     SyncRows(PaneId),
     SyncAlt(PaneId),
     PaneMode(PaneId),
+    /// `refresh-client -A '%P:continue'` (ours): tmux 3.3a writes the `%continue %P` it
+    /// causes inside this reply's body.
+    PaneOutput,
     Op,
-    Raw(ReplyCallback),
+    /// The user's text; `refresh` when it is a `refresh-client` command, whose body can
+    /// only hold the `%pause`/`%continue` lines tmux writes for `-A` (tmux 3.3a).
+    Raw {
+        on_reply: ReplyCallback,
+        refresh: bool,
+    },
 }
 
 /// One command in flight.
@@ -66,7 +75,6 @@ pub(crate) struct Core {
     last_flush: Option<Instant>,
     pool: FramePool,
     scratch: Vec<u8>,
-    line: String,
 }
 
 impl Core {
@@ -87,7 +95,6 @@ impl Core {
             last_flush: None,
             pool: FramePool::default(),
             scratch: Vec::new(),
-            line: String::new(),
         }
     }
 
@@ -105,8 +112,10 @@ impl Core {
         }
     }
 
-    /// Queues one line holding `kinds.len()` commands (already written in `line`).
-    pub(crate) fn send_line(&mut self, line: &str, kinds: Vec<PendingKind>) -> CommandId {
+    /// Queues one encoded line (a typed command or a [`command::join`] of several) whose
+    /// reply blocks are, in order, for `kinds` (one per block). Returns the first's id.
+    pub(crate) fn send_line(&mut self, line: &Command, kinds: Vec<PendingKind>) -> CommandId {
+        debug_assert!(line.reply_blocks().is_none_or(|n| n == kinds.len()));
         let first = CommandId(self.next_command);
         let n = kinds.len();
         for (i, kind) in kinds.into_iter().enumerate() {
@@ -119,16 +128,12 @@ impl Core {
             });
         }
         self.out.extend_from_slice(line.as_bytes());
-        self.out.push(b'\n');
         first
     }
 
-    pub(crate) fn send(&mut self, line: &str, kind: PendingKind) -> CommandId {
-        self.send_line(line, vec![kind])
-    }
-
-    /// Queues an encoded one-command line (ending in `\n`).
-    pub(crate) fn send_cmd(&mut self, line: &[u8], kind: PendingKind) -> CommandId {
+    /// Queues one command with one reply block.
+    pub(crate) fn send(&mut self, cmd: &Command, kind: PendingKind) -> CommandId {
+        debug_assert!(cmd.reply_blocks().is_none_or(|n| n == 1));
         let id = CommandId(self.next_command);
         self.next_command += 1;
         self.pending.push_back(Pending {
@@ -136,7 +141,7 @@ impl Core {
             kind,
             last_in_line: true,
         });
-        self.out.extend_from_slice(line);
+        self.out.extend_from_slice(cmd.as_bytes());
         id
     }
 
@@ -159,38 +164,30 @@ impl Core {
             return;
         }
         self.handshaking = true;
-        self.send(handshake::VERSION_CMD, PendingKind::Version);
-        let mut flags: Vec<String> = Vec::new();
-        if let Some(n) = self.config.pause_after {
-            flags.push(format!("pause-after={n}"));
-        }
-        if self.config.read_only {
-            flags.push("ignore-size".into());
-            flags.push("read-only".into());
-        }
-        if !flags.is_empty() {
-            let line = format!("refresh-client -f {}", flags.join(","));
-            self.send(&line, PendingKind::Quiet);
+        self.send(&handshake::version_cmd(), PendingKind::Version);
+        if let Some(cmd) =
+            handshake::client_flags_cmd(self.config.pause_after, self.config.read_only)
+        {
+            self.send(&cmd, PendingKind::Quiet);
         }
         if !self.config.read_only {
-            let line = format!(
-                "refresh-client -C {}x{}",
-                self.config.cols, self.config.rows
+            let cmd = command::refresh_client_size(
+                u32::from(self.config.cols),
+                u32::from(self.config.rows),
             );
-            self.send(&line, PendingKind::Quiet);
+            self.send(&cmd, PendingKind::Quiet);
         }
         self.resync_all();
     }
 
     /// Lists sessions, windows and panes again; panes not yet synced get synced.
     fn resync_all(&mut self) {
-        self.send(handshake::LIST_SESSIONS_CMD, PendingKind::ListSessions);
-        let mut line = String::new();
-        handshake::list_windows_cmd(&mut line);
-        self.send(&line, PendingKind::ListWindows);
-        line.clear();
-        handshake::list_panes_cmd(&mut line, None);
-        self.send(&line, PendingKind::ListPanes(None));
+        self.send(&handshake::list_sessions_cmd(), PendingKind::ListSessions);
+        self.send(&handshake::list_windows_cmd(), PendingKind::ListWindows);
+        self.send(
+            &handshake::list_panes_cmd(None),
+            PendingKind::ListPanes(None),
+        );
         if self.handshaking {
             self.handshake_lists = 3;
         }
@@ -203,20 +200,55 @@ impl Core {
             return;
         };
         p.syncs_in_flight += 1;
-        let mut line = std::mem::take(&mut self.line);
-        line.clear();
-        let n = handshake::pane_sync_line(&mut line, pane, self.config.history_limit, alternate);
+        let line = handshake::pane_sync_line(pane, self.config.history_limit, alternate);
         let mut kinds = vec![
             PendingKind::SyncFormats(pane),
             PendingKind::SyncMain(pane),
             PendingKind::SyncPartial(pane),
             PendingKind::SyncRows(pane),
         ];
-        if n == 5 {
+        if alternate {
             kinds.push(PendingKind::SyncAlt(pane));
         }
         self.send_line(&line, kinds);
-        self.line = line;
+    }
+
+    /// `%pause %P`: mark the pane paused and tell the host; `automatic` (pause-after, not a
+    /// pause this client asked for) resumes at once when `auto_resume` is set.
+    fn on_pause(&mut self, pane: PaneId, automatic: bool, host: &mut dyn Host) {
+        if let Some(p) = self.model.panes.get_mut(&pane) {
+            p.paused = true;
+        }
+        host.on_event(&ClientEvent::Paused { pane });
+        if automatic && self.config.auto_resume && self.config.handshake {
+            let _ = self.resume(pane);
+        }
+    }
+
+    /// `%continue %P`: output skipped while paused: read the pane again, unless a resume
+    /// already queued a sync. `paused` clears (and Resumed is reported) when it lands.
+    fn on_continue(&mut self, pane: PaneId) {
+        let needs = self
+            .model
+            .panes
+            .get(&pane)
+            .is_some_and(|p| p.paused && p.syncs_in_flight == 0);
+        if needs && self.config.handshake && self.control_mode {
+            self.sync_pane(pane, false);
+        }
+    }
+
+    /// The body of this client's own `refresh-client -A` reply: tmux 3.3a writes the
+    /// `%pause %P` / `%continue %P` that command causes there, not as notifications.
+    /// Only exact lines are taken; anything else in the body is ignored.
+    fn pane_output_body(&mut self, body: &[u8], host: &mut dyn Host) {
+        for line in body.split(|&b| b == b'\n') {
+            if let Some(pane) = line.strip_prefix(b"%pause ").and_then(PaneId::parse) {
+                self.on_pause(pane, false, host);
+            } else if let Some(pane) = line.strip_prefix(b"%continue ").and_then(PaneId::parse) {
+                self.on_continue(pane);
+            }
+        }
     }
 
     fn maybe_ready(&mut self, host: &mut dyn Host) {
@@ -306,7 +338,7 @@ impl Core {
             }
             Event::SessionsChanged => {
                 if self.config.handshake && self.control_mode {
-                    self.send(handshake::LIST_SESSIONS_CMD, PendingKind::ListSessions);
+                    self.send(&handshake::list_sessions_cmd(), PendingKind::ListSessions);
                 }
                 host.on_event(&ClientEvent::SessionsChanged);
             }
@@ -331,32 +363,12 @@ impl Core {
             }
             Event::PaneModeChanged { pane } => {
                 if self.config.handshake && self.control_mode {
-                    let line = format!("display-message -p -t {pane} '#{{pane_mode}}'");
-                    self.send(&line, PendingKind::PaneMode(pane));
+                    self.send(&handshake::pane_mode_cmd(pane), PendingKind::PaneMode(pane));
                 }
                 host.on_event(&ClientEvent::PaneModeChanged { pane });
             }
-            Event::Pause { pane } => {
-                if let Some(p) = self.model.panes.get_mut(&pane) {
-                    p.paused = true;
-                }
-                host.on_event(&ClientEvent::Paused { pane });
-                if self.config.auto_resume && self.config.handshake {
-                    let _ = self.resume(pane);
-                }
-            }
-            Event::Continue { pane } => {
-                // Output skipped while paused: read the pane again, unless a resume already
-                // queued a sync. `paused` clears (and Resumed is reported) when it lands.
-                let needs = self
-                    .model
-                    .panes
-                    .get(&pane)
-                    .is_some_and(|p| p.paused && p.syncs_in_flight == 0);
-                if needs && self.config.handshake && self.control_mode {
-                    self.sync_pane(pane, false);
-                }
-            }
+            Event::Pause { pane } => self.on_pause(pane, true, host),
+            Event::Continue { pane } => self.on_continue(pane),
             Event::SubscriptionChanged { name, .. } => {
                 host.on_event(&ClientEvent::Notice {
                     kind: "subscription-changed",
@@ -459,12 +471,14 @@ impl Core {
         self.model.windows.insert(window, Window::new(window));
         host.on_event(&ClientEvent::WindowAdded { window });
         if self.config.handshake && self.control_mode {
-            let mut line = String::new();
-            handshake::window_info_cmd(&mut line, window);
-            self.send(&line, PendingKind::WindowInfo(window));
-            line.clear();
-            handshake::list_panes_cmd(&mut line, Some(window));
-            self.send(&line, PendingKind::ListPanes(Some(window)));
+            self.send(
+                &handshake::window_info_cmd(window),
+                PendingKind::WindowInfo(window),
+            );
+            self.send(
+                &handshake::list_panes_cmd(Some(window)),
+                PendingKind::ListPanes(Some(window)),
+            );
         }
     }
 
@@ -553,15 +567,22 @@ impl Core {
             });
             return;
         };
-        let vis = visible.and_then(|v| Layout::parse(v).ok());
+        // The visible layout equals the layout unless the window is zoomed: parse it only
+        // when its bytes differ (`None` then means "same as `parsed`").
+        let vis = visible
+            .filter(|v| *v != layout)
+            .and_then(|v| Layout::parse(v).ok());
         self.model
             .windows
             .entry(window)
             .or_insert_with(|| Window::new(window));
         let geoms = parsed.panes();
         let w = self.model.windows.get_mut(&window).expect("inserted above");
-        w.layout = Some(String::from_utf8_lossy(layout).into_owned());
-        w.visible_layout = visible.map(|v| String::from_utf8_lossy(v).into_owned());
+        set_text(&mut w.layout, layout);
+        match visible {
+            Some(v) => set_text(&mut w.visible_layout, v),
+            None => w.visible_layout = None,
+        }
         if let Some(z) = zoomed {
             w.zoomed = z;
         }
@@ -677,7 +698,7 @@ impl Core {
 
     /// A command of a failed line that tmux never ran.
     fn line_skipped(&mut self, kind: PendingKind, _host: &mut dyn Host) {
-        if let PendingKind::Raw(cb) = kind {
+        if let PendingKind::Raw { on_reply: cb, .. } = kind {
             cb(&ReplyOutcome {
                 ok: false,
                 body: b"not run: an earlier command on its line failed",
@@ -688,7 +709,17 @@ impl Core {
     fn dispatch(&mut self, entry: Pending, reply: &Reply<'_>, host: &mut dyn Host) {
         let body = reply.body;
         match entry.kind {
-            PendingKind::Raw(cb) => cb(&ReplyOutcome { ok: reply.ok, body }),
+            PendingKind::Raw { on_reply, refresh } => {
+                if refresh && reply.ok {
+                    self.pane_output_body(body, host);
+                }
+                on_reply(&ReplyOutcome { ok: reply.ok, body });
+            }
+            PendingKind::PaneOutput => {
+                if reply.ok {
+                    self.pane_output_body(body, host);
+                }
+            }
             PendingKind::Op => {
                 if !reply.ok {
                     host.on_event(&ClientEvent::CommandFailed {
@@ -972,11 +1003,8 @@ impl Core {
         if !self.model.panes.contains_key(&pane) {
             return false;
         }
-        let cmd = muxlink_proto::command::refresh_client_pane(
-            pane,
-            muxlink_proto::command::PaneOutputState::Continue,
-        );
-        self.send_cmd(cmd.as_bytes(), PendingKind::Quiet);
+        let cmd = command::refresh_client_pane(pane, command::PaneOutputState::Continue);
+        self.send(&cmd, PendingKind::PaneOutput);
         self.sync_pane(pane, false);
         true
     }
@@ -1045,6 +1073,19 @@ impl Core {
         self.out_start = 0;
         self.pool = FramePool::default();
         host.on_event(&ClientEvent::Exited { reason: &reason });
+    }
+}
+
+/// Stores `src` as text in `dst`, reusing its buffer, and not at all when it is unchanged
+/// (a layout is ASCII once it has parsed; anything else is replaced lossily).
+fn set_text(dst: &mut Option<String>, src: &[u8]) {
+    match dst {
+        Some(d) if d.as_bytes() == src => {}
+        Some(d) => {
+            d.clear();
+            d.push_str(&String::from_utf8_lossy(src));
+        }
+        None => *dst = Some(String::from_utf8_lossy(src).into_owned()),
     }
 }
 

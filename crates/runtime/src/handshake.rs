@@ -4,21 +4,23 @@
 //! fields that cannot hold a tab, so a tab or newline inside a name never shifts a field.
 //! Commands are fixed text plus integer ids; nothing that came from tmux is ever put into one.
 
+use muxlink_proto::command::{
+    self, CapturePane, ClientFlag, Command, CommandError, PaneScope, Target, WindowScope,
+};
 use muxlink_proto::{PaneId, SessionId, WindowId};
 
-/// `display-message -p` format for the server version.
-pub(crate) const VERSION_CMD: &str = "display-message -p '#{version}'";
+/// Format for the server version.
+const VERSION_FORMAT: &[u8] = b"#{version}";
 
 /// `list-sessions` format: id, current window, name.
-pub(crate) const LIST_SESSIONS_CMD: &str =
-    "list-sessions -F '#{session_id}\t#{window_id}\t#{session_name}'";
+const SESSION_FORMAT: &[u8] = b"#{session_id}\t#{window_id}\t#{session_name}";
 
 /// Window fields: id, layout, visible layout, zoomed, active pane, active-in-session, name.
-const WINDOW_FORMAT: &str = "#{window_id}\t#{window_layout}\t#{window_visible_layout}\t\
+const WINDOW_FORMAT: &[u8] = b"#{window_id}\t#{window_layout}\t#{window_visible_layout}\t\
 #{window_zoomed_flag}\t#{pane_id}\t#{window_active}\t#{window_name}";
 
 /// Pane fields, in [`PaneFormats::parse`] order; the title is last.
-const PANE_FORMAT: &str = "#{pane_id}\t#{window_id}\t#{pane_width}\t#{pane_height}\t\
+const PANE_FORMAT: &[u8] = b"#{pane_id}\t#{window_id}\t#{pane_width}\t#{pane_height}\t\
 #{pane_left}\t#{pane_top}\t#{cursor_x}\t#{cursor_y}\t#{cursor_flag}\t#{alternate_on}\t\
 #{alternate_saved_x}\t#{alternate_saved_y}\t#{insert_flag}\t#{keypad_cursor_flag}\t\
 #{keypad_flag}\t#{mouse_standard_flag}\t#{mouse_button_flag}\t#{mouse_all_flag}\t\
@@ -26,35 +28,69 @@ const PANE_FORMAT: &str = "#{pane_id}\t#{window_id}\t#{pane_width}\t#{pane_heigh
 #{scroll_region_upper}\t#{scroll_region_lower}\t#{pane_in_mode}\t#{history_size}\t\
 #{pane_active}\t#{pane_mode}\t#{history_limit}\t#{pane_title}";
 
+/// Format for a pane's mode (`copy-mode`, ...; empty when none).
+const PANE_MODE_FORMAT: &[u8] = b"#{pane_mode}";
+
+/// The builders below only fail on a NUL or an empty value, which the constant formats and
+/// flag lists here never hold; a failure is a bug in this file (the unit tests build each).
+fn built(r: Result<Command, CommandError>) -> Command {
+    r.expect("constant command arguments are valid")
+}
+
+/// `display-message -p '#{version}'`.
+pub(crate) fn version_cmd() -> Command {
+    built(command::display_message(None, VERSION_FORMAT))
+}
+
+/// `refresh-client -f` with the flags of `config`, or `None` when it sets none.
+pub(crate) fn client_flags_cmd(pause_after: Option<u32>, read_only: bool) -> Option<Command> {
+    let mut flags = Vec::with_capacity(3);
+    if let Some(n) = pause_after {
+        flags.push(ClientFlag::PauseAfter(n));
+    }
+    if read_only {
+        flags.push(ClientFlag::IgnoreSize);
+        flags.push(ClientFlag::ReadOnly);
+    }
+    if flags.is_empty() {
+        return None;
+    }
+    Some(built(command::refresh_client_flags(&flags, &[])))
+}
+
+/// `list-sessions` with [`SessionInfo::parse`]'s fields.
+pub(crate) fn list_sessions_cmd() -> Command {
+    built(command::list_sessions(SESSION_FORMAT))
+}
+
 /// `list-windows` of the attached session.
-pub(crate) fn list_windows_cmd(out: &mut String) {
-    out.push_str("list-windows -F '");
-    out.push_str(WINDOW_FORMAT);
-    out.push('\'');
+pub(crate) fn list_windows_cmd() -> Command {
+    built(command::list_windows(WindowScope::Current, WINDOW_FORMAT))
 }
 
 /// One window's fields.
-pub(crate) fn window_info_cmd(out: &mut String, window: WindowId) {
-    out.push_str("display-message -p -t ");
-    out.push_str(&window.to_string());
-    out.push_str(" '");
-    out.push_str(WINDOW_FORMAT);
-    out.push('\'');
+pub(crate) fn window_info_cmd(window: WindowId) -> Command {
+    built(command::display_message(
+        Some(Target::Window(window)),
+        WINDOW_FORMAT,
+    ))
 }
 
 /// `list-panes` of the attached session (`-s`) or of one window.
-pub(crate) fn list_panes_cmd(out: &mut String, window: Option<WindowId>) {
-    out.push_str("list-panes ");
-    match window {
-        Some(w) => {
-            out.push_str("-t ");
-            out.push_str(&w.to_string());
-        }
-        None => out.push_str("-s"),
-    }
-    out.push_str(" -F '");
-    out.push_str(PANE_FORMAT);
-    out.push('\'');
+pub(crate) fn list_panes_cmd(window: Option<WindowId>) -> Command {
+    let scope = match window {
+        Some(w) => PaneScope::Window(w),
+        None => PaneScope::CurrentSession,
+    };
+    built(command::list_panes(scope, PANE_FORMAT))
+}
+
+/// `display-message -p -t %P '#{pane_mode}'`.
+pub(crate) fn pane_mode_cmd(pane: PaneId) -> Command {
+    built(command::display_message(
+        Some(Target::Pane(pane)),
+        PANE_MODE_FORMAT,
+    ))
 }
 
 /// The per-pane sync line: the pane's formats, its history and screen, its pending partial
@@ -62,33 +98,41 @@ pub(crate) fn list_panes_cmd(out: &mut String, window: Option<WindowId>) {
 /// (when `alternate`) its saved normal screen, in that order, as one
 /// `;`-separated line so tmux runs them back to back with no pane output in between. The
 /// `-a` capture is last because it fails when the alternate screen is off, and tmux skips the
-/// rest of a line after a failure. Returns the number of commands written.
-pub(crate) fn pane_sync_line(
-    out: &mut String,
-    pane: PaneId,
-    history_limit: usize,
-    alternate: bool,
-) -> usize {
-    let p = pane.to_string();
-    out.push_str("display-message -p -t ");
-    out.push_str(&p);
-    out.push_str(" '");
-    out.push_str(PANE_FORMAT);
-    out.push_str("' ; capture-pane -p -e -q -J -N -S -");
-    out.push_str(&history_limit.to_string());
-    out.push_str(" -t ");
-    out.push_str(&p);
-    out.push_str(" ; capture-pane -p -P -C -t ");
-    out.push_str(&p);
-    out.push_str(" ; capture-pane -p -e -q -N -t ");
-    out.push_str(&p);
+/// rest of a line after a failure. `reply_blocks()` of the line is 4, or 5 with `alternate`.
+pub(crate) fn pane_sync_line(pane: PaneId, history_limit: usize, alternate: bool) -> Command {
+    let limit = u32::try_from(history_limit).unwrap_or(u32::MAX);
+    let formats = built(command::display_message(
+        Some(Target::Pane(pane)),
+        PANE_FORMAT,
+    ));
+    // -e -q -J -N -S -limit: history and screen, wrapped lines joined.
+    let main = CapturePane::restore(pane, limit);
+    // -P -C: the pending partial escape sequence, octal-escaped.
+    let partial = CapturePane {
+        pending: true,
+        octal: true,
+        ..CapturePane::new(pane)
+    };
+    // -e -q -N: the visible rows, not joined.
+    let rows = CapturePane {
+        escapes: true,
+        quiet: true,
+        trailing_spaces: true,
+        ..CapturePane::new(pane)
+    };
+    let mut cmds = vec![formats, main.build(), partial.build(), rows.build()];
     if alternate {
-        out.push_str(" ; capture-pane -p -e -q -J -N -a -t ");
-        out.push_str(&p);
-        5
-    } else {
-        4
+        // -e -q -J -N -a: the saved normal screen (fails when the alternate one is off).
+        cmds.push(
+            CapturePane {
+                alternate: true,
+                start: None,
+                ..main
+            }
+            .build(),
+        );
     }
+    built(command::join(&cmds))
 }
 
 /// A parsed `major.minor` tmux version with the raw string.
@@ -348,6 +392,59 @@ pub(crate) fn unescape_octal(text: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(c: &Command) -> String {
+        String::from_utf8(c.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn handshake_commands_build_one_line_each() {
+        let cmds = [
+            version_cmd(),
+            list_sessions_cmd(),
+            list_windows_cmd(),
+            window_info_cmd(WindowId(4)),
+            list_panes_cmd(None),
+            list_panes_cmd(Some(WindowId(4))),
+            pane_mode_cmd(PaneId(9)),
+        ];
+        for c in &cmds {
+            let t = text(c);
+            assert!(t.ends_with('\n') && t.matches('\n').count() == 1, "{t:?}");
+            assert_eq!(c.reply_blocks(), Some(1));
+        }
+        assert!(text(&cmds[0]).starts_with("display-message -p -- "));
+        assert!(text(&cmds[2]).starts_with("list-windows -F "));
+        assert!(text(&cmds[3]).starts_with("display-message -p -t @4 "));
+        assert!(text(&cmds[4]).starts_with("list-panes -s -F "));
+        assert!(text(&cmds[5]).starts_with("list-panes -t @4 -F "));
+        assert!(text(&cmds[6]).contains("-t %9 "));
+        assert_eq!(client_flags_cmd(None, false), None);
+        assert_eq!(
+            text(&client_flags_cmd(Some(2), true).unwrap()),
+            "refresh-client -f \"pause-after=2,ignore-size,read-only\"\n"
+        );
+    }
+
+    #[test]
+    fn pane_sync_line_joins_four_or_five_commands() {
+        let l = pane_sync_line(PaneId(7), 2000, false);
+        assert_eq!(l.reply_blocks(), Some(4));
+        let t = text(&l);
+        let parts: Vec<&str> = t.trim_end().split(" ; ").collect();
+        assert_eq!(parts.len(), 4);
+        assert!(parts[0].starts_with("display-message -p -t %7 -- "));
+        assert_eq!(parts[1], "capture-pane -p -e -J -N -q -S -2000 -t %7");
+        assert_eq!(parts[2], "capture-pane -p -C -P -t %7");
+        assert_eq!(parts[3], "capture-pane -p -e -N -q -t %7");
+        let l = pane_sync_line(PaneId(7), 10, true);
+        assert_eq!(l.reply_blocks(), Some(5));
+        let t = text(&l);
+        assert!(
+            t.ends_with(" ; capture-pane -p -e -J -N -q -a -t %7\n"),
+            "{t}"
+        );
+    }
 
     #[test]
     fn versions() {

@@ -56,7 +56,7 @@ impl Client {
     }
 
     fn op(&mut self, cmd: command::Command) -> CommandId {
-        self.core.send_cmd(cmd.as_bytes(), PendingKind::Op)
+        self.core.send(&cmd, PendingKind::Op)
     }
 
     /// Types `bytes` into `pane` as `send-keys -H` hex, chunked into lines of at most 4 KiB. Fails when
@@ -279,12 +279,46 @@ impl Client {
             ));
         }
         let cmd = command::raw(text.as_bytes()).map_err(encode)?;
-        Ok(self
-            .core
-            .send_cmd(cmd.as_bytes(), PendingKind::Raw(on_reply)))
+        let refresh = is_refresh_client(text);
+        Ok(self.core.send(&cmd, PendingKind::Raw { on_reply, refresh }))
     }
+}
+
+/// Whether tmux reads `text` as `refresh-client`: its first word is the alias `refresh` or a
+/// prefix of `refresh-client` long enough to name it alone (`ref`; `re` is ambiguous).
+fn is_refresh_client(text: &str) -> bool {
+    let word = text
+        .trim_start_matches([' ', '\t'])
+        .split([' ', '\t'])
+        .next()
+        .unwrap_or("");
+    word.len() >= 3 && "refresh-client".starts_with(word)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_refresh_client;
+
+    #[test]
+    fn refresh_client_names() {
+        for t in [
+            "refresh-client -A '%1:pause'",
+            "  refresh -A %1:continue",
+            "ref\t-A x",
+        ] {
+            assert!(is_refresh_client(t), "{t}");
+        }
+        for t in [
+            "re -A x",
+            "rename-window x",
+            "display-message -p refresh",
+            "refresh-clientx",
+        ] {
+            assert!(!is_refresh_client(t), "{t}");
+        }
+    }
 }

@@ -60,7 +60,7 @@ fn old_tmux_is_reported_degraded() {
     let mut h = Rec::default();
     let sent = String::from_utf8_lossy(c.outgoing()).into_owned();
     assert!(
-        sent.starts_with("display-message -p '#{version}'\n"),
+        sent.starts_with("display-message -p -- \"#{version}\"\n"),
         "{sent}"
     );
     c.consume_outgoing(c.outgoing().len());

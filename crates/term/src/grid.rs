@@ -78,7 +78,7 @@ impl Row {
             self.cells.fill(blank_for(bg));
         } else if bg.is_default() {
             let e = (self.extent.max(self.used) as usize).min(self.cells.len());
-            fill_empty(&mut self.cells[..e]);
+            self.cells[..e].fill(EMPTY);
         } else {
             self.cells.fill(Cell::blank_with_bg(bg));
         }
@@ -127,22 +127,6 @@ fn expanded_size(needed: usize, cols: u16) -> usize {
 /// colours. tmux has no cells there (they read as the default cell, which `Screen` accounts
 /// for); keeping them cleared means growing the storage writes nothing.
 pub(crate) const EMPTY: Cell = Cell::blank_with_bg(Color::DEFAULT);
-
-/// A run of [`EMPTY`] cells to copy from: a slice copy is one `memcpy`, where `fill`
-/// stores each field of each cell separately.
-const EMPTY_RUN: [Cell; 32] = [EMPTY; 32];
-
-/// Sets every cell of `dst` to [`EMPTY`] (clearing a recycled line: once per scrolled line).
-#[inline]
-fn fill_empty(dst: &mut [Cell]) {
-    let mut chunks = dst.chunks_exact_mut(EMPTY_RUN.len());
-    for c in &mut chunks {
-        c.copy_from_slice(&EMPTY_RUN);
-    }
-    let rest = chunks.into_remainder();
-    let k = rest.len();
-    rest.copy_from_slice(&EMPTY_RUN[..k]);
-}
 
 /// What an emptied line holds: cleared cells, with the background colour if any.
 #[inline]

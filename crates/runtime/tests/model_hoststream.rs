@@ -55,7 +55,9 @@ fn accepted_control_mode_runs_the_handshake() {
     assert!(c.outgoing().is_empty());
     c.accept_control_mode(now, &mut h);
     assert_eq!(h.windows, vec![WindowId(7)]);
-    assert!(String::from_utf8_lossy(c.outgoing()).contains("display-message -p '#{version}'"));
+    assert!(
+        String::from_utf8_lossy(c.outgoing()).contains("display-message -p -- \"#{version}\"\n")
+    );
     assert_eq!(h.left, 1);
     assert!(h.passthrough.ends_with(b"after"));
     assert!(!c.is_closed(), "the host's PTY goes on after %exit");

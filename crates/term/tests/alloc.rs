@@ -2,38 +2,10 @@
 //! are reused from the ring once the limit is reached.
 
 use muxlink_term::Terminal;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use muxlink_testkit::CountingAlloc;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOC: CountingAlloc = CountingAlloc::new();
 
 fn workload() -> Vec<u8> {
     let mut v = Vec::new();
@@ -67,20 +39,16 @@ fn steady_state_feed_allocates_nothing() {
         t.history_len()
     );
 
-    ALLOCS.store(0, Ordering::Relaxed);
-    COUNTING.store(true, Ordering::Relaxed);
+    let before = ALLOC.allocations();
     t.feed(&w);
     t.feed(&w);
     t.reset_damage();
-    COUNTING.store(false, Ordering::Relaxed);
-    let n = ALLOCS.load(Ordering::Relaxed);
+    let n = ALLOC.allocations() - before;
     assert_eq!(n, 0, "steady-state feed allocated {n} times");
 
     // The counter does see allocations (the test would catch a regression).
-    ALLOCS.store(0, Ordering::Relaxed);
-    COUNTING.store(true, Ordering::Relaxed);
+    let before = ALLOC.allocations();
     let mut fresh = Terminal::with_history_limit(80, 24, 300);
     fresh.feed(&w);
-    COUNTING.store(false, Ordering::Relaxed);
-    assert!(ALLOCS.load(Ordering::Relaxed) > 0);
+    assert!(ALLOC.allocations() > before);
 }

@@ -75,12 +75,12 @@ impl Row {
     pub fn clear(&mut self, bg: Color, cols: u16) {
         if self.cells.len() != cols as usize {
             self.cells.resize(cols as usize, EMPTY);
-            self.cells.fill(blank_for(bg));
+            crate::fill::fill_cells(&mut self.cells, blank_for(bg));
         } else if bg.is_default() {
             let e = (self.extent.max(self.used) as usize).min(self.cells.len());
-            self.cells[..e].fill(EMPTY);
+            crate::fill::fill_cells(&mut self.cells[..e], EMPTY);
         } else {
-            self.cells.fill(Cell::blank_with_bg(bg));
+            crate::fill::fill_cells(&mut self.cells, Cell::blank_with_bg(bg));
         }
         self.extent = if bg.is_default() { 0 } else { cols };
         self.size = self.extent;
@@ -335,7 +335,7 @@ impl Grid {
                 row.expand(end, cols);
                 end
             };
-            row.cells[px..end].fill(Cell::blank_with_bg(bg));
+            crate::fill::fill_cells(&mut row.cells[px..end], Cell::blank_with_bg(bg));
             if !bg.is_default() && row.extent < end as u16 {
                 row.extent = end as u16;
             }

@@ -271,7 +271,7 @@ impl Screen {
             if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(cells, x + n);
             }
-            fill_ascii(&mut cells[x..x + n], chunk, pen);
+            crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
             if (row.used as usize) < x + n {
                 row.used = (x + n) as u16;
             }
@@ -1858,31 +1858,6 @@ fn fix_spacer_right(cells: &mut [Cell], from: usize) {
             break;
         }
         *c = Cell::BLANK;
-    }
-}
-
-/// Writes `src` as cells with the style of `pen` (the hot loop of plain text). The pen's
-/// attribute, flag and underline-colour bytes are packed into one word first so that each
-/// cell is four 32-bit stores, four cells per step.
-#[inline(always)]
-fn fill_ascii(dst: &mut [Cell], src: &[u8], pen: Cell) {
-    let n = dst.len().min(src.len());
-    let (dst, src) = (&mut dst[..n], &src[..n]);
-    let mut d4 = dst.chunks_exact_mut(4);
-    let mut s4 = src.chunks_exact(4);
-    for (d, s) in (&mut d4).zip(&mut s4) {
-        for i in 0..4 {
-            d[i] = Cell {
-                ch: s[i] as u32,
-                ..pen
-            };
-        }
-    }
-    for (c, &b) in d4.into_remainder().iter_mut().zip(s4.remainder()) {
-        *c = Cell {
-            ch: b as u32,
-            ..pen
-        };
     }
 }
 

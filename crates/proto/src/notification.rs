@@ -124,7 +124,8 @@ pub(crate) fn parse_notification<'a>(
                 Some(_) => Some(field(&mut rest, n, "missing visible layout")?),
                 None => None,
             };
-            if let Some(v) = visible_layout {
+            // Unzoomed windows repeat the layout as the visible one: validate it once.
+            if let Some(v) = visible_layout.filter(|v| *v != layout) {
                 Layout::parse(v)?;
             }
             // Flags are the last field; tmux prints an empty string when there are none.

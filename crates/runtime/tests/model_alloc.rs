@@ -1,35 +1,12 @@
 //! Once warm, decoding `%output`, emulating and building frames allocates nothing: a counting
 //! global allocator watches a steady stream of batches through the whole client.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, Frame, Host};
+use muxlink_testkit::CountingAlloc;
 use std::time::Instant;
 
-use muxlink_runtime::{Client, ClientConfig, ClientEvent, Frame, Host};
-
-struct Counting;
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarding the caller's layout to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as for `alloc`/`dealloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOC: CountingAlloc = CountingAlloc::new();
 
 /// Touches every cell of every dirty row, as a host drawing them would.
 #[derive(Default)]
@@ -76,13 +53,13 @@ fn steady_state_frames_allocate_nothing() {
     }
     let widths: Vec<u16> = client.state().panes.values().map(|p| p.cols).collect();
     assert_eq!(widths, vec![40, 39], "the layout placed both panes");
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = ALLOC.allocations();
     let frames_before = host.frames;
     for _ in 0..200 {
         client.receive(&batch, now, &mut host);
         client.flush_frames(now, &mut host);
     }
-    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let allocs = ALLOC.allocations() - before;
     assert_eq!(
         host.frames - frames_before,
         400,

@@ -369,35 +369,16 @@ impl Core {
             }
             Event::Pause { pane } => self.on_pause(pane, true, host),
             Event::Continue { pane } => self.on_continue(pane),
-            Event::SubscriptionChanged { name, .. } => {
-                host.on_event(&ClientEvent::Notice {
-                    kind: "subscription-changed",
-                    text: name,
-                });
-            }
-            Event::ClientSessionChanged { client, .. } => host.on_event(&ClientEvent::Notice {
-                kind: "client-session-changed",
-                text: client,
-            }),
-            Event::ClientDetached { client } => host.on_event(&ClientEvent::Notice {
-                kind: "client-detached",
-                text: client,
-            }),
-            Event::ConfigError { message } => host.on_event(&ClientEvent::Notice {
-                kind: "config-error",
-                text: message,
-            }),
-            Event::Message { message } => host.on_event(&ClientEvent::Notice {
-                kind: "message",
-                text: message,
-            }),
-            Event::PasteBufferChanged { name } => host.on_event(&ClientEvent::Notice {
-                kind: "paste-buffer-changed",
-                text: name,
-            }),
-            Event::PasteBufferDeleted { name } => host.on_event(&ClientEvent::Notice {
-                kind: "paste-buffer-deleted",
-                text: name,
+            // Notices the model keeps nothing of: the host gets the event's name and its text.
+            Event::SubscriptionChanged { name: text, .. }
+            | Event::ClientSessionChanged { client: text, .. }
+            | Event::ClientDetached { client: text }
+            | Event::ConfigError { message: text }
+            | Event::Message { message: text }
+            | Event::PasteBufferChanged { name: text }
+            | Event::PasteBufferDeleted { name: text } => host.on_event(&ClientEvent::Notice {
+                kind: ev.name(),
+                text,
             }),
             Event::Exit { reason } => {
                 let reason = reason.map(|r| String::from_utf8_lossy(r).into_owned());

@@ -1,0 +1,150 @@
+//! `muxlink replay` against the shared recordings' expected state, and `muxlink snapshot`
+//! against a live tmux: the state document holds what tmux holds, and a snapshot changes
+//! nothing on the server.
+
+mod common;
+
+use std::time::Duration;
+
+use muxlink_testkit::{tmux_available, TmuxServer};
+use serde_json::Value;
+
+fn state(args: &[&str]) -> Value {
+    let out = common::run(args, b"");
+    assert!(
+        out.status.success(),
+        "muxlink {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
+}
+
+fn find<'a>(list: &'a Value, id: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing from {list}"))
+}
+
+#[test]
+fn replay_matches_what_tmux_reported() {
+    let Some(dir) = common::shared_fixtures() else {
+        return;
+    };
+    for name in ["tmux-3.5a-splits", "tmux-3.7c-floating"] {
+        let stream = dir.join(format!("{name}.stream"));
+        let expect: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{name}.expect.json"))).unwrap(),
+        )
+        .unwrap();
+        let got = state(&[
+            "replay",
+            "--size",
+            "80x24",
+            "--json",
+            stream.to_str().unwrap(),
+        ]);
+        for w in expect["windows"].as_array().unwrap() {
+            let id = w["id"].as_str().unwrap();
+            let g = find(&got["windows"], id);
+            assert_eq!(g["layout"], w["layout"], "{name} {id} layout");
+            assert_eq!(g["visible_layout"], w["visible_layout"], "{name} {id}");
+        }
+        for p in expect["panes"].as_array().unwrap() {
+            let id = p["id"].as_str().unwrap();
+            let g = find(&got["panes"], id);
+            for key in ["window", "cols", "rows", "x", "y", "alternate"] {
+                assert_eq!(g[key], p[key], "{name} {id} {key}");
+            }
+            assert_eq!(g["cursor"]["x"], p["cursor_x"], "{name} {id} cursor x");
+            assert_eq!(g["cursor"]["y"], p["cursor_y"], "{name} {id} cursor y");
+            let want: Vec<&str> = p["screen"].as_str().unwrap().lines().collect();
+            let screen: Vec<&str> = g["screen"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap())
+                .collect();
+            assert_eq!(screen.len(), p["rows"].as_u64().unwrap() as usize);
+            // capture-pane -p leaves trailing empty rows out of `lines()`.
+            assert_eq!(&screen[..want.len()], &want[..], "{name} {id} screen");
+            assert!(screen[want.len()..].iter().all(|r| r.is_empty()));
+        }
+    }
+}
+
+#[test]
+fn snapshot_reports_live_panes_and_changes_nothing() {
+    if !tmux_available() {
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let server = TmuxServer::start("cli-snapshot", 90, 30).unwrap();
+    server.tmux_ok(&["split-window", "-h", "-t", "%0"]).unwrap();
+    server
+        .tmux_ok(&["new-window", "-d", "-n", "second"])
+        .unwrap();
+    for (pane, word) in [("%0", "left-side"), ("%1", "right-side")] {
+        server
+            .tmux_ok(&["send-keys", "-t", pane, &format!("echo {word}"), "Enter"])
+            .unwrap();
+    }
+    let wait = Duration::from_secs(10);
+    server
+        .wait_for(wait, |s| {
+            let a = s.tmux_ok(&["capture-pane", "-p", "-t", "%0"]).ok()?;
+            let b = s.tmux_ok(&["capture-pane", "-p", "-t", "%1"]).ok()?;
+            let (a, b) = (String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+            (a.lines().any(|l| l == "left-side") && b.lines().any(|l| l == "right-side"))
+                .then_some(())
+        })
+        .unwrap();
+    let sizes = |s: &TmuxServer| {
+        s.tmux_ok(&[
+            "list-windows",
+            "-a",
+            "-F",
+            "#{window_id} #{window_width}x#{window_height} #{window_layout}",
+        ])
+        .unwrap()
+    };
+    let before = sizes(&server);
+
+    let got = state(&["snapshot", "-L", server.socket_name(), "--json"]);
+
+    assert_eq!(
+        sizes(&server),
+        before,
+        "a snapshot must leave every window as it was"
+    );
+    let clients = server.tmux_ok(&["list-clients"]).unwrap();
+    assert!(
+        clients.is_empty(),
+        "the snapshot client detached: {clients:?}"
+    );
+    assert_eq!(got["windows"].as_array().unwrap().len(), 2);
+    assert_eq!(got["panes"].as_array().unwrap().len(), 3);
+    for (pane, word) in [("%0", "left-side"), ("%1", "right-side")] {
+        let p = find(&got["panes"], pane);
+        let tmux = server.tmux_ok(&["capture-pane", "-p", "-t", pane]).unwrap();
+        let tmux: Vec<String> = String::from_utf8_lossy(&tmux)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let screen: Vec<String> = p["screen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect();
+        assert!(screen.iter().any(|r| r == word), "{pane}: {screen:?}");
+        assert_eq!(
+            &screen[..tmux.len()],
+            &tmux[..],
+            "{pane} equals capture-pane"
+        );
+    }
+    let w = find(&got["windows"], "@1");
+    assert_eq!(w["name"], "second");
+}

@@ -1305,46 +1305,20 @@ impl Screen {
                 2 => self.clear_line(bg),
                 _ => {}
             },
-            (b"", '@') => {
+            // Counted edits: a count tmux reads as -1 (out of range) does nothing.
+            (b"", op @ ('@' | 'P' | 'X' | 'L' | 'M' | 'S' | 'T')) => {
+                let edit: fn(&mut Self, u16, Color) = match op {
+                    '@' => Self::insert_characters,
+                    'P' => Self::delete_characters,
+                    'X' => Self::erase_characters,
+                    'L' => Self::insert_lines,
+                    'M' => Self::delete_lines,
+                    'S' => Self::scroll_up,
+                    _ => Self::scroll_down,
+                };
                 let n = get(0, 1, 1);
                 if n != -1 {
-                    self.insert_characters(clamp16(n), bg);
-                }
-            }
-            (b"", 'P') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.delete_characters(clamp16(n), bg);
-                }
-            }
-            (b"", 'X') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.erase_characters(clamp16(n), bg);
-                }
-            }
-            (b"", 'L') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.insert_lines(clamp16(n), bg);
-                }
-            }
-            (b"", 'M') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.delete_lines(clamp16(n), bg);
-                }
-            }
-            (b"", 'S') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.scroll_up(clamp16(n), bg);
-                }
-            }
-            (b"", 'T') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.scroll_down(clamp16(n), bg);
+                    edit(self, clamp16(n), bg);
                 }
             }
             (b"", 'b') => {

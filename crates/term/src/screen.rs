@@ -1235,28 +1235,17 @@ impl Screen {
         let bg = self.pen.bg;
         match (inter, action) {
             (b"", 'm') => self.sgr(params),
-            (b"", 'A') => {
+            // Relative cursor motion (CUU, CUD, CUF, CUB).
+            (b"", op @ ('A' | 'B' | 'C' | 'D')) => {
+                let motion: fn(&mut Self, u16) = match op {
+                    'A' => Self::cursor_up,
+                    'B' => Self::cursor_down,
+                    'C' => Self::cursor_right,
+                    _ => Self::cursor_left,
+                };
                 let n = get(0, 1, 1);
                 if n != -1 {
-                    self.cursor_up(clamp16(n));
-                }
-            }
-            (b"", 'B') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.cursor_down(clamp16(n));
-                }
-            }
-            (b"", 'C') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.cursor_right(clamp16(n));
-                }
-            }
-            (b"", 'D') => {
-                let n = get(0, 1, 1);
-                if n != -1 {
-                    self.cursor_left(clamp16(n));
+                    motion(self, clamp16(n));
                 }
             }
             (b"", 'E') => {

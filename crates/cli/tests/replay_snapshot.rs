@@ -81,15 +81,28 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
         return;
     }
     let server = TmuxServer::start("cli-snapshot", 90, 30).unwrap();
-    server.tmux_ok(&["split-window", "-h", "-t", "%0"]).unwrap();
+    // Programs that print and then wait, rather than typing into shells (no prompt races).
+    server
+        .tmux_ok(&[
+            "respawn-pane",
+            "-k",
+            "-t",
+            "%0",
+            "printf 'left-side\\n'; exec cat",
+        ])
+        .unwrap();
+    server
+        .tmux_ok(&[
+            "split-window",
+            "-h",
+            "-t",
+            "%0",
+            "printf 'right-side\\n'; exec cat",
+        ])
+        .unwrap();
     server
         .tmux_ok(&["new-window", "-d", "-n", "second"])
         .unwrap();
-    for (pane, word) in [("%0", "left-side"), ("%1", "right-side")] {
-        server
-            .tmux_ok(&["send-keys", "-t", pane, &format!("echo {word}"), "Enter"])
-            .unwrap();
-    }
     let wait = Duration::from_secs(10);
     server
         .wait_for(wait, |s| {

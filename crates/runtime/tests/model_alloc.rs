@@ -53,13 +53,13 @@ fn steady_state_frames_allocate_nothing() {
     }
     let widths: Vec<u16> = client.state().panes.values().map(|p| p.cols).collect();
     assert_eq!(widths, vec![40, 39], "the layout placed both panes");
-    let before = ALLOC.allocations();
     let frames_before = host.frames;
-    for _ in 0..200 {
-        client.receive(&batch, now, &mut host);
-        client.flush_frames(now, &mut host);
-    }
-    let allocs = ALLOC.allocations() - before;
+    let ((), allocs) = ALLOC.allocations_during(|| {
+        for _ in 0..200 {
+            client.receive(&batch, now, &mut host);
+            client.flush_frames(now, &mut host);
+        }
+    });
     assert_eq!(
         host.frames - frames_before,
         400,

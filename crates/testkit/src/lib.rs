@@ -188,13 +188,12 @@ impl Drop for TmuxServer {
 /// ```ignore
 /// #[global_allocator]
 /// static ALLOC: muxlink_testkit::CountingAlloc = muxlink_testkit::CountingAlloc::new();
-/// let before = ALLOC.allocations();
-/// // ... the steady-state work ...
-/// assert_eq!(ALLOC.allocations() - before, 0);
+/// let ((), n) = ALLOC.allocations_during(|| { /* the steady-state work */ });
+/// assert_eq!(n, 0);
 /// ```
 ///
-/// The count is process-wide: keep such a test alone in its binary (or run its tests one at a
-/// time) so that no other thread allocates meanwhile.
+/// `allocations_during` counts the calling thread only, so the test harness's threads do not
+/// disturb it; `allocations` is the process-wide total.
 pub struct CountingAlloc {
     allocations: std::sync::atomic::AtomicU64,
 }
@@ -211,6 +210,28 @@ impl CountingAlloc {
     pub fn allocations(&self) -> u64 {
         self.allocations.load(Ordering::Relaxed)
     }
+
+    /// Runs `f` and returns its result with the number of allocations (and reallocations)
+    /// made by this thread meanwhile; other threads (the test harness's own) are not counted.
+    pub fn allocations_during<R>(&self, f: impl FnOnce() -> R) -> (R, u64) {
+        THREAD_COUNT.with(|c| c.set(Some(0)));
+        let r = f();
+        let n = THREAD_COUNT.with(|c| c.replace(None)).unwrap_or(0);
+        (r, n)
+    }
+}
+
+thread_local! {
+    // Const-initialised and without a destructor, so the allocator may touch it.
+    static THREAD_COUNT: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+fn count_this_thread() {
+    let _ = THREAD_COUNT.try_with(|c| {
+        if let Some(n) = c.get() {
+            c.set(Some(n + 1));
+        }
+    });
 }
 
 impl Default for CountingAlloc {
@@ -223,6 +244,7 @@ impl Default for CountingAlloc {
 unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         self.allocations.fetch_add(1, Ordering::Relaxed);
+        count_this_thread();
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
         unsafe { std::alloc::System.alloc(layout) }
     }
@@ -234,6 +256,7 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
         self.allocations.fetch_add(1, Ordering::Relaxed);
+        count_this_thread();
         // SAFETY: as for `alloc` and `dealloc`: the caller's contract, passed on to `System`.
         unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
     }

@@ -66,7 +66,13 @@ impl Damage {
         }
     }
 
+    #[inline]
     pub(crate) fn mark_all(&mut self) {
+        if let [w] = self.words.as_mut_slice() {
+            // Up to 64 rows (the common case, hit at every scroll): one store, no memset.
+            *w = u64::MAX >> (64 - self.rows as u32);
+            return;
+        }
         for w in &mut self.words {
             *w = u64::MAX;
         }

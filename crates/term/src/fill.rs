@@ -21,7 +21,7 @@ fn cell_bits(c: Cell) -> u128 {
 }
 
 /// Writes `dst[i] = Cell { ch: src[i] as u32, ..pen }` for `i < min(dst.len(), src.len())`.
-#[cfg(target_endian = "little")]
+#[cfg(all(target_endian = "little", not(target_arch = "x86_64")))]
 #[allow(unsafe_code)]
 #[inline]
 pub(crate) fn fill_ascii(dst: &mut [Cell], src: &[u8], pen: Cell) {
@@ -67,7 +67,7 @@ pub(crate) fn fill_ascii(dst: &mut [Cell], src: &[u8], pen: Cell) {
 }
 
 /// `dst.fill(cell)`, one 16-byte store per cell.
-#[cfg(target_endian = "little")]
+#[cfg(all(target_endian = "little", not(target_arch = "x86_64")))]
 #[allow(unsafe_code)]
 #[inline]
 pub(crate) fn fill_cells(dst: &mut [Cell], cell: Cell) {
@@ -91,6 +91,139 @@ pub(crate) fn fill_cells(dst: &mut [Cell], cell: Cell) {
         unsafe { p.cast::<u128>().write_unaligned(bits) };
     }
 }
+
+/// x86_64: LLVM splits a `u128` store into two 8-byte stores, and the printing and
+/// scrolling paths are bound by stores; SSE2 (always present on x86_64) writes each cell
+/// with one `movdqu`.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod sse2 {
+    use super::cell_bits;
+    use crate::cell::Cell;
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_cvtsi32_si128,
+        _mm_cvtsi64_si128, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi32,
+        _mm_set1_epi64x, _mm_set1_epi8, _mm_set_epi64x, _mm_setzero_si128, _mm_storeu_si128,
+        _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16,
+        _mm_unpacklo_epi32, _mm_unpacklo_epi64, _mm_unpacklo_epi8,
+    };
+
+    #[inline(always)]
+    fn splat(bits: u128) -> __m128i {
+        // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
+        unsafe { _mm_set_epi64x((bits >> 64) as u64 as i64, bits as u64 as i64) }
+    }
+
+    /// Writes `dst[i] = Cell { ch: src[i] as u32, ..pen }` for `i < min(dst.len(), src.len())`.
+    ///
+    /// Eight bytes at a time, by unpacking alone: bytes widen to 32-bit lanes, interleave
+    /// with the pen's `fg` into the cells' low halves, which pair with the pen's high half.
+    #[inline]
+    pub(crate) fn fill_ascii(dst: &mut [Cell], src: &[u8], pen: Cell) {
+        const _: () = assert!(std::mem::size_of::<Cell>() == 16);
+        let bits = cell_bits(pen);
+        let hi = splat(bits & !0xffff_ffff_u128);
+        let fg = (bits >> 32) as u32 as i32;
+        let high = (bits >> 64) as u64 as i64;
+        // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
+        let (fgv, highv, zero) = unsafe {
+            (
+                _mm_set1_epi32(fg),
+                _mm_set1_epi64x(high),
+                _mm_setzero_si128(),
+            )
+        };
+        let n = dst.len().min(src.len());
+        let (dst, src) = (&mut dst[..n], &src[..n]);
+        let mut d8 = dst.chunks_exact_mut(8);
+        let mut s8 = src.chunks_exact(8);
+        for (d, s) in (&mut d8).zip(&mut s8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(s);
+            let bytes = u64::from_le_bytes(w) as i64;
+            // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
+            let cells: [__m128i; 8] = unsafe {
+                let b16 = _mm_unpacklo_epi8(_mm_cvtsi64_si128(bytes), zero);
+                let q0 = _mm_unpacklo_epi16(b16, zero);
+                let q1 = _mm_unpackhi_epi16(b16, zero);
+                // Low halves (ch | fg << 32) of cells 0-1, 2-3, 4-5, 6-7.
+                let l01 = _mm_unpacklo_epi32(q0, fgv);
+                let l23 = _mm_unpackhi_epi32(q0, fgv);
+                let l45 = _mm_unpacklo_epi32(q1, fgv);
+                let l67 = _mm_unpackhi_epi32(q1, fgv);
+                [
+                    _mm_unpacklo_epi64(l01, highv),
+                    _mm_unpackhi_epi64(l01, highv),
+                    _mm_unpacklo_epi64(l23, highv),
+                    _mm_unpackhi_epi64(l23, highv),
+                    _mm_unpacklo_epi64(l45, highv),
+                    _mm_unpackhi_epi64(l45, highv),
+                    _mm_unpacklo_epi64(l67, highv),
+                    _mm_unpackhi_epi64(l67, highv),
+                ]
+            };
+            let p = d.as_mut_ptr().cast::<__m128i>();
+            for (k, v) in cells.into_iter().enumerate() {
+                // SAFETY: `d` is an exclusive run of exactly 8 cells of 16 bytes, so
+                // `p + k` (k < 8) is valid for a 16-byte write; `_mm_storeu_si128` needs no
+                // alignment. `Cell` is `#[repr(C)]` without padding (4 + 4 + 4 + 2 + 1 + 1
+                // bytes) and all its fields are plain integers, so the byte image of a valid
+                // cell (`pen`) with `ch` replaced by a byte is a valid cell.
+                unsafe { _mm_storeu_si128(p.add(k), v) };
+            }
+        }
+        for (c, &b) in d8.into_remainder().iter_mut().zip(s8.remainder()) {
+            // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
+            let v = unsafe { _mm_or_si128(hi, _mm_cvtsi32_si128(b as i32)) };
+            let p: *mut Cell = c;
+            // SAFETY: as above, for one exclusive cell.
+            unsafe { _mm_storeu_si128(p.cast::<__m128i>(), v) };
+        }
+    }
+
+    /// Length of the run of printable ASCII (0x20..=0x7e) at the start of `b`, sixteen
+    /// bytes at a time.
+    #[inline]
+    pub(crate) fn printable_prefix(b: &[u8]) -> usize {
+        let mut i = 0;
+        let mut c16 = b.chunks_exact(16);
+        for c in &mut c16 {
+            // SAFETY: `c` is exactly 16 readable bytes; `_mm_loadu_si128` needs no
+            // alignment. The rest is SSE2 (x86_64 baseline) arithmetic on registers.
+            let good = unsafe {
+                let v = _mm_loadu_si128(c.as_ptr().cast::<__m128i>());
+                // Signed compares: bytes >= 0x80 are negative, so they fail the first.
+                let ge_space = _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f));
+                let lt_del = _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f));
+                _mm_movemask_epi8(_mm_and_si128(ge_space, lt_del)) as u32
+            };
+            if good != 0xffff {
+                return i + (!good).trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        i + c16
+            .remainder()
+            .iter()
+            .take_while(|&&x| (0x20..0x7f).contains(&x))
+            .count()
+    }
+
+    /// `dst.fill(cell)`, one 16-byte store per cell.
+    #[inline]
+    pub(crate) fn fill_cells(dst: &mut [Cell], cell: Cell) {
+        let v = splat(cell_bits(cell));
+        for c in dst.iter_mut() {
+            let p: *mut Cell = c;
+            // SAFETY: as in `fill_ascii`: one exclusive 16-byte cell, and `v` is exactly
+            // the byte image of the valid cell `cell`.
+            unsafe { _mm_storeu_si128(p.cast::<__m128i>(), v) };
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use sse2::{fill_ascii, fill_cells, printable_prefix};
 
 /// `dst.fill(cell)`.
 #[cfg(not(target_endian = "little"))]

@@ -78,7 +78,13 @@ impl Row {
             crate::fill::fill_cells(&mut self.cells, blank_for(bg));
         } else if bg.is_default() {
             let e = (self.extent.max(self.used) as usize).min(self.cells.len());
-            crate::fill::fill_cells(&mut self.cells[..e], EMPTY);
+            if e <= BLANKS.len() {
+                // A copy from a ready blank line: `memcpy` uses the widest stores the CPU
+                // has, which beats one store per cell on the scrolling path.
+                self.cells[..e].copy_from_slice(&BLANKS[..e]);
+            } else {
+                crate::fill::fill_cells(&mut self.cells[..e], EMPTY);
+            }
         } else {
             crate::fill::fill_cells(&mut self.cells, Cell::blank_with_bg(bg));
         }
@@ -127,6 +133,9 @@ fn expanded_size(needed: usize, cols: u16) -> usize {
 /// colours. tmux has no cells there (they read as the default cell, which `Screen` accounts
 /// for); keeping them cleared means growing the storage writes nothing.
 pub(crate) const EMPTY: Cell = Cell::blank_with_bg(Color::DEFAULT);
+
+/// A line of [`EMPTY`] cells to copy from (4 KiB).
+static BLANKS: [Cell; 256] = [EMPTY; 256];
 
 /// What an emptied line holds: cleared cells, with the background colour if any.
 #[inline]
@@ -208,18 +217,25 @@ impl Grid {
     }
 
     /// Appends a blank line at the bottom, reusing a free slot when there is one.
+    #[inline]
     fn push_line(&mut self, bg: Color) {
         if self.len == self.slots.len() {
-            // Ring full: make it contiguous and grow (only while history is filling).
-            self.slots.rotate_left(self.head);
-            self.head = 0;
-            self.slots.push(Row::new(self.cols, bg));
+            self.grow_ring(bg);
         } else {
             let p = self.phys(self.len);
             let cols = self.cols;
             self.slots[p].clear(bg, cols);
         }
         self.len += 1;
+    }
+
+    /// Ring full: make it contiguous and add a row (only while history is filling).
+    #[cold]
+    #[inline(never)]
+    fn grow_ring(&mut self, bg: Color) {
+        self.slots.rotate_left(self.head);
+        self.head = 0;
+        self.slots.push(Row::new(self.cols, bg));
     }
 
     /// Drops the `n` oldest lines (they stay allocated as free slots).

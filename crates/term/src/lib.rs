@@ -11,8 +11,9 @@
 //! Nothing is ever written back: queries (DA, DSR, ...) are ignored, and effects that leave
 //! the pane (bell, title, clipboard) are queued as [`TermEvent`]s.
 //!
-//! No I/O, no clock. The only `unsafe` is the measured cell-writing hot path in `fill.rs`
-//! (one 16-byte store per cell), each block with its safety argument; Miri checks its tests.
+//! No I/O, no clock. The only `unsafe` is the measured hot paths in `fill.rs` (one 16-byte
+//! store per cell, SSE2 on x86_64; the printable-ASCII scan), each block with its safety
+//! argument; Miri checks their tests.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -445,7 +446,7 @@ impl vte::Perform for Screen {
 /// names no character (overlong, surrogate, past U+10FFFF) is consumed and dropped, as tmux
 /// drops it (`Some((u32::MAX, len))` is never returned: such input goes the slow way).
 #[inline]
-fn decode_utf8(b: &[u8]) -> Option<(u32, usize)> {
+pub(crate) fn decode_utf8(b: &[u8]) -> Option<(u32, usize)> {
     let lead = b[0];
     let (n, init) = match lead {
         0xc2..=0xdf => (2, (lead & 0x1f) as u32),
@@ -477,6 +478,7 @@ fn decode_utf8(b: &[u8]) -> Option<(u32, usize)> {
 
 /// Length of the run of printable ASCII (0x20..=0x7e) at the start of `b`, eight bytes
 /// at a time.
+#[cfg(not(target_arch = "x86_64"))]
 #[inline]
 fn printable_prefix(b: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
@@ -502,6 +504,9 @@ fn printable_prefix(b: &[u8]) -> usize {
     i
 }
 
+#[cfg(target_arch = "x86_64")]
+use fill::printable_prefix;
+
 impl Screen {
     /// Handles ground-state bytes up to (not including) the next ESC; returns how many
     /// were consumed.
@@ -524,6 +529,11 @@ impl Screen {
                 // Any byte but printable ASCII ends tmux's collect item.
                 self.item_size = None;
                 return i;
+            } else if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                // CR LF, the end of almost every line: both at once.
+                self.item_size = None;
+                self.carriage_return_linefeed();
+                i += 2;
             } else if b < 0x20 {
                 self.item_size = None;
                 Screen::execute(self, b);
@@ -534,6 +544,11 @@ impl Screen {
             } else {
                 self.item_size = None;
                 if self.utf8_idle() {
+                    let n = self.print_utf8_run(&bytes[i..]);
+                    if n > 0 {
+                        i += n;
+                        continue;
+                    }
                     if let Some((cp, n)) = decode_utf8(&bytes[i..]) {
                         self.print_char(cp, char_width(cp));
                         i += n;

@@ -531,6 +531,88 @@ impl Screen {
         self.damage.mark(y);
     }
 
+    /// Prints the run of complete non-ASCII characters of width 1 or 2 at the start of
+    /// `bytes`: `print_char`'s common case (and `put_cell`'s writes) with the mode checks
+    /// made once per run and the row looked up once per screen line. Returns the bytes
+    /// consumed, 0 when the first character needs the general path.
+    pub fn print_utf8_run(&mut self, bytes: &[u8]) -> usize {
+        const SPACER: Cell = Cell {
+            flags: CellFlags::WIDE_SPACER,
+            ..Cell::BLANK
+        };
+        let cols = self.cols();
+        if cols < 2
+            || self.zwj
+            || !self.modes.contains(Modes::AUTOWRAP)
+            || self.modes.contains(Modes::INSERT)
+        {
+            return 0;
+        }
+        // The next character if it can take this path: (code point, bytes, width).
+        let next = |b: &[u8]| -> Option<(u32, usize, usize)> {
+            if b.first().is_none_or(|&c| c < 0x80) {
+                return None;
+            }
+            let (cp, n) = crate::decode_utf8(b)?;
+            let w = char_width(cp);
+            ((w == 1 || w == 2) && cp != 0x200d).then_some((cp, n, w as usize))
+        };
+        let mut pen = self.pen;
+        let mut i = 0;
+        while let Some(mut c) = next(&bytes[i..]) {
+            if self.cx as usize + c.2 > cols as usize {
+                self.linefeed(true, Color::DEFAULT);
+                self.cx = 0;
+            }
+            let y = self.cy;
+            let row = self.grid.screen_mut(y);
+            let mut x = self.cx as usize;
+            // Characters on this screen line.
+            loop {
+                let (cp, n, w) = c;
+                row.expand(x + w, cols);
+                let cells = &mut row.cells[..cols as usize];
+                let old = cells[x].flags;
+                if old.contains(CellFlags::WIDE_SPACER) {
+                    fix_spacer_left(cells, x);
+                }
+                let end = x + w;
+                if (w != 1 || old.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER))
+                    && end < cols as usize
+                    && cells[end].flags.contains(CellFlags::WIDE_SPACER)
+                {
+                    fix_spacer_right(cells, end);
+                }
+                pen.ch = cp;
+                pen.flags = if w == 2 {
+                    CellFlags::WIDE
+                } else {
+                    CellFlags::empty()
+                };
+                cells[x] = pen;
+                if w == 2 {
+                    cells[x + 1] = SPACER;
+                }
+                x = end;
+                i += n;
+                match next(&bytes[i..]) {
+                    Some(d) if x + d.2 <= cols as usize => c = d,
+                    _ => break,
+                }
+            }
+            if (row.used as usize) < x {
+                row.used = x as u16;
+            }
+            self.cx = x as u16;
+            self.damage.mark(y);
+        }
+        if i > 0 {
+            self.last = None;
+            self.damage.cursor_changed = true;
+        }
+        i
+    }
+
     /// A wide character stored where it does not fit (see `write_cell`): the row grows
     /// past the right edge. tmux's `screen_write_overwrite` first blanks the wide
     /// character whose spacer is under the cursor.
@@ -676,6 +758,16 @@ impl Screen {
             _ => {}
         }
         self.last = None;
+    }
+
+    /// `execute(b'\r')` then `execute(b'\n')`.
+    #[inline]
+    pub fn carriage_return_linefeed(&mut self) {
+        self.utf8.have = 0;
+        self.last = None;
+        self.set_cursor(0, self.cy);
+        let bg = self.pen.bg;
+        self.linefeed(false, bg);
     }
 
     fn backspace(&mut self) {

@@ -574,7 +574,9 @@ impl Ui {
         let mut status = String::new();
         if let Some(s) = model.session() {
             status.push('[');
-            status.push_str(&String::from_utf8_lossy(&s.name));
+            status.push_str(&String::from_utf8_lossy(
+                s.name.as_deref().unwrap_or_default(),
+            ));
             status.push_str("] ");
         }
         let cur = active_window(client);

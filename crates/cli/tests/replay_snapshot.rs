@@ -160,4 +160,27 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
     }
     let w = find(&got["windows"], "@1");
     assert_eq!(w["name"], "second");
+    // A synced pane's title is tmux's `#{pane_title}` (the host name unless a program set
+    // one): known, so a string.
+    let title = server
+        .tmux_ok(&["display-message", "-p", "-t", "%0", "#{pane_title}"])
+        .unwrap();
+    let title = String::from_utf8_lossy(&title)
+        .trim_end_matches('\n')
+        .to_owned();
+    assert_eq!(find(&got["panes"], "%0")["title"], title.as_str());
+}
+
+#[test]
+fn replay_prints_null_for_a_title_nothing_set() {
+    let stream = b"%output %0 \\033]2;mine\\007a\n%output %1 b\n";
+    let out = common::run(&["replay", "--size", "20x5", "--json", "-"], stream);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(find(&got["panes"], "%0")["title"], "mine");
+    assert_eq!(find(&got["panes"], "%1")["title"], Value::Null);
 }

@@ -316,10 +316,10 @@ impl Core {
                     .entry(session)
                     .or_insert_with(|| Session {
                         id: session,
-                        name: Vec::new(),
+                        name: None,
                         active_window: None,
                     });
-                s.name = name.to_vec();
+                s.name = Some(name.to_vec());
                 host.on_event(&ClientEvent::SessionChanged { session });
                 if previous.is_some_and(|p| p != session)
                     && self.config.handshake
@@ -331,7 +331,7 @@ impl Core {
             Event::SessionRenamed { session, name } => {
                 let id = session.or(self.model.attached_session);
                 if let Some(s) = id.and_then(|id| self.model.sessions.get_mut(&id)) {
-                    s.name = name.to_vec();
+                    s.name = Some(name.to_vec());
                     let session = s.id;
                     host.on_event(&ClientEvent::SessionRenamed { session });
                 }
@@ -349,7 +349,7 @@ impl Core {
                     .entry(session)
                     .or_insert_with(|| Session {
                         id: session,
-                        name: Vec::new(),
+                        name: None,
                         active_window: None,
                     });
                 s.active_window = Some(window);
@@ -746,7 +746,7 @@ impl Core {
                         i.id,
                         Session {
                             id: i.id,
-                            name: i.name,
+                            name: Some(i.name),
                             active_window: i.active_window,
                         },
                     );
@@ -949,7 +949,7 @@ impl Core {
         p.x = f.x;
         p.y = f.y;
         p.mode = f.mode.clone();
-        p.title = f.title.clone();
+        p.title = Some(f.title.clone());
         p.synced = true;
         // The emulator keeps as much history as tmux keeps for this pane.
         let limit = f.history_limit.unwrap_or(self.config.history_limit);
@@ -1019,7 +1019,8 @@ impl Core {
             p.changed = false;
             let full = std::mem::replace(&mut p.full, false);
             if let Some(emu) = p.emu.as_mut() {
-                crate::frame::emit(&mut self.pool, pane, p.window, &p.title, emu, full, host);
+                let title = p.title.as_deref();
+                crate::frame::emit(&mut self.pool, pane, p.window, title, emu, full, host);
             }
         }
         changed.clear();

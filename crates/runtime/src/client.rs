@@ -54,7 +54,8 @@ pub struct ClientConfig {
     pub auto_resume: bool,
     /// Minimum time between two frames of the same pane; `None` sends frames at every
     /// [`Client::flush_frames`]. When set, [`Client::poll_timeout`] reports when the held
-    /// frames are due.
+    /// frames are due; frames still held when the client closes are sent before
+    /// [`ClientEvent::Exited`].
     pub frame_interval: Option<Duration>,
 }
 
@@ -271,7 +272,8 @@ pub enum ClientEvent<'a> {
         /// The line.
         line: &'a [u8],
     },
-    /// The client closed; every pane and pending command has been dropped.
+    /// The client closed; every pane and pending command has been dropped. Frames still
+    /// pending (held by `frame_interval`, or not yet flushed) were delivered just before.
     Exited {
         /// Why.
         reason: &'a ExitReason,

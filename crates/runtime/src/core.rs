@@ -384,6 +384,7 @@ impl Core {
                 let reason = reason.map(|r| String::from_utf8_lossy(r).into_owned());
                 if self.config.host_stream {
                     // The host's PTY goes on; a later DCS may start control mode again.
+                    self.emit_frames(host);
                     self.reset_session();
                     host.on_event(&ClientEvent::Exited {
                         reason: &ExitReason::Exit(reason),
@@ -1011,6 +1012,11 @@ impl Core {
             }
         }
         self.last_flush = Some(now);
+        self.emit_frames(host);
+    }
+
+    /// One frame per changed pane, now, whatever `frame_interval` says.
+    fn emit_frames(&mut self, host: &mut dyn Host) {
         let mut changed = std::mem::take(&mut self.changed);
         for &pane in &changed {
             let Some(p) = self.model.panes.get_mut(&pane) else {
@@ -1045,6 +1051,9 @@ impl Core {
             return;
         }
         self.closed = true;
+        // Frames held back by `frame_interval` are the panes' last state: deliver them
+        // before the exit.
+        self.emit_frames(host);
         if self.config.keep_state_on_exit {
             self.pending.clear();
             self.changed.clear();

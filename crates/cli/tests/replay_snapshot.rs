@@ -184,3 +184,23 @@ fn replay_prints_null_for_a_title_nothing_set() {
     assert_eq!(find(&got["panes"], "%0")["title"], "mine");
     assert_eq!(find(&got["panes"], "%1")["title"], Value::Null);
 }
+
+/// tmux refuses to attach to a session that does not exist: the error is tmux's own.
+#[test]
+fn snapshot_of_a_missing_session_says_what_tmux_said() {
+    if !tmux_available() {
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let server = TmuxServer::start("cli-snap-missing", 80, 24).unwrap();
+    let out = common::run(
+        &["snapshot", "-L", server.socket_name(), "-t", "nosuch"],
+        b"",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("can't find session: nosuch"),
+        "stderr: {err:?}"
+    );
+}

@@ -217,3 +217,57 @@ fn output_just_before_exit_is_framed() {
     c.flush_frames(t0, &mut h);
     assert_eq!(h.0, ["frame %0 bye", "exit Exit(Some(\"detached\"))"]);
 }
+
+/// tmux answers a startup command it refuses (`attach-session` with no sessions) with an
+/// `%error` block not flagged as this client's, then a bare `%exit`: the exit event carries
+/// tmux's message. After a startup command that worked, a bare `%exit` stays reasonless.
+#[test]
+fn refused_startup_command_gives_tmux_message() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    c.receive(
+        b"%begin 1796583699 260 0\ncan't find session: nosuch\n%error 1796583699 260 0\n%exit\n",
+        t0,
+        &mut h,
+    );
+    assert!(c.is_closed());
+    assert_eq!(
+        h.events.last().unwrap(),
+        &format!(
+            "{:?}",
+            ClientEvent::Exited {
+                reason: &ExitReason::Refused("can't find session: nosuch".into())
+            }
+        )
+    );
+    assert!(!h.events.iter().any(|e| e.starts_with("UnmatchedReply")));
+
+    // The stream ends without `%exit`: the refusal still explains it.
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    c.receive(b"%begin 1 2 0\nno sessions\n%error 1 2 0\n", t0, &mut h);
+    c.on_eof(ExitReason::ProcessExited(Some(1)), &mut h);
+    assert!(
+        h.events
+            .last()
+            .unwrap()
+            .contains("Refused(\"no sessions\")"),
+        "{:?}",
+        h.events
+    );
+
+    // A startup command that worked: a later foreign error is not a refusal.
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    c.receive(
+        b"%begin 1 2 0\n%end 1 2 0\n%begin 1 3 0\nhook failed\n%error 1 3 0\n%exit\n",
+        t0,
+        &mut h,
+    );
+    assert!(
+        h.events.last().unwrap().contains("Exit(None)"),
+        "{:?}",
+        h.events
+    );
+}

@@ -5,7 +5,6 @@ use muxlink_term::{TermEvent, Terminal};
 
 fn titles(t: &mut Terminal) -> Vec<String> {
     t.take_events()
-        .into_iter()
         .filter_map(|e| match e {
             TermEvent::TitleChanged(s) => Some(s),
             _ => None,

@@ -4,8 +4,8 @@
 //!   new session or attach).
 //! - [`SshCommand`] wraps a remote `tmux -C` in `ssh HOST -- ...` (the program and the remote
 //!   command are configurable; every word is quoted for the remote shell).
-//! - [`ChildTransport`] runs either as a child process over three non-blocking pipes, captures
-//!   its standard error for error messages, and always reaps it.
+//! - [`ChildTransport`] runs either as a child process, captures its standard error for error
+//!   messages, and always reaps it (in the background when it lingers: nothing blocks).
 //!
 //! The host-fed transport (no process at all) lives in [`crate::hostfed`].
 //!
@@ -321,17 +321,21 @@ pub enum Pipe {
 
 /// A child process (`tmux -C` or `ssh ... tmux -C`) over non-blocking pipes.
 ///
-/// Dropping it closes the pipes, and if the child has not been reaped, kills and reaps it:
-/// no zombie is left behind.
+/// Dropping it closes the pipes and, if the child has not been reaped, kills it and reaps
+/// it without blocking (in the background when it does not die at once): no zombie is
+/// left behind.
 #[derive(Debug)]
 pub struct ChildTransport {
     program: String,
-    child: Child,
+    pid: u32,
+    /// `None` once handed to the background reaper.
+    child: Option<Child>,
     stdin: Option<Sender>,
     stdout: Option<Receiver>,
     stderr: Option<Receiver>,
     stderr_text: Vec<u8>,
     status: Option<ExitStatus>,
+    killed: bool,
 }
 
 impl ChildTransport {
@@ -369,16 +373,18 @@ impl ChildTransport {
         match pipes {
             Ok((stdin, stdout, stderr)) => Ok(ChildTransport {
                 program,
-                child,
+                pid: child.id(),
+                child: Some(child),
                 stdin: Some(stdin),
                 stdout: Some(stdout),
                 stderr: Some(stderr),
                 stderr_text: Vec::new(),
                 status: None,
+                killed: false,
             }),
             Err(source) => {
                 let _ = child.kill();
-                let _ = child.wait();
+                crate::reaper::adopt(child, Duration::ZERO);
                 Err(TransportError::Pipe { program, source })
             }
         }
@@ -391,7 +397,7 @@ impl ChildTransport {
 
     /// The child's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.pid
     }
 
     /// The file descriptor of one pipe, while it is open.
@@ -481,16 +487,45 @@ impl ChildTransport {
     /// Reaps the child without blocking; its status once it has exited.
     pub fn try_reap(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
-            if let Ok(Some(st)) = self.child.try_wait() {
+            if let Some(Ok(Some(st))) = self.child.as_mut().map(|c| c.try_wait()) {
                 self.status = Some(st);
             }
         }
         self.status
     }
 
-    /// Ends the child: closes its input, waits up to `grace` for it to exit (collecting the
-    /// rest of its standard error), then kills it, and reaps it. Blocks at most about
-    /// `grace`. Returns the exit status.
+    /// Kills the child (`SIGKILL`) unless it has been reaped. Does not wait: reap it with
+    /// [`ChildTransport::try_reap`] or [`ChildTransport::end`].
+    pub fn kill(&mut self) {
+        if self.try_reap().is_none() {
+            if let Some(c) = self.child.as_mut() {
+                let _ = c.kill();
+                self.killed = true;
+            }
+        }
+    }
+
+    /// Ends the child without blocking: closes every pipe (its input first: tmux then ends
+    /// control mode) and reaps it if it has exited. A child still running is handed to a
+    /// background reaper that gives it `grace` to exit on its own, then kills it, and reaps
+    /// it: no zombie is left. Returns the exit status when it was already known.
+    pub fn end(&mut self, grace: Duration) -> Option<ExitStatus> {
+        self.close_input();
+        self.drain_stderr();
+        self.stdout = None;
+        self.stderr = None;
+        if self.try_reap().is_none() {
+            if let Some(child) = self.child.take() {
+                crate::reaper::adopt(child, grace);
+            }
+        }
+        self.status
+    }
+
+    /// Ends the child, waiting for it: closes its input, waits up to `grace` for it to exit
+    /// (collecting the rest of its standard error), then kills it, and reaps it. Blocks at
+    /// most about `grace` (plus the moment a killed process takes to die); the drive modes
+    /// use [`ChildTransport::end`], which never blocks. Returns the exit status.
     pub fn shutdown(&mut self, grace: Duration) -> Option<ExitStatus> {
         self.close_input();
         let deadline = Instant::now() + grace;
@@ -499,9 +534,12 @@ impl ChildTransport {
             std::thread::sleep(Duration::from_millis(2));
         }
         if self.status.is_none() {
-            let _ = self.child.kill();
-            if let Ok(st) = self.child.wait() {
-                self.status = Some(st);
+            if let Some(child) = self.child.as_mut() {
+                let _ = child.kill();
+                self.killed = true;
+                if let Ok(st) = child.wait() {
+                    self.status = Some(st);
+                }
             }
         }
         self.drain_stderr();
@@ -518,6 +556,7 @@ impl ChildTransport {
                 Some(c) => format!("{} exited with status {c}", self.program),
                 None => format!("{} was killed ({st})", self.program),
             },
+            None if self.killed => format!("{} was killed", self.program),
             None => format!("{} closed its output", self.program),
         };
         let err = self.stderr_text();
@@ -532,13 +571,8 @@ impl ChildTransport {
 impl Drop for ChildTransport {
     fn drop(&mut self) {
         if self.status.is_none() {
-            self.stdin = None;
-            self.stdout = None;
-            self.stderr = None;
-            if let Ok(None) = self.child.try_wait() {
-                let _ = self.child.kill();
-            }
-            let _ = self.child.wait();
+            self.kill();
+            self.end(Duration::ZERO);
         }
     }
 }

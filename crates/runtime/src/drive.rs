@@ -468,7 +468,8 @@ impl Connection {
     /// then ends control mode), reaps the child if it has exited, else leaves it to a
     /// background reaper that kills it after [`REAP_GRACE`] and reaps it; reports
     /// [`ExitReason::Transport`] ("closed by the host") unless the client already closed.
-    /// Every resource of the connection is released when this returns.
+    /// When this returns the connection holds nothing: pipes closed, buffers freed, and a
+    /// child still running belongs to the reaper.
     pub fn close(&mut self, now: Instant, host: &mut dyn Host) {
         if self.is_finished() {
             return;

@@ -144,6 +144,9 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     if !ui.ready {
         // Never attached: say why, as an error (exit status 1).
         let detail = ui.last_message.clone();
+        if let Some(ExitReason::Refused(msg)) = &ui.exit {
+            anyhow::bail!("tmux: {msg}");
+        }
         match (&transport_end, detail) {
             (Some(ExitReason::Transport(msg)), _) => anyhow::bail!("{msg}"),
             (_, Some(m)) => anyhow::bail!("tmux: {m}"),
@@ -160,7 +163,7 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
 
 fn describe(r: &ExitReason) -> String {
     match r {
-        ExitReason::Exit(Some(s)) => s.clone(),
+        ExitReason::Exit(Some(s)) | ExitReason::Refused(s) => s.clone(),
         ExitReason::Exit(None) => "exited".into(),
         ExitReason::Eof => "lost server".into(),
         ExitReason::ProcessExited(Some(c)) => format!("tmux exited ({c})"),
@@ -574,7 +577,9 @@ impl Ui {
         let mut status = String::new();
         if let Some(s) = model.session() {
             status.push('[');
-            status.push_str(&String::from_utf8_lossy(&s.name));
+            status.push_str(&String::from_utf8_lossy(
+                s.name.as_deref().unwrap_or_default(),
+            ));
             status.push_str("] ");
         }
         let cur = active_window(client);

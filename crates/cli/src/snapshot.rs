@@ -120,9 +120,12 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<()> {
     }
     conn.close(Instant::now(), &mut host);
     if !printed {
-        let why = match conn.exit_reason() {
-            Some(r) => format!("{r:?}"),
-            None => "no reason given".into(),
+        // tmux's own words (`%exit` reason, refused startup command) before the transport's.
+        let why = match (&host.exited, conn.exit_reason()) {
+            (Some(r @ (ExitReason::Refused(_) | ExitReason::Exit(Some(_)))), _) => r.to_string(),
+            (_, Some(r)) => r.to_string(),
+            (Some(r), None) => r.to_string(),
+            (None, None) => "no reason given".into(),
         };
         bail!("tmux ended before the snapshot was taken: {why}");
     }

@@ -297,3 +297,42 @@ fn attach_over_ssh_with_a_stand_in_ssh() {
         inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"]).is_empty()
     });
 }
+
+/// A server with no session refuses `attach-session`: `muxlink attach` fails with tmux's
+/// own words, not just an exit status.
+#[test]
+fn attach_refused_says_what_tmux_said() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("attach-refused").unwrap();
+    // A stand-in ssh that runs the remote words here (no target: plain `attach-session`).
+    let ssh = dir.path().join("ssh");
+    std::fs::write(
+        &ssh,
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do case \"$1\" in --) shift; break;; *) shift;; esac; done\n\
+         exec sh -c \"exec $*\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = dir.path().display();
+    let cmd = format!(
+        "PATH={d}:$PATH {} attach --ssh devbox -S {d}/sock -f /dev/null 2>{d}/err; \
+         echo $? >{d}/status; exec sleep 100",
+        env!("CARGO_BIN_EXE_muxlink"),
+    );
+    let outer = TmuxServer::start_with("attach-refused-outer", 80, 24, &[&cmd]).unwrap();
+    let status = dir.path().join("status");
+    outer
+        .wait_for(WAIT, |_| {
+            std::fs::read_to_string(&status)
+                .ok()
+                .filter(|s| s.ends_with('\n'))
+        })
+        .unwrap_or_else(|_| panic!("muxlink attach did not end: {}", outer_screen(&outer)));
+    let err = std::fs::read_to_string(dir.path().join("err")).unwrap();
+    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "1");
+    assert!(err.contains("tmux: no sessions"), "stderr: {err:?}");
+}

@@ -160,4 +160,47 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
     }
     let w = find(&got["windows"], "@1");
     assert_eq!(w["name"], "second");
+    // A synced pane's title is tmux's `#{pane_title}` (the host name unless a program set
+    // one): known, so a string.
+    let title = server
+        .tmux_ok(&["display-message", "-p", "-t", "%0", "#{pane_title}"])
+        .unwrap();
+    let title = String::from_utf8_lossy(&title)
+        .trim_end_matches('\n')
+        .to_owned();
+    assert_eq!(find(&got["panes"], "%0")["title"], title.as_str());
+}
+
+#[test]
+fn replay_prints_null_for_a_title_nothing_set() {
+    let stream = b"%output %0 \\033]2;mine\\007a\n%output %1 b\n";
+    let out = common::run(&["replay", "--size", "20x5", "--json", "-"], stream);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(find(&got["panes"], "%0")["title"], "mine");
+    assert_eq!(find(&got["panes"], "%1")["title"], Value::Null);
+}
+
+/// tmux refuses to attach to a session that does not exist: the error is tmux's own.
+#[test]
+fn snapshot_of_a_missing_session_says_what_tmux_said() {
+    if !tmux_available() {
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let server = TmuxServer::start("cli-snap-missing", 80, 24).unwrap();
+    let out = common::run(
+        &["snapshot", "-L", server.socket_name(), "-t", "nosuch"],
+        b"",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("can't find session: nosuch"),
+        "stderr: {err:?}"
+    );
 }

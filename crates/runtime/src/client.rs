@@ -54,7 +54,8 @@ pub struct ClientConfig {
     pub auto_resume: bool,
     /// Minimum time between two frames of the same pane; `None` sends frames at every
     /// [`Client::flush_frames`]. When set, [`Client::poll_timeout`] reports when the held
-    /// frames are due.
+    /// frames are due; frames still held when the client closes are sent before
+    /// [`ClientEvent::Exited`].
     pub frame_interval: Option<Duration>,
 }
 
@@ -82,12 +83,30 @@ impl Default for ClientConfig {
 pub enum ExitReason {
     /// tmux sent `%exit`, with its reason when it gave one (`detached`, `server exited`, ...).
     Exit(Option<String>),
+    /// tmux refused the command it was started with (`attach-session`, `new-session`) and
+    /// exited: tmux's own message (`no sessions`, `can't find session: x`, ...).
+    Refused(String),
     /// The transport reached end of file without `%exit` (pipe closed).
     Eof,
     /// The child process (tmux or ssh) ended; its exit code when it had one.
     ProcessExited(Option<i32>),
     /// Reading or writing failed.
     Transport(String),
+}
+
+impl std::fmt::Display for ExitReason {
+    /// One line for a person: tmux's own words when it gave some.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExitReason::Exit(Some(s)) | ExitReason::Refused(s) | ExitReason::Transport(s) => {
+                f.write_str(s)
+            }
+            ExitReason::Exit(None) => f.write_str("tmux exited"),
+            ExitReason::Eof => f.write_str("the control stream ended"),
+            ExitReason::ProcessExited(Some(c)) => write!(f, "tmux exited with status {c}"),
+            ExitReason::ProcessExited(None) => f.write_str("tmux was killed"),
+        }
+    }
 }
 
 /// A number the client gives each command it queues, in send order.
@@ -271,7 +290,8 @@ pub enum ClientEvent<'a> {
         /// The line.
         line: &'a [u8],
     },
-    /// The client closed; every pane and pending command has been dropped.
+    /// The client closed; every pane and pending command has been dropped. Frames still
+    /// pending (held by `frame_interval`, or not yet flushed) were delivered just before.
     Exited {
         /// Why.
         reason: &'a ExitReason,

@@ -72,6 +72,10 @@ pub(crate) struct Core {
     /// The handshake (or a later resync) has started in this control-mode session.
     control_mode: bool,
     changed: Vec<PaneId>,
+    /// The startup command's reply (the first block not from this client) has arrived.
+    startup_answered: bool,
+    /// tmux's message when it refused the startup command; reported with `%exit`.
+    startup_error: Option<String>,
     last_flush: Option<Instant>,
     pool: FramePool,
     scratch: Vec<u8>,
@@ -92,6 +96,8 @@ impl Core {
             handshake_lists: 0,
             control_mode: false,
             changed: Vec::new(),
+            startup_answered: false,
+            startup_error: None,
             last_flush: None,
             pool: FramePool::default(),
             scratch: Vec::new(),
@@ -316,10 +322,10 @@ impl Core {
                     .entry(session)
                     .or_insert_with(|| Session {
                         id: session,
-                        name: Vec::new(),
+                        name: None,
                         active_window: None,
                     });
-                s.name = name.to_vec();
+                s.name = Some(name.to_vec());
                 host.on_event(&ClientEvent::SessionChanged { session });
                 if previous.is_some_and(|p| p != session)
                     && self.config.handshake
@@ -331,7 +337,7 @@ impl Core {
             Event::SessionRenamed { session, name } => {
                 let id = session.or(self.model.attached_session);
                 if let Some(s) = id.and_then(|id| self.model.sessions.get_mut(&id)) {
-                    s.name = name.to_vec();
+                    s.name = Some(name.to_vec());
                     let session = s.id;
                     host.on_event(&ClientEvent::SessionRenamed { session });
                 }
@@ -349,7 +355,7 @@ impl Core {
                     .entry(session)
                     .or_insert_with(|| Session {
                         id: session,
-                        name: Vec::new(),
+                        name: None,
                         active_window: None,
                     });
                 s.active_window = Some(window);
@@ -382,14 +388,14 @@ impl Core {
             }),
             Event::Exit { reason } => {
                 let reason = reason.map(|r| String::from_utf8_lossy(r).into_owned());
+                let reason = self.with_startup_error(ExitReason::Exit(reason));
                 if self.config.host_stream {
                     // The host's PTY goes on; a later DCS may start control mode again.
+                    self.emit_frames(host);
                     self.reset_session();
-                    host.on_event(&ClientEvent::Exited {
-                        reason: &ExitReason::Exit(reason),
-                    });
+                    host.on_event(&ClientEvent::Exited { reason: &reason });
                 } else {
-                    self.close(ExitReason::Exit(reason), host);
+                    self.close(reason, host);
                 }
             }
             Event::Unknown { line } => host.on_event(&ClientEvent::Unknown { line }),
@@ -655,6 +661,13 @@ impl Core {
 
     fn on_reply(&mut self, reply: &Reply<'_>, host: &mut dyn Host) {
         if !reply.is_from_this_client() {
+            // The first such block answers the command tmux was started with; when it
+            // failed ("no sessions", "can't find session: x") tmux exits next, and its
+            // `%exit` carries no reason: keep the message for the exit event.
+            if !std::mem::replace(&mut self.startup_answered, true) && !reply.ok {
+                let text = String::from_utf8_lossy(reply.body).trim().to_string();
+                self.startup_error = Some(text).filter(|t| !t.is_empty());
+            }
             return;
         }
         let Some(entry) = self.pending.pop_front() else {
@@ -746,7 +759,7 @@ impl Core {
                         i.id,
                         Session {
                             id: i.id,
-                            name: i.name,
+                            name: Some(i.name),
                             active_window: i.active_window,
                         },
                     );
@@ -949,7 +962,7 @@ impl Core {
         p.x = f.x;
         p.y = f.y;
         p.mode = f.mode.clone();
-        p.title = f.title.clone();
+        p.title = Some(f.title.clone());
         p.synced = true;
         // The emulator keeps as much history as tmux keeps for this pane.
         let limit = f.history_limit.unwrap_or(self.config.history_limit);
@@ -1011,6 +1024,11 @@ impl Core {
             }
         }
         self.last_flush = Some(now);
+        self.emit_frames(host);
+    }
+
+    /// One frame per changed pane, now, whatever `frame_interval` says.
+    fn emit_frames(&mut self, host: &mut dyn Host) {
         let mut changed = std::mem::take(&mut self.changed);
         for &pane in &changed {
             let Some(p) = self.model.panes.get_mut(&pane) else {
@@ -1019,7 +1037,8 @@ impl Core {
             p.changed = false;
             let full = std::mem::replace(&mut p.full, false);
             if let Some(emu) = p.emu.as_mut() {
-                crate::frame::emit(&mut self.pool, pane, p.window, &p.title, emu, full, host);
+                let title = p.title.as_deref();
+                crate::frame::emit(&mut self.pool, pane, p.window, title, emu, full, host);
             }
         }
         changed.clear();
@@ -1033,10 +1052,24 @@ impl Core {
         self.pending.clear();
         self.model = Model::default();
         self.changed.clear();
+        self.startup_answered = false;
+        self.startup_error = None;
         self.handshaking = false;
         self.handshake_lists = 0;
         self.control_mode = false;
         self.version = None;
+    }
+
+    /// tmux's refusal of the startup command explains an exit that gives no reason of its
+    /// own (a bare `%exit`, end of file, an exit status).
+    fn with_startup_error(&mut self, reason: ExitReason) -> ExitReason {
+        match (self.startup_error.take(), reason) {
+            (
+                Some(message),
+                ExitReason::Exit(None) | ExitReason::Eof | ExitReason::ProcessExited(_),
+            ) => ExitReason::Refused(message),
+            (_, reason) => reason,
+        }
     }
 
     pub(crate) fn close(&mut self, reason: ExitReason, host: &mut dyn Host) {
@@ -1044,6 +1077,10 @@ impl Core {
             return;
         }
         self.closed = true;
+        let reason = self.with_startup_error(reason);
+        // Frames held back by `frame_interval` are the panes' last state: deliver them
+        // before the exit.
+        self.emit_frames(host);
         if self.config.keep_state_on_exit {
             self.pending.clear();
             self.changed.clear();

@@ -6,8 +6,9 @@
 //! ([`Connection::on_timer`]); the connection reads, feeds the client, flushes frames, writes
 //! what the client queued, and when the stream ends reaps the child and reports the exit to
 //! the host. It never blocks: a child that closed its output but has not exited yet is
-//! checked on through the connection's deadline and killed after [`REAP_GRACE`]. Only
-//! [`Connection::close`], which the host calls, may wait (at most [`REAP_GRACE`]).
+//! checked on through the connection's deadline and killed after [`REAP_GRACE`], and
+//! [`Connection::close`] returns at once, leaving a child that has not exited yet to a
+//! background reaper (which kills it after [`REAP_GRACE`] and reaps it).
 
 use std::io;
 #[cfg(unix)]
@@ -23,7 +24,8 @@ pub const READ_CHUNK: usize = 64 * 1024;
 /// Bytes read in one dispatch before yielding to other clients (the rest is read at the
 /// next turn; [`Connection::has_pending_read`] says so).
 pub const READ_BUDGET: usize = 1024 * 1024;
-/// How long a child that closed its output may take to exit before it is killed.
+/// How long a child that closed its output (or whose connection was closed) may take to
+/// exit before it is killed.
 pub const REAP_GRACE: Duration = Duration::from_millis(500);
 /// How often a connection checks on such a child (through its deadline; nothing blocks).
 pub const REAP_POLL: Duration = Duration::from_millis(5);
@@ -98,8 +100,12 @@ pub trait Transport {
     /// Without blocking: whether the transport has fully ended (a child reaped), and why.
     /// Called after the output reached end of file, until it answers.
     fn poll_exit(&mut self) -> Option<ExitReason>;
-    /// Ends the transport for good (reaps a child, waiting at most `grace`, then killing
-    /// it) and says why the stream ended. Blocks at most about `grace`.
+    /// Ends a child that will not exit by itself (`SIGKILL`), without waiting;
+    /// [`Transport::poll_exit`] then reports it once it is gone.
+    fn kill(&mut self) {}
+    /// Ends the transport for good without blocking and says why the stream ended (as far
+    /// as known now). A child still running may take `grace` to exit on its own; then it
+    /// is killed. Either way it is reaped, in the background if need be.
     fn finish(&mut self, grace: Duration) -> ExitReason;
 }
 
@@ -126,8 +132,11 @@ impl Transport for ChildTransport {
         self.try_reap()?;
         Some(self.finish(Duration::ZERO))
     }
+    fn kill(&mut self) {
+        ChildTransport::kill(self)
+    }
     fn finish(&mut self, grace: Duration) -> ExitReason {
-        let status = self.shutdown(grace);
+        let status = self.end(grace);
         let stderr = self.stderr_text();
         match status.and_then(|s| s.code()) {
             Some(code) if stderr.is_empty() => ExitReason::ProcessExited(Some(code)),
@@ -242,8 +251,11 @@ pub struct Connection {
     /// command has attached the client ("no current client"), so the client's handshake
     /// waits for the startup command's reply, the first bytes tmux writes.
     heard: bool,
-    /// Output ended, child not reaped yet: when to give up waiting and kill it.
+    /// Output ended, child not reaped yet: when to give up waiting and kill it (or, once
+    /// killed, to stop waiting and leave it to the background reaper).
     reap_by: Option<Instant>,
+    /// The lingering child has been killed.
+    killed: bool,
     /// Output ended: when to check on the child next.
     reap_poll: Option<Instant>,
     finished: Option<ExitReason>,
@@ -274,6 +286,7 @@ impl Connection {
             pending_read: false,
             heard: false,
             reap_by: None,
+            killed: false,
             reap_poll: None,
             finished: None,
             stats: ConnectionStats::default(),
@@ -451,9 +464,12 @@ impl Connection {
         true
     }
 
-    /// Ends the connection from the host's side: closes the pipes, reaps the child (waiting
-    /// at most [`REAP_GRACE`]), and reports [`ExitReason::Transport`] ("closed by the host")
-    /// unless the client already closed.
+    /// Ends the connection from the host's side, without blocking: closes the pipes (tmux
+    /// then ends control mode), reaps the child if it has exited, else leaves it to a
+    /// background reaper that kills it after [`REAP_GRACE`] and reaps it; reports
+    /// [`ExitReason::Transport`] ("closed by the host") unless the client already closed.
+    /// When this returns the connection holds nothing: pipes closed, buffers freed, and a
+    /// child still running belongs to the reaper.
     pub fn close(&mut self, now: Instant, host: &mut dyn Host) {
         if self.is_finished() {
             return;
@@ -535,10 +551,17 @@ impl Connection {
             return self.release(reason, now, host);
         }
         if self.reap_by.is_some_and(|t| t <= now) {
-            // It closed its output but will not exit: end it (kill, then a reap that
-            // returns at once).
-            let reason = self.transport.finish(Duration::ZERO);
-            return self.release(reason, now, host);
+            if !self.killed {
+                // It closed its output but will not exit: kill it, and look again soon
+                // (a killed process is gone within moments).
+                self.transport.kill();
+                self.killed = true;
+                self.reap_by = Some(now + REAP_GRACE);
+            } else {
+                // Not even killing ended it yet: finish now; the reaper takes over.
+                let reason = self.transport.finish(Duration::ZERO);
+                return self.release(reason, now, host);
+            }
         }
         self.reap_poll = Some(now + REAP_POLL);
     }

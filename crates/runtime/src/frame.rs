@@ -22,7 +22,7 @@ pub struct Frame<'a> {
     pub(crate) rows: u16,
     pub(crate) dirty: &'a [u16],
     pub(crate) cursor: FrameCursor,
-    pub(crate) title: &'a [u8],
+    pub(crate) title: Option<&'a [u8]>,
     pub(crate) full: bool,
     pub(crate) emu: &'a crate::pane_emu::PaneEmu,
 }
@@ -63,8 +63,9 @@ impl<'a> Frame<'a> {
     pub fn cursor(&self) -> FrameCursor {
         self.cursor
     }
-    /// The pane's title (OSC 0/2), raw bytes.
-    pub fn title(&self) -> &'a [u8] {
+    /// The pane's title (OSC 0/2, or tmux's `#{pane_title}` when the pane was synced), raw
+    /// bytes; `None` while the client has not learnt it.
+    pub fn title(&self) -> Option<&'a [u8]> {
         self.title
     }
     /// Visible row `y`'s cells (exactly `cols()` of them), borrowed from the emulator: no
@@ -97,7 +98,7 @@ pub(crate) fn emit(
     pool: &mut crate::pool::FramePool,
     pane: PaneId,
     window: Option<WindowId>,
-    title: &[u8],
+    title: Option<&[u8]>,
     emu: &mut crate::pane_emu::PaneEmu,
     full: bool,
     host: &mut dyn crate::Host,

@@ -14,7 +14,9 @@ use crate::client::{Client, ExitReason, Host};
 use crate::record::Recorder;
 
 /// The host's write callback: it gets bytes for tmux and returns how many it took (the rest
-/// is offered again at the next flush). Borrowed for the call only.
+/// is offered again at the next flush). Borrowed for the call only. The host does the
+/// writing, so `SIGPIPE` is its concern: a PTY whose other side is gone gives `EIO`, but a
+/// pipe or socket raises `SIGPIPE` unless the host ignores it or sends with `MSG_NOSIGNAL`.
 pub type WriteFn = Box<dyn FnMut(&[u8]) -> usize>;
 
 /// A client driven by bytes the host feeds.

@@ -4,6 +4,17 @@
 //! come out of [`Client::outgoing`], time is passed in as `now`, and everything the host needs
 //! to know leaves through the [`Host`] trait (frames, events, pane bytes). The drive modes
 //! (built-in loop, host loop, host-fed bytes) wrap this core.
+//!
+//! # Signals and child processes
+//!
+//! The library installs no signal handler and changes no signal disposition. Its own writes
+//! to a tmux (or ssh) child cannot raise `SIGPIPE`, even in a host that leaves `SIGPIPE` at
+//! its default: the child's input is a socket written with `MSG_NOSIGNAL` (see
+//! [`transport`]). Bytes a host writes itself (host-fed mode, or a custom
+//! [`drive::Transport`]) are the host's: it must ignore `SIGPIPE` or write with
+//! `MSG_NOSIGNAL`. Children are always reaped, never by blocking a host call: one that
+//! lingers after its connection closed is killed after [`drive::REAP_GRACE`] and reaped by
+//! a short-lived background thread.
 #![deny(missing_docs)]
 
 #[cfg(unix)]
@@ -22,6 +33,7 @@ pub mod model;
 mod ops;
 mod pane_emu;
 mod pool;
+mod reaper;
 pub mod record;
 #[cfg(unix)]
 pub mod router;

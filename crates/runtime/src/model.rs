@@ -27,8 +27,9 @@ pub struct Model {
 pub struct Session {
     /// `$N`.
     pub id: SessionId,
-    /// The name, raw bytes as tmux gave them.
-    pub name: Vec<u8>,
+    /// The name, raw bytes as tmux gave them; `None` until tmux named it (a session first
+    /// seen in `%session-window-changed`).
+    pub name: Option<Vec<u8>>,
     /// The session's current window, when known.
     pub active_window: Option<WindowId>,
 }
@@ -46,7 +47,7 @@ pub struct Window {
     pub layout: Option<String>,
     /// The visible layout (differs from `layout` while zoomed), when known.
     pub visible_layout: Option<String>,
-    /// Whether a pane is zoomed.
+    /// Whether a pane is zoomed (known with `layout`; `false` while that is `None`).
     pub zoomed: bool,
     /// The active pane, when known.
     pub active_pane: Option<PaneId>,
@@ -81,8 +82,9 @@ pub struct Pane {
     /// Whether the pane's content has been captured from tmux (false while a capture is
     /// pending, e.g. right after attach or after a pause).
     pub synced: bool,
-    /// The title (OSC 0/2 seen by the emulator, or `#{pane_title}` at the last sync).
-    pub title: Vec<u8>,
+    /// The title (OSC 0/2 seen by the emulator, or `#{pane_title}` at the last sync), raw
+    /// bytes; `None` while neither has told it (e.g. a replay before any OSC 0/2).
+    pub title: Option<Vec<u8>>,
     /// The emulator (grid mode only).
     pub(crate) emu: Option<crate::pane_emu::PaneEmu>,
     /// Sync lines sent and not yet fully answered; output is dropped while > 0, because the
@@ -142,7 +144,7 @@ impl Pane {
             mode: None,
             paused: false,
             synced: false,
-            title: Vec::new(),
+            title: None,
             emu: None,
             syncs_in_flight: 0,
             capture: None,

@@ -40,11 +40,17 @@ impl PaneEmu {
 
     /// Reports title, bell and clipboard effects since the last call to the host; keeps the
     /// model's title in step.
-    pub(crate) fn drain_effects(&mut self, pane: PaneId, title: &mut Vec<u8>, host: &mut dyn Host) {
+    pub(crate) fn drain_effects(
+        &mut self,
+        pane: PaneId,
+        title: &mut Option<Vec<u8>>,
+        host: &mut dyn Host,
+    ) {
         for ev in self.term.take_events() {
             match ev {
                 TermEvent::Bell => host.on_event(&ClientEvent::Bell { pane }),
                 TermEvent::TitleChanged(t) => {
+                    let title = title.get_or_insert_with(Vec::new);
                     title.clear();
                     title.extend_from_slice(t.as_bytes());
                     host.on_event(&ClientEvent::Title {

@@ -5,11 +5,14 @@
 //!  "windows": [{"id": "@0", "name": "bash", "layout": "...", "visible_layout": "...",
 //!               "active_pane": "%1", "zoomed": false}],
 //!  "panes": [{"id": "%0", "window": "@0", "cols": 40, "rows": 24, "x": 0, "y": 0,
-//!             "cursor": {"x": 2, "y": 0, "visible": true}, "alternate": false, "title": "",
-//!             "mode": null, "history": 0, "screen": ["..."]}]}
+//!             "cursor": {"x": 2, "y": 0, "visible": true}, "alternate": false,
+//!             "title": "myhost", "mode": null, "history": 0, "screen": ["..."]}]}
 //! ```
-//! Facts the client does not know are `null`. Names and titles are raw bytes in the model;
-//! here they are UTF-8 with invalid sequences replaced.
+//! Facts the client does not know are `null`, never a made-up default: a session or window
+//! name tmux has not given, a title no OSC 0/2 set and no sync read (`replay`), whether a
+//! window without a known layout is zoomed, a pane's window before a layout placed it, the
+//! cursor and screen of a pane without an emulator (bytes mode). Names and titles are raw
+//! bytes in the model; here they are UTF-8 with invalid sequences replaced.
 
 use serde_json::{json, Value};
 
@@ -42,7 +45,7 @@ pub fn pane_value(p: &Pane) -> Value {
         "y": p.y,
         "cursor": cursor,
         "alternate": alternate,
-        "title": lossy(&p.title),
+        "title": p.title.as_deref().map(lossy),
         "mode": p.mode,
         "history": history,
         "paused": p.paused,
@@ -58,7 +61,7 @@ pub fn state_document(model: &Model) -> Value {
         .map(|s| {
             json!({
                 "id": s.id.to_string(),
-                "name": lossy(&s.name),
+                "name": s.name.as_deref().map(lossy),
                 "active_window": s.active_window.map(|w| w.to_string()),
                 "attached": model.attached_session == Some(s.id),
             })
@@ -74,7 +77,7 @@ pub fn state_document(model: &Model) -> Value {
                 "layout": w.layout,
                 "visible_layout": w.visible_layout,
                 "active_pane": w.active_pane.map(|p| p.to_string()),
-                "zoomed": w.zoomed,
+                "zoomed": w.layout.as_ref().map(|_| w.zoomed),
             })
         })
         .collect();

@@ -4,22 +4,35 @@
 //!   new session or attach).
 //! - [`SshCommand`] wraps a remote `tmux -C` in `ssh HOST -- ...` (the program and the remote
 //!   command are configurable; every word is quoted for the remote shell).
-//! - [`ChildTransport`] runs either as a child process over three non-blocking pipes, captures
-//!   its standard error for error messages, and always reaps it.
+//! - [`ChildTransport`] runs either as a child process, captures its standard error for error
+//!   messages, and always reaps it (in the background when it lingers: nothing blocks).
 //!
 //! The host-fed transport (no process at all) lives in [`crate::hostfed`].
 //!
-//! Nothing here is Linux-only: pipes are `std::process` pipes made non-blocking through mio's
-//! portable `unix::pipe` types, and file descriptors are exposed as [`std::os::fd`] handles.
+//! # SIGPIPE
+//!
+//! Writing to a pipe whose reader has gone raises `SIGPIPE`, which kills a process that has
+//! not ignored it (Rust programs ignore it; C hosts often do not). So the child's standard
+//! input is not a pipe but one end of a Unix socket pair, and [`ChildTransport::write`]
+//! sends with `MSG_NOSIGNAL` (`SO_NOSIGPIPE` on Apple systems): a write to a tmux that died
+//! fails with `BrokenPipe` and raises no signal. The library installs no signal handler and
+//! changes no signal disposition. Writes it does not make are the host's business: a custom
+//! [`crate::drive::Transport`], or a host-fed host writing to its PTY, must ignore
+//! `SIGPIPE` or write with `MSG_NOSIGNAL` itself.
+//!
+//! Nothing here is Linux-only: standard output and error are `std::process` pipes made
+//! non-blocking through mio's portable `unix::pipe` types, and file descriptors are exposed
+//! as [`std::os::fd`] handles.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::io::{self, Read};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use mio::unix::pipe::{Receiver, Sender};
+use mio::unix::pipe::Receiver;
 
 /// How much of a child's standard error is kept for error messages.
 pub const STDERR_LIMIT: usize = 8 * 1024;
@@ -319,19 +332,25 @@ pub enum Pipe {
     Error,
 }
 
-/// A child process (`tmux -C` or `ssh ... tmux -C`) over non-blocking pipes.
+/// A child process (`tmux -C` or `ssh ... tmux -C`): its standard input is a non-blocking
+/// Unix socket (writes never raise `SIGPIPE`, see the [module docs](self)), its standard
+/// output and error non-blocking pipes.
 ///
-/// Dropping it closes the pipes, and if the child has not been reaped, kills and reaps it:
-/// no zombie is left behind.
+/// Dropping it closes the pipes and, if the child has not been reaped, kills it and reaps
+/// it without blocking (in the background when it does not die at once): no zombie is
+/// left behind.
 #[derive(Debug)]
 pub struct ChildTransport {
     program: String,
-    child: Child,
-    stdin: Option<Sender>,
+    pid: u32,
+    /// `None` once handed to the background reaper.
+    child: Option<Child>,
+    stdin: Option<UnixStream>,
     stdout: Option<Receiver>,
     stderr: Option<Receiver>,
     stderr_text: Vec<u8>,
     status: Option<ExitStatus>,
+    killed: bool,
 }
 
 impl ChildTransport {
@@ -345,41 +364,51 @@ impl ChildTransport {
         Self::spawn(cmd.to_command())
     }
 
-    /// Spawns any command speaking control mode on its standard output. Its three standard
-    /// streams become non-blocking pipes.
+    /// Spawns any command speaking control mode on its standard output. Its standard input
+    /// becomes a non-blocking Unix socket, its standard output and error non-blocking pipes.
     pub fn spawn(mut cmd: Command) -> Result<Self, TransportError> {
         let program = cmd.get_program().to_string_lossy().into_owned();
-        cmd.stdin(Stdio::piped())
+        let pipe_error = |source| TransportError::Pipe {
+            program: program.clone(),
+            source,
+        };
+        // Both ends are close-on-exec: the child gets only its own end, as its stdin.
+        let (stdin, theirs) = input_socket().map_err(pipe_error)?;
+        cmd.stdin(Stdio::from(OwnedFd::from(theirs)))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|source| TransportError::Spawn {
+        let spawned = cmd.spawn();
+        // `cmd` holds the child's end of the socket: close it here, or the child would
+        // never see end of file on its input.
+        drop(cmd);
+        let mut child = spawned.map_err(|source| TransportError::Spawn {
             program: program.clone(),
             source,
         })?;
-        let pipes = (|| -> io::Result<(Sender, Receiver, Receiver)> {
+        let pipes = (|| -> io::Result<(Receiver, Receiver)> {
             let missing = || io::Error::other("missing pipe");
-            let stdin = Sender::from(child.stdin.take().ok_or_else(missing)?);
             let stdout = Receiver::from(child.stdout.take().ok_or_else(missing)?);
             let stderr = Receiver::from(child.stderr.take().ok_or_else(missing)?);
-            stdin.set_nonblocking(true)?;
             stdout.set_nonblocking(true)?;
             stderr.set_nonblocking(true)?;
-            Ok((stdin, stdout, stderr))
+            Ok((stdout, stderr))
         })();
         match pipes {
-            Ok((stdin, stdout, stderr)) => Ok(ChildTransport {
+            Ok((stdout, stderr)) => Ok(ChildTransport {
                 program,
-                child,
+                pid: child.id(),
+                child: Some(child),
                 stdin: Some(stdin),
                 stdout: Some(stdout),
                 stderr: Some(stderr),
                 stderr_text: Vec::new(),
                 status: None,
+                killed: false,
             }),
             Err(source) => {
                 let _ = child.kill();
-                let _ = child.wait();
-                Err(TransportError::Pipe { program, source })
+                crate::reaper::adopt(child, Duration::ZERO);
+                Err(pipe_error(source))
             }
         }
     }
@@ -391,7 +420,7 @@ impl ChildTransport {
 
     /// The child's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.pid
     }
 
     /// The file descriptor of one pipe, while it is open.
@@ -416,12 +445,12 @@ impl ChildTransport {
         }
     }
 
-    /// Writes bytes to tmux. `WouldBlock` means the pipe is full; `BrokenPipe` that the
-    /// child closed it.
+    /// Writes bytes to tmux. `WouldBlock` means the socket is full; `BrokenPipe` that the
+    /// child closed it. Never raises `SIGPIPE` (see the [module docs](self)).
     pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self.stdin.as_mut() {
+        match self.stdin.as_ref() {
             Some(w) => loop {
-                match w.write(buf) {
+                match send_no_sigpipe(w, buf) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     other => return other,
                 }
@@ -481,16 +510,45 @@ impl ChildTransport {
     /// Reaps the child without blocking; its status once it has exited.
     pub fn try_reap(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
-            if let Ok(Some(st)) = self.child.try_wait() {
+            if let Some(Ok(Some(st))) = self.child.as_mut().map(|c| c.try_wait()) {
                 self.status = Some(st);
             }
         }
         self.status
     }
 
-    /// Ends the child: closes its input, waits up to `grace` for it to exit (collecting the
-    /// rest of its standard error), then kills it, and reaps it. Blocks at most about
-    /// `grace`. Returns the exit status.
+    /// Kills the child (`SIGKILL`) unless it has been reaped. Does not wait: reap it with
+    /// [`ChildTransport::try_reap`] or [`ChildTransport::end`].
+    pub fn kill(&mut self) {
+        if self.try_reap().is_none() {
+            if let Some(c) = self.child.as_mut() {
+                let _ = c.kill();
+                self.killed = true;
+            }
+        }
+    }
+
+    /// Ends the child without blocking: closes every pipe (its input first: tmux then ends
+    /// control mode) and reaps it if it has exited. A child still running is handed to a
+    /// background reaper that gives it `grace` to exit on its own, then kills it, and reaps
+    /// it: no zombie is left. Returns the exit status when it was already known.
+    pub fn end(&mut self, grace: Duration) -> Option<ExitStatus> {
+        self.close_input();
+        self.drain_stderr();
+        self.stdout = None;
+        self.stderr = None;
+        if self.try_reap().is_none() {
+            if let Some(child) = self.child.take() {
+                crate::reaper::adopt(child, grace);
+            }
+        }
+        self.status
+    }
+
+    /// Ends the child, waiting for it: closes its input, waits up to `grace` for it to exit
+    /// (collecting the rest of its standard error), then kills it, and reaps it. Blocks at
+    /// most about `grace` (plus the moment a killed process takes to die); the drive modes
+    /// use [`ChildTransport::end`], which never blocks. Returns the exit status.
     pub fn shutdown(&mut self, grace: Duration) -> Option<ExitStatus> {
         self.close_input();
         let deadline = Instant::now() + grace;
@@ -499,9 +557,12 @@ impl ChildTransport {
             std::thread::sleep(Duration::from_millis(2));
         }
         if self.status.is_none() {
-            let _ = self.child.kill();
-            if let Ok(st) = self.child.wait() {
-                self.status = Some(st);
+            if let Some(child) = self.child.as_mut() {
+                let _ = child.kill();
+                self.killed = true;
+                if let Ok(st) = child.wait() {
+                    self.status = Some(st);
+                }
             }
         }
         self.drain_stderr();
@@ -518,6 +579,7 @@ impl ChildTransport {
                 Some(c) => format!("{} exited with status {c}", self.program),
                 None => format!("{} was killed ({st})", self.program),
             },
+            None if self.killed => format!("{} was killed", self.program),
             None => format!("{} closed its output", self.program),
         };
         let err = self.stderr_text();
@@ -532,15 +594,30 @@ impl ChildTransport {
 impl Drop for ChildTransport {
     fn drop(&mut self) {
         if self.status.is_none() {
-            self.stdin = None;
-            self.stdout = None;
-            self.stderr = None;
-            if let Ok(None) = self.child.try_wait() {
-                let _ = self.child.kill();
-            }
-            let _ = self.child.wait();
+            self.kill();
+            self.end(Duration::ZERO);
         }
     }
+}
+
+/// A connected socket pair for the child's standard input: ours (non-blocking, writes that
+/// cannot raise `SIGPIPE`) and the child's.
+fn input_socket() -> io::Result<(UnixStream, UnixStream)> {
+    let (ours, theirs) = UnixStream::pair()?;
+    ours.set_nonblocking(true)?;
+    // Apple systems have no MSG_NOSIGNAL; the socket option does the same for every send.
+    #[cfg(target_vendor = "apple")]
+    rustix::net::sockopt::set_socket_nosigpipe(&ours, true)?;
+    Ok((ours, theirs))
+}
+
+/// `send` that fails with `EPIPE` instead of raising `SIGPIPE` when the reader is gone.
+fn send_no_sigpipe(sock: &UnixStream, buf: &[u8]) -> io::Result<usize> {
+    #[cfg(not(target_vendor = "apple"))]
+    let flags = rustix::net::SendFlags::NOSIGNAL;
+    #[cfg(target_vendor = "apple")]
+    let flags = rustix::net::SendFlags::empty(); // SO_NOSIGPIPE is set on the socket
+    Ok(rustix::net::send(sock, buf, flags)?)
 }
 
 fn read_retrying(r: &mut Receiver, buf: &mut [u8]) -> io::Result<usize> {

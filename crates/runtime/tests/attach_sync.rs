@@ -70,7 +70,7 @@ fn attach_equals_tmux_with_history_colours_and_splits() {
         p0.history_len()
     );
     let title = &live.client.state().pane(PaneId(2)).unwrap().title;
-    assert_eq!(title.as_slice(), b"my title");
+    assert_eq!(title.as_deref(), Some(&b"my title"[..]));
     assert!(live.host.errors.is_empty(), "{:?}", live.host.errors);
 }
 
@@ -212,7 +212,7 @@ fn live_output_and_every_operation_keep_the_model_equal() {
     let sid = live.client.state().attached_session.unwrap();
     live.client.rename_session(sid, "renamed").unwrap();
     live.pump_until(Duration::from_secs(5), |c, _| {
-        c.state().sessions[&sid].name == b"renamed"
+        c.state().sessions[&sid].name.as_deref() == Some(&b"renamed"[..])
     });
     // raw command with a reply callback
     let got = std::rc::Rc::new(std::cell::RefCell::new(None));
@@ -285,7 +285,7 @@ fn several_sessions_and_switching() {
         .state()
         .sessions
         .values()
-        .find(|s| s.name == b"other")
+        .find(|s| s.name.as_deref() == Some(&b"other"[..]))
         .map(|s| &s.id)
         .unwrap();
     live.client.switch_session(other).unwrap();

@@ -584,8 +584,8 @@ fn killed_mid_stream(mode: Mode) {
     }
 }
 
-/// No session on the socket: `attach` fails; the exit is reported once and the transport's
-/// side says tmux exited with an error status.
+/// No session on the socket: `attach` fails; the exit is reported once, with tmux's own
+/// message, and the transport's side says tmux exited with an error status.
 fn no_server(mode: Mode) {
     if !tmux_available() {
         eprintln!("tmux not installed; skipping");
@@ -602,6 +602,11 @@ fn no_server(mode: Mode) {
     let s = run.seen.lock().unwrap();
     assert_eq!(s.exit_events, 1, "{s:?}");
     assert!(!s.ready);
+    assert_eq!(
+        s.exited,
+        Some(ExitReason::Refused("no sessions".into())),
+        "{mode:?}: tmux's words reach the exit event"
+    );
     if matches!(mode, Mode::Builtin | Mode::HostLoop | Mode::HostLoopPoll) {
         match &out.reason {
             Some(ExitReason::ProcessExited(Some(code))) => assert_ne!(*code, 0),

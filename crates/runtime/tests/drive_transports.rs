@@ -688,3 +688,71 @@ fn a_child_that_lingers_is_killed_without_blocking() {
         [ExitReason::ProcessExited(None)]
     );
 }
+
+/// Whether `pid` has been reaped (a zombie keeps its /proc entry until then).
+#[cfg(target_os = "linux")]
+fn reaped(pid: u32) -> bool {
+    !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Closing a connection whose child will not exit returns at once: the child is left to a
+/// background reaper, killed after the grace period and reaped (no zombie). The exit is
+/// reported once, at the close.
+#[cfg(target_os = "linux")]
+#[test]
+fn close_returns_at_once_and_the_child_is_reaped_later() {
+    // Ignores the end of its input, SIGTERM and SIGHUP, and keeps its output open.
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg("trap '' TERM HUP; exec sleep 30");
+    let transport = ChildTransport::spawn(cmd).unwrap();
+    let pid = transport.pid();
+    let mut conn = Connection::new(Client::new(ClientConfig::default()), transport);
+    let mut host = RecHost::default();
+    let t = Instant::now();
+    conn.close(Instant::now(), &mut host);
+    let took = t.elapsed();
+    assert!(
+        took < Duration::from_millis(100),
+        "close blocked for {took:?}"
+    );
+    assert!(conn.is_finished());
+    assert_eq!(
+        host.0.lock().unwrap().exited,
+        [ExitReason::Transport("closed by the host".into())]
+    );
+    assert!(!reaped(pid), "it ignores its input closing: still alive");
+    let deadline = Instant::now() + WAIT;
+    while !reaped(pid) {
+        assert!(Instant::now() < deadline, "child {pid} never reaped");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        t.elapsed() >= muxlink_runtime::drive::REAP_GRACE,
+        "killed before its grace"
+    );
+    drop(conn);
+}
+
+/// A child that exits as soon as its input closes is reaped by the close itself or moments
+/// later; dropping a transport whose child runs on kills and reaps it without blocking.
+#[cfg(target_os = "linux")]
+#[test]
+fn close_and_drop_leave_no_zombie() {
+    let transport = ChildTransport::spawn(std::process::Command::new("cat")).unwrap();
+    let pid = transport.pid();
+    let mut conn = Connection::new(Client::new(ClientConfig::default()), transport);
+    conn.close(Instant::now(), &mut RecHost::default());
+    drop(conn);
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg("trap '' TERM HUP; exec sleep 30");
+    let transport = ChildTransport::spawn(cmd).unwrap();
+    let pid2 = transport.pid();
+    let t = Instant::now();
+    drop(transport);
+    assert!(t.elapsed() < Duration::from_millis(100), "drop blocked");
+    let deadline = Instant::now() + WAIT;
+    while !(reaped(pid) && reaped(pid2)) {
+        assert!(Instant::now() < deadline, "not reaped: {pid} {pid2}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

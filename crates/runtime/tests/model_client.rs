@@ -145,3 +145,129 @@ fn exit_frees_everything_once() {
     c.receive(b"%output %0 ignored\n", t0, &mut h);
     assert!(c.state().panes.is_empty());
 }
+
+/// Frames and events in the order the host saw them.
+#[derive(Default)]
+struct Log(Vec<String>);
+
+impl Host for Log {
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        let mut text = String::new();
+        for cell in f.row(0).unwrap() {
+            f.terminal().push_cell_text(cell, &mut text);
+        }
+        self.0
+            .push(format!("frame {} {}", f.pane(), text.trim_end()));
+    }
+    fn on_event(&mut self, e: &ClientEvent<'_>) {
+        if let ClientEvent::Exited { reason } = e {
+            self.0.push(format!("exit {reason:?}"));
+        }
+    }
+}
+
+/// A frame the interval still holds when the stream ends is the pane's last state: it is
+/// delivered, before the exit, whether tmux said `%exit` or the transport just ended.
+#[test]
+fn held_frames_are_delivered_before_the_exit() {
+    for end in ["%exit", "eof"] {
+        let t0 = Instant::now();
+        let mut c = Client::new(ClientConfig {
+            handshake: false,
+            frame_interval: Some(Duration::from_secs(1)),
+            ..ClientConfig::default()
+        });
+        let mut h = Log::default();
+        c.receive(LAYOUT, t0, &mut h);
+        c.receive(b"%output %0 first\n", t0, &mut h);
+        c.flush_frames(t0, &mut h);
+        let t1 = t0 + Duration::from_millis(5);
+        c.receive(b"%output %0 \\015final\n", t1, &mut h);
+        c.flush_frames(t1, &mut h);
+        assert_eq!(h.0, ["frame %0 first"], "{end}: held by the interval");
+        match end {
+            "%exit" => c.receive(b"%exit\n", t1, &mut h),
+            _ => c.on_eof(ExitReason::Eof, &mut h),
+        }
+        let reason = if end == "eof" { "Eof" } else { "Exit(None)" };
+        assert_eq!(
+            h.0,
+            [
+                "frame %0 first".to_string(),
+                "frame %0 final".to_string(),
+                format!("exit {reason}")
+            ],
+            "{end}"
+        );
+    }
+}
+
+/// Output in the same read as `%exit` reaches the host as a frame even without an interval
+/// (the exit comes before the read's `flush_frames`).
+#[test]
+fn output_just_before_exit_is_framed() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig {
+        handshake: false,
+        ..ClientConfig::default()
+    });
+    let mut h = Log::default();
+    c.receive(LAYOUT, t0, &mut h);
+    c.receive(b"%output %0 bye\n%exit detached\n", t0, &mut h);
+    c.flush_frames(t0, &mut h);
+    assert_eq!(h.0, ["frame %0 bye", "exit Exit(Some(\"detached\"))"]);
+}
+
+/// tmux answers a startup command it refuses (`attach-session` with no sessions) with an
+/// `%error` block not flagged as this client's, then a bare `%exit`: the exit event carries
+/// tmux's message. After a startup command that worked, a bare `%exit` stays reasonless.
+#[test]
+fn refused_startup_command_gives_tmux_message() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    c.receive(
+        b"%begin 1796583699 260 0\ncan't find session: nosuch\n%error 1796583699 260 0\n%exit\n",
+        t0,
+        &mut h,
+    );
+    assert!(c.is_closed());
+    assert_eq!(
+        h.events.last().unwrap(),
+        &format!(
+            "{:?}",
+            ClientEvent::Exited {
+                reason: &ExitReason::Refused("can't find session: nosuch".into())
+            }
+        )
+    );
+    assert!(!h.events.iter().any(|e| e.starts_with("UnmatchedReply")));
+
+    // The stream ends without `%exit`: the refusal still explains it.
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    c.receive(b"%begin 1 2 0\nno sessions\n%error 1 2 0\n", t0, &mut h);
+    c.on_eof(ExitReason::ProcessExited(Some(1)), &mut h);
+    assert!(
+        h.events
+            .last()
+            .unwrap()
+            .contains("Refused(\"no sessions\")"),
+        "{:?}",
+        h.events
+    );
+
+    // A startup command that worked: a later foreign error is not a refusal.
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    c.receive(
+        b"%begin 1 2 0\n%end 1 2 0\n%begin 1 3 0\nhook failed\n%error 1 3 0\n%exit\n",
+        t0,
+        &mut h,
+    );
+    assert!(
+        h.events.last().unwrap().contains("Exit(None)"),
+        "{:?}",
+        h.events
+    );
+}

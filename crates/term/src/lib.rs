@@ -59,7 +59,8 @@ pub struct Cursor {
 pub enum TermEvent {
     /// BEL in the ground state.
     Bell,
-    /// OSC 0 / OSC 2 / APC set a new title (the new title).
+    /// OSC 0 / OSC 2 / APC set a new title (the new title). Also sent for the first title
+    /// a program sets, even when it equals the empty placeholder.
     TitleChanged(String),
     /// OSC 52: `selection` is the selection parameter (e.g. `c`), `data` the base64 text
     /// as sent (`?` is a query, which the emulator does not answer).
@@ -302,6 +303,12 @@ impl Terminal {
     /// The pane title (OSC 0/2, APC). Empty until set (tmux starts with the host name).
     pub fn title(&self) -> &str {
         &self.s.title
+    }
+
+    /// Whether a program has set the title ([`Terminal::title`] is then the pane's title,
+    /// even when empty); `false` while it is the empty placeholder.
+    pub fn title_set(&self) -> bool {
+        self.s.title_set
     }
 
     /// Current modes.

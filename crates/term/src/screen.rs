@@ -119,6 +119,9 @@ pub(crate) struct Screen {
     pub rlower: u16,
     pub tabs: Vec<bool>,
     pub title: String,
+    /// Whether the program has set a title (even an empty one): until then `title` is
+    /// a placeholder, not the pane's title.
+    pub title_set: bool,
     /// Titles pushed by `CSI 22 ; 0|2 t`.
     pub title_stack: Vec<String>,
     /// The CSI vte is about to dispatch had too much parameter text (tmux drops it).
@@ -180,6 +183,7 @@ impl Screen {
             rlower: rows - 1,
             tabs: default_tabs(cols),
             title: String::new(),
+            title_set: false,
             title_stack: Vec::new(),
             csi_discard: false,
             csi_missing: 0,
@@ -1821,7 +1825,9 @@ impl Screen {
         if s.chars().any(|c| (c as u32) < 0x20 || c as u32 == 0x7f) {
             return;
         }
-        if self.title != s {
+        // The first title is news even when empty: the pane's title was unknown before.
+        if self.title != s || !self.title_set {
+            self.title_set = true;
             self.title.clear();
             self.title.push_str(s);
             self.damage.title_changed = true;

@@ -28,8 +28,13 @@ pub(crate) struct Row {
 
 impl Row {
     pub fn new(cols: u16, bg: Color) -> Row {
+        let cells = match BLANKS.get(..cols as usize) {
+            // Copied from a ready blank line (`vec![cell; n]` writes field by field).
+            Some(blanks) if bg.is_default() => blanks.to_vec(),
+            _ => vec![blank_for(bg); cols as usize],
+        };
         Row {
-            cells: vec![blank_for(bg); cols as usize],
+            cells,
             used: 0,
             wrapped: false,
             extent: if bg.is_default() { 0 } else { cols },
@@ -235,6 +240,12 @@ impl Grid {
     fn grow_ring(&mut self, bg: Color) {
         self.slots.rotate_left(self.head);
         self.head = 0;
+        if self.slots.len() == self.slots.capacity() && self.history {
+            // Room for the whole history at once rather than by doubling (each doubling
+            // moves every row).
+            let want = self.limit.saturating_add(self.rows as usize + 1).min(1 << 16);
+            self.slots.reserve(want.saturating_sub(self.slots.len()));
+        }
         self.slots.push(Row::new(self.cols, bg));
     }
 

@@ -30,15 +30,23 @@ pub(crate) fn unescape<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     // Invariants: `w <= r`, and at the top of the loop `data[r]` is a backslash.
     let (mut r, mut w) = (first, first);
     let len = 'unescape: loop {
-        match decode_octal(&data[r + 1..]) {
-            Some(b) => {
-                out[w] = b;
-                r += 4;
-            }
-            None => {
-                // Not an escape tmux writes: keep the backslash and go on after it.
-                out[w] = b'\\';
-                r += 1;
+        // `\015\012` (CR LF) ends nearly every line of output: both at once.
+        if data.get(r..r + 8) == Some(b"\\015\\012") {
+            out[w] = b'\r';
+            out[w + 1] = b'\n';
+            r += 8;
+            w += 1;
+        } else {
+            match decode_octal(&data[r + 1..]) {
+                Some(b) => {
+                    out[w] = b;
+                    r += 4;
+                }
+                None => {
+                    // Not an escape tmux writes: keep the backslash and go on after it.
+                    out[w] = b'\\';
+                    r += 1;
+                }
             }
         }
         w += 1;
@@ -106,12 +114,15 @@ fn backslash_in_word(word: &[u8]) -> usize {
 /// Three octal digits at the start of `rest` with a value that fits a byte.
 #[inline]
 fn decode_octal(rest: &[u8]) -> Option<u8> {
-    match rest {
-        [a @ b'0'..=b'3', b @ b'0'..=b'7', c @ b'0'..=b'7', ..] => {
-            Some(((a - b'0') << 6) | ((b - b'0') << 3) | (c - b'0'))
-        }
-        _ => None,
-    }
+    let &[a, b, c, ..] = rest else {
+        return None;
+    };
+    let (a, b, c) = (
+        a.wrapping_sub(b'0'),
+        b.wrapping_sub(b'0'),
+        c.wrapping_sub(b'0'),
+    );
+    (a < 4 && b < 8 && c < 8).then_some((a << 6) | (b << 3) | c)
 }
 
 #[cfg(test)]
@@ -173,12 +184,10 @@ mod tests {
         let mut out = Vec::new();
         let mut i = 0;
         while i < data.len() {
-            if data[i] == b'\\' {
-                if let Some(b) = decode_octal(&data[i + 1..]) {
-                    out.push(b);
-                    i += 4;
-                    continue;
-                }
+            if let [b'\\', a @ b'0'..=b'3', b @ b'0'..=b'7', c @ b'0'..=b'7', ..] = data[i..] {
+                out.push(((a - b'0') << 6) | ((b - b'0') << 3) | (c - b'0'));
+                i += 4;
+                continue;
             }
             out.push(data[i]);
             i += 1;
@@ -203,6 +212,35 @@ mod tests {
                         alphabet[seed as usize % alphabet.len()]
                     })
                     .collect();
+                assert_eq!(unescape(&data, &mut buf), reference(&data), "{data:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_ends_agree_with_the_reference() {
+        // Sequences of CR LF escapes and their near misses, glued in every order.
+        let tokens: [&[u8]; 8] = [
+            b"\\015\\012",
+            b"\\015",
+            b"\\012",
+            b"\\015\\01",
+            b"\\",
+            b"7",
+            b"x",
+            b"\\015\\012\\015\\012",
+        ];
+        let mut seed = 0x9e37_79b9_u32;
+        let mut buf = Vec::new();
+        for n in 0..12 {
+            for _ in 0..300 {
+                let mut data = Vec::new();
+                for _ in 0..n {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    data.extend_from_slice(tokens[seed as usize % tokens.len()]);
+                }
                 assert_eq!(unescape(&data, &mut buf), reference(&data), "{data:?}");
             }
         }

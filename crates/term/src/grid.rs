@@ -83,7 +83,7 @@ impl Row {
             crate::fill::fill_cells(&mut self.cells, blank_for(bg));
         } else if bg.is_default() {
             let e = (self.extent.max(self.used) as usize).min(self.cells.len());
-            if e <= BLANKS.len() {
+            if e > 16 && e <= BLANKS.len() {
                 // A copy from a ready blank line: `memcpy` uses the widest stores the CPU
                 // has, which beats one store per cell on the scrolling path.
                 self.cells[..e].copy_from_slice(&BLANKS[..e]);
@@ -243,7 +243,10 @@ impl Grid {
         if self.slots.len() == self.slots.capacity() && self.history {
             // Room for the whole history at once rather than by doubling (each doubling
             // moves every row).
-            let want = self.limit.saturating_add(self.rows as usize + 1).min(1 << 16);
+            let want = self
+                .limit
+                .saturating_add(self.rows as usize + 1)
+                .min(1 << 16);
             self.slots.reserve(want.saturating_sub(self.slots.len()));
         }
         self.slots.push(Row::new(self.cols, bg));

@@ -109,7 +109,8 @@ const MODE_NAMES: &[(&str, Modes)] = &[
     ("autowrap", Modes::AUTOWRAP),
 ];
 
-/// `{"cols","rows","cursor":{"x","y","visible"},"alternate","title","history",
+/// `{"cols","rows","cursor":{"x","y","visible"},"alternate","title" (null when no program
+/// set one),"history",
 /// "history_limit","screen":[..],"history_lines":[..],"scroll_region":{..},"modes":{..}}`
 /// followed by a newline. Rows are rendered as `capture-pane -p` prints them.
 fn json_document(term: &Terminal) -> Vec<u8> {
@@ -132,9 +133,14 @@ fn json_document(term: &Terminal) -> Vec<u8> {
             .bool("visible", cursor.visible);
         c.close();
     }
-    o.bool("alternate", term.is_alternate_screen())
-        .str("title", term.title())
-        .u64("history", hist as u64)
+    o.bool("alternate", term.is_alternate_screen());
+    // A title no program set is unknown (tmux would show the host name): null.
+    if term.title_set() {
+        o.str("title", term.title());
+    } else {
+        o.null("title");
+    }
+    o.u64("history", hist as u64)
         .u64("history_limit", term.history_limit() as u64)
         .bytes_array("screen", text_lines(&screen_text))
         .bytes_array("history_lines", text_lines(&history_text));

@@ -130,6 +130,10 @@ fn json_document() {
         serde_json::json!({"x": 1, "y": 0, "visible": true})
     );
     assert_eq!(v["alternate"], false);
+    // No program set a title: unknown, so null (not tmux's host name, not "").
+    assert_eq!(v["title"], serde_json::Value::Null);
+    // Set to empty by the program: known, and empty.
+    let v = emulate_json(&["--size", "20x4"], b"\x1b]2;\x07x");
     assert_eq!(v["title"], "");
 }
 

@@ -194,6 +194,12 @@ impl Terminal {
             // bytes[0] is ESC. Complete simple sequences are dispatched here directly (the
             // hot path for colour and cursor-motion heavy output); vte takes the rest.
             if bytes.len() >= 3 && bytes[1] == b'[' {
+                let mut values = [0u16; PLAIN_SGR_MAX];
+                if let Some((len, n)) = parse_plain_sgr(bytes, &mut values) {
+                    self.s.sgr_values(&values[..n]);
+                    bytes = &bytes[len..];
+                    continue;
+                }
                 if let Some(f) = params::parse_fast_csi(bytes, &mut self.csi_params) {
                     self.s.csi(
                         &self.csi_params,
@@ -447,6 +453,42 @@ impl vte::Perform for Screen {
     }
 }
 
+/// Most parameters [`parse_plain_sgr`] takes: 16 of at most 3 digits with their `;` are 63
+/// bytes of parameter text, the most tmux keeps (a longer sequence is discarded).
+const PLAIN_SGR_MAX: usize = 16;
+
+/// `ESC [ (n (; n)*)? m` at the start of `bytes`, every `n` 1-3 digits, at most
+/// [`PLAIN_SGR_MAX`] of them: returns the sequence's length and the number of values written
+/// to `values`. Anything else (empty parameters, `:`, a private marker, a cut-off sequence)
+/// is `None` and takes the general CSI path.
+#[inline]
+fn parse_plain_sgr(bytes: &[u8], values: &mut [u16; PLAIN_SGR_MAX]) -> Option<(usize, usize)> {
+    let mut n = 0;
+    let mut cur: u16 = 0;
+    let mut digits = 0;
+    for (i, &b) in bytes.iter().enumerate().skip(2) {
+        match b {
+            b'0'..=b'9' if digits < 3 => {
+                cur = cur * 10 + (b - b'0') as u16;
+                digits += 1;
+            }
+            b';' if digits > 0 && n + 1 < PLAIN_SGR_MAX => {
+                values[n] = cur;
+                n += 1;
+                cur = 0;
+                digits = 0;
+            }
+            b'm' if digits > 0 => {
+                values[n] = cur;
+                return Some((i + 1, n + 1));
+            }
+            b'm' if n == 0 => return Some((i + 1, 0)),
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Decodes one complete UTF-8 character at the start of `b` when every byte of it is
 /// there and well-formed; returns `None` otherwise (the byte-at-a-time path then applies
 /// tmux's exact handling of partial and malformed input). A sequence that is complete but
@@ -605,7 +647,37 @@ impl Screen {
 
 #[cfg(test)]
 mod tests {
-    use super::printable_prefix;
+    use super::{parse_plain_sgr, printable_prefix, PLAIN_SGR_MAX};
+
+    #[test]
+    fn plain_sgr_takes_only_plain_sequences() {
+        let mut v = [0u16; PLAIN_SGR_MAX];
+        assert_eq!(parse_plain_sgr(b"\x1b[mx", &mut v), Some((3, 0)));
+        assert_eq!(parse_plain_sgr(b"\x1b[0m", &mut v), Some((4, 1)));
+        assert_eq!(parse_plain_sgr(b"\x1b[38;5;208m", &mut v), Some((11, 3)));
+        assert_eq!(v[..3], [38, 5, 208]);
+        let long = format!("\x1b[{}999m", "999;".repeat(PLAIN_SGR_MAX - 1));
+        assert_eq!(long.len(), 2 + 63 + 1);
+        assert_eq!(
+            parse_plain_sgr(long.as_bytes(), &mut v),
+            Some((long.len(), PLAIN_SGR_MAX))
+        );
+        let too_many = format!("\x1b[{}1m", "1;".repeat(PLAIN_SGR_MAX));
+        for no in [
+            "\x1b[;1m",
+            "\x1b[1;m",
+            "\x1b[1::2m",
+            "\x1b[38:5:1m",
+            "\x1b[?1m",
+            "\x1b[1000m",
+            "\x1b[1;2",
+            "\x1b[1\x08m",
+            "\x1b[1 m",
+            too_many.as_str(),
+        ] {
+            assert_eq!(parse_plain_sgr(no.as_bytes(), &mut v), None, "{no:?}");
+        }
+    }
 
     #[test]
     fn printable_prefix_matches_bytewise_scan() {

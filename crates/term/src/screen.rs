@@ -1604,32 +1604,58 @@ impl Screen {
 
     /// SGR (tmux `input_csi_dispatch_sgr`).
     fn sgr(&mut self, params: &CsiParams) {
-        let n = params.len();
+        self.sgr_with(params.len(), |i| {
+            if params.is_missing(i) {
+                SgrParam::Missing
+            } else {
+                match params.group(i) {
+                    [v] => SgrParam::Value(*v),
+                    g => SgrParam::Sub(g),
+                }
+            }
+        });
+    }
+
+    /// A whole `CSI <values> m` whose parameters are all plain numbers (`values` empty for
+    /// `CSI m`): what `csi` does for it, without building [`CsiParams`]. The feed's fast
+    /// path for the commonest sequence in coloured output.
+    #[inline]
+    pub fn sgr_values(&mut self, values: &[u16]) {
+        self.utf8.have = 0;
+        self.last = None;
+        self.sgr_with(values.len(), |i| SgrParam::Value(values[i]));
+    }
+
+    /// The SGR loop over `n` parameters, parameter `i < n` given by `param(i)`.
+    #[inline]
+    fn sgr_with<'a>(&mut self, n: usize, param: impl Fn(usize) -> SgrParam<'a>) {
         if n == 0 {
             self.pen = Cell::BLANK;
             return;
         }
+        // tmux's input_get(i, 0, def): the default when absent, -1 with sub-parameters.
         let get = |i: usize, def: i32| -> i32 {
-            if i >= n || params.is_missing(i) {
-                def
-            } else {
-                let g = params.group(i);
-                if g.len() > 1 {
-                    -1
-                } else {
-                    g[0] as i32
-                }
+            if i >= n {
+                return def;
+            }
+            match param(i) {
+                SgrParam::Value(v) => v as i32,
+                SgrParam::Missing => def,
+                SgrParam::Sub(_) => -1,
             }
         };
         let mut i = 0;
         while i < n {
-            let g = params.group(i);
-            if g.len() > 1 {
-                self.sgr_colon(g, g.len());
-                i += 1;
-                continue;
-            }
-            let v = g[0];
+            let v = match param(i) {
+                SgrParam::Sub(g) => {
+                    self.sgr_colon(g, g.len());
+                    i += 1;
+                    continue;
+                }
+                // An empty parameter reads as 0 here, as in tmux.
+                SgrParam::Missing => 0,
+                SgrParam::Value(v) => v,
+            };
             if v == 38 || v == 48 || v == 58 {
                 i += 1;
                 match get(i, -1) {
@@ -1934,4 +1960,14 @@ fn expand_item(row: &mut Row, before: Option<u16>, end: usize, cols: u16) -> u16
 
 fn clamp16(n: i32) -> u16 {
     n.clamp(0, u16::MAX as i32) as u16
+}
+
+/// One SGR parameter as `sgr_with` sees it.
+#[derive(Clone, Copy)]
+enum SgrParam<'a> {
+    Value(u16),
+    /// Empty (`CSI ;1m`): tmux's default where one applies.
+    Missing,
+    /// With `:` sub-parameters (the whole group).
+    Sub(&'a [u16]),
 }

@@ -30,8 +30,12 @@ pub(crate) fn unescape<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     // Invariants: `w <= r`, and at the top of the loop `data[r]` is a backslash.
     let (mut r, mut w) = (first, first);
     let len = 'unescape: loop {
-        // `\015\012` (CR LF) ends nearly every line of output: both at once.
-        if data.get(r..r + 8) == Some(b"\\015\\012") {
+        // ESC starts every escape sequence, and `\015\012` (CR LF) ends nearly every line
+        // of output (both at once): the two escapes that make up most of them.
+        if data.get(r..r + 4) == Some(b"\\033") {
+            out[w] = 0x1b;
+            r += 4;
+        } else if data.get(r..r + 8) == Some(b"\\015\\012") {
             out[w] = b'\r';
             out[w + 1] = b'\n';
             r += 8;
@@ -218,9 +222,12 @@ mod tests {
     }
 
     #[test]
-    fn line_ends_agree_with_the_reference() {
-        // Sequences of CR LF escapes and their near misses, glued in every order.
-        let tokens: [&[u8]; 8] = [
+    fn common_escapes_agree_with_the_reference() {
+        // ESC and CR LF escapes and their near misses, glued in every order.
+        let tokens: [&[u8]; 11] = [
+            b"\\033",
+            b"\\03",
+            b"\\0339[",
             b"\\015\\012",
             b"\\015",
             b"\\012",

@@ -102,8 +102,8 @@ mod sse2 {
     use crate::cell::Cell;
     use std::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_cvtsi32_si128,
-        _mm_cvtsi64_si128, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi32,
-        _mm_set1_epi64x, _mm_set1_epi8, _mm_set_epi64x, _mm_setzero_si128, _mm_storeu_si128,
+        _mm_cvtsi64_si128, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi32, _mm_set_epi64x, _mm_setzero_si128, _mm_shuffle_epi32, _mm_storeu_si128,
         _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16,
         _mm_unpacklo_epi32, _mm_unpacklo_epi64, _mm_unpacklo_epi8,
     };
@@ -121,15 +121,20 @@ mod sse2 {
     #[inline]
     pub(crate) fn fill_ascii(dst: &mut [Cell], src: &[u8], pen: Cell) {
         const _: () = assert!(std::mem::size_of::<Cell>() == 16);
-        let bits = cell_bits(pen);
-        let hi = splat(bits & !0xffff_ffff_u128);
-        let fg = (bits >> 32) as u32 as i32;
-        let high = (bits >> 64) as u64 as i64;
-        // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
-        let (fgv, highv, zero) = unsafe {
+        let pen_ptr: *const Cell = &pen;
+        // SAFETY: `pen_ptr` points to one 16-byte cell on this stack frame, valid for a
+        // 16-byte read (`_mm_loadu_si128` needs no alignment); `Cell` is `#[repr(C)]` plain
+        // integers without padding, so all 16 bytes are initialised. The rest is SSE2 (the
+        // x86_64 baseline) on registers.
+        let (hi, fgv, highv, zero) = unsafe {
+            let v = _mm_loadu_si128(pen_ptr.cast::<__m128i>());
             (
-                _mm_set1_epi32(fg),
-                _mm_set1_epi64x(high),
+                // The pen with `ch` (lane 0) zeroed.
+                _mm_and_si128(v, _mm_set_epi32(-1, -1, -1, 0)),
+                // `fg` (lane 1) in every lane.
+                _mm_shuffle_epi32::<0x55>(v),
+                // The high half (lanes 2, 3) in both halves.
+                _mm_shuffle_epi32::<0xee>(v),
                 _mm_setzero_si128(),
             )
         };

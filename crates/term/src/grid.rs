@@ -5,7 +5,7 @@
 //! adding a new bottom line move no cells and, once the ring is full, allocate nothing: the
 //! dropped rows are the ones reused.
 
-use crate::cell::{Cell, Color};
+use crate::cell::{Cell, CellFlags, Color};
 
 /// One line of the grid.
 #[derive(Clone, Debug)]
@@ -24,6 +24,12 @@ pub(crate) struct Row {
     /// tmux's `cellsize`: cells tmux has storage for (grown in steps by `expand`). Cells past
     /// it count as "default" rather than "cleared" in tmux's no-change check.
     pub size: u16,
+    /// tmux's `GRID_LINE_EXTENDED`: some cell may carry [`CellFlags::TMUX_EXTENDED`]
+    /// (set when one is written, reset only when the line is emptied). Writes of plain
+    /// cells keep that flag on the cells they replace only on such lines.
+    ///
+    /// [`CellFlags::TMUX_EXTENDED`]: crate::cell::CellFlags::TMUX_EXTENDED
+    pub ext: bool,
 }
 
 impl Row {
@@ -34,6 +40,7 @@ impl Row {
             wrapped: false,
             extent: if bg.is_default() { 0 } else { cols },
             size: if bg.is_default() { 0 } else { cols },
+            ext: blank_for(bg).flags.contains(CellFlags::TMUX_EXTENDED),
         }
     }
 
@@ -86,6 +93,7 @@ impl Row {
         self.size = self.extent;
         self.used = 0;
         self.wrapped = false;
+        self.ext = !bg.is_default() && blank_for(bg).flags.contains(CellFlags::TMUX_EXTENDED);
     }
 
     /// Makes the row at least `cols` wide. Cells past the edge are kept, as tmux keeps
@@ -335,7 +343,9 @@ impl Grid {
                 row.expand(end, cols);
                 end
             };
-            crate::fill::fill_cells(&mut row.cells[px..end], Cell::blank_with_bg(bg));
+            let blank = Cell::blank_with_bg(bg);
+            crate::fill::fill_cells(&mut row.cells[px..end], blank);
+            row.ext |= blank.flags.contains(CellFlags::TMUX_EXTENDED);
             if !bg.is_default() && row.extent < end as u16 {
                 row.extent = end as u16;
             }

@@ -245,6 +245,14 @@ fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
         row.extent = row.cells.len() as u16;
     }
     row.expand(x + 1, old_sx);
+    // tmux copies the cell's content (`grid_get_cell`, `grid_set_cell`): whether it is
+    // stored out of line follows from the content and from the cell it lands on.
+    let mut c = c;
+    c.flags -= CellFlags::TMUX_EXTENDED;
+    if c.needs_tmux_extended() || row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED) {
+        c.flags |= CellFlags::TMUX_EXTENDED;
+        row.ext = true;
+    }
     row.cells[x] = c;
     if (row.used as usize) < x + 1 {
         row.used = (x + 1) as u16;

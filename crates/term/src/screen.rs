@@ -248,6 +248,10 @@ impl Screen {
         let cols = self.cols() as usize;
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
+        let pen_ext = pen.needs_tmux_extended();
+        if pen_ext {
+            pen.flags = CellFlags::TMUX_EXTENDED;
+        }
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
@@ -271,7 +275,12 @@ impl Screen {
             if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(cells, x + n);
             }
-            crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
+            if row.ext && !pen_ext {
+                fill_ascii_keeping_ext(&mut cells[x..x + n], chunk, pen);
+            } else {
+                crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
+            }
+            row.ext |= pen_ext;
             if (row.used as usize) < x + n {
                 row.used = (x + n) as u16;
             }
@@ -329,9 +338,9 @@ impl Screen {
             let mut cell = self.pen;
             cell.ch = cp;
             cell.flags = if width == 2 {
-                CellFlags::WIDE
+                CellFlags::WIDE | CellFlags::TMUX_EXTENDED
             } else {
-                CellFlags::empty()
+                CellFlags::TMUX_EXTENDED
             };
             let x = self.cx as usize;
             self.put_cell(x, cell, width as usize);
@@ -379,7 +388,7 @@ impl Screen {
             if x + 1 < cols && row.cells[x + 1].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(&mut row.cells[..cols], x + 1);
             }
-            row.cells[x] = cell;
+            row.cells[x] = with_tmux_extended(row, x, cell);
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
@@ -459,7 +468,9 @@ impl Screen {
     /// tmux 3.3a's no-change check in `screen_write_cell` (before a width-1 write): past the
     /// line's storage a cell that looks like the default cell is not stored; inside it, a
     /// plain ASCII cell equal to the stored one (colours, attributes, character; the
-    /// underline colour is not compared) is not stored again. Either way `cellused` stays.
+    /// underline colour is not compared) is not stored again, unless tmux keeps the stored
+    /// one out of line ([`CellFlags::TMUX_EXTENDED`], which outlives what put it there).
+    /// Either way `cellused` stays.
     fn unchanged(&self, x: usize, new: &Cell) -> bool {
         let row = self.grid.screen(self.cy);
         let basic = |c: Color| {
@@ -467,9 +478,6 @@ impl Screen {
                 c.kind(),
                 crate::cell::ColorKind::Default | crate::cell::ColorKind::Ansi(_)
             )
-        };
-        let low_attrs = |a: Attrs| {
-            (a & (Attrs::STRIKETHROUGH | Attrs::OVERLINE)).is_empty() && (a.underline() as u8) <= 1
         };
         if x >= row.size as usize {
             return new.ch == b' ' as u32
@@ -479,14 +487,9 @@ impl Screen {
                 && !new.flags.contains(CellFlags::EXTENDED);
         }
         let old = &row.cells[x];
-        let old_extended = old.ch >= 0x80
-            || old
-                .flags
-                .intersects(CellFlags::EXTENDED | CellFlags::WIDE | CellFlags::WIDE_SPACER)
-            || !basic(old.fg)
-            || !basic(old.bg)
-            || old.ul_color != 0
-            || !low_attrs(old.attrs);
+        // Stored out of line (now or since it was last erased), or packed with a 256-colour
+        // flag that a new cell's flags never equal.
+        let old_extended = old.needs_tmux_extended() || !basic(old.fg) || !basic(old.bg);
         !old.flags.contains(CellFlags::CLEARED)
             && !old_extended
             && new.ch < 0x80
@@ -502,13 +505,14 @@ impl Screen {
     #[inline]
     fn put_cell(&mut self, x: usize, cell: Cell, width: usize) {
         const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER,
+            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
             ..Cell::BLANK
         };
         let y = self.cy;
         let cols = self.cols() as usize;
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
+        let cell = with_tmux_extended(row, x, cell);
         let cells = &mut row.cells[..cols];
         let old = cells[x].flags;
         if old.contains(CellFlags::WIDE_SPACER) {
@@ -536,7 +540,7 @@ impl Screen {
     /// character whose spacer is under the cursor.
     fn put_wide_past_edge(&mut self, x: usize, cell: Cell, width: usize) {
         const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER,
+            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
             ..Cell::BLANK
         };
         let y = self.cy;
@@ -552,12 +556,13 @@ impl Screen {
             fix_spacer_left(&mut row.cells, x);
         }
         row.cells[x] = Cell {
-            flags: CellFlags::WIDE,
+            flags: CellFlags::WIDE | CellFlags::TMUX_EXTENDED,
             ..cell
         };
         for c in &mut row.cells[x + 1..end] {
             *c = SPACER;
         }
+        row.ext = true;
         if (row.used as usize) < end {
             row.used = end as u16;
         }
@@ -611,9 +616,11 @@ impl Screen {
             // tmux's grid_store_cell drops the cleared flag of a cell it stores.
             row.cells[x] = Cell {
                 ch: idx,
-                flags: (old.flags | CellFlags::EXTENDED) - CellFlags::CLEARED,
+                flags: (old.flags | CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED)
+                    - CellFlags::CLEARED,
                 ..old
             };
+            row.ext = true;
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
@@ -1073,7 +1080,13 @@ impl Screen {
             let cols = self.grid.cols;
             let row = self.grid.screen_mut(y);
             row.expand(cols as usize, cols);
-            row.cells[..cols as usize].fill(e);
+            // tmux sets each cell: one stored out of line stays so.
+            for c in &mut row.cells[..cols as usize] {
+                *c = Cell {
+                    flags: c.flags & CellFlags::TMUX_EXTENDED,
+                    ..e
+                };
+            }
             row.used = row.used.max(cols);
         }
         self.set_cursor(0, 0);
@@ -1757,12 +1770,12 @@ fn fix_spacer_left(cells: &mut [Cell], x: usize) {
     while xx > 0 {
         xx -= 1;
         if !cells[xx].flags.contains(CellFlags::WIDE_SPACER) {
-            cells[xx] = Cell::BLANK;
+            blank_keeping_ext(&mut cells[xx]);
             break;
         }
-        cells[xx] = Cell::BLANK;
+        blank_keeping_ext(&mut cells[xx]);
     }
-    cells[x] = Cell::BLANK;
+    blank_keeping_ext(&mut cells[x]);
 }
 
 /// tmux `grid_move_cells`: moves `nx` cells from `px` to `dx`; source cells outside the
@@ -1787,6 +1800,9 @@ fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color, cols: u16) {
             row.cells[xx] = Cell::blank_with_bg(bg);
         }
     }
+    row.ext |= Cell::blank_with_bg(bg)
+        .flags
+        .contains(CellFlags::TMUX_EXTENDED);
     if !bg.is_default() && row.extent < (px + nx) as u16 {
         row.extent = (px + nx) as u16;
     }
@@ -1804,12 +1820,12 @@ fn fix_spacer_left_collect(cells: &mut [Cell], x: usize) {
             stopped_on = Some(xx);
             break;
         }
-        cells[xx] = Cell::BLANK;
+        blank_keeping_ext(&mut cells[xx]);
         xx -= 1;
     }
     if let Some(h) = stopped_on {
         if cells[h].flags.contains(CellFlags::WIDE) {
-            cells[h] = Cell::BLANK;
+            blank_keeping_ext(&mut cells[h]);
         }
     }
 }
@@ -1820,7 +1836,7 @@ fn fix_spacer_right(cells: &mut [Cell], from: usize) {
         if !c.flags.contains(CellFlags::WIDE_SPACER) {
             break;
         }
-        *c = Cell::BLANK;
+        blank_keeping_ext(c);
     }
 }
 
@@ -1836,4 +1852,38 @@ fn expand_item(row: &mut Row, before: Option<u16>, end: usize, cols: u16) -> u16
 
 fn clamp16(n: i32) -> u16 {
     n.clamp(0, u16::MAX as i32) as u16
+}
+
+/// tmux's `grid_set_cell` writing over a cell: the new cell is stored out of line when it
+/// needs to be or when the cell it replaces was (tmux never packs that slot again).
+#[inline]
+fn with_tmux_extended(row: &mut Row, x: usize, mut cell: Cell) -> Cell {
+    if cell.needs_tmux_extended()
+        || (row.ext && row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED))
+    {
+        cell.flags |= CellFlags::TMUX_EXTENDED;
+        row.ext = true;
+    }
+    cell
+}
+
+/// A default cell written over `c` (tmux `grid_view_set_cell` with the default cell).
+#[inline]
+fn blank_keeping_ext(c: &mut Cell) {
+    *c = Cell {
+        flags: c.flags & CellFlags::TMUX_EXTENDED,
+        ..Cell::BLANK
+    };
+}
+
+/// `fill_ascii` on a line that may hold cells tmux stores out of line: those stay so.
+#[inline(never)]
+fn fill_ascii_keeping_ext(dst: &mut [Cell], src: &[u8], pen: Cell) {
+    for (c, &b) in dst.iter_mut().zip(src) {
+        *c = Cell {
+            ch: b as u32,
+            flags: pen.flags | (c.flags & CellFlags::TMUX_EXTENDED),
+            ..pen
+        };
+    }
 }

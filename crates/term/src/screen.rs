@@ -912,9 +912,20 @@ impl Screen {
         }
         let rl = h + self.rlower as usize;
         let py = h + cy as usize;
-        let ny2 = rl + 1 - py - n as usize;
-        self.grid.move_lines(py + n as usize, py, ny2, bg);
-        self.grid.clear(0, py, self.cols(), n as usize, bg);
+        let n = n as usize;
+        let ny2 = rl + 1 - py - n;
+        self.grid.move_lines(py + n, py, ny2, bg);
+        // tmux 3.3a's grid_view_insert_lines_region then clears `n - ny2` lines from
+        // `py + ny2` in unsigned arithmetic (the moved-from lines are already blank). With
+        // fewer lines inserted than moved, the count wraps: grid_clear_lines passes its
+        // range checks, clears no line, and still unwraps the line above `py + ny2`.
+        match n.cmp(&ny2) {
+            std::cmp::Ordering::Greater => {
+                self.grid.clear(0, py + ny2, self.cols(), n - ny2, bg);
+            }
+            std::cmp::Ordering::Equal => {}
+            std::cmp::Ordering::Less => self.grid.line_mut(py + ny2 - 1).wrapped = false,
+        }
         self.damage.mark_range(cy, self.rlower);
     }
 

@@ -219,6 +219,18 @@ impl Screen {
         }
     }
 
+    /// tmux `screen_write_set_cursor` given both coordinates: a column past the right edge
+    /// (the cursor can be there after a resize) becomes the last column, though the
+    /// pending-wrap column `cols` is allowed; a row past the bottom becomes the last row.
+    /// Setting the position the cursor already has changes nothing.
+    fn set_cursor_clamped(&mut self, x: u16, y: u16) {
+        if x == self.cx && y == self.cy {
+            return;
+        }
+        let x = if x > self.cols() { self.cols() - 1 } else { x };
+        self.set_cursor(x, y.min(self.rows() - 1));
+    }
+
     fn set_mode(&mut self, m: Modes, on: bool) {
         if self.modes.contains(m) != on {
             self.modes.set(m, on);
@@ -698,7 +710,7 @@ impl Screen {
         } else {
             cx -= 1;
         }
-        self.set_cursor(cx, cy);
+        self.set_cursor_clamped(cx, cy);
     }
 
     fn tab(&mut self) {
@@ -782,7 +794,7 @@ impl Screen {
         if cx == self.cols() {
             cx -= 1;
         }
-        self.set_cursor(cx, cy - n);
+        self.set_cursor_clamped(cx, cy - n);
     }
 
     fn cursor_down(&mut self, n: u16) {
@@ -798,7 +810,7 @@ impl Screen {
         } else if n == 0 {
             return;
         }
-        self.set_cursor(cx, cy + n);
+        self.set_cursor_clamped(cx, cy + n);
     }
 
     fn cursor_right(&mut self, n: u16) {
@@ -822,7 +834,7 @@ impl Screen {
         if n == 0 {
             return;
         }
-        self.set_cursor(self.cx - n, self.cy);
+        self.set_cursor_clamped(self.cx - n, self.cy);
     }
 
     /// tmux `screen_write_cursormove`; `None` keeps that coordinate.

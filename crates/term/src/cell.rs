@@ -243,8 +243,8 @@ impl Cell {
 
     /// tmux's `grid_need_extended_cell` for this content: whether tmux must store it out
     /// of line (256-palette colours, the DEC charset and the first eight attributes pack).
+    #[inline]
     pub(crate) fn needs_tmux_extended(&self) -> bool {
-        let rgb = |c: Color| matches!(c.kind(), ColorKind::Rgb(..));
         self.ch >= 0x80
             || self.flags.intersects(
                 CellFlags::EXTENDED
@@ -252,13 +252,23 @@ impl Cell {
                     | CellFlags::WIDE_SPACER
                     | CellFlags::TMUX_EXTENDED,
             )
-            || rgb(self.fg)
-            || rgb(self.bg)
-            || self.ul_color != 0
-            || self
+            || self.style_needs_tmux_extended()
+    }
+
+    /// The part of [`Cell::needs_tmux_extended`] that depends on the style alone: an RGB
+    /// colour, an underline colour, or an attribute past tmux's first eight (strikethrough,
+    /// overline, an underline style other than single).
+    #[inline]
+    pub(crate) fn style_needs_tmux_extended(&self) -> bool {
+        // Branch-free: this runs once per run of printed text.
+        let underline = self.attrs.bits() & Attrs::UNDERLINE_MASK.bits();
+        (self.fg.0 & 0xff00_0000 == Color::KIND_RGB)
+            | (self.bg.0 & 0xff00_0000 == Color::KIND_RGB)
+            | (self.ul_color != 0)
+            | self
                 .attrs
                 .intersects(Attrs::STRIKETHROUGH | Attrs::OVERLINE)
-            || (self.attrs.underline() as u8) > 1
+            | (underline > (UnderlineStyle::Single as u16) << 8)
     }
 
     /// Whether this is the second half of a wide character.

@@ -258,7 +258,7 @@ fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
     c.flags -= CellFlags::TMUX_EXTENDED;
     if c.needs_tmux_extended() || row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED) {
         c.flags |= CellFlags::TMUX_EXTENDED;
-        row.ext = true;
+        row.mark_ext(x + 1);
     }
     row.cells[x] = c;
     if (row.used as usize) < x + 1 {

@@ -260,10 +260,7 @@ impl Screen {
         let cols = self.cols() as usize;
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
-        let pen_ext = pen.needs_tmux_extended();
-        if pen_ext {
-            pen.flags = CellFlags::TMUX_EXTENDED;
-        }
+        let pen_ext = pen.style_needs_tmux_extended();
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
@@ -287,12 +284,12 @@ impl Screen {
             if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(cells, x + n);
             }
-            if row.ext && !pen_ext {
-                fill_ascii_keeping_ext(&mut cells[x..x + n], chunk, pen);
+            // Cells tmux stores out of line stay so (there are none from `ext_end` on).
+            if pen_ext || row.ext_end as usize > x {
+                fill_ascii_tmux_extended(row, x, chunk, pen, pen_ext);
             } else {
-                crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
+                crate::fill::fill_ascii(&mut row.cells[x..x + n], chunk, pen);
             }
-            row.ext |= pen_ext;
             if (row.used as usize) < x + n {
                 row.used = (x + n) as u16;
             }
@@ -400,7 +397,7 @@ impl Screen {
             if x + 1 < cols && row.cells[x + 1].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(&mut row.cells[..cols], x + 1);
             }
-            row.cells[x] = with_tmux_extended(row, x, cell);
+            row.cells[x] = with_tmux_extended(row, x, cell, 1);
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
@@ -524,7 +521,7 @@ impl Screen {
         let cols = self.cols() as usize;
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
-        let cell = with_tmux_extended(row, x, cell);
+        let cell = with_tmux_extended(row, x, cell, width);
         let cells = &mut row.cells[..cols];
         let old = cells[x].flags;
         if old.contains(CellFlags::WIDE_SPACER) {
@@ -574,7 +571,7 @@ impl Screen {
         for c in &mut row.cells[x + 1..end] {
             *c = SPACER;
         }
-        row.ext = true;
+        row.mark_ext(end);
         if (row.used as usize) < end {
             row.used = end as u16;
         }
@@ -632,7 +629,7 @@ impl Screen {
                     - CellFlags::CLEARED,
                 ..old
             };
-            row.ext = true;
+            row.mark_ext(x + 1);
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
@@ -1823,9 +1820,14 @@ fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color, cols: u16) {
             row.cells[xx] = Cell::blank_with_bg(bg);
         }
     }
-    row.ext |= Cell::blank_with_bg(bg)
-        .flags
-        .contains(CellFlags::TMUX_EXTENDED);
+    // Cells moved right take the flag with them; blanks with an RGB background have it.
+    if row.ext_end as usize > px
+        || Cell::blank_with_bg(bg)
+            .flags
+            .contains(CellFlags::TMUX_EXTENDED)
+    {
+        row.mark_ext(px.max(dx) + nx);
+    }
     if !bg.is_default() && row.extent < (px + nx) as u16 {
         row.extent = (px + nx) as u16;
     }
@@ -1880,12 +1882,13 @@ fn clamp16(n: i32) -> u16 {
 /// tmux's `grid_set_cell` writing over a cell: the new cell is stored out of line when it
 /// needs to be or when the cell it replaces was (tmux never packs that slot again).
 #[inline]
-fn with_tmux_extended(row: &mut Row, x: usize, mut cell: Cell) -> Cell {
-    if cell.needs_tmux_extended()
-        || (row.ext && row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED))
+fn with_tmux_extended(row: &mut Row, x: usize, mut cell: Cell, width: usize) -> Cell {
+    if cell.flags.contains(CellFlags::TMUX_EXTENDED)
+        || cell.needs_tmux_extended()
+        || (x < row.ext_end as usize && row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED))
     {
         cell.flags |= CellFlags::TMUX_EXTENDED;
-        row.ext = true;
+        row.mark_ext(x + width);
     }
     cell
 }
@@ -1899,14 +1902,25 @@ fn blank_keeping_ext(c: &mut Cell) {
     };
 }
 
-/// `fill_ascii` on a line that may hold cells tmux stores out of line: those stay so.
+/// `fill_ascii` at `x` on a line that may hold cells tmux stores out of line (those stay
+/// so), or with a pen that tmux stores out of line.
+#[cold]
 #[inline(never)]
-fn fill_ascii_keeping_ext(dst: &mut [Cell], src: &[u8], pen: Cell) {
-    for (c, &b) in dst.iter_mut().zip(src) {
+fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, pen_ext: bool) {
+    let end = x + src.len();
+    if pen_ext {
+        pen.flags |= CellFlags::TMUX_EXTENDED;
+        crate::fill::fill_ascii(&mut row.cells[x..end], src, pen);
+        row.mark_ext(end);
+        return;
+    }
+    let keep = (row.ext_end as usize).min(end);
+    for (c, &b) in row.cells[x..keep].iter_mut().zip(src) {
         *c = Cell {
             ch: b as u32,
             flags: pen.flags | (c.flags & CellFlags::TMUX_EXTENDED),
             ..pen
         };
     }
+    crate::fill::fill_ascii(&mut row.cells[keep..end], &src[keep - x..], pen);
 }

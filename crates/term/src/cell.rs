@@ -15,7 +15,9 @@
 //!     uint8_t  flags;     /* bit 0 WIDE (first cell of a width-2 character),
 //!                            bit 1 WIDE_SPACER (second cell; draw nothing),
 //!                            bit 2 EXTENDED (ch indexes the combined table),
-//!                            bit 3 CLEARED (erased or never written; a blank) */
+//!                            bit 3 CLEARED (erased or never written; a blank),
+//!                            bit 4 TMUX_EXTENDED (tmux stores the cell out of line;
+//!                            no effect on drawing) */
 //!     uint8_t  ul_color;  /* 0 = default underline colour, else index into the terminal's
 //!                            underline-colour table */
 //! } muxlink_cell; /* sizeof == 16 */
@@ -172,6 +174,13 @@ bitflags! {
         /// draws as a blank. Which blanks carry it is deterministic (the same bytes give the
         /// same flags however `feed` calls split them) and follows tmux's storage.
         const CLEARED = 1 << 3;
+        /// tmux keeps this cell in its line's extended-cell table (`GRID_FLAG_EXTENDED`):
+        /// it holds, or held since it was last erased, something tmux cannot pack into a
+        /// plain entry (a non-ASCII or wide character, a wide character's padding, an RGB
+        /// colour, an underline colour, a style above tmux's first eight attributes).
+        /// tmux never packs such a cell again until it is erased, and its no-change check
+        /// never skips a write to it. No effect on drawing.
+        const TMUX_EXTENDED = 1 << 4;
     }
 }
 
@@ -214,16 +223,52 @@ impl Cell {
     };
 
     /// A blank cell with a background colour (what erase operations leave), flagged
-    /// [`CellFlags::CLEARED`].
+    /// [`CellFlags::CLEARED`]. tmux stores an RGB background out of line
+    /// ([`CellFlags::TMUX_EXTENDED`]).
     pub const fn blank_with_bg(bg: Color) -> Cell {
+        let flags = if bg.0 & 0xff00_0000 == Color::KIND_RGB {
+            CellFlags::CLEARED.union(CellFlags::TMUX_EXTENDED)
+        } else {
+            CellFlags::CLEARED
+        };
         Cell {
             ch: b' ' as u32,
             fg: Color::DEFAULT,
             bg,
             attrs: Attrs::empty(),
-            flags: CellFlags::CLEARED,
+            flags,
             ul_color: 0,
         }
+    }
+
+    /// tmux's `grid_need_extended_cell` for this content: whether tmux must store it out
+    /// of line (256-palette colours, the DEC charset and the first eight attributes pack).
+    #[inline]
+    pub(crate) fn needs_tmux_extended(&self) -> bool {
+        self.ch >= 0x80
+            || self.flags.intersects(
+                CellFlags::EXTENDED
+                    | CellFlags::WIDE
+                    | CellFlags::WIDE_SPACER
+                    | CellFlags::TMUX_EXTENDED,
+            )
+            || self.style_needs_tmux_extended()
+    }
+
+    /// The part of [`Cell::needs_tmux_extended`] that depends on the style alone: an RGB
+    /// colour, an underline colour, or an attribute past tmux's first eight (strikethrough,
+    /// overline, an underline style other than single).
+    #[inline]
+    pub(crate) fn style_needs_tmux_extended(&self) -> bool {
+        // Branch-free: this runs once per run of printed text.
+        let underline = self.attrs.bits() & Attrs::UNDERLINE_MASK.bits();
+        (self.fg.0 & 0xff00_0000 == Color::KIND_RGB)
+            | (self.bg.0 & 0xff00_0000 == Color::KIND_RGB)
+            | (self.ul_color != 0)
+            | self
+                .attrs
+                .intersects(Attrs::STRIKETHROUGH | Attrs::OVERLINE)
+            | (underline > (UnderlineStyle::Single as u16) << 8)
     }
 
     /// Whether this is the second half of a wide character.

@@ -5,7 +5,7 @@
 //! adding a new bottom line move no cells and, once the ring is full, allocate nothing: the
 //! dropped rows are the ones reused.
 
-use crate::cell::{Cell, Color};
+use crate::cell::{Cell, CellFlags, Color};
 
 /// One line of the grid.
 #[derive(Clone, Debug)]
@@ -24,6 +24,14 @@ pub(crate) struct Row {
     /// tmux's `cellsize`: cells tmux has storage for (grown in steps by `expand`). Cells past
     /// it count as "default" rather than "cleared" in tmux's no-change check.
     pub size: u16,
+    /// No cell at or past this column carries [`CellFlags::TMUX_EXTENDED`] (a bound kept
+    /// as such cells are written, reset when the line is emptied; tmux's
+    /// `GRID_LINE_EXTENDED`, narrowed to a prefix). Plain text written at or past it needs
+    /// no per-cell keep of that flag, which is the common case: text after the non-ASCII
+    /// characters of its line.
+    ///
+    /// [`CellFlags::TMUX_EXTENDED`]: crate::cell::CellFlags::TMUX_EXTENDED
+    pub ext_end: u16,
 }
 
 impl Row {
@@ -39,6 +47,11 @@ impl Row {
             wrapped: false,
             extent: if bg.is_default() { 0 } else { cols },
             size: if bg.is_default() { 0 } else { cols },
+            ext_end: if blank_for(bg).flags.contains(CellFlags::TMUX_EXTENDED) {
+                cols
+            } else {
+                0
+            },
         }
     }
 
@@ -97,6 +110,21 @@ impl Row {
         self.size = self.extent;
         self.used = 0;
         self.wrapped = false;
+        self.ext_end = if !bg.is_default() && blank_for(bg).flags.contains(CellFlags::TMUX_EXTENDED)
+        {
+            cols
+        } else {
+            0
+        };
+    }
+
+    /// Records that cells before `end` may carry `CellFlags::TMUX_EXTENDED`.
+    #[inline]
+    pub fn mark_ext(&mut self, end: usize) {
+        let end = end.min(u16::MAX as usize) as u16;
+        if self.ext_end < end {
+            self.ext_end = end;
+        }
     }
 
     /// Makes the row at least `cols` wide. Cells past the edge are kept, as tmux keeps
@@ -365,7 +393,11 @@ impl Grid {
                 row.expand(end, cols);
                 end
             };
-            crate::fill::fill_cells(&mut row.cells[px..end], Cell::blank_with_bg(bg));
+            let blank = Cell::blank_with_bg(bg);
+            crate::fill::fill_cells(&mut row.cells[px..end], blank);
+            if blank.flags.contains(CellFlags::TMUX_EXTENDED) {
+                row.mark_ext(end);
+            }
             if !bg.is_default() && row.extent < end as u16 {
                 row.extent = end as u16;
             }

@@ -68,13 +68,20 @@ fn resize_y(s: &mut Screen, sy: u16, cy: &mut usize) {
     let oldy = s.rows() as usize;
     let sy_u = sy as usize;
     let cols = s.grid.cols;
-    let scr_cy = (*cy).saturating_sub(s.grid.hsize).min(oldy - 1);
+    // tmux reads the screen's own cursor row here, which leaving the alternate screen may
+    // have set past the bottom (the saved row of a taller screen): see below.
+    let scr_cy = (*cy).saturating_sub(s.grid.hsize);
     let mut lines = s.grid.take_lines();
     let g = &mut s.grid;
     if sy_u < oldy {
         let mut needed = oldy - sy_u;
-        // Eat empty lines below the cursor first.
-        let available = (oldy - 1 - scr_cy).min(needed);
+        // Eat lines below the cursor first (tmux deletes them whatever they hold). tmux
+        // computes `oldy - 1 - cy` unsigned: with the cursor below the screen it wraps, and
+        // every line needed comes off the bottom.
+        let available = match (oldy - 1).checked_sub(scr_cy) {
+            Some(below) => below.min(needed),
+            None => needed,
+        };
         if available > 0 {
             let start = g.hsize + oldy - available;
             lines.truncate(start);
@@ -245,6 +252,14 @@ fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
         row.extent = row.cells.len() as u16;
     }
     row.expand(x + 1, old_sx);
+    // tmux copies the cell's content (`grid_get_cell`, `grid_set_cell`): whether it is
+    // stored out of line follows from the content and from the cell it lands on.
+    let mut c = c;
+    c.flags -= CellFlags::TMUX_EXTENDED;
+    if c.needs_tmux_extended() || row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED) {
+        c.flags |= CellFlags::TMUX_EXTENDED;
+        row.mark_ext(x + 1);
+    }
     row.cells[x] = c;
     if (row.used as usize) < x + 1 {
         row.used = (x + 1) as u16;

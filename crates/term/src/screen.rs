@@ -223,6 +223,18 @@ impl Screen {
         }
     }
 
+    /// tmux `screen_write_set_cursor` given both coordinates: a column past the right edge
+    /// (the cursor can be there after a resize) becomes the last column, though the
+    /// pending-wrap column `cols` is allowed; a row past the bottom becomes the last row.
+    /// Setting the position the cursor already has changes nothing.
+    fn set_cursor_clamped(&mut self, x: u16, y: u16) {
+        if x == self.cx && y == self.cy {
+            return;
+        }
+        let x = if x > self.cols() { self.cols() - 1 } else { x };
+        self.set_cursor(x, y.min(self.rows() - 1));
+    }
+
     fn set_mode(&mut self, m: Modes, on: bool) {
         if self.modes.contains(m) != on {
             self.modes.set(m, on);
@@ -252,6 +264,7 @@ impl Screen {
         let cols = self.cols() as usize;
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
+        let pen_ext = pen.style_needs_tmux_extended();
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
@@ -275,7 +288,12 @@ impl Screen {
             if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(cells, x + n);
             }
-            crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
+            // Cells tmux stores out of line stay so (there are none from `ext_end` on).
+            if pen_ext || row.ext_end as usize > x {
+                fill_ascii_tmux_extended(row, x, chunk, pen, pen_ext);
+            } else {
+                crate::fill::fill_ascii(&mut row.cells[x..x + n], chunk, pen);
+            }
             if (row.used as usize) < x + n {
                 row.used = (x + n) as u16;
             }
@@ -333,9 +351,9 @@ impl Screen {
             let mut cell = self.pen;
             cell.ch = cp;
             cell.flags = if width == 2 {
-                CellFlags::WIDE
+                CellFlags::WIDE | CellFlags::TMUX_EXTENDED
             } else {
-                CellFlags::empty()
+                CellFlags::TMUX_EXTENDED
             };
             let x = self.cx as usize;
             self.put_cell(x, cell, width as usize);
@@ -383,7 +401,7 @@ impl Screen {
             if x + 1 < cols && row.cells[x + 1].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(&mut row.cells[..cols], x + 1);
             }
-            row.cells[x] = cell;
+            row.cells[x] = with_tmux_extended(row, x, cell, 1);
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
@@ -463,7 +481,9 @@ impl Screen {
     /// tmux 3.3a's no-change check in `screen_write_cell` (before a width-1 write): past the
     /// line's storage a cell that looks like the default cell is not stored; inside it, a
     /// plain ASCII cell equal to the stored one (colours, attributes, character; the
-    /// underline colour is not compared) is not stored again. Either way `cellused` stays.
+    /// underline colour is not compared) is not stored again, unless tmux keeps the stored
+    /// one out of line ([`CellFlags::TMUX_EXTENDED`], which outlives what put it there).
+    /// Either way `cellused` stays.
     fn unchanged(&self, x: usize, new: &Cell) -> bool {
         let row = self.grid.screen(self.cy);
         let basic = |c: Color| {
@@ -471,9 +491,6 @@ impl Screen {
                 c.kind(),
                 crate::cell::ColorKind::Default | crate::cell::ColorKind::Ansi(_)
             )
-        };
-        let low_attrs = |a: Attrs| {
-            (a & (Attrs::STRIKETHROUGH | Attrs::OVERLINE)).is_empty() && (a.underline() as u8) <= 1
         };
         if x >= row.size as usize {
             return new.ch == b' ' as u32
@@ -483,14 +500,9 @@ impl Screen {
                 && !new.flags.contains(CellFlags::EXTENDED);
         }
         let old = &row.cells[x];
-        let old_extended = old.ch >= 0x80
-            || old
-                .flags
-                .intersects(CellFlags::EXTENDED | CellFlags::WIDE | CellFlags::WIDE_SPACER)
-            || !basic(old.fg)
-            || !basic(old.bg)
-            || old.ul_color != 0
-            || !low_attrs(old.attrs);
+        // Stored out of line (now or since it was last erased), or packed with a 256-colour
+        // flag that a new cell's flags never equal.
+        let old_extended = old.needs_tmux_extended() || !basic(old.fg) || !basic(old.bg);
         !old.flags.contains(CellFlags::CLEARED)
             && !old_extended
             && new.ch < 0x80
@@ -506,13 +518,14 @@ impl Screen {
     #[inline]
     fn put_cell(&mut self, x: usize, cell: Cell, width: usize) {
         const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER,
+            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
             ..Cell::BLANK
         };
         let y = self.cy;
         let cols = self.cols() as usize;
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
+        let cell = with_tmux_extended(row, x, cell, width);
         let cells = &mut row.cells[..cols];
         let old = cells[x].flags;
         if old.contains(CellFlags::WIDE_SPACER) {
@@ -540,8 +553,10 @@ impl Screen {
     /// made once per run and the row looked up once per screen line. Returns the bytes
     /// consumed, 0 when the first character needs the general path.
     pub fn print_utf8_run(&mut self, bytes: &[u8]) -> usize {
+        // Non-ASCII cells are ones tmux stores out of line (`put_cell` via
+        // `with_tmux_extended`), as are their spacers.
         const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER,
+            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
             ..Cell::BLANK
         };
         let cols = self.cols();
@@ -589,9 +604,9 @@ impl Screen {
                 }
                 pen.ch = cp;
                 pen.flags = if w == 2 {
-                    CellFlags::WIDE
+                    CellFlags::WIDE | CellFlags::TMUX_EXTENDED
                 } else {
-                    CellFlags::empty()
+                    CellFlags::TMUX_EXTENDED
                 };
                 cells[x] = pen;
                 if w == 2 {
@@ -607,6 +622,7 @@ impl Screen {
             if (row.used as usize) < x {
                 row.used = x as u16;
             }
+            row.mark_ext(x);
             self.cx = x as u16;
             self.damage.mark(y);
         }
@@ -622,7 +638,7 @@ impl Screen {
     /// character whose spacer is under the cursor.
     fn put_wide_past_edge(&mut self, x: usize, cell: Cell, width: usize) {
         const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER,
+            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
             ..Cell::BLANK
         };
         let y = self.cy;
@@ -638,12 +654,13 @@ impl Screen {
             fix_spacer_left(&mut row.cells, x);
         }
         row.cells[x] = Cell {
-            flags: CellFlags::WIDE,
+            flags: CellFlags::WIDE | CellFlags::TMUX_EXTENDED,
             ..cell
         };
         for c in &mut row.cells[x + 1..end] {
             *c = SPACER;
         }
+        row.mark_ext(end);
         if (row.used as usize) < end {
             row.used = end as u16;
         }
@@ -697,9 +714,11 @@ impl Screen {
             // tmux's grid_store_cell drops the cleared flag of a cell it stores.
             row.cells[x] = Cell {
                 ch: idx,
-                flags: (old.flags | CellFlags::EXTENDED) - CellFlags::CLEARED,
+                flags: (old.flags | CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED)
+                    - CellFlags::CLEARED,
                 ..old
             };
+            row.mark_ext(x + 1);
             if (row.used as usize) < x + 1 {
                 row.used = (x + 1) as u16;
             }
@@ -787,7 +806,7 @@ impl Screen {
         } else {
             cx -= 1;
         }
-        self.set_cursor(cx, cy);
+        self.set_cursor_clamped(cx, cy);
     }
 
     fn tab(&mut self) {
@@ -871,7 +890,7 @@ impl Screen {
         if cx == self.cols() {
             cx -= 1;
         }
-        self.set_cursor(cx, cy - n);
+        self.set_cursor_clamped(cx, cy - n);
     }
 
     fn cursor_down(&mut self, n: u16) {
@@ -887,7 +906,7 @@ impl Screen {
         } else if n == 0 {
             return;
         }
-        self.set_cursor(cx, cy + n);
+        self.set_cursor_clamped(cx, cy + n);
     }
 
     fn cursor_right(&mut self, n: u16) {
@@ -911,7 +930,7 @@ impl Screen {
         if n == 0 {
             return;
         }
-        self.set_cursor(self.cx - n, self.cy);
+        self.set_cursor_clamped(self.cx - n, self.cy);
     }
 
     /// tmux `screen_write_cursormove`; `None` keeps that coordinate.
@@ -1001,9 +1020,20 @@ impl Screen {
         }
         let rl = h + self.rlower as usize;
         let py = h + cy as usize;
-        let ny2 = rl + 1 - py - n as usize;
-        self.grid.move_lines(py + n as usize, py, ny2, bg);
-        self.grid.clear(0, py, self.cols(), n as usize, bg);
+        let n = n as usize;
+        let ny2 = rl + 1 - py - n;
+        self.grid.move_lines(py + n, py, ny2, bg);
+        // tmux 3.3a's grid_view_insert_lines_region then clears `n - ny2` lines from
+        // `py + ny2` in unsigned arithmetic (the moved-from lines are already blank). With
+        // fewer lines inserted than moved, the count wraps: grid_clear_lines passes its
+        // range checks, clears no line, and still unwraps the line above `py + ny2`.
+        match n.cmp(&ny2) {
+            std::cmp::Ordering::Greater => {
+                self.grid.clear(0, py + ny2, self.cols(), n - ny2, bg);
+            }
+            std::cmp::Ordering::Equal => {}
+            std::cmp::Ordering::Less => self.grid.line_mut(py + ny2 - 1).wrapped = false,
+        }
         self.damage.mark_range(cy, self.rlower);
     }
 
@@ -1169,7 +1199,13 @@ impl Screen {
             let cols = self.grid.cols;
             let row = self.grid.screen_mut(y);
             row.expand(cols as usize, cols);
-            row.cells[..cols as usize].fill(e);
+            // tmux sets each cell: one stored out of line stays so.
+            for c in &mut row.cells[..cols as usize] {
+                *c = Cell {
+                    flags: c.flags & CellFlags::TMUX_EXTENDED,
+                    ..e
+                };
+            }
             row.used = row.used.max(cols);
         }
         self.set_cursor(0, 0);
@@ -1881,12 +1917,12 @@ fn fix_spacer_left(cells: &mut [Cell], x: usize) {
     while xx > 0 {
         xx -= 1;
         if !cells[xx].flags.contains(CellFlags::WIDE_SPACER) {
-            cells[xx] = Cell::BLANK;
+            blank_keeping_ext(&mut cells[xx]);
             break;
         }
-        cells[xx] = Cell::BLANK;
+        blank_keeping_ext(&mut cells[xx]);
     }
-    cells[x] = Cell::BLANK;
+    blank_keeping_ext(&mut cells[x]);
 }
 
 /// tmux `grid_move_cells`: moves `nx` cells from `px` to `dx`; source cells outside the
@@ -1911,6 +1947,14 @@ fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color, cols: u16) {
             row.cells[xx] = Cell::blank_with_bg(bg);
         }
     }
+    // Cells moved right take the flag with them; blanks with an RGB background have it.
+    if row.ext_end as usize > px
+        || Cell::blank_with_bg(bg)
+            .flags
+            .contains(CellFlags::TMUX_EXTENDED)
+    {
+        row.mark_ext(px.max(dx) + nx);
+    }
     if !bg.is_default() && row.extent < (px + nx) as u16 {
         row.extent = (px + nx) as u16;
     }
@@ -1928,12 +1972,12 @@ fn fix_spacer_left_collect(cells: &mut [Cell], x: usize) {
             stopped_on = Some(xx);
             break;
         }
-        cells[xx] = Cell::BLANK;
+        blank_keeping_ext(&mut cells[xx]);
         xx -= 1;
     }
     if let Some(h) = stopped_on {
         if cells[h].flags.contains(CellFlags::WIDE) {
-            cells[h] = Cell::BLANK;
+            blank_keeping_ext(&mut cells[h]);
         }
     }
 }
@@ -1944,7 +1988,7 @@ fn fix_spacer_right(cells: &mut [Cell], from: usize) {
         if !c.flags.contains(CellFlags::WIDE_SPACER) {
             break;
         }
-        *c = Cell::BLANK;
+        blank_keeping_ext(c);
     }
 }
 
@@ -1960,6 +2004,52 @@ fn expand_item(row: &mut Row, before: Option<u16>, end: usize, cols: u16) -> u16
 
 fn clamp16(n: i32) -> u16 {
     n.clamp(0, u16::MAX as i32) as u16
+}
+
+/// tmux's `grid_set_cell` writing over a cell: the new cell is stored out of line when it
+/// needs to be or when the cell it replaces was (tmux never packs that slot again).
+#[inline]
+fn with_tmux_extended(row: &mut Row, x: usize, mut cell: Cell, width: usize) -> Cell {
+    if cell.flags.contains(CellFlags::TMUX_EXTENDED)
+        || cell.needs_tmux_extended()
+        || (x < row.ext_end as usize && row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED))
+    {
+        cell.flags |= CellFlags::TMUX_EXTENDED;
+        row.mark_ext(x + width);
+    }
+    cell
+}
+
+/// A default cell written over `c` (tmux `grid_view_set_cell` with the default cell).
+#[inline]
+fn blank_keeping_ext(c: &mut Cell) {
+    *c = Cell {
+        flags: c.flags & CellFlags::TMUX_EXTENDED,
+        ..Cell::BLANK
+    };
+}
+
+/// `fill_ascii` at `x` on a line that may hold cells tmux stores out of line (those stay
+/// so), or with a pen that tmux stores out of line.
+#[cold]
+#[inline(never)]
+fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, pen_ext: bool) {
+    let end = x + src.len();
+    if pen_ext {
+        pen.flags |= CellFlags::TMUX_EXTENDED;
+        crate::fill::fill_ascii(&mut row.cells[x..end], src, pen);
+        row.mark_ext(end);
+        return;
+    }
+    let keep = (row.ext_end as usize).min(end);
+    for (c, &b) in row.cells[x..keep].iter_mut().zip(src) {
+        *c = Cell {
+            ch: b as u32,
+            flags: pen.flags | (c.flags & CellFlags::TMUX_EXTENDED),
+            ..pen
+        };
+    }
+    crate::fill::fill_ascii(&mut row.cells[keep..end], &src[keep - x..], pen);
 }
 
 /// One SGR parameter as `sgr_with` sees it.

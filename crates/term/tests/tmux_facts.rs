@@ -747,6 +747,20 @@ const FACTS: &[Fact] = &[
         history: 0,
     },
     Fact {
+        // A cell that held a wide character stays out of line in tmux, so its no-change
+        // check does not skip an identical-looking cell with an underline colour over it.
+        name: "ulcol_over_wide",
+        cols: 10,
+        rows: 3,
+        input: "\x1b[?7l😀\rl\x1b[58;5;109m\rl\x1b[m\x1b[?7h\r\n😀\rll\x1b[?7l\x1b[58;5;109m\rll"
+            .as_bytes(),
+        capture: "\u{1b}[58;5;109ml\u{1b}[0m\u{1b}[39m\u{1b}[49m\n\u{1b}[58;5;109mll\n\n",
+        cursor: (2, 1),
+        alternate: false,
+        title: "",
+        history: 0,
+    },
+    Fact {
         name: "wide",
         cols: 10,
         rows: 5,

@@ -8,15 +8,17 @@
 //!
 //! Keys after the prefix `Ctrl-b`: `d` detach, `c` new window, `n`/`p` next/previous window,
 //! `%` split left-right, `"` split top-bottom, `o` next pane, `x` kill pane, `z` zoom,
-//! `Ctrl-b` a literal `Ctrl-b`.
+//! `Ctrl-b` a literal `Ctrl-b`. The status line numbers windows with tmux's own indexes.
 //!
-//! Threads: the main thread runs the loop and draws; one thread reads standard input and one
-//! watches the terminal size. Both talk to the loop through its `LoopHandle` (a channel and a
-//! mio waker), so the loop never blocks on the terminal.
+//! Threads: the main thread runs the loop, handles input and draws; one thread reads
+//! standard input and one watches the terminal size. They hand their news over through
+//! channels and wake the loop through its `LoopHandle` (a mio waker), so the loop never
+//! blocks on the terminal.
 
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,7 @@ mod actions;
 mod input;
 mod outer;
 mod ui;
+mod windows;
 
 use actions::apply;
 use input::KeyReader;
@@ -120,28 +123,68 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     }
 
     let mut lp = BuiltinLoop::new().context("creating the event loop")?;
-    spawn_input_thread(lp.handle());
+    let (input_tx, input_rx) = mpsc::channel();
+    spawn_input_thread(lp.handle(), input_tx);
     let pending: PendingResize = Arc::new(Mutex::new(None));
     spawn_resize_thread(lp.handle(), (cols, rows), pending.clone());
 
     let mut ui = Ui::new(cols, rows);
+    let mut keys = KeyReader::default();
+    let mut actions = Vec::new();
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
-    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    let mut last_draw: Option<Instant> = None;
     const FRAME: Duration = Duration::from_millis(16);
     while !conn.is_finished() {
         // Idle: sleep until tmux, a key or a resize wakes the loop. Dirty but drawn less than
         // a frame ago: wake when the next draw is due.
-        let wait = ui.dirty.then(|| FRAME.saturating_sub(last_draw.elapsed()));
+        let wait = ui.dirty.then(|| match last_draw {
+            Some(t) => FRAME.saturating_sub(t.elapsed()),
+            None => Duration::ZERO,
+        });
         lp.turn(&mut conn, &mut ui, wait)?;
+
+        // Terminal input, in order.
+        let mut stdin_closed = false;
+        while let Ok(read) = input_rx.try_recv() {
+            match read {
+                Some(bytes) => keys.feed(&bytes, &mut actions),
+                None => stdin_closed = true,
+            }
+        }
+        let acted = !actions.is_empty() || stdin_closed;
+        for a in actions.drain(..) {
+            apply(conn.client_mut(), &mut ui, a);
+        }
+        if stdin_closed {
+            // The terminal is gone: nobody can type `Ctrl-b d` any more.
+            let _ = conn.client_mut().detach();
+        }
+        // tmux's window indexes, asked again whenever the set of windows changed.
+        if ui.ready && ui.windows_stale {
+            ui.windows_stale = false;
+            windows::request(conn.client_mut(), &ui.windows);
+            conn.flush_writes();
+        }
+        if acted {
+            conn.flush_writes();
+        }
+        if ui.windows.borrow_mut().take_changed() {
+            ui.dirty = true;
+        }
+
         let resized = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some((c, r)) = resized {
             ui.resize(c, r);
         }
         // At most ~60 draws a second; a flood coalesces.
-        if ui.dirty && last_draw.elapsed() >= FRAME {
+        let due = match last_draw {
+            Some(t) => t.elapsed() >= FRAME,
+            None => true,
+        };
+        if ui.dirty && due {
             ui.draw(conn.client(), &mut out)?;
             out.flush()?;
-            last_draw = Instant::now();
+            last_draw = Some(Instant::now());
         }
     }
     drop(guard);
@@ -202,22 +245,22 @@ fn server_has_sessions(socket: &Socket) -> bool {
 /// The terminal size the resize thread saw last, for the drawing thread.
 type PendingResize = Arc<Mutex<Option<(u16, u16)>>>;
 
-fn spawn_input_thread(handle: LoopHandle) {
+/// Reads standard input and hands each read to the main thread (`None`: end of input),
+/// waking the loop.
+fn spawn_input_thread(handle: LoopHandle, tx: mpsc::Sender<Option<Vec<u8>>>) {
     std::thread::spawn(move || {
         let mut stdin = io::stdin().lock();
-        let mut keys = KeyReader::default();
         let mut buf = [0u8; 4096];
-        let mut actions = Vec::new();
         loop {
-            let n = match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
+            let read = match stdin.read(&mut buf) {
+                Ok(0) => None,
+                Ok(n) => Some(buf[..n].to_vec()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => None,
             };
-            keys.feed(&buf[..n], &mut actions);
-            for a in actions.drain(..) {
-                if handle.submit(move |c, _h| apply(c, a)).is_err() {
-                    return;
-                }
+            let end = read.is_none();
+            if tx.send(read).is_err() || handle.submit(|_, _| {}).is_err() || end {
+                return;
             }
         }
     });

@@ -7,9 +7,11 @@ use crossterm::style::{
     Attribute, Color as TColor, SetAttribute, SetBackgroundColor, SetForegroundColor,
 };
 use crossterm::{cursor, queue, terminal};
-use muxlink_runtime::{Client, ClientEvent, ExitReason, Frame, Host, PaneId};
+
+use muxlink_runtime::{Client, ClientEvent, ExitReason, Frame, Host, PaneId, WindowId};
 
 use super::actions::{active_pane, active_window};
+use super::windows::{self, SharedIndex};
 
 /// Packed colour as the emulator stores it: top byte the kind (0 default, 1 one of the 16
 /// SGR colours, 2 a 256-palette index, 3 RGB), low 24 bits the value.
@@ -63,6 +65,10 @@ pub(super) struct Ui {
     pub(super) exit: Option<ExitReason>,
     /// The last error or message tmux sent, shown when attaching fails.
     pub(super) last_message: Option<String>,
+    /// tmux's window indexes, filled by `list-windows` replies.
+    pub(super) windows: SharedIndex,
+    /// The set of windows changed since the indexes were last asked for.
+    pub(super) windows_stale: bool,
 }
 
 impl Ui {
@@ -78,16 +84,28 @@ impl Ui {
             ready: false,
             exit: None,
             last_message: None,
+            windows: SharedIndex::default(),
+            windows_stale: false,
         }
     }
 
+    /// The terminal is now `cols` x `rows`: everything is drawn again.
     pub(super) fn resize(&mut self, cols: u16, rows: u16) {
-        *self = Ui {
-            ready: self.ready,
-            exit: self.exit.take(),
-            last_message: self.last_message.take(),
-            ..Ui::new(cols, rows)
-        };
+        let n = cols as usize * rows as usize;
+        self.cols = cols;
+        self.rows = rows;
+        self.prev = vec![DrawCell::BLANK; n];
+        self.next = vec![DrawCell::BLANK; n];
+        self.dirty = true;
+        self.full_redraw = true;
+    }
+
+    /// Windows of the model in tmux's order (by index).
+    pub(super) fn window_order(&self, client: &Client) -> Vec<WindowId> {
+        windows::ordered(
+            &self.windows.borrow(),
+            client.state().windows.keys().copied(),
+        )
     }
 
     fn put(&mut self, x: u16, y: u16, c: DrawCell) {
@@ -174,19 +192,27 @@ impl Ui {
         let mut status = String::new();
         if let Some(s) = model.session() {
             status.push('[');
-            status.push_str(&String::from_utf8_lossy(
-                s.name.as_deref().unwrap_or_default(),
-            ));
+            status.extend(
+                String::from_utf8_lossy(s.name.as_deref().unwrap_or_default())
+                    .chars()
+                    .map(printable),
+            );
             status.push_str("] ");
         }
         let cur = active_window(client);
-        for (i, w) in model.windows.values().enumerate() {
-            status.push_str(&format!(
-                "{}:{}{} ",
-                i,
-                String::from_utf8_lossy(&w.name),
-                if Some(w.id) == cur { "*" } else { "" }
-            ));
+        for id in self.window_order(client) {
+            let Some(w) = model.window(id) else { continue };
+            match self.windows.borrow().get(id) {
+                Some(i) => status.push_str(&i.to_string()),
+                None => status.push('?'),
+            }
+            status.push(':');
+            // Names are tmux's bytes: control characters would reach the outer terminal.
+            status.extend(String::from_utf8_lossy(&w.name).chars().map(printable));
+            if Some(w.id) == cur {
+                status.push('*');
+            }
+            status.push(' ');
         }
         let y = self.rows.saturating_sub(1);
         let mut x = 0u16;
@@ -315,7 +341,16 @@ impl Host for Ui {
     fn on_event(&mut self, event: &ClientEvent<'_>) {
         self.dirty = true;
         match event {
-            ClientEvent::Ready => self.ready = true,
+            ClientEvent::Ready => {
+                self.ready = true;
+                self.windows_stale = true;
+            }
+            // Windows came, went or moved: their indexes may have changed.
+            ClientEvent::WindowAdded { .. }
+            | ClientEvent::WindowClosed { .. }
+            | ClientEvent::SessionChanged { .. }
+            | ClientEvent::SessionsChanged
+            | ClientEvent::ActiveWindowChanged { .. } => self.windows_stale = true,
             ClientEvent::Exited { reason } => self.exit = Some((*reason).clone()),
             ClientEvent::CommandFailed { message, .. } => {
                 self.last_message = Some(String::from_utf8_lossy(message).into_owned())
@@ -325,6 +360,15 @@ impl Host for Ui {
             }
             _ => {}
         }
+    }
+}
+
+/// A character safe to write to the outer terminal: C0 and C1 controls become `?`.
+fn printable(c: char) -> char {
+    if c < ' ' || ('\u{7f}'..='\u{9f}').contains(&c) {
+        '?'
+    } else {
+        c
     }
 }
 

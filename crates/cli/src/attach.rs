@@ -10,6 +10,11 @@
 //! `%` split left-right, `"` split top-bottom, `o` next pane, `x` kill pane, `z` zoom,
 //! `Ctrl-b` a literal `Ctrl-b`. The status line numbers windows with tmux's own indexes.
 //!
+//! The outer terminal's bracketed pastes go to the active pane as one paste (bracketed again
+//! when the pane's program asked for it). The mouse: a click selects the pane or, on the
+//! status line, the window under it; a pane that turned mouse reporting on gets the mouse
+//! itself; elsewhere the wheel scrolls the pane's history (see `actions`).
+//!
 //! Threads: the main thread runs the loop, handles input and draws; one thread reads
 //! standard input and one watches the terminal size. They hand their news over through
 //! channels and wake the loop through its `LoopHandle` (a mio waker), so the loop never
@@ -32,12 +37,15 @@ use muxlink_runtime::transport::{Action, ChildTransport, Socket, SshCommand, Tmu
 use muxlink_runtime::{Client, ClientConfig, ExitReason};
 
 mod actions;
+mod escapes;
 mod input;
+mod mouse;
 mod outer;
 mod ui;
 mod windows;
 
 use actions::apply;
+use escapes::InputSplitter;
 use input::KeyReader;
 use outer::TerminalGuard;
 use ui::Ui;
@@ -129,27 +137,42 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     spawn_resize_thread(lp.handle(), (cols, rows), pending.clone());
 
     let mut ui = Ui::new(cols, rows);
+    let mut splitter = InputSplitter::default();
     let mut keys = KeyReader::default();
+    let mut inputs = Vec::new();
     let mut actions = Vec::new();
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut last_draw: Option<Instant> = None;
     const FRAME: Duration = Duration::from_millis(16);
     while !conn.is_finished() {
         // Idle: sleep until tmux, a key or a resize wakes the loop. Dirty but drawn less than
-        // a frame ago: wake when the next draw is due.
-        let wait = ui.dirty.then(|| match last_draw {
+        // a frame ago: wake when the next draw is due; an escape sequence cut short: when
+        // it is due to be taken as keys.
+        let draw_wait = ui.dirty.then(|| match last_draw {
             Some(t) => FRAME.saturating_sub(t.elapsed()),
             None => Duration::ZERO,
         });
+        let key_wait = splitter
+            .deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        let wait = match (draw_wait, key_wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         lp.turn(&mut conn, &mut ui, wait)?;
 
-        // Terminal input, in order.
+        // Terminal input, in order: pastes and mouse reports cut out, then the prefix key.
+        let now = Instant::now();
         let mut stdin_closed = false;
         while let Ok(read) = input_rx.try_recv() {
             match read {
-                Some(bytes) => keys.feed(&bytes, &mut actions),
+                Some(bytes) => splitter.feed(&bytes, now, &mut inputs),
                 None => stdin_closed = true,
             }
+        }
+        splitter.expire(now, &mut inputs);
+        for i in inputs.drain(..) {
+            keys.push(i, &mut actions);
         }
         let acted = !actions.is_empty() || stdin_closed;
         for a in actions.drain(..) {

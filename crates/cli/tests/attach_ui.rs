@@ -47,6 +47,16 @@ fn status_line(outer: &TmuxServer) -> String {
         .to_owned()
 }
 
+/// Writes `bytes` to muxlink's terminal, as the terminal itself would send them.
+fn terminal_sends(outer: &TmuxServer, bytes: &[u8]) {
+    let mut args: Vec<String> = ["send-keys", "-t", "main", "-H"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(bytes.iter().map(|b| format!("{b:02x}")));
+    outer.tmux_ok(&args).unwrap();
+}
+
 /// Starts an inner server (panes run `sh`) and muxlink attached to it inside an outer one
 /// of `cols` x `rows`; waits until muxlink drew its status line.
 fn attached(tag: &str, cols: u16, rows: u16, setup: &[&[&str]]) -> (TmuxServer, TmuxServer) {
@@ -118,5 +128,156 @@ fn status_line_shows_tmux_window_indexes() {
         .unwrap();
     wait(&inner, "window 0 current", |s| {
         lines(s, &["display-message", "-p", "#{window_index}"]) == ["0"]
+    });
+}
+
+/// Types `text` and Enter into muxlink's terminal.
+fn type_line(outer: &TmuxServer, text: &str) {
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "-l", text])
+        .unwrap();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
+        .unwrap();
+}
+
+fn inner_has_line(inner: &TmuxServer, target: &str, want: &str) -> bool {
+    screen(inner, target).lines().any(|l| l.trim_end() == want)
+}
+
+/// A bracketed paste from the terminal reaches the active pane as a paste: plain for a
+/// program that did not ask for bracketed paste, inside markers for one that did.
+#[test]
+fn paste_goes_to_the_pane_bracketed_as_it_asked() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let (inner, outer) = attached("attach-paste", 80, 20, &[]);
+    wait(&inner, "inner shell prompt", |s| {
+        !screen(s, "main").trim().is_empty()
+    });
+    // `sh` (dash) never turns on mode 2004: markers would break the command.
+    terminal_sends(&outer, b"\x1b[200~echo plain-$((1+1))\x1b[201~");
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "pasted command ran", |s| {
+        inner_has_line(s, "main", "plain-2")
+    });
+    // A program that asks for it gets the paste inside the markers.
+    type_line(&outer, "printf '\\033[?2004hready-%s\\n' go; cat -v");
+    wait(&outer, "mode 2004 seen by muxlink", |s| {
+        screen(s, "main")
+            .lines()
+            .any(|l| l.trim_end() == "ready-go")
+    });
+    terminal_sends(&outer, b"\x1b[200~pasted-text\x1b[201~");
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "bracketed paste read by cat -v", |s| {
+        inner_has_line(s, "main", "^[[200~pasted-text^[[201~")
+    });
+}
+
+/// Clicks select panes and, on the status line, windows; the wheel scrolls muxlink's own
+/// view of the history, or reaches a program that turned the mouse on.
+#[test]
+fn mouse_selects_panes_and_windows_and_scrolls() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let (inner, outer) = attached(
+        "attach-mouse",
+        80,
+        20,
+        &[
+            &["split-window", "-h", "-t", "main:0"],
+            &["new-window", "-d", "-t", "main:7"],
+        ],
+    );
+    wait(&inner, "window 0 sized 80x19", |s| {
+        lines(
+            s,
+            &[
+                "display-message",
+                "-p",
+                "-t",
+                "main:0",
+                "#{window_width}x#{window_height}",
+            ],
+        ) == ["80x19"]
+    });
+    let panes = lines(
+        &inner,
+        &[
+            "list-panes",
+            "-t",
+            "main:0",
+            "-F",
+            "#{pane_id} #{pane_left}",
+        ],
+    );
+    let (left, right_x) = match &panes[..] {
+        [a, b] => (
+            a.split(' ').next().unwrap().to_owned(),
+            b.split(' ').nth(1).unwrap().parse::<u16>().unwrap(),
+        ),
+        _ => panic!("panes {panes:?}"),
+    };
+    let active = |s: &TmuxServer| lines(s, &["display-message", "-p", "-t", "main", "#{pane_id}"]);
+    assert_ne!(active(&inner).first(), Some(&left));
+    wait(&outer, "border drawn", |s| screen(s, "main").contains('│'));
+
+    // Left click in the left pane (SGR reports are 1-based).
+    terminal_sends(&outer, b"\x1b[<0;3;3M\x1b[<0;3;3m");
+    wait(&inner, "left pane active", |s| active(s) == [left.clone()]);
+    // ...and back in the right one.
+    let click = format!("\x1b[<0;{};3M\x1b[<0;{};3m", right_x + 3, right_x + 3);
+    terminal_sends(&outer, click.as_bytes());
+    wait(&inner, "right pane active", |s| active(s) != [left.clone()]);
+
+    // A click on "7:" in the status line (the last row, 20) selects window 7.
+    let status = status_line(&outer);
+    let x = status.find(" 7:").expect("window 7 on the status line") + 2;
+    let click = format!("\x1b[<0;{};20M\x1b[<0;{};20m", x, x);
+    terminal_sends(&outer, click.as_bytes());
+    wait(&inner, "window 7 current", |s| {
+        lines(s, &["display-message", "-p", "#{window_index}"]) == ["7"]
+    });
+
+    // The wheel over a plain shell scrolls muxlink's view back; tmux is not put in a mode.
+    type_line(&outer, "seq 1 100");
+    wait(&outer, "seq drawn", |s| {
+        screen(s, "main").lines().any(|l| l.trim_end() == "100")
+    });
+    terminal_sends(&outer, b"\x1b[<64;10;5M\x1b[<64;10;5M");
+    wait(&outer, "view 6 lines back", |s| {
+        let sc = screen(s, "main");
+        sc.contains("[6/") && !sc.lines().any(|l| l.trim_end() == "100")
+    });
+    assert_eq!(
+        lines(&inner, &["display-message", "-p", "#{pane_in_mode}"]),
+        ["0"]
+    );
+    terminal_sends(&outer, b"\x1b[<65;10;5M\x1b[<65;10;5M");
+    wait(&outer, "back to the live screen", |s| {
+        let sc = screen(s, "main");
+        !sc.contains("[6/") && sc.lines().any(|l| l.trim_end() == "100")
+    });
+
+    // A program with mouse reporting on (1000 + SGR 1006) gets the wheel itself, at its
+    // own coordinates.
+    type_line(
+        &outer,
+        "clear; printf '\\033[?1000h\\033[?1006hmouse-%s\\n' on; cat -v",
+    );
+    wait(&outer, "mouse mode seen by muxlink", |s| {
+        screen(s, "main")
+            .lines()
+            .any(|l| l.trim_end() == "mouse-on")
+    });
+    terminal_sends(&outer, b"\x1b[<64;10;5M");
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "wheel report read by cat -v", |s| {
+        inner_has_line(s, "main:7", "^[[<64;10;5M")
     });
 }

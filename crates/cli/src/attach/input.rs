@@ -1,5 +1,8 @@
 //! Terminal input of `muxlink attach`: the prefix key and what it does.
 
+use super::escapes::Input;
+use super::mouse::MouseEvent;
+
 /// What the prefix key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Command2 {
@@ -14,7 +17,8 @@ pub(super) enum Command2 {
     Zoom,
 }
 
-/// Splits terminal input into bytes for the active pane and prefix commands.
+/// Splits terminal input into bytes for the active pane, pastes, mouse reports and prefix
+/// commands.
 #[derive(Debug, Default)]
 pub(super) struct KeyReader {
     prefix_pending: bool,
@@ -25,11 +29,23 @@ pub(super) struct KeyReader {
 pub(super) enum KeyAction {
     Input(Vec<u8>),
     Command(Command2),
+    Paste(Vec<u8>),
+    Mouse(MouseEvent),
 }
 
 const PREFIX: u8 = 0x02; // Ctrl-b
 
 impl KeyReader {
+    /// Turns one piece of terminal input into actions. Pastes and mouse reports leave a
+    /// pending prefix waiting for its key.
+    pub(super) fn push(&mut self, input: Input, out: &mut Vec<KeyAction>) {
+        match input {
+            Input::Keys(bytes) => self.feed(&bytes, out),
+            Input::Paste(text) => out.push(KeyAction::Paste(text)),
+            Input::Mouse(m) => out.push(KeyAction::Mouse(m)),
+        }
+    }
+
     pub(super) fn feed(&mut self, bytes: &[u8], out: &mut Vec<KeyAction>) {
         let mut plain = Vec::new();
         for &b in bytes {

@@ -7,6 +7,7 @@ use crossterm::style::{
     Attribute, Color as TColor, SetAttribute, SetBackgroundColor, SetForegroundColor,
 };
 use crossterm::{cursor, queue, terminal};
+use std::collections::HashMap;
 
 use muxlink_runtime::{Client, ClientEvent, ExitReason, Frame, Host, PaneId, WindowId};
 
@@ -69,6 +70,14 @@ pub(super) struct Ui {
     pub(super) windows: SharedIndex,
     /// The set of windows changed since the indexes were last asked for.
     pub(super) windows_stale: bool,
+    /// Where each window's label sits on the status line (`x` range, end excluded), as
+    /// last drawn: a click there selects the window.
+    status_spans: Vec<(u16, u16, WindowId)>,
+    /// Local scrollback: lines each pane's view is scrolled up from the bottom (0 or absent:
+    /// the live screen).
+    scroll: HashMap<PaneId, usize>,
+    /// The pane a mouse button was pressed in: drags and the release go there.
+    pub(super) grab: Option<PaneId>,
 }
 
 impl Ui {
@@ -86,6 +95,9 @@ impl Ui {
             last_message: None,
             windows: SharedIndex::default(),
             windows_stale: false,
+            status_spans: Vec::new(),
+            scroll: HashMap::new(),
+            grab: None,
         }
     }
 
@@ -98,6 +110,20 @@ impl Ui {
         self.next = vec![DrawCell::BLANK; n];
         self.dirty = true;
         self.full_redraw = true;
+        self.status_spans.clear();
+    }
+
+    /// The status line's row.
+    pub(super) fn status_row(&self) -> u16 {
+        self.rows.saturating_sub(1)
+    }
+
+    /// The window whose status-line label covers column `x`.
+    pub(super) fn window_at_status(&self, x: u16) -> Option<WindowId> {
+        self.status_spans
+            .iter()
+            .find(|(a, b, _)| (*a..*b).contains(&x))
+            .map(|s| s.2)
     }
 
     /// Windows of the model in tmux's order (by index).
@@ -106,6 +132,30 @@ impl Ui {
             &self.windows.borrow(),
             client.state().windows.keys().copied(),
         )
+    }
+
+    /// How far `pane`'s view is scrolled back (0: live).
+    pub(super) fn scroll_offset(&self, pane: PaneId) -> usize {
+        self.scroll.get(&pane).copied().unwrap_or(0)
+    }
+
+    /// Scrolls `pane`'s view back (`lines` > 0) or forward, within `0..=history`.
+    pub(super) fn scroll_by(&mut self, pane: PaneId, lines: isize, history: usize) {
+        let now = self.scroll_offset(pane).min(history);
+        let next = now.saturating_add_signed(lines).min(history);
+        if next == 0 {
+            self.scroll.remove(&pane);
+        } else {
+            self.scroll.insert(pane, next);
+        }
+        self.dirty = true;
+    }
+
+    /// Back to the live screen (typing into a pane does this).
+    pub(super) fn reset_scroll(&mut self, pane: PaneId) {
+        if self.scroll.remove(&pane).is_some() {
+            self.dirty = true;
+        }
     }
 
     fn put(&mut self, x: u16, y: u16, c: DrawCell) {
@@ -141,11 +191,25 @@ impl Ui {
                     }
                 }
                 let (px, py, pc, pr) = (p.x, p.y, p.cols, p.rows.min(wr.saturating_sub(p.y)));
-                pane_cells(p, |x, y, cell| {
+                let offset = self.scroll_offset(pid).min(p.history_len().unwrap_or(0));
+                pane_cells(p, offset, |x, y, cell| {
                     if x < pc && y < pr {
                         self.put(px + x, py + y, cell);
                     }
                 });
+                if offset > 0 {
+                    // Where the view is, as tmux's copy mode shows it: `[offset/history]`.
+                    let label = format!("[{}/{}]", offset, p.history_len().unwrap_or(0));
+                    let start = pc.saturating_sub(label.len() as u16);
+                    for (i, ch) in label.chars().enumerate() {
+                        let mut c = DrawCell::plain(ch);
+                        c.attrs = 1 << 4; // inverse
+                        if start + (i as u16) < pc && pr > 0 {
+                            self.put(px + start + i as u16, py, c);
+                        }
+                    }
+                    continue;
+                }
                 if Some(pid) == active {
                     if let Some(c) = p.cursor() {
                         if c.visible && c.x < p.cols && c.y < p.rows {
@@ -200,8 +264,10 @@ impl Ui {
             status.push_str("] ");
         }
         let cur = active_window(client);
+        let mut spans = Vec::new();
         for id in self.window_order(client) {
             let Some(w) = model.window(id) else { continue };
+            let start = status.chars().count();
             match self.windows.borrow().get(id) {
                 Some(i) => status.push_str(&i.to_string()),
                 None => status.push('?'),
@@ -212,8 +278,12 @@ impl Ui {
             if Some(w.id) == cur {
                 status.push('*');
             }
+            let end = status.chars().count();
             status.push(' ');
+            let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+            spans.push((clamp(start), clamp(end), id));
         }
+        self.status_spans = spans;
         let y = self.rows.saturating_sub(1);
         let mut x = 0u16;
         for ch in status.chars() {
@@ -351,6 +421,12 @@ impl Host for Ui {
             | ClientEvent::SessionChanged { .. }
             | ClientEvent::SessionsChanged
             | ClientEvent::ActiveWindowChanged { .. } => self.windows_stale = true,
+            ClientEvent::PaneClosed { pane } => {
+                self.scroll.remove(pane);
+                if self.grab == Some(*pane) {
+                    self.grab = None;
+                }
+            }
             ClientEvent::Exited { reason } => self.exit = Some((*reason).clone()),
             ClientEvent::CommandFailed { message, .. } => {
                 self.last_message = Some(String::from_utf8_lossy(message).into_owned())
@@ -372,31 +448,42 @@ fn printable(c: char) -> char {
     }
 }
 
-/// Calls `put(x, y, cell)` for the cells of a pane's visible screen, from the pane's
-/// emulator (characters, colours, attributes, wide characters). A pane without an emulator
-/// yet (still being captured) draws nothing.
-fn pane_cells(pane: &muxlink_runtime::Pane, mut put: impl FnMut(u16, u16, DrawCell)) {
-    let term = pane.terminal();
-    for y in 0..pane.rows {
-        let Some(row) = pane.row(y) else {
+/// Calls `put(x, y, cell)` for the cells of a pane's view, from the pane's emulator
+/// (characters, colours, attributes, wide characters): the visible screen, or the view
+/// `offset` lines back into the history. A pane without an emulator yet (still being
+/// captured) draws nothing.
+fn pane_cells(
+    pane: &muxlink_runtime::Pane,
+    offset: usize,
+    mut put: impl FnMut(u16, u16, DrawCell),
+) {
+    let Some(term) = pane.terminal() else {
+        return;
+    };
+    let history = term.history_len();
+    let offset = offset.min(history);
+    let lines = history + usize::from(term.rows());
+    for y in 0..pane.rows.min(term.rows()) {
+        let line = history - offset + usize::from(y);
+        if line >= lines {
             return;
-        };
+        }
+        let row = term.line(line);
         for (x, cell) in row.iter().enumerate() {
             let Ok(x) = u16::try_from(x) else {
                 break;
             };
             let mut ch = [' ', '\0', '\0'];
             if cell.flags.contains(muxlink_term::CellFlags::EXTENDED) {
-                if let Some(t) = term {
-                    for (slot, c) in ch.iter_mut().zip(t.combined(cell.ch).chars()) {
-                        *slot = c;
-                    }
+                for (slot, c) in ch.iter_mut().zip(term.combined(cell.ch).chars()) {
+                    *slot = if c < ' ' { ' ' } else { printable(c) };
                 }
             } else {
                 ch[0] = cell.display_char();
                 if ch[0] < ' ' {
                     ch[0] = ' ';
                 }
+                ch[0] = printable(ch[0]);
             }
             put(
                 x,

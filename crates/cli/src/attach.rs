@@ -13,7 +13,9 @@
 //! The outer terminal's bracketed pastes go to the active pane as one paste (bracketed again
 //! when the pane's program asked for it). The mouse: a click selects the pane or, on the
 //! status line, the window under it; a pane that turned mouse reporting on gets the mouse
-//! itself; elsewhere the wheel scrolls the pane's history (see `actions`).
+//! itself; elsewhere the wheel scrolls the pane's history (see `actions`). Every mode
+//! (mouse, bracketed paste, alternate screen, raw mode, cursor) is undone on exit, on error
+//! and on panic (see `outer`).
 //!
 //! Threads: the main thread runs the loop, handles input and draws; one thread reads
 //! standard input and one watches the terminal size. They hand their news over through

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use muxlink_testkit::{tmux_available, TmuxServer};
+use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -280,4 +280,136 @@ fn mouse_selects_panes_and_windows_and_scrolls() {
     wait(&inner, "wheel report read by cat -v", |s| {
         inner_has_line(s, "main:7", "^[[<64;10;5M")
     });
+}
+
+/// The outer pane's modes as tmux tracks them: alternate screen, mouse 1000/1002/1006,
+/// cursor visible.
+fn outer_modes(outer: &TmuxServer) -> Vec<String> {
+    lines(
+        outer,
+        &[
+            "display-message",
+            "-p",
+            "-t",
+            "main",
+            "#{alternate_on} #{mouse_standard_flag} #{mouse_button_flag} #{mouse_sgr_flag} \
+             #{cursor_flag}",
+        ],
+    )
+}
+
+/// After muxlink ended, the shell script running it recorded `stty -a` in `dir/stty` and
+/// then waits for one line into `dir/after`: checks that the terminal is back as it was
+/// (no mouse, no alternate screen, cursor shown, cooked mode, no bracketed paste).
+fn assert_terminal_restored(outer: &TmuxServer, dir: &TempDir) {
+    let stty = dir.path().join("stty");
+    outer
+        .wait_for(WAIT, |_| {
+            std::fs::read_to_string(&stty)
+                .ok()
+                .filter(|s| s.contains("icanon"))
+        })
+        .unwrap_or_else(|_| panic!("muxlink did not end: {}", screen(outer, "main")));
+    let stty = std::fs::read_to_string(&stty).unwrap();
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(words.contains(&mode), "{mode} not restored: {stty}");
+    }
+    assert_eq!(outer_modes(outer), ["0 0 0 0 1"]);
+    // Bracketed paste is off: tmux pastes without markers.
+    outer
+        .tmux_ok(&["set-buffer", "-b", "t", "after-text"])
+        .unwrap();
+    outer
+        .tmux_ok(&["paste-buffer", "-p", "-b", "t", "-t", "main"])
+        .unwrap();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
+        .unwrap();
+    let after = dir.path().join("after");
+    let got = outer
+        .wait_for(WAIT, |_| {
+            std::fs::read(&after).ok().filter(|b| b.ends_with(b"\n"))
+        })
+        .expect("a line read after muxlink ended");
+    assert_eq!(got, b"after-text\n", "{:?}", String::from_utf8_lossy(&got));
+}
+
+/// What the outer pane runs: muxlink, then the checks' recorders.
+fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
+    let d = dir.path().display();
+    format!(
+        "{} {muxlink_args}; stty -a >{d}/stty.tmp; mv {d}/stty.tmp {d}/stty; \
+         head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; exec sleep 100",
+        env!("CARGO_BIN_EXE_muxlink"),
+    )
+}
+
+/// Mouse reporting, bracketed paste and the alternate screen are on while muxlink runs and
+/// off again after it detached, with the terminal back in cooked mode.
+#[test]
+fn terminal_restored_after_detach() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let inner = TmuxServer::start_with("attach-restore-inner", 80, 24, &["sh"]).unwrap();
+    let dir = TempDir::new("attach-restore").unwrap();
+    let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
+    let outer = TmuxServer::start_with("attach-restore-outer", 80, 20, &[&cmd]).unwrap();
+    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
+    // tmux keeps one mouse mode: 1002 replaces 1000.
+    assert_eq!(outer_modes(&outer), ["1 0 1 1 1"]);
+    // A paste through the real tmux reaches the inner pane (brackets stripped, dash never
+    // asked for them).
+    outer
+        .tmux_ok(&["set-buffer", "-b", "p", "echo via-$((3*3))"])
+        .unwrap();
+    outer
+        .tmux_ok(&["paste-buffer", "-p", "-b", "p", "-t", "main"])
+        .unwrap();
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "pasted command ran", |s| {
+        inner_has_line(s, "main", "via-9")
+    });
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "d"])
+        .unwrap();
+    assert_terminal_restored(&outer, &dir);
+}
+
+/// The same when attaching fails (tmux refuses: no server on the socket), an error path.
+#[test]
+fn terminal_restored_after_an_error() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("attach-restore-err").unwrap();
+    // A stand-in ssh that runs the remote words here: plain `attach-session`, which a socket
+    // with no server refuses.
+    let ssh = dir.path().join("ssh");
+    std::fs::write(
+        &ssh,
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do case \"$1\" in --) shift; break;; *) shift;; esac; done\n\
+         exec sh -c \"exec $*\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = dir.path().display();
+    let cmd = format!(
+        "PATH={d}:$PATH {}",
+        then_record(
+            &format!("attach --ssh devbox -S {d}/sock -f /dev/null"),
+            &dir
+        )
+    );
+    let outer = TmuxServer::start_with("attach-restore-err-outer", 80, 20, &[&cmd]).unwrap();
+    assert_terminal_restored(&outer, &dir);
+    assert!(
+        screen(&outer, "main").contains("no sessions"),
+        "{}",
+        screen(&outer, "main")
+    );
 }

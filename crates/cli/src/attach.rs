@@ -193,7 +193,11 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         if acted {
             conn.flush_writes();
         }
-        if ui.windows.borrow_mut().take_changed() {
+        let indexes_changed = ui
+            .windows
+            .try_borrow_mut()
+            .is_ok_and(|mut ix| ix.take_changed());
+        if indexes_changed {
             ui.dirty = true;
         }
 

@@ -82,7 +82,12 @@ pub(super) fn request(client: &mut Client, shared: &SharedIndex) {
     let shared = Rc::clone(shared);
     let _ = client.raw_command(
         text.trim_end_matches('\n'),
-        Box::new(move |reply| shared.borrow_mut().apply_reply(reply)),
+        Box::new(move |reply| {
+            // Nothing else holds the index while the loop dispatches replies.
+            if let Ok(mut index) = shared.try_borrow_mut() {
+                index.apply_reply(reply);
+            }
+        }),
     );
 }
 

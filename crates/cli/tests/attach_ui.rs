@@ -1,0 +1,417 @@
+//! `muxlink attach` as a person uses it, beyond typing: the status line's window numbers,
+//! pastes, the mouse, and the outer terminal after exit. As in `attach.rs`, muxlink runs in
+//! a pane of a private "outer" tmux (the real terminal) attached to a private "inner" tmux;
+//! the test writes what a terminal would send with the outer tmux's `send-keys` and reads
+//! the screens with `capture-pane`.
+
+use std::time::Duration;
+
+use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn screen(server: &TmuxServer, target: &str) -> String {
+    server
+        .tmux_ok(&["capture-pane", "-p", "-t", target])
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+fn lines(server: &TmuxServer, args: &[&str]) -> Vec<String> {
+    server
+        .tmux_ok(args)
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn wait(server: &TmuxServer, what: &str, mut f: impl FnMut(&TmuxServer) -> bool) {
+    if server.wait_for(WAIT, |s| f(s).then_some(())).is_err() {
+        panic!(
+            "timed out waiting for {what}; screen:\n{}",
+            screen(server, "main")
+        );
+    }
+}
+
+/// The outer screen's last line: muxlink's status line.
+fn status_line(outer: &TmuxServer) -> String {
+    screen(outer, "main")
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Writes `bytes` to muxlink's terminal, as the terminal itself would send them.
+fn terminal_sends(outer: &TmuxServer, bytes: &[u8]) {
+    let mut args: Vec<String> = ["send-keys", "-t", "main", "-H"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(bytes.iter().map(|b| format!("{b:02x}")));
+    outer.tmux_ok(&args).unwrap();
+}
+
+/// Starts an inner server (panes run `sh`) and muxlink attached to it inside an outer one
+/// of `cols` x `rows`; waits until muxlink drew its status line.
+fn attached(tag: &str, cols: u16, rows: u16, setup: &[&[&str]]) -> (TmuxServer, TmuxServer) {
+    let inner = TmuxServer::start_with(&format!("{tag}-inner"), 80, 24, &["sh"]).unwrap();
+    for args in setup {
+        inner.tmux_ok(args).unwrap();
+    }
+    let cmd = format!(
+        "{} attach -L {} -t main",
+        env!("CARGO_BIN_EXE_muxlink"),
+        inner.socket_name()
+    );
+    let outer = TmuxServer::start_with(&format!("{tag}-outer"), cols, rows, &[&cmd]).unwrap();
+    outer
+        .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
+        .unwrap();
+    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
+    (inner, outer)
+}
+
+/// The status line shows tmux's window indexes (here 0 and 7, with a gap), not positions.
+#[test]
+fn status_line_shows_tmux_window_indexes() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let (inner, outer) = attached(
+        "attach-index",
+        80,
+        20,
+        &[&["new-window", "-d", "-t", "main:7"]],
+    );
+    wait(&outer, "indexes 0 and 7 on the status line", |s| {
+        let line = status_line(s);
+        line.contains(" 0:") && line.contains(" 7:")
+    });
+    assert!(
+        !status_line(&outer).contains(" 1:"),
+        "{}",
+        status_line(&outer)
+    );
+
+    // A window made from muxlink takes tmux's first free index (1) and is listed in index
+    // order, before 7 (its id, @2, is the highest).
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "c"])
+        .unwrap();
+    wait(&outer, "windows 0, 1, 7 in index order", |s| {
+        let line = status_line(s);
+        match (line.find(" 0:"), line.find(" 1:"), line.find(" 7:")) {
+            (Some(a), Some(b), Some(c)) => a < b && b < c,
+            _ => false,
+        }
+    });
+    assert_eq!(
+        lines(&inner, &["display-message", "-p", "#{window_index}"]),
+        ["1"]
+    );
+    // Next window goes by index: 1 -> 7, then wraps to 0.
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "n"])
+        .unwrap();
+    wait(&inner, "window 7 current", |s| {
+        lines(s, &["display-message", "-p", "#{window_index}"]) == ["7"]
+    });
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "n"])
+        .unwrap();
+    wait(&inner, "window 0 current", |s| {
+        lines(s, &["display-message", "-p", "#{window_index}"]) == ["0"]
+    });
+}
+
+/// Types `text` and Enter into muxlink's terminal.
+fn type_line(outer: &TmuxServer, text: &str) {
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "-l", text])
+        .unwrap();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
+        .unwrap();
+}
+
+fn inner_has_line(inner: &TmuxServer, target: &str, want: &str) -> bool {
+    screen(inner, target).lines().any(|l| l.trim_end() == want)
+}
+
+/// A bracketed paste from the terminal reaches the active pane as a paste: plain for a
+/// program that did not ask for bracketed paste, inside markers for one that did.
+#[test]
+fn paste_goes_to_the_pane_bracketed_as_it_asked() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let (inner, outer) = attached("attach-paste", 80, 20, &[]);
+    wait(&inner, "inner shell prompt", |s| {
+        !screen(s, "main").trim().is_empty()
+    });
+    // `sh` (dash) never turns on mode 2004: markers would break the command.
+    terminal_sends(&outer, b"\x1b[200~echo plain-$((1+1))\x1b[201~");
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "pasted command ran", |s| {
+        inner_has_line(s, "main", "plain-2")
+    });
+    // A program that asks for it gets the paste inside the markers.
+    type_line(&outer, "printf '\\033[?2004hready-%s\\n' go; cat -v");
+    wait(&outer, "mode 2004 seen by muxlink", |s| {
+        screen(s, "main")
+            .lines()
+            .any(|l| l.trim_end() == "ready-go")
+    });
+    terminal_sends(&outer, b"\x1b[200~pasted-text\x1b[201~");
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "bracketed paste read by cat -v", |s| {
+        inner_has_line(s, "main", "^[[200~pasted-text^[[201~")
+    });
+}
+
+/// Clicks select panes and, on the status line, windows; the wheel scrolls muxlink's own
+/// view of the history, or reaches a program that turned the mouse on.
+#[test]
+fn mouse_selects_panes_and_windows_and_scrolls() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let (inner, outer) = attached(
+        "attach-mouse",
+        80,
+        20,
+        &[
+            &["split-window", "-h", "-t", "main:0"],
+            &["new-window", "-d", "-t", "main:7"],
+        ],
+    );
+    wait(&inner, "window 0 sized 80x19", |s| {
+        lines(
+            s,
+            &[
+                "display-message",
+                "-p",
+                "-t",
+                "main:0",
+                "#{window_width}x#{window_height}",
+            ],
+        ) == ["80x19"]
+    });
+    let panes = lines(
+        &inner,
+        &[
+            "list-panes",
+            "-t",
+            "main:0",
+            "-F",
+            "#{pane_id} #{pane_left}",
+        ],
+    );
+    let (left, right_x) = match &panes[..] {
+        [a, b] => (
+            a.split(' ').next().unwrap().to_owned(),
+            b.split(' ').nth(1).unwrap().parse::<u16>().unwrap(),
+        ),
+        _ => panic!("panes {panes:?}"),
+    };
+    let active = |s: &TmuxServer| lines(s, &["display-message", "-p", "-t", "main", "#{pane_id}"]);
+    assert_ne!(active(&inner).first(), Some(&left));
+    wait(&outer, "border drawn", |s| screen(s, "main").contains('│'));
+
+    // Left click in the left pane (SGR reports are 1-based).
+    terminal_sends(&outer, b"\x1b[<0;3;3M\x1b[<0;3;3m");
+    wait(&inner, "left pane active", |s| active(s) == [left.clone()]);
+    // ...and back in the right one.
+    let click = format!("\x1b[<0;{};3M\x1b[<0;{};3m", right_x + 3, right_x + 3);
+    terminal_sends(&outer, click.as_bytes());
+    wait(&inner, "right pane active", |s| active(s) != [left.clone()]);
+
+    // A click on "7:" in the status line (the last row, 20) selects window 7.
+    let status = status_line(&outer);
+    let x = status.find(" 7:").expect("window 7 on the status line") + 2;
+    let click = format!("\x1b[<0;{};20M\x1b[<0;{};20m", x, x);
+    terminal_sends(&outer, click.as_bytes());
+    wait(&inner, "window 7 current", |s| {
+        lines(s, &["display-message", "-p", "#{window_index}"]) == ["7"]
+    });
+
+    // The wheel over a plain shell scrolls muxlink's view back; tmux is not put in a mode.
+    type_line(&outer, "seq 1 100");
+    wait(&outer, "seq drawn", |s| {
+        screen(s, "main").lines().any(|l| l.trim_end() == "100")
+    });
+    terminal_sends(&outer, b"\x1b[<64;10;5M\x1b[<64;10;5M");
+    wait(&outer, "view 6 lines back", |s| {
+        let sc = screen(s, "main");
+        sc.contains("[6/") && !sc.lines().any(|l| l.trim_end() == "100")
+    });
+    assert_eq!(
+        lines(&inner, &["display-message", "-p", "#{pane_in_mode}"]),
+        ["0"]
+    );
+    terminal_sends(&outer, b"\x1b[<65;10;5M\x1b[<65;10;5M");
+    wait(&outer, "back to the live screen", |s| {
+        let sc = screen(s, "main");
+        !sc.contains("[6/") && sc.lines().any(|l| l.trim_end() == "100")
+    });
+
+    // A program with mouse reporting on (1000 + SGR 1006) gets the wheel itself, at its
+    // own coordinates.
+    type_line(
+        &outer,
+        "clear; printf '\\033[?1000h\\033[?1006hmouse-%s\\n' on; cat -v",
+    );
+    wait(&outer, "mouse mode seen by muxlink", |s| {
+        screen(s, "main")
+            .lines()
+            .any(|l| l.trim_end() == "mouse-on")
+    });
+    terminal_sends(&outer, b"\x1b[<64;10;5M");
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "wheel report read by cat -v", |s| {
+        inner_has_line(s, "main:7", "^[[<64;10;5M")
+    });
+}
+
+/// The outer pane's modes as tmux tracks them: alternate screen, mouse 1000/1002/1006,
+/// cursor visible.
+fn outer_modes(outer: &TmuxServer) -> Vec<String> {
+    lines(
+        outer,
+        &[
+            "display-message",
+            "-p",
+            "-t",
+            "main",
+            "#{alternate_on} #{mouse_standard_flag} #{mouse_button_flag} #{mouse_sgr_flag} \
+             #{cursor_flag}",
+        ],
+    )
+}
+
+/// After muxlink ended, the shell script running it recorded `stty -a` in `dir/stty` and
+/// then waits for one line into `dir/after`: checks that the terminal is back as it was
+/// (no mouse, no alternate screen, cursor shown, cooked mode, no bracketed paste).
+fn assert_terminal_restored(outer: &TmuxServer, dir: &TempDir) {
+    let stty = dir.path().join("stty");
+    outer
+        .wait_for(WAIT, |_| {
+            std::fs::read_to_string(&stty)
+                .ok()
+                .filter(|s| s.contains("icanon"))
+        })
+        .unwrap_or_else(|_| panic!("muxlink did not end: {}", screen(outer, "main")));
+    let stty = std::fs::read_to_string(&stty).unwrap();
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(words.contains(&mode), "{mode} not restored: {stty}");
+    }
+    assert_eq!(outer_modes(outer), ["0 0 0 0 1"]);
+    // Bracketed paste is off: tmux pastes without markers.
+    outer
+        .tmux_ok(&["set-buffer", "-b", "t", "after-text"])
+        .unwrap();
+    outer
+        .tmux_ok(&["paste-buffer", "-p", "-b", "t", "-t", "main"])
+        .unwrap();
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
+        .unwrap();
+    let after = dir.path().join("after");
+    let got = outer
+        .wait_for(WAIT, |_| {
+            std::fs::read(&after).ok().filter(|b| b.ends_with(b"\n"))
+        })
+        .expect("a line read after muxlink ended");
+    assert_eq!(got, b"after-text\n", "{:?}", String::from_utf8_lossy(&got));
+}
+
+/// What the outer pane runs: muxlink, then the checks' recorders.
+fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
+    let d = dir.path().display();
+    format!(
+        "{} {muxlink_args}; stty -a >{d}/stty.tmp; mv {d}/stty.tmp {d}/stty; \
+         head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; exec sleep 100",
+        env!("CARGO_BIN_EXE_muxlink"),
+    )
+}
+
+/// Mouse reporting, bracketed paste and the alternate screen are on while muxlink runs and
+/// off again after it detached, with the terminal back in cooked mode.
+#[test]
+fn terminal_restored_after_detach() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let inner = TmuxServer::start_with("attach-restore-inner", 80, 24, &["sh"]).unwrap();
+    let dir = TempDir::new("attach-restore").unwrap();
+    let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
+    let outer = TmuxServer::start_with("attach-restore-outer", 80, 20, &[&cmd]).unwrap();
+    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
+    // tmux keeps one mouse mode: 1002 replaces 1000. (The cursor may be hidden while a draw
+    // has no cursor to show.)
+    let modes = outer_modes(&outer).concat();
+    assert!(modes.starts_with("1 0 1 1 "), "{modes}");
+    // A paste through the real tmux reaches the inner pane (brackets stripped, dash never
+    // asked for them).
+    outer
+        .tmux_ok(&["set-buffer", "-b", "p", "echo via-$((3*3))"])
+        .unwrap();
+    outer
+        .tmux_ok(&["paste-buffer", "-p", "-b", "p", "-t", "main"])
+        .unwrap();
+    terminal_sends(&outer, b"\r");
+    wait(&inner, "pasted command ran", |s| {
+        inner_has_line(s, "main", "via-9")
+    });
+    outer
+        .tmux_ok(&["send-keys", "-t", "main", "C-b", "d"])
+        .unwrap();
+    assert_terminal_restored(&outer, &dir);
+}
+
+/// The same when attaching fails (tmux refuses: no server on the socket), an error path.
+#[test]
+fn terminal_restored_after_an_error() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("attach-restore-err").unwrap();
+    // A stand-in ssh that runs the remote words here: plain `attach-session`, which a socket
+    // with no server refuses.
+    let ssh = dir.path().join("ssh");
+    std::fs::write(
+        &ssh,
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do case \"$1\" in --) shift; break;; *) shift;; esac; done\n\
+         exec sh -c \"exec $*\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = dir.path().display();
+    let cmd = format!(
+        "PATH={d}:$PATH {}",
+        then_record(
+            &format!("attach --ssh devbox -S {d}/sock -f /dev/null"),
+            &dir
+        )
+    );
+    let outer = TmuxServer::start_with("attach-restore-err-outer", 80, 20, &[&cmd]).unwrap();
+    assert_terminal_restored(&outer, &dir);
+    assert!(
+        screen(&outer, "main").contains("no sessions"),
+        "{}",
+        screen(&outer, "main")
+    );
+}

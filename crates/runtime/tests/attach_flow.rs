@@ -18,6 +18,17 @@ fn prompt_back(server: &TmuxServer) -> bool {
     lines.len() >= 2 && lines[lines.len() - 1] == "#" && lines[lines.len() - 2] == "10000000"
 }
 
+/// Attached clients that are not control clients.
+fn tty_clients(server: &TmuxServer) -> usize {
+    let out = server
+        .tmux_ok(&["list-clients", "-F", "#{client_control_mode}"])
+        .unwrap_or_default();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter(|l| l.trim() == "0")
+        .count()
+}
+
 /// `script` runs `tmux attach` on a pseudo-terminal of its own; killed on drop.
 struct TtyClient(std::process::Child);
 
@@ -36,6 +47,9 @@ fn tty_client(server: &TmuxServer) -> Option<TtyClient> {
     std::process::Command::new("script")
         .args(["-qfc", &cmd, "/dev/null"])
         .env_remove("TMUX")
+        // tmux refuses to attach a client whose terminal it cannot use (TERM unset or dumb,
+        // as in some CI environments).
+        .env("TERM", "xterm-256color")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -68,7 +82,17 @@ fn flood_pauses_resumes_and_ends_equal() {
         eprintln!("`script` not installed; skipping");
         return;
     };
-    std::thread::sleep(Duration::from_millis(300));
+    // Wait until the ordinary client is attached: without it tmux reads the pane only as
+    // fast as the control client takes the output, and nothing ever ages (seen on a loaded
+    // machine, where `script` takes a while to start).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tty_clients(&server) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the ordinary tmux client did not attach"
+        );
+        live.pump(Duration::from_millis(100));
+    }
     live.client
         .send_input(PaneId(0), b"PS1='# '; seq 1 10000000\r")
         .unwrap();

@@ -183,6 +183,11 @@ pub enum ClientEvent<'a> {
         /// The window.
         window: WindowId,
     },
+    /// tmux's index of one or more windows ([`crate::Window::index`]) changed or became
+    /// known: tmux listed the windows after one was added, closed, moved, swapped or
+    /// renumbered. Sent at most once per listing; the host reads the indexes from
+    /// [`Client::state`] (e.g. to order tabs as tmux numbers them).
+    WindowIndexesChanged,
     /// A window's layout (or zoom) changed; panes may have been added, removed or resized.
     LayoutChanged {
         /// The window.

@@ -149,7 +149,10 @@ pub enum ClientEvent<'a> {
     Passthrough(&'a [u8]),
     /// The attach handshake finished: the model and every pane equal tmux's.
     Ready,
-    /// tmux is older than 3.2: flow control, client flags and per-window sizes are off.
+    /// tmux is older than 3.2: flow control, client flags and per-window sizes are off, and
+    /// renumbering that sends no notification (`swap-window`, `move-window -r`) reaches
+    /// [`crate::Window::index`] only with the next notification that makes the client list
+    /// the windows.
     Degraded {
         /// The version tmux reported.
         version: &'a str,

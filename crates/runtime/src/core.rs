@@ -820,7 +820,8 @@ impl Core {
                         version: shown,
                         message: "tmux older than 3.2: no flow control (pause-after), no \
                                   client flags (read-only observers can still resize), \
-                                  no per-window sizes",
+                                  no per-window sizes, window indexes not updated after \
+                                  swap-window or move-window -r until the next notification",
                     });
                 }
             }

@@ -44,7 +44,6 @@ mod input;
 mod mouse;
 mod outer;
 mod ui;
-mod windows;
 
 use actions::apply;
 use escapes::InputSplitter;
@@ -184,21 +183,8 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
             // The terminal is gone: nobody can type `Ctrl-b d` any more.
             let _ = conn.client_mut().detach();
         }
-        // tmux's window indexes, asked again whenever the set of windows changed.
-        if ui.ready && ui.windows_stale {
-            ui.windows_stale = false;
-            windows::request(conn.client_mut(), &ui.windows);
-            conn.flush_writes();
-        }
         if acted {
             conn.flush_writes();
-        }
-        let indexes_changed = ui
-            .windows
-            .try_borrow_mut()
-            .is_ok_and(|mut ix| ix.take_changed());
-        if indexes_changed {
-            ui.dirty = true;
         }
 
         let resized = pending.lock().unwrap_or_else(|e| e.into_inner()).take();

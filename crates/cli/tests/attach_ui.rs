@@ -129,6 +129,20 @@ fn status_line_shows_tmux_window_indexes() {
     wait(&inner, "window 0 current", |s| {
         lines(s, &["display-message", "-p", "#{window_index}"]) == ["0"]
     });
+    // Renumbering from elsewhere follows, even a swap-window, which sends no notification.
+    inner
+        .tmux_ok(&["rename-window", "-t", "main:7", "seven"])
+        .unwrap();
+    wait(&outer, "7:seven on the status line", |s| {
+        status_line(s).contains(" 7:seven")
+    });
+    inner
+        .tmux_ok(&["swap-window", "-s", "main:7", "-t", "main:1"])
+        .unwrap();
+    wait(&outer, "1:seven after the swap", |s| {
+        let line = status_line(s);
+        line.contains(" 1:seven") && line.contains(" 7:") && !line.contains(" 7:seven")
+    });
 }
 
 /// Types `text` and Enter into muxlink's terminal.

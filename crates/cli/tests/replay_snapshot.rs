@@ -101,7 +101,7 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
         ])
         .unwrap();
     server
-        .tmux_ok(&["new-window", "-d", "-n", "second"])
+        .tmux_ok(&["new-window", "-d", "-n", "second", "-t", ":4"])
         .unwrap();
     let wait = Duration::from_secs(10);
     server
@@ -160,6 +160,8 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
     }
     let w = find(&got["windows"], "@1");
     assert_eq!(w["name"], "second");
+    assert_eq!(w["index"], 4, "tmux's window index, gap included");
+    assert_eq!(find(&got["windows"], "@0")["index"], 0);
     // A synced pane's title is tmux's `#{pane_title}` (the host name unless a program set
     // one): known, so a string.
     let title = server
@@ -183,6 +185,18 @@ fn replay_prints_null_for_a_title_nothing_set() {
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(find(&got["panes"], "%0")["title"], "mine");
     assert_eq!(find(&got["panes"], "%1")["title"], Value::Null);
+}
+
+/// A replay sends no `list-windows`, the only source of a window's index: `null`.
+#[test]
+fn replay_prints_null_for_window_indexes() {
+    let stream = b"%window-add @2\n%layout-change @2 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n";
+    let out = common::run(&["replay", "--size", "80x24", "--json", "-"], stream);
+    assert!(out.status.success());
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = find(&got["windows"], "@2");
+    assert_eq!(w["index"], Value::Null, "{w}");
+    assert!(w.as_object().unwrap().contains_key("index"));
 }
 
 /// tmux refuses to attach to a session that does not exist: the error is tmux's own.

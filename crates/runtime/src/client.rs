@@ -149,7 +149,10 @@ pub enum ClientEvent<'a> {
     Passthrough(&'a [u8]),
     /// The attach handshake finished: the model and every pane equal tmux's.
     Ready,
-    /// tmux is older than 3.2: flow control, client flags and per-window sizes are off.
+    /// tmux is older than 3.2: flow control, client flags and per-window sizes are off, and
+    /// renumbering that sends no notification (`swap-window`, `move-window -r`) reaches
+    /// [`crate::Window::index`] only with the next notification that makes the client list
+    /// the windows.
     Degraded {
         /// The version tmux reported.
         version: &'a str,
@@ -183,6 +186,11 @@ pub enum ClientEvent<'a> {
         /// The window.
         window: WindowId,
     },
+    /// tmux's index of one or more windows ([`crate::Window::index`]) changed or became
+    /// known: tmux listed the windows after one was added, closed, moved, swapped or
+    /// renumbered. Sent at most once per listing; the host reads the indexes from
+    /// [`Client::state`] (e.g. to order tabs as tmux numbers them).
+    WindowIndexesChanged,
     /// A window's layout (or zoom) changed; panes may have been added, removed or resized.
     LayoutChanged {
         /// The window.

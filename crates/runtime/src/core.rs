@@ -1,7 +1,7 @@
 //! The client's state machine: protocol events in, model updates, commands, frames and host
 //! events out. [`crate::Client`] wraps it with the parser.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 use muxlink_proto::command::{self, Command};
@@ -23,7 +23,7 @@ pub(crate) enum PendingKind {
     /// Handshake and flag commands whose failure only means an older tmux.
     Quiet,
     ListSessions,
-    /// `list-windows` of the attached session; `full` replaces the window set.
+    /// `list-windows` of the attached session: replaces the window set and its indexes.
     ListWindows,
     WindowInfo(WindowId),
     /// `list-panes`; `None` = the whole attached session (replaces the pane set).
@@ -71,6 +71,11 @@ pub(crate) struct Core {
     handshake_lists: u32,
     /// The handshake (or a later resync) has started in this control-mode session.
     control_mode: bool,
+    /// `list-windows` of the attached session in flight: one, or two right after a resync.
+    windows_listings: u32,
+    /// Something may have renumbered the windows since the listing in flight was sent: list
+    /// them again when its reply arrives.
+    windows_relist: bool,
     changed: Vec<PaneId>,
     /// The startup command's reply (the first block not from this client) has arrived.
     startup_answered: bool,
@@ -95,6 +100,8 @@ impl Core {
             handshaking: false,
             handshake_lists: 0,
             control_mode: false,
+            windows_listings: 0,
+            windows_relist: false,
             changed: Vec::new(),
             startup_answered: false,
             startup_error: None,
@@ -183,13 +190,19 @@ impl Core {
             );
             self.send(&cmd, PendingKind::Quiet);
         }
+        // Renumbering that sends no notification (`swap-window`, `move-window -r`) still
+        // changes this subscription's value. Fails harmlessly before tmux 3.2.
+        self.send(&handshake::windows_subscription_cmd(), PendingKind::Quiet);
         self.resync_all();
     }
 
     /// Lists sessions, windows and panes again; panes not yet synced get synced.
     fn resync_all(&mut self) {
         self.send(&handshake::list_sessions_cmd(), PendingKind::ListSessions);
-        self.send(&handshake::list_windows_cmd(), PendingKind::ListWindows);
+        // Sent even while another listing is in flight: that one may list the session this
+        // client just left, and the windows must be known before the panes are listed.
+        self.windows_relist = false;
+        self.send_list_windows();
         self.send(
             &handshake::list_panes_cmd(None),
             PendingKind::ListPanes(None),
@@ -197,6 +210,27 @@ impl Core {
         if self.handshaking {
             self.handshake_lists = 3;
         }
+    }
+
+    /// Lists the attached session's windows (their set, layouts, names and indexes), unless a
+    /// listing is in flight: then once more when its reply arrives, since it may have been
+    /// answered before the change that asks for this one. So at most one is in flight and
+    /// one waits, however many notifications ask. Nothing when the client only decodes
+    /// (replay) or control mode has not started.
+    fn list_windows(&mut self) {
+        if !(self.config.handshake && self.control_mode) {
+            return;
+        }
+        if self.windows_listings > 0 {
+            self.windows_relist = true;
+            return;
+        }
+        self.send_list_windows();
+    }
+
+    fn send_list_windows(&mut self) {
+        self.windows_listings += 1;
+        self.send(&handshake::list_windows_cmd(), PendingKind::ListWindows);
     }
 
     /// Queues a sync line for `pane` (formats + captures); its output is dropped until the
@@ -297,11 +331,28 @@ impl Core {
                 self.apply_layout(window, layout, visible_layout, Some(zoomed), host);
                 host.on_event(&ClientEvent::LayoutChanged { window });
             }
+            // A window added anywhere but last shifts the indexes after it (`new-window -a`);
+            // `move-window` also sends this for a window already here, at its new index.
             Event::WindowAdd { window } => {
                 self.add_window(window, host);
+                self.list_windows();
             }
-            Event::WindowClose { window } | Event::UnlinkedWindowClose { window } => {
+            // tmux 3.3a decides between the two when it delivers the notification, after
+            // the command: `%window-close` means the window is still linked into this
+            // session (`move-window` links it at its new index, then unlinks the old one),
+            // `%unlinked-window-close` that it is not (`kill-window`, its last pane exited).
+            // A live client lets the listing decide; a replay cannot ask, and removes it.
+            Event::WindowClose { window } => {
+                if self.config.handshake && self.control_mode {
+                    self.list_windows();
+                } else {
+                    self.remove_window(window, host);
+                }
+            }
+            Event::UnlinkedWindowClose { window } => {
                 self.remove_window(window, host);
+                // `renumber-windows` closes the gap it leaves.
+                self.list_windows();
             }
             Event::WindowRenamed { window, name } => {
                 if let Some(w) = self.model.windows.get_mut(&window) {
@@ -360,6 +411,14 @@ impl Core {
                     });
                 s.active_window = Some(window);
                 host.on_event(&ClientEvent::ActiveWindowChanged { session, window });
+                // The only notification `swap-window -d` sends (tmux 3.3a).
+                if self
+                    .model
+                    .attached_session
+                    .is_none_or(|attached| attached == session)
+                {
+                    self.list_windows();
+                }
             }
             Event::WindowPaneChanged { window, pane } => {
                 if let Some(w) = self.model.windows.get_mut(&window) {
@@ -375,6 +434,11 @@ impl Core {
             }
             Event::Pause { pane } => self.on_pause(pane, true, host),
             Event::Continue { pane } => self.on_continue(pane),
+            // This client's own subscription: the windows' indexes changed, possibly by a
+            // command that sends no notification. Its value is not read: the listing is.
+            Event::SubscriptionChanged { name, .. } if name == handshake::WINDOWS_SUBSCRIPTION => {
+                self.list_windows();
+            }
             // Notices the model keeps nothing of: the host gets the event's name and its text.
             Event::SubscriptionChanged { name: text, .. }
             | Event::ClientSessionChanged { client: text, .. }
@@ -628,7 +692,14 @@ impl Core {
         fresh
     }
 
-    fn apply_window_info(&mut self, info: &WindowInfo, host: &mut dyn Host) {
+    /// Applies one window's listed fields; `index` is the one to keep (see
+    /// [`Window::index`]). Returns whether the index changed.
+    fn apply_window_info(
+        &mut self,
+        info: &WindowInfo,
+        index: Option<u32>,
+        host: &mut dyn Host,
+    ) -> bool {
         let window = info.id;
         if let std::collections::btree_map::Entry::Vacant(e) = self.model.windows.entry(window) {
             e.insert(Window::new(window));
@@ -641,10 +712,15 @@ impl Core {
             Some(info.zoomed),
             host,
         );
+        let mut index_changed = false;
         if let Some(w) = self.model.windows.get_mut(&window) {
             w.name = info.name.clone();
             w.name_known = true;
             w.active_pane = info.active_pane.or(w.active_pane);
+            if index.is_some() && w.index != index {
+                w.index = index;
+                index_changed = true;
+            }
         }
         if info.active {
             if let Some(s) = self
@@ -655,6 +731,7 @@ impl Core {
                 s.active_window = Some(window);
             }
         }
+        index_changed
     }
 
     // ----- replies -------------------------------------------------------------------------
@@ -743,7 +820,8 @@ impl Core {
                         version: shown,
                         message: "tmux older than 3.2: no flow control (pause-after), no \
                                   client flags (read-only observers can still resize), \
-                                  no per-window sizes",
+                                  no per-window sizes, window indexes not updated after \
+                                  swap-window or move-window -r until the next notification",
                     });
                 }
             }
@@ -768,6 +846,10 @@ impl Core {
             }
             PendingKind::ListWindows => {
                 self.handshake_lists = self.handshake_lists.saturating_sub(1);
+                self.windows_listings = self.windows_listings.saturating_sub(1);
+                if self.windows_listings == 0 && std::mem::take(&mut self.windows_relist) {
+                    self.list_windows();
+                }
                 if !reply.ok {
                     return;
                 }
@@ -783,14 +865,30 @@ impl Core {
                 for w in gone {
                     self.remove_window(w, host);
                 }
+                // A window linked at several indexes of the session is listed once per link.
+                let mut lowest: BTreeMap<WindowId, u32> = BTreeMap::new();
                 for info in &infos {
-                    self.apply_window_info(info, host);
+                    if let Some(n) = info.index {
+                        let e = lowest.entry(info.id).or_insert(n);
+                        *e = (*e).min(n);
+                    }
+                }
+                let mut seen = BTreeSet::new();
+                let mut reindexed = false;
+                for info in &infos {
+                    if seen.insert(info.id) {
+                        let index = lowest.get(&info.id).copied();
+                        reindexed |= self.apply_window_info(info, index, host);
+                    }
+                }
+                if reindexed {
+                    host.on_event(&ClientEvent::WindowIndexesChanged);
                 }
             }
             PendingKind::WindowInfo(window) => {
                 if let Some(info) = WindowInfo::parse_all(body).first() {
-                    if info.id == window {
-                        self.apply_window_info(info, host);
+                    if info.id == window && self.apply_window_info(info, info.index, host) {
+                        host.on_event(&ClientEvent::WindowIndexesChanged);
                     }
                 }
             }
@@ -1057,6 +1155,8 @@ impl Core {
         self.handshaking = false;
         self.handshake_lists = 0;
         self.control_mode = false;
+        self.windows_listings = 0;
+        self.windows_relist = false;
         self.version = None;
     }
 

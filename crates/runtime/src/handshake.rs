@@ -5,7 +5,8 @@
 //! Commands are fixed text plus integer ids; nothing that came from tmux is ever put into one.
 
 use muxlink_proto::command::{
-    self, CapturePane, ClientFlag, Command, CommandError, PaneScope, Target, WindowScope,
+    self, CapturePane, ClientFlag, Command, CommandError, PaneScope, SubscriptionTarget, Target,
+    WindowScope,
 };
 use muxlink_proto::{PaneId, SessionId, WindowId};
 
@@ -15,9 +16,18 @@ const VERSION_FORMAT: &[u8] = b"#{version}";
 /// `list-sessions` format: id, current window, name.
 const SESSION_FORMAT: &[u8] = b"#{session_id}\t#{window_id}\t#{session_name}";
 
-/// Window fields: id, layout, visible layout, zoomed, active pane, active-in-session, name.
+/// Window fields: id, layout, visible layout, zoomed, active pane, active-in-session, index,
+/// name.
 const WINDOW_FORMAT: &[u8] = b"#{window_id}\t#{window_layout}\t#{window_visible_layout}\t\
-#{window_zoomed_flag}\t#{pane_id}\t#{window_active}\t#{window_name}";
+#{window_zoomed_flag}\t#{pane_id}\t#{window_active}\t#{window_index}\t#{window_name}";
+
+/// The name of the subscription that reports renumbered windows ([`windows_subscription_cmd`]).
+pub(crate) const WINDOWS_SUBSCRIPTION: &[u8] = b"muxlink-windows";
+
+/// The attached session's windows and their indexes (`@0.0 @3.1 `): its value changes when a
+/// window is added, closed, moved, swapped or renumbered, including by the commands that send
+/// no notification of their own (`swap-window`, `move-window -r` in tmux 3.3a).
+const WINDOWS_SUBSCRIPTION_FORMAT: &[u8] = b"#{W:#{window_id}.#{window_index} }";
 
 /// Pane fields, in [`PaneFormats::parse`] order; the title is last.
 const PANE_FORMAT: &[u8] = b"#{pane_id}\t#{window_id}\t#{pane_width}\t#{pane_height}\t\
@@ -66,6 +76,16 @@ pub(crate) fn list_sessions_cmd() -> Command {
 /// `list-windows` of the attached session.
 pub(crate) fn list_windows_cmd() -> Command {
     built(command::list_windows(WindowScope::Current, WINDOW_FORMAT))
+}
+
+/// `refresh-client -B` (tmux 3.2+): `%subscription-changed muxlink-windows ...` whenever the
+/// session's window indexes change. tmux checks subscriptions once a second.
+pub(crate) fn windows_subscription_cmd() -> Command {
+    built(command::subscribe(
+        WINDOWS_SUBSCRIPTION,
+        SubscriptionTarget::Session,
+        WINDOWS_SUBSCRIPTION_FORMAT,
+    ))
 }
 
 /// One window's fields.
@@ -188,6 +208,8 @@ pub(crate) struct WindowInfo {
     pub(crate) zoomed: bool,
     pub(crate) active_pane: Option<PaneId>,
     pub(crate) active: bool,
+    /// `#{window_index}`; `None` when the field is not a number.
+    pub(crate) index: Option<u32>,
     pub(crate) name: Vec<u8>,
 }
 
@@ -289,8 +311,8 @@ impl WindowInfo {
         records(body, b'@')
             .iter()
             .filter_map(|r| {
-                let f = fields(r, 7);
-                if f.len() != 7 {
+                let f = fields(r, 8);
+                if f.len() != 8 {
                     return None;
                 }
                 Some(WindowInfo {
@@ -300,7 +322,8 @@ impl WindowInfo {
                     zoomed: flag(Some(f[3]))?,
                     active_pane: PaneId::parse(f[4]),
                     active: flag(Some(f[5]))?,
-                    name: f[6].to_vec(),
+                    index: num(Some(f[6])),
+                    name: f[7].to_vec(),
                 })
             })
             .collect()
@@ -404,6 +427,7 @@ mod tests {
             list_sessions_cmd(),
             list_windows_cmd(),
             window_info_cmd(WindowId(4)),
+            windows_subscription_cmd(),
             list_panes_cmd(None),
             list_panes_cmd(Some(WindowId(4))),
             pane_mode_cmd(PaneId(9)),
@@ -416,9 +440,13 @@ mod tests {
         assert!(text(&cmds[0]).starts_with("display-message -p -- "));
         assert!(text(&cmds[2]).starts_with("list-windows -F "));
         assert!(text(&cmds[3]).starts_with("display-message -p -t @4 "));
-        assert!(text(&cmds[4]).starts_with("list-panes -s -F "));
-        assert!(text(&cmds[5]).starts_with("list-panes -t @4 -F "));
-        assert!(text(&cmds[6]).contains("-t %9 "));
+        assert_eq!(
+            text(&cmds[4]),
+            "refresh-client -B \"muxlink-windows::#{W:#{window_id}.#{window_index} }\"\n"
+        );
+        assert!(text(&cmds[5]).starts_with("list-panes -s -F "));
+        assert!(text(&cmds[6]).starts_with("list-panes -t @4 -F "));
+        assert!(text(&cmds[7]).contains("-t %9 "));
         assert_eq!(client_flags_cmd(None, false), None);
         assert_eq!(
             text(&client_flags_cmd(Some(2), true).unwrap()),
@@ -463,13 +491,15 @@ mod tests {
 
     #[test]
     fn window_names_with_tabs_and_newlines() {
-        let body =
-            b"@1\t1234,80x24,0,0,1\t1234,80x24,0,0,1\t0\t%1\t1\ta\tb\nc\n@2\tl\tv\t1\t%3\t0\tz";
+        let body = b"@1\t1234,80x24,0,0,1\t1234,80x24,0,0,1\t0\t%1\t1\t7\ta\tb\nc\n\
+@2\tl\tv\t1\t%3\t0\tx\tz";
         let w = WindowInfo::parse_all(body);
         assert_eq!(w.len(), 2);
         assert_eq!(w[0].name, b"a\tb\nc");
         assert_eq!(w[0].active_pane, Some(PaneId(1)));
+        assert_eq!(w[0].index, Some(7));
         assert!(w[1].zoomed);
+        assert_eq!(w[1].index, None, "not a number: unknown");
         assert_eq!(w[1].name, b"z");
     }
 

@@ -43,6 +43,18 @@ pub struct Window {
     pub name: Vec<u8>,
     /// Whether `name` has been heard from tmux.
     pub name_known: bool,
+    /// tmux's index of the window in the attached session (`#{window_index}`: the number
+    /// the status line shows; `base-index`, gaps, `move-window`), `None` until a listing
+    /// told it (a window only heard of in a notification so far, or any window in a replay,
+    /// which sends no commands).
+    ///
+    /// No notification carries the index, so the client lists the windows again (one
+    /// `list-windows` in flight at a time) after every notification that can renumber them,
+    /// and on tmux 3.2+ subscribes to the session's index list, which reports silent
+    /// renumbering (`swap-window`, `move-window -r`) within a second.
+    /// [`crate::ClientEvent::WindowIndexesChanged`] tells when indexes changed. A window
+    /// linked at several indexes of the session keeps the lowest.
+    pub index: Option<u32>,
     /// The full layout string (with checksum), when known.
     pub layout: Option<String>,
     /// The visible layout (differs from `layout` while zoomed), when known.
@@ -160,6 +172,7 @@ impl Window {
             id,
             name: Vec::new(),
             name_known: false,
+            index: None,
             layout: None,
             visible_layout: None,
             zoomed: false,

@@ -2,14 +2,15 @@
 //!
 //! ```json
 //! {"sessions": [{"id": "$0", "name": "main", "active_window": "@0"}],
-//!  "windows": [{"id": "@0", "name": "bash", "layout": "...", "visible_layout": "...",
-//!               "active_pane": "%1", "zoomed": false}],
+//!  "windows": [{"id": "@0", "index": 0, "name": "bash", "layout": "...",
+//!               "visible_layout": "...", "active_pane": "%1", "zoomed": false}],
 //!  "panes": [{"id": "%0", "window": "@0", "cols": 40, "rows": 24, "x": 0, "y": 0,
 //!             "cursor": {"x": 2, "y": 0, "visible": true}, "alternate": false,
 //!             "title": "myhost", "mode": null, "history": 0, "screen": ["..."]}]}
 //! ```
 //! Facts the client does not know are `null`, never a made-up default: a session or window
-//! name tmux has not given, a title no OSC 0/2 set and no sync read (`replay`), whether a
+//! name tmux has not given, a window index no listing gave (every index in a `replay`, which
+//! sends no `list-windows`), a title no OSC 0/2 set and no sync read (`replay`), whether a
 //! window without a known layout is zoomed, a pane's window before a layout placed it, the
 //! cursor and screen of a pane without an emulator (bytes mode). Names and titles are raw
 //! bytes in the model; here they are UTF-8 with invalid sequences replaced.
@@ -73,6 +74,7 @@ pub fn state_document(model: &Model) -> Value {
         .map(|w| {
             json!({
                 "id": w.id.to_string(),
+                "index": w.index,
                 "name": w.name_known.then(|| lossy(&w.name)),
                 "layout": w.layout,
                 "visible_layout": w.visible_layout,

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use muxlink_runtime::{Client, ClientEvent, ExitReason, Frame, Host, PaneId, WindowId};
 
 use super::actions::{active_pane, active_window};
-use super::windows::{self, SharedIndex};
 
 /// Packed colour as the emulator stores it: top byte the kind (0 default, 1 one of the 16
 /// SGR colours, 2 a 256-palette index, 3 RGB), low 24 bits the value.
@@ -66,10 +65,6 @@ pub(super) struct Ui {
     pub(super) exit: Option<ExitReason>,
     /// The last error or message tmux sent, shown when attaching fails.
     pub(super) last_message: Option<String>,
-    /// tmux's window indexes, filled by `list-windows` replies.
-    pub(super) windows: SharedIndex,
-    /// The set of windows changed since the indexes were last asked for.
-    pub(super) windows_stale: bool,
     /// Where each window's label sits on the status line (`x` range, end excluded), as
     /// last drawn: a click there selects the window.
     status_spans: Vec<(u16, u16, WindowId)>,
@@ -93,8 +88,6 @@ impl Ui {
             ready: false,
             exit: None,
             last_message: None,
-            windows: SharedIndex::default(),
-            windows_stale: false,
             status_spans: Vec::new(),
             scroll: HashMap::new(),
             grab: None,
@@ -128,10 +121,7 @@ impl Ui {
 
     /// Windows of the model in tmux's order (by index).
     pub(super) fn window_order(&self, client: &Client) -> Vec<WindowId> {
-        windows::ordered(
-            &self.windows.borrow(),
-            client.state().windows.keys().copied(),
-        )
+        tmux_order(client.state().windows.values().map(|w| (w.id, w.index)))
     }
 
     /// How far `pane`'s view is scrolled back (0: live).
@@ -268,7 +258,7 @@ impl Ui {
         for id in self.window_order(client) {
             let Some(w) = model.window(id) else { continue };
             let start = status.chars().count();
-            match self.windows.borrow().get(id) {
+            match w.index {
                 Some(i) => status.push_str(&i.to_string()),
                 None => status.push('?'),
             }
@@ -411,16 +401,9 @@ impl Host for Ui {
     fn on_event(&mut self, event: &ClientEvent<'_>) {
         self.dirty = true;
         match event {
-            ClientEvent::Ready => {
-                self.ready = true;
-                self.windows_stale = true;
-            }
-            // Windows came, went or moved: their indexes may have changed.
-            ClientEvent::WindowAdded { .. }
-            | ClientEvent::WindowClosed { .. }
-            | ClientEvent::SessionChanged { .. }
-            | ClientEvent::SessionsChanged
-            | ClientEvent::ActiveWindowChanged { .. } => self.windows_stale = true,
+            // Every event redraws, `WindowIndexesChanged` too: the status line reads the
+            // indexes from the model.
+            ClientEvent::Ready => self.ready = true,
             ClientEvent::PaneClosed { pane } => {
                 self.scroll.remove(pane);
                 if self.grab == Some(*pane) {
@@ -440,6 +423,14 @@ impl Host for Ui {
 }
 
 /// A character safe to write to the outer terminal: C0 and C1 controls become `?`.
+/// Window ids in tmux's order: by index where known, the others (not listed yet) after
+/// them by id.
+fn tmux_order(windows: impl Iterator<Item = (WindowId, Option<u32>)>) -> Vec<WindowId> {
+    let mut v: Vec<(WindowId, Option<u32>)> = windows.collect();
+    v.sort_by_key(|&(w, index)| (index.unwrap_or(u32::MAX), w));
+    v.into_iter().map(|(w, _)| w).collect()
+}
+
 fn printable(c: char) -> char {
     if c < ' ' || ('\u{7f}'..='\u{9f}').contains(&c) {
         '?'
@@ -497,5 +488,24 @@ fn pane_cells(
                 },
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_go_by_index_then_unknown_by_id() {
+        let order = tmux_order(
+            [
+                (WindowId(9), None),
+                (WindowId(4), Some(7)),
+                (WindowId(0), Some(1)),
+                (WindowId(2), None),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(order, [WindowId(0), WindowId(4), WindowId(2), WindowId(9)]);
     }
 }

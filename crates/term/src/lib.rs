@@ -43,10 +43,11 @@ use vte_state::VteState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     /// Column, `0..=cols`: `cols` means "after the last column, wrap pending" (tmux's
-    /// `cursor_x` reports the same). One tmux quirk goes further: on the alternate screen,
-    /// where a narrowing resize does not reflow, tmux leaves the column where it was, so `x`
-    /// can exceed `cols` until the cursor moves (the next character wraps). Reported as tmux
-    /// reports it.
+    /// `cursor_x` reports the same). A resize can leave it further right, as tmux does: on
+    /// the alternate screen, where a narrowing resize does not reflow, the column stays
+    /// where it was; and reflow can put the cursor after a line that ends past the edge
+    /// (characters written with autowrap off). `x` then exceeds `cols` until the cursor
+    /// moves (a motion clamps it, the next character wraps). Reported as tmux reports it.
     pub x: u16,
     /// Row, `0..rows`.
     pub y: u16,

@@ -195,9 +195,9 @@ impl Terminal {
             // bytes[0] is ESC. Complete simple sequences are dispatched here directly (the
             // hot path for colour and cursor-motion heavy output); vte takes the rest.
             if bytes.len() >= 3 && bytes[1] == b'[' {
-                let mut values = [0u16; PLAIN_SGR_MAX];
-                if let Some((len, n)) = parse_plain_sgr(bytes, &mut values) {
-                    self.s.sgr_values(&values[..n]);
+                let mut values = [0u16; PLAIN_CSI_MAX];
+                if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
+                    self.s.csi_values(&values[..n], action as char);
                     bytes = &bytes[len..];
                     continue;
                 }
@@ -454,16 +454,18 @@ impl vte::Perform for Screen {
     }
 }
 
-/// Most parameters [`parse_plain_sgr`] takes: 16 of at most 3 digits with their `;` are 63
+/// Most parameters [`parse_plain_csi`] takes: 16 of at most 3 digits with their `;` are 63
 /// bytes of parameter text, the most tmux keeps (a longer sequence is discarded).
-const PLAIN_SGR_MAX: usize = 16;
+const PLAIN_CSI_MAX: usize = 16;
 
-/// `ESC [ (n (; n)*)? m` at the start of `bytes`, every `n` 1-3 digits, at most
-/// [`PLAIN_SGR_MAX`] of them: returns the sequence's length and the number of values written
-/// to `values`. Anything else (empty parameters, `:`, a private marker, a cut-off sequence)
-/// is `None` and takes the general CSI path.
+/// `ESC [ n (; n)* F` at the start of `bytes`: every `n` 1-3 digits, at most
+/// [`PLAIN_CSI_MAX`] of them, `F` a final byte (0x40..=0x7e); or `ESC [ m`. Returns the
+/// sequence's length, the number of values written to `values` and the final byte. Anything
+/// else (empty parameters, `:`, a private marker, an intermediate, a cut-off sequence) is
+/// `None` and takes the general CSI path. (`ESC [ m` has no values: for SGR that is the same
+/// as one empty parameter; other finals without parameters go the general way.)
 #[inline]
-fn parse_plain_sgr(bytes: &[u8], values: &mut [u16; PLAIN_SGR_MAX]) -> Option<(usize, usize)> {
+fn parse_plain_csi(bytes: &[u8], values: &mut [u16; PLAIN_CSI_MAX]) -> Option<(usize, usize, u8)> {
     let mut n = 0;
     let mut cur: u16 = 0;
     let mut digits = 0;
@@ -473,17 +475,17 @@ fn parse_plain_sgr(bytes: &[u8], values: &mut [u16; PLAIN_SGR_MAX]) -> Option<(u
                 cur = cur * 10 + (b - b'0') as u16;
                 digits += 1;
             }
-            b';' if digits > 0 && n + 1 < PLAIN_SGR_MAX => {
+            b';' if digits > 0 && n + 1 < PLAIN_CSI_MAX => {
                 values[n] = cur;
                 n += 1;
                 cur = 0;
                 digits = 0;
             }
-            b'm' if digits > 0 => {
+            0x40..=0x7e if digits > 0 => {
                 values[n] = cur;
-                return Some((i + 1, n + 1));
+                return Some((i + 1, n + 1, b));
             }
-            b'm' if n == 0 => return Some((i + 1, 0)),
+            b'm' if n == 0 => return Some((i + 1, 0, b)),
             _ => return None,
         }
     }
@@ -648,35 +650,45 @@ impl Screen {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_plain_sgr, printable_prefix, PLAIN_SGR_MAX};
+    use super::{parse_plain_csi, printable_prefix, PLAIN_CSI_MAX};
 
     #[test]
-    fn plain_sgr_takes_only_plain_sequences() {
-        let mut v = [0u16; PLAIN_SGR_MAX];
-        assert_eq!(parse_plain_sgr(b"\x1b[mx", &mut v), Some((3, 0)));
-        assert_eq!(parse_plain_sgr(b"\x1b[0m", &mut v), Some((4, 1)));
-        assert_eq!(parse_plain_sgr(b"\x1b[38;5;208m", &mut v), Some((11, 3)));
+    fn plain_csi_takes_only_plain_sequences() {
+        let mut v = [0u16; PLAIN_CSI_MAX];
+        assert_eq!(parse_plain_csi(b"\x1b[mx", &mut v), Some((3, 0, b'm')));
+        assert_eq!(parse_plain_csi(b"\x1b[0m", &mut v), Some((4, 1, b'm')));
+        assert_eq!(
+            parse_plain_csi(b"\x1b[38;5;208m", &mut v),
+            Some((11, 3, b'm'))
+        );
         assert_eq!(v[..3], [38, 5, 208]);
-        let long = format!("\x1b[{}999m", "999;".repeat(PLAIN_SGR_MAX - 1));
+        assert_eq!(parse_plain_csi(b"\x1b[12;40H", &mut v), Some((8, 2, b'H')));
+        assert_eq!(v[..2], [12, 40]);
+        assert_eq!(parse_plain_csi(b"\x1b[7A", &mut v), Some((4, 1, b'A')));
+        let long = format!("\x1b[{}999m", "999;".repeat(PLAIN_CSI_MAX - 1));
         assert_eq!(long.len(), 2 + 63 + 1);
         assert_eq!(
-            parse_plain_sgr(long.as_bytes(), &mut v),
-            Some((long.len(), PLAIN_SGR_MAX))
+            parse_plain_csi(long.as_bytes(), &mut v),
+            Some((long.len(), PLAIN_CSI_MAX, b'm'))
         );
-        let too_many = format!("\x1b[{}1m", "1;".repeat(PLAIN_SGR_MAX));
+        let too_many = format!("\x1b[{}1m", "1;".repeat(PLAIN_CSI_MAX));
         for no in [
+            "\x1b[H",
             "\x1b[;1m",
             "\x1b[1;m",
             "\x1b[1::2m",
             "\x1b[38:5:1m",
             "\x1b[?1m",
+            "\x1b[?25l",
+            "\x1b[>1c",
             "\x1b[1000m",
             "\x1b[1;2",
             "\x1b[1\x08m",
-            "\x1b[1 m",
+            "\x1b[1 q",
+            "\x1b[1$p",
             too_many.as_str(),
         ] {
-            assert_eq!(parse_plain_sgr(no.as_bytes(), &mut v), None, "{no:?}");
+            assert_eq!(parse_plain_csi(no.as_bytes(), &mut v), None, "{no:?}");
         }
     }
 

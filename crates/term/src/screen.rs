@@ -1347,7 +1347,50 @@ impl Screen {
         if ignore || params.too_many || params.discard {
             return;
         }
-        let np = params.len();
+        self.csi_dispatch(
+            params.len(),
+            |i| {
+                if params.is_missing(i) {
+                    CsiParam::Missing
+                } else {
+                    match params.group(i) {
+                        [v] => CsiParam::Value(*v),
+                        g => CsiParam::Sub(g),
+                    }
+                }
+            },
+            inter,
+            action,
+            was_last,
+        );
+    }
+
+    /// A whole `CSI <values> <action>` without intermediates whose parameters are all plain
+    /// numbers (at least one): what `csi` does for it, without building [`CsiParams`]. The
+    /// feed's fast path for the commonest sequences (SGR, cursor motion).
+    #[inline]
+    pub fn csi_values(&mut self, values: &[u16], action: char) {
+        self.utf8.have = 0;
+        let was_last = self.last.take();
+        self.csi_dispatch(
+            values.len(),
+            |i| CsiParam::Value(values[i]),
+            b"",
+            action,
+            was_last,
+        );
+    }
+
+    /// `csi` after its checks: `np` parameters, parameter `i < np` given by `param(i)`.
+    #[inline]
+    fn csi_dispatch<'a>(
+        &mut self,
+        np: usize,
+        param: impl Fn(usize) -> CsiParam<'a> + Copy,
+        inter: &[u8],
+        action: char,
+        was_last: Option<(u32, u8)>,
+    ) {
         // input_get(index, min, default): -1 when the parameter has sub-parameters.
         // vte cannot tell a missing parameter from 0; with tmux's minimums the two agree for
         // every sequence here except DECSTBM's bottom (handled there).
@@ -1355,18 +1398,15 @@ impl Screen {
             if i >= np {
                 return def;
             }
-            if params.is_missing(i) {
-                return def;
+            match param(i) {
+                CsiParam::Value(v) => (v as i32).max(min),
+                CsiParam::Missing => def,
+                CsiParam::Sub(_) => -1,
             }
-            let g = params.group(i);
-            if g.len() > 1 {
-                return -1;
-            }
-            (g[0] as i32).max(min)
         };
         let bg = self.pen.bg;
         match (inter, action) {
-            (b"", 'm') => self.sgr(params),
+            (b"", 'm') => self.sgr_with(np, param),
             // Relative cursor motion (CUU, CUD, CUF, CUB).
             (b"", op @ ('A' | 'B' | 'C' | 'D')) => {
                 let motion: fn(&mut Self, u16) = match op {
@@ -1638,33 +1678,10 @@ impl Screen {
         }
     }
 
-    /// SGR (tmux `input_csi_dispatch_sgr`).
-    fn sgr(&mut self, params: &CsiParams) {
-        self.sgr_with(params.len(), |i| {
-            if params.is_missing(i) {
-                SgrParam::Missing
-            } else {
-                match params.group(i) {
-                    [v] => SgrParam::Value(*v),
-                    g => SgrParam::Sub(g),
-                }
-            }
-        });
-    }
-
-    /// A whole `CSI <values> m` whose parameters are all plain numbers (`values` empty for
-    /// `CSI m`): what `csi` does for it, without building [`CsiParams`]. The feed's fast
-    /// path for the commonest sequence in coloured output.
+    /// SGR (tmux `input_csi_dispatch_sgr`) over `n` parameters, parameter `i < n` given by
+    /// `param(i)`.
     #[inline]
-    pub fn sgr_values(&mut self, values: &[u16]) {
-        self.utf8.have = 0;
-        self.last = None;
-        self.sgr_with(values.len(), |i| SgrParam::Value(values[i]));
-    }
-
-    /// The SGR loop over `n` parameters, parameter `i < n` given by `param(i)`.
-    #[inline]
-    fn sgr_with<'a>(&mut self, n: usize, param: impl Fn(usize) -> SgrParam<'a>) {
+    fn sgr_with<'a>(&mut self, n: usize, param: impl Fn(usize) -> CsiParam<'a>) {
         if n == 0 {
             self.pen = Cell::BLANK;
             return;
@@ -1675,22 +1692,22 @@ impl Screen {
                 return def;
             }
             match param(i) {
-                SgrParam::Value(v) => v as i32,
-                SgrParam::Missing => def,
-                SgrParam::Sub(_) => -1,
+                CsiParam::Value(v) => v as i32,
+                CsiParam::Missing => def,
+                CsiParam::Sub(_) => -1,
             }
         };
         let mut i = 0;
         while i < n {
             let v = match param(i) {
-                SgrParam::Sub(g) => {
+                CsiParam::Sub(g) => {
                     self.sgr_colon(g, g.len());
                     i += 1;
                     continue;
                 }
                 // An empty parameter reads as 0 here, as in tmux.
-                SgrParam::Missing => 0,
-                SgrParam::Value(v) => v,
+                CsiParam::Missing => 0,
+                CsiParam::Value(v) => v,
             };
             if v == 38 || v == 48 || v == 58 {
                 i += 1;
@@ -2052,9 +2069,9 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
     crate::fill::fill_ascii(&mut row.cells[keep..end], &src[keep - x..], pen);
 }
 
-/// One SGR parameter as `sgr_with` sees it.
+/// One CSI parameter as `csi_dispatch` and `sgr_with` see it.
 #[derive(Clone, Copy)]
-enum SgrParam<'a> {
+enum CsiParam<'a> {
     Value(u16),
     /// Empty (`CSI ;1m`): tmux's default where one applies.
     Missing,

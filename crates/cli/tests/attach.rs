@@ -2,47 +2,10 @@
 //! (the real terminal), attached to a private "inner" tmux. The test types with the outer
 //! tmux's `send-keys` and reads the screen with `capture-pane`.
 
-use std::time::Duration;
+mod attach_support;
 
+use attach_support::{lines, screen, stand_in_ssh, wait, WAIT};
 use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn outer_screen(outer: &TmuxServer) -> String {
-    outer
-        .tmux_ok(&["capture-pane", "-p", "-t", "main"])
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
-}
-
-fn inner_lines(inner: &TmuxServer, args: &[&str]) -> Vec<String> {
-    inner
-        .tmux_ok(args)
-        .map(|b| {
-            String::from_utf8_lossy(&b)
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn wait(server: &TmuxServer, what: &str, mut f: impl FnMut(&TmuxServer) -> bool) {
-    if server.wait_for(WAIT, |s| f(s).then_some(())).is_err() {
-        let windows = inner_lines(
-            server,
-            &[
-                "list-windows",
-                "-F",
-                "#{window_id} #{window_width}x#{window_height}",
-            ],
-        );
-        panic!(
-            "timed out waiting for {what}; windows {windows:?}; screen:\n{}",
-            outer_screen(server)
-        );
-    }
-}
 
 #[test]
 fn attach_draws_types_splits_resizes_and_detaches() {
@@ -66,16 +29,16 @@ fn attach_draws_types_splits_resizes_and_detaches() {
 
     // Attached: the inner server has a control client, and the status line is drawn.
     wait(&inner, "a control client on the inner server", |s| {
-        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"])
+        lines(s, &["list-clients", "-F", "#{client_control_mode}"])
             .iter()
             .any(|l| l == "1")
     });
     wait(&outer, "status line", |s| {
-        outer_screen(s).contains("[main] 0:")
+        screen(s, "main").contains("[main] 0:")
     });
     // The terminal size became the client size (one row for the status line).
     wait(&inner, "inner window sized 100x29", |s| {
-        inner_lines(
+        lines(
             s,
             &["list-windows", "-F", "#{window_width}x#{window_height}"],
         ) == ["100x29"]
@@ -83,7 +46,7 @@ fn attach_draws_types_splits_resizes_and_detaches() {
 
     // Typing reaches the inner pane through send-keys -H (once its shell is listening).
     wait(&inner, "inner shell prompt", |s| {
-        inner_lines(s, &["capture-pane", "-p", "-t", "main"])
+        lines(s, &["capture-pane", "-p", "-t", "main"])
             .iter()
             .any(|l| !l.trim().is_empty())
     });
@@ -94,14 +57,16 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         .tmux_ok(&["send-keys", "-t", "main", "Enter"])
         .unwrap();
     wait(&inner, "typed command ran in the inner pane", |s| {
-        inner_lines(s, &["capture-pane", "-p", "-t", "main"])
+        lines(s, &["capture-pane", "-p", "-t", "main"])
             .iter()
             .any(|l| l == "hello-42")
     });
 
     // ...and muxlink drew the pane's new content on the outer terminal.
     wait(&outer, "typed output drawn by muxlink", |s| {
-        outer_screen(s).lines().any(|l| l.trim_end() == "hello-42")
+        screen(s, "main")
+            .lines()
+            .any(|l| l.trim_end() == "hello-42")
     });
 
     // Colours come from the pane's cells: red text is drawn red on the outer terminal.
@@ -133,7 +98,7 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         .tmux_ok(&["send-keys", "-t", "main", "Enter"])
         .unwrap();
     wait(&outer, "end of the flood drawn", |s| {
-        outer_screen(s).lines().any(|l| l.trim_end() == "30000")
+        screen(s, "main").lines().any(|l| l.trim_end() == "30000")
     });
 
     // Prefix c: a new window, shown in the status line.
@@ -141,10 +106,10 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "c"])
         .unwrap();
     wait(&inner, "second window", |s| {
-        inner_lines(s, &["list-windows", "-F", "#{window_id}"]).len() == 2
+        lines(s, &["list-windows", "-F", "#{window_id}"]).len() == 2
     });
     wait(&outer, "status line lists two windows", |s| {
-        outer_screen(s).contains("1:")
+        screen(s, "main").contains("1:")
     });
 
     // Prefix %: split; a vertical border is drawn.
@@ -152,27 +117,27 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "%"])
         .unwrap();
     wait(&inner, "split pane", |s| {
-        inner_lines(s, &["list-panes", "-F", "#{pane_id}"]).len() == 2
+        lines(s, &["list-panes", "-F", "#{pane_id}"]).len() == 2
     });
-    wait(&outer, "border drawn", |s| outer_screen(s).contains('│'));
+    wait(&outer, "border drawn", |s| screen(s, "main").contains('│'));
 
     // Prefix o: the other pane of the split becomes active.
-    let before = inner_lines(&inner, &["display-message", "-p", "#{pane_id}"]);
+    let before = lines(&inner, &["display-message", "-p", "#{pane_id}"]);
     outer
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "o"])
         .unwrap();
     wait(&inner, "next pane active", |s| {
-        let now = inner_lines(s, &["display-message", "-p", "#{pane_id}"]);
+        let now = lines(s, &["display-message", "-p", "#{pane_id}"]);
         !now.is_empty() && now != before
     });
 
     // Prefix n: back to the first window.
-    let first = inner_lines(&inner, &["list-windows", "-F", "#{window_id}"])[0].clone();
+    let first = lines(&inner, &["list-windows", "-F", "#{window_id}"])[0].clone();
     outer
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "n"])
         .unwrap();
     wait(&inner, "first window active again", |s| {
-        inner_lines(s, &["display-message", "-p", "#{window_id}"]) == [first.clone()]
+        lines(s, &["display-message", "-p", "#{window_id}"]) == [first.clone()]
     });
 
     // The outer terminal shrinks: the client size follows.
@@ -180,7 +145,7 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         .tmux_ok(&["resize-window", "-t", "main", "-x", "90", "-y", "25"])
         .unwrap();
     wait(&inner, "inner window resized to 90x24", |s| {
-        inner_lines(
+        lines(
             s,
             &["list-windows", "-F", "#{window_width}x#{window_height}"],
         )
@@ -193,13 +158,13 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "d"])
         .unwrap();
     wait(&inner, "control client gone", |s| {
-        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"]).is_empty()
+        lines(s, &["list-clients", "-F", "#{client_control_mode}"]).is_empty()
     });
     wait(&outer, "muxlink exited", |s| {
-        inner_lines(s, &["list-panes", "-t", "main", "-F", "#{pane_dead}"]) == ["1"]
+        lines(s, &["list-panes", "-t", "main", "-F", "#{pane_dead}"]) == ["1"]
     });
     assert_eq!(
-        inner_lines(&inner, &["list-sessions", "-F", "#{session_name}"]),
+        lines(&inner, &["list-sessions", "-F", "#{session_name}"]),
         ["main"]
     );
 }
@@ -246,9 +211,9 @@ fn attach_without_server_starts_a_private_one() {
     };
     if ok.is_err() {
         kill();
-        panic!("no server started on -L {name}: {}", outer_screen(&outer));
+        panic!("no server started on -L {name}: {}", screen(&outer, "main"));
     }
-    let drawn = outer.wait_for(WAIT, |s| outer_screen(s).contains("0:").then_some(()));
+    let drawn = outer.wait_for(WAIT, |s| screen(s, "main").contains("0:").then_some(()));
     kill();
     drawn.expect("status line drawn");
 }
@@ -259,18 +224,10 @@ fn attach_over_ssh_with_a_stand_in_ssh() {
         eprintln!("tmux not installed; skipping");
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
     let inner = TmuxServer::start_with("attach-ssh-inner", 80, 24, &["sh"]).unwrap();
     let dir = TempDir::new("attach-ssh").unwrap();
     // Drops options and the host, runs the remote words here as sshd's shell would.
-    let ssh = dir.path().join("ssh");
-    std::fs::write(
-        &ssh,
-        "#!/bin/sh\nwhile [ $# -gt 0 ]; do case \"$1\" in --) shift; break;; *) shift;; esac; done\n\
-         exec sh -c \"exec $*\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    stand_in_ssh(dir.path());
     let cmd = format!(
         "PATH={}:$PATH {} attach --ssh devbox -L {} -t main",
         dir.path().display(),
@@ -279,13 +236,13 @@ fn attach_over_ssh_with_a_stand_in_ssh() {
     );
     let outer = TmuxServer::start_with("attach-ssh-outer", 90, 20, &[&cmd]).unwrap();
     wait(&inner, "a control client over ssh", |s| {
-        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"]) == ["1"]
+        lines(s, &["list-clients", "-F", "#{client_control_mode}"]) == ["1"]
     });
     wait(&outer, "status line", |s| {
-        outer_screen(s).contains("[main] 0:")
+        screen(s, "main").contains("[main] 0:")
     });
     wait(&inner, "inner window sized 90x19", |s| {
-        inner_lines(
+        lines(
             s,
             &["list-windows", "-F", "#{window_width}x#{window_height}"],
         ) == ["90x19"]
@@ -294,7 +251,7 @@ fn attach_over_ssh_with_a_stand_in_ssh() {
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "d"])
         .unwrap();
     wait(&inner, "control client gone", |s| {
-        inner_lines(s, &["list-clients", "-F", "#{client_control_mode}"]).is_empty()
+        lines(s, &["list-clients", "-F", "#{client_control_mode}"]).is_empty()
     });
 }
 
@@ -306,17 +263,9 @@ fn attach_refused_says_what_tmux_said() {
         eprintln!("tmux not installed; skipping");
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new("attach-refused").unwrap();
     // A stand-in ssh that runs the remote words here (no target: plain `attach-session`).
-    let ssh = dir.path().join("ssh");
-    std::fs::write(
-        &ssh,
-        "#!/bin/sh\nwhile [ $# -gt 0 ]; do case \"$1\" in --) shift; break;; *) shift;; esac; done\n\
-         exec sh -c \"exec $*\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    stand_in_ssh(dir.path());
     let d = dir.path().display();
     let cmd = format!(
         "PATH={d}:$PATH {} attach --ssh devbox -S {d}/sock -f /dev/null 2>{d}/err; \
@@ -331,7 +280,7 @@ fn attach_refused_says_what_tmux_said() {
                 .ok()
                 .filter(|s| s.ends_with('\n'))
         })
-        .unwrap_or_else(|_| panic!("muxlink attach did not end: {}", outer_screen(&outer)));
+        .unwrap_or_else(|_| panic!("muxlink attach did not end: {}", screen(&outer, "main")));
     let err = std::fs::read_to_string(dir.path().join("err")).unwrap();
     assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "1");
     assert!(err.contains("tmux: no sessions"), "stderr: {err:?}");

@@ -4,41 +4,11 @@
 //! the test writes what a terminal would send with the outer tmux's `send-keys` and reads
 //! the screens with `capture-pane`.
 
-use std::time::Duration;
+mod attach_support;
 
+use attach_support::{lines, screen, stand_in_ssh, wait, WAIT};
 use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
 
-const WAIT: Duration = Duration::from_secs(20);
-
-fn screen(server: &TmuxServer, target: &str) -> String {
-    server
-        .tmux_ok(&["capture-pane", "-p", "-t", target])
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
-}
-
-fn lines(server: &TmuxServer, args: &[&str]) -> Vec<String> {
-    server
-        .tmux_ok(args)
-        .map(|b| {
-            String::from_utf8_lossy(&b)
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn wait(server: &TmuxServer, what: &str, mut f: impl FnMut(&TmuxServer) -> bool) {
-    if server.wait_for(WAIT, |s| f(s).then_some(())).is_err() {
-        panic!(
-            "timed out waiting for {what}; screen:\n{}",
-            screen(server, "main")
-        );
-    }
-}
-
-/// The outer screen's last line: muxlink's status line.
 fn status_line(outer: &TmuxServer) -> String {
     screen(outer, "main")
         .lines()
@@ -401,18 +371,10 @@ fn terminal_restored_after_an_error() {
         eprintln!("tmux not installed; skipping");
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new("attach-restore-err").unwrap();
     // A stand-in ssh that runs the remote words here: plain `attach-session`, which a socket
     // with no server refuses.
-    let ssh = dir.path().join("ssh");
-    std::fs::write(
-        &ssh,
-        "#!/bin/sh\nwhile [ $# -gt 0 ]; do case \"$1\" in --) shift; break;; *) shift;; esac; done\n\
-         exec sh -c \"exec $*\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    stand_in_ssh(dir.path());
     let d = dir.path().display();
     let cmd = format!(
         "PATH={d}:$PATH {}",

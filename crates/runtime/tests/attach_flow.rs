@@ -93,16 +93,25 @@ fn flood_pauses_resumes_and_ends_equal() {
         );
         live.pump(Duration::from_millis(100));
     }
+    // A burst that fills the pipe, a trickle (about 10 KB/s for 4 s), then the flood. tmux
+    // 3.3a checks a control client's oldest queued output for age only when the pane
+    // produces more, and stops reading a pane whose output a control client has fallen far
+    // behind on: a flood fills that backlog before anything is a second old, so it is the
+    // trickle, queued behind the burst, that ages.
     live.client
-        .send_input(PaneId(0), b"PS1='# '; seq 1 10000000\r")
+        .send_input(
+            PaneId(0),
+            b"PS1='# '; seq 1 30000; i=0; while [ $i -lt 40 ]; do seq 1 200; sleep 0.1; \
+              i=$((i+1)); done; seq 1 10000000\r",
+        )
         .unwrap();
     live.pump(Duration::from_millis(300));
     // Stop reading. tmux keeps reading the pane for the ordinary client (below), so the
     // control client's queued output ages past pause-after and tmux pauses the pane.
-    // On a loaded machine the flood may end before tmux notices the age: stall again (with
-    // a new flood when the last one is over) a few times.
+    // On a loaded machine this may not happen in time: stall again (with a new flood when
+    // the last one is over) a few times, then pause by hand.
     let mut paused = false;
-    for _ in 0..5 {
+    for _ in 0..3 {
         live.set_stalled(true);
         std::thread::sleep(Duration::from_millis(3000));
         live.set_stalled(false);
@@ -126,6 +135,25 @@ fn flood_pauses_resumes_and_ends_equal() {
             .send_input(PaneId(0), b"seq 1 10000000\r")
             .unwrap();
         live.pump(Duration::from_millis(300));
+    }
+    if !paused {
+        // Whether tmux 3.3a pauses on age depends on how it schedules reading the pane among
+        // its clients; on a loaded machine it may keep every client's output fresh. The rest
+        // (paused under a flood, resumed with a re-capture, equal at the end) still needs
+        // testing: pause by hand, as a host may (`%pause` then arrives in the reply body).
+        eprintln!("tmux did not pause on age under this load; pausing with refresh-client -A");
+        if prompt_back(&server) {
+            live.client
+                .send_input(PaneId(0), b"seq 1 10000000\r")
+                .unwrap();
+            live.pump(Duration::from_millis(300));
+        }
+        live.client
+            .raw_command("refresh-client -A '%0:pause'", Box::new(|r| assert!(r.ok)))
+            .unwrap();
+        paused = live.pump_until(Duration::from_secs(10), |_, h| {
+            h.paused.contains(&PaneId(0))
+        });
     }
     assert!(
         paused,

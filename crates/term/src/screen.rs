@@ -325,46 +325,13 @@ impl Screen {
         self.add_cell(cell, 1, true);
     }
 
-    /// A decoded non-ASCII character with its width (tmux `input_top_bit_set`).
-    #[inline]
+    /// A decoded non-ASCII character with its width (tmux `input_top_bit_set`). The feed
+    /// prints runs of the common ones with `print_utf8_run`; this is the general path.
     pub fn print_char(&mut self, cp: u32, width: u8) {
         if width == crate::width::UNPRINTABLE {
             // tmux's utf8_width fails for these: the character is dropped.
             return;
         }
-        // Common case straight to the grid: a width-1 or width-2 character, autowrap on, no
-        // insert mode, no zero-width joiner pending. Same effect as `write_cell`.
-        let cols = self.cols();
-        if (width == 1 || width == 2)
-            && cp != 0x200d
-            && !self.zwj
-            && width as u16 <= cols
-            && self.modes.contains(Modes::AUTOWRAP)
-            && !self.modes.contains(Modes::INSERT)
-        {
-            self.last = None;
-            let w = width as u16;
-            if self.cx + w > cols {
-                self.linefeed(true, Color::DEFAULT);
-                self.cx = 0;
-            }
-            let mut cell = self.pen;
-            cell.ch = cp;
-            cell.flags = if width == 2 {
-                CellFlags::WIDE | CellFlags::TMUX_EXTENDED
-            } else {
-                CellFlags::TMUX_EXTENDED
-            };
-            let x = self.cx as usize;
-            self.put_cell(x, cell, width as usize);
-            self.cx += w;
-            self.damage.cursor_changed = true;
-            return;
-        }
-        self.print_char_slow(cp, width);
-    }
-
-    fn print_char_slow(&mut self, cp: u32, width: u8) {
         let mut cell = self.pen;
         cell.ch = cp;
         cell.flags = CellFlags::empty();
@@ -517,31 +484,13 @@ impl Screen {
     /// it overwrites half of (tmux `screen_write_overwrite`).
     #[inline]
     fn put_cell(&mut self, x: usize, cell: Cell, width: usize) {
-        const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
-            ..Cell::BLANK
-        };
         let y = self.cy;
         let cols = self.cols() as usize;
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
         let cell = with_tmux_extended(row, x, cell, width);
-        let cells = &mut row.cells[..cols];
-        let old = cells[x].flags;
-        if old.contains(CellFlags::WIDE_SPACER) {
-            fix_spacer_left(cells, x);
-        }
+        overwrite(&mut row.cells[..cols], x, cell, width);
         let end = x + width;
-        if (width != 1 || old.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER))
-            && end < cols
-            && cells[end].flags.contains(CellFlags::WIDE_SPACER)
-        {
-            fix_spacer_right(cells, end);
-        }
-        cells[x] = cell;
-        for c in &mut cells[x + 1..end] {
-            *c = SPACER;
-        }
         if (row.used as usize) < end {
             row.used = end as u16;
         }
@@ -553,12 +502,6 @@ impl Screen {
     /// made once per run and the row looked up once per screen line. Returns the bytes
     /// consumed, 0 when the first character needs the general path.
     pub fn print_utf8_run(&mut self, bytes: &[u8]) -> usize {
-        // Non-ASCII cells are ones tmux stores out of line (`put_cell` via
-        // `with_tmux_extended`), as are their spacers.
-        const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
-            ..Cell::BLANK
-        };
         let cols = self.cols();
         if cols < 2
             || self.zwj
@@ -590,29 +533,15 @@ impl Screen {
             loop {
                 let (cp, n, w) = c;
                 row.expand(x + w, cols);
-                let cells = &mut row.cells[..cols as usize];
-                let old = cells[x].flags;
-                if old.contains(CellFlags::WIDE_SPACER) {
-                    fix_spacer_left(cells, x);
-                }
-                let end = x + w;
-                if (w != 1 || old.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER))
-                    && end < cols as usize
-                    && cells[end].flags.contains(CellFlags::WIDE_SPACER)
-                {
-                    fix_spacer_right(cells, end);
-                }
                 pen.ch = cp;
+                // Non-ASCII cells are ones tmux stores out of line (`row.mark_ext` below).
                 pen.flags = if w == 2 {
                     CellFlags::WIDE | CellFlags::TMUX_EXTENDED
                 } else {
                     CellFlags::TMUX_EXTENDED
                 };
-                cells[x] = pen;
-                if w == 2 {
-                    cells[x + 1] = SPACER;
-                }
-                x = end;
+                overwrite(&mut row.cells[..cols as usize], x, pen, w);
+                x += w;
                 i += n;
                 match next(&bytes[i..]) {
                     Some(d) if x + d.2 <= cols as usize => c = d,
@@ -2021,6 +1950,32 @@ fn expand_item(row: &mut Row, before: Option<u16>, end: usize, cols: u16) -> u16
 
 fn clamp16(n: i32) -> u16 {
     n.clamp(0, u16::MAX as i32) as u16
+}
+
+/// Writes `cell` and, for a wide one, its spacers at `x` of a screen line's `cells`, first
+/// blanking any wide character it overwrites half of (tmux `screen_write_overwrite`).
+#[inline(always)]
+fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
+    // Spacers are stored out of line, as their wide character is.
+    const SPACER: Cell = Cell {
+        flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
+        ..Cell::BLANK
+    };
+    let old = cells[x].flags;
+    if old.contains(CellFlags::WIDE_SPACER) {
+        fix_spacer_left(cells, x);
+    }
+    let end = x + width;
+    if (width != 1 || old.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER))
+        && end < cells.len()
+        && cells[end].flags.contains(CellFlags::WIDE_SPACER)
+    {
+        fix_spacer_right(cells, end);
+    }
+    cells[x] = cell;
+    for c in &mut cells[x + 1..end] {
+        *c = SPACER;
+    }
 }
 
 /// tmux's `grid_set_cell` writing over a cell: the new cell is stored out of line when it

@@ -17,46 +17,27 @@ use crossterm::{cursor, queue, terminal};
 static ENTERED: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
+/// A fixed escape sequence as a crossterm command (crossterm's own mouse and paste commands
+/// need its `events` feature, and its mouse capture also turns on 1003 and 1015).
+struct Seq(&'static str);
+
+impl crossterm::Command for Seq {
+    fn write_ansi(&self, f: &mut impl fmt::Write) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 /// Mouse reporting as `muxlink attach` reads it: press and release (1000), motion while a
 /// button is held (1002), SGR encoding (1006) so that any column can be reported. Motion
 /// without a button (1003) stays off: nothing here uses it and it would flood the input.
-/// crossterm's `EnableMouseCapture` is not used: it needs its `events` feature and turns
-/// on 1003 and 1015 as well.
-struct EnableMouse;
-
-impl crossterm::Command for EnableMouse {
-    fn write_ansi(&self, f: &mut impl fmt::Write) -> fmt::Result {
-        f.write_str("\x1b[?1000h\x1b[?1002h\x1b[?1006h")
-    }
-}
-
-/// Undoes [`EnableMouse`].
-struct DisableMouse;
-
-impl crossterm::Command for DisableMouse {
-    fn write_ansi(&self, f: &mut impl fmt::Write) -> fmt::Result {
-        f.write_str("\x1b[?1006l\x1b[?1002l\x1b[?1000l")
-    }
-}
-
+const ENABLE_MOUSE: Seq = Seq("\x1b[?1000h\x1b[?1002h\x1b[?1006h");
+/// Undoes [`ENABLE_MOUSE`].
+const DISABLE_MOUSE: Seq = Seq("\x1b[?1006l\x1b[?1002l\x1b[?1000l");
 /// Bracketed paste (2004): the terminal marks pasted text, so that it can be sent to the
 /// pane as one paste rather than as typed keys.
-struct EnableBracketedPaste;
-
-impl crossterm::Command for EnableBracketedPaste {
-    fn write_ansi(&self, f: &mut impl fmt::Write) -> fmt::Result {
-        f.write_str("\x1b[?2004h")
-    }
-}
-
-/// Undoes [`EnableBracketedPaste`].
-struct DisableBracketedPaste;
-
-impl crossterm::Command for DisableBracketedPaste {
-    fn write_ansi(&self, f: &mut impl fmt::Write) -> fmt::Result {
-        f.write_str("\x1b[?2004l")
-    }
-}
+const ENABLE_BRACKETED_PASTE: Seq = Seq("\x1b[?2004h");
+/// Undoes [`ENABLE_BRACKETED_PASTE`].
+const DISABLE_BRACKETED_PASTE: Seq = Seq("\x1b[?2004l");
 
 /// The outer terminal in `muxlink attach`'s modes; dropping it restores the terminal.
 pub(super) struct TerminalGuard;
@@ -79,8 +60,8 @@ impl TerminalGuard {
             out,
             terminal::EnterAlternateScreen,
             terminal::Clear(terminal::ClearType::All),
-            EnableMouse,
-            EnableBracketedPaste
+            ENABLE_MOUSE,
+            ENABLE_BRACKETED_PASTE
         )
         .context("setting up the terminal")?;
         out.flush().context("setting up the terminal")?;
@@ -103,8 +84,8 @@ fn restore() {
     let mut out = io::stdout();
     let _ = queue!(
         out,
-        DisableMouse,
-        DisableBracketedPaste,
+        DISABLE_MOUSE,
+        DISABLE_BRACKETED_PASTE,
         SetAttribute(Attribute::Reset),
         cursor::Show,
         terminal::LeaveAlternateScreen

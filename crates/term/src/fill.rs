@@ -143,9 +143,36 @@ mod sse2 {
         let mut d8 = dst.chunks_exact_mut(8);
         let mut s8 = src.chunks_exact(8);
         for (d, s) in (&mut d8).zip(&mut s8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(s);
-            let bytes = u64::from_le_bytes(w) as i64;
+            // Always eight (`chunks_exact`): the conversions cannot fail.
+            if let (Ok(d), Ok(s)) = (<&mut [Cell; 8]>::try_from(d), <&[u8; 8]>::try_from(s)) {
+                fill8(d, s, fgv, highv, zero);
+            }
+        }
+        let (d_rest, s_rest) = (d8.into_remainder(), s8.remainder());
+        if n > 8 && !d_rest.is_empty() {
+            // The last eight again, overlapping cells just written with the same values:
+            // one block instead of a cell-at-a-time tail.
+            let (d, s) = (&mut dst[n - 8..], &src[n - 8..]);
+            if let (Ok(d), Ok(s)) = (<&mut [Cell; 8]>::try_from(d), <&[u8; 8]>::try_from(s)) {
+                fill8(d, s, fgv, highv, zero);
+            }
+            return;
+        }
+        for (c, &b) in d_rest.iter_mut().zip(s_rest) {
+            // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
+            let v = unsafe { _mm_or_si128(hi, _mm_cvtsi32_si128(b as i32)) };
+            let p: *mut Cell = c;
+            // SAFETY: as in `fill8`, for one exclusive cell.
+            unsafe { _mm_storeu_si128(p.cast::<__m128i>(), v) };
+        }
+    }
+
+    /// `fill_ascii` of exactly eight cells, with the pen's parts as `fill_ascii` prepares
+    /// them.
+    #[inline(always)]
+    fn fill8(d: &mut [Cell; 8], s: &[u8; 8], fgv: __m128i, highv: __m128i, zero: __m128i) {
+        {
+            let bytes = u64::from_le_bytes(*s) as i64;
             // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
             let cells: [__m128i; 8] = unsafe {
                 let b16 = _mm_unpacklo_epi8(_mm_cvtsi64_si128(bytes), zero);
@@ -176,13 +203,6 @@ mod sse2 {
                 // cell (`pen`) with `ch` replaced by a byte is a valid cell.
                 unsafe { _mm_storeu_si128(p.add(k), v) };
             }
-        }
-        for (c, &b) in d8.into_remainder().iter_mut().zip(s8.remainder()) {
-            // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
-            let v = unsafe { _mm_or_si128(hi, _mm_cvtsi32_si128(b as i32)) };
-            let p: *mut Cell = c;
-            // SAFETY: as above, for one exclusive cell.
-            unsafe { _mm_storeu_si128(p.cast::<__m128i>(), v) };
         }
     }
 

@@ -91,17 +91,33 @@ impl Row {
     /// tmux's `grid_empty_line`: `cols` blanks with `bg`, nothing used, not wrapped.
     #[inline]
     pub fn clear(&mut self, bg: Color, cols: u16) {
+        self.clear_keeping(bg, cols, 0);
+    }
+
+    /// [`Row::clear`], except that with the default background cells `1..keep` may keep
+    /// what they held: the caller overwrites cells `0..keep` before anything reads the
+    /// line (cell 0 is cleared all the same, since writing at column 0 looks at it first).
+    /// A printed line that scrolls in then writes its cells once rather than twice.
+    #[inline]
+    pub fn clear_keeping(&mut self, bg: Color, cols: u16, keep: u16) {
         if self.cells.len() != cols as usize {
             self.cells.resize(cols as usize, EMPTY);
             crate::fill::fill_cells(&mut self.cells, blank_for(bg));
         } else if bg.is_default() {
             let e = (self.extent.max(self.used) as usize).min(self.cells.len());
-            if e > 16 && e <= BLANKS.len() {
+            let s = if keep > 1 && e > 0 {
+                self.cells[0] = EMPTY;
+                (keep as usize).min(e)
+            } else {
+                0
+            };
+            let stale = &mut self.cells[s..e];
+            if stale.len() > 16 && stale.len() <= BLANKS.len() {
                 // A copy from a ready blank line: `memcpy` uses the widest stores the CPU
                 // has, which beats one store per cell on the scrolling path.
-                self.cells[..e].copy_from_slice(&BLANKS[..e]);
+                stale.copy_from_slice(&BLANKS[..stale.len()]);
             } else {
-                crate::fill::fill_cells(&mut self.cells[..e], EMPTY);
+                crate::fill::fill_cells(stale, EMPTY);
             }
         } else {
             crate::fill::fill_cells(&mut self.cells, Cell::blank_with_bg(bg));
@@ -191,6 +207,10 @@ pub(crate) struct Grid {
     pub limit: usize,
     /// tmux's `GRID_HISTORY`: off on the alternate screen.
     pub history: bool,
+    /// When not 0, the next line `push_line` adds is written at once in cells
+    /// `0..overwrite_next` by the caller, who sets this just before a line feed and
+    /// resets it after (see [`Row::clear_keeping`]).
+    pub overwrite_next: u16,
 }
 
 impl Grid {
@@ -207,6 +227,7 @@ impl Grid {
             limit,
             // tmux `grid_create`: a grid made with a zero limit never keeps history.
             history: limit != 0,
+            overwrite_next: 0,
         }
     }
 
@@ -249,15 +270,17 @@ impl Grid {
         self.slots.swap(pa, pb);
     }
 
-    /// Appends a blank line at the bottom, reusing a free slot when there is one.
+    /// Appends a blank line at the bottom, reusing a free slot when there is one (and
+    /// taking [`Grid::overwrite_next`]).
     #[inline]
     fn push_line(&mut self, bg: Color) {
+        let keep = std::mem::take(&mut self.overwrite_next);
         if self.len == self.slots.len() {
             self.grow_ring(bg);
         } else {
             let p = self.phys(self.len);
             let cols = self.cols;
-            self.slots[p].clear(bg, cols);
+            self.slots[p].clear_keeping(bg, cols, keep);
         }
         self.len += 1;
     }

@@ -584,8 +584,17 @@ impl Screen {
             } else if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
                 // CR LF, the end of almost every line: both at once.
                 self.item_size = None;
-                self.carriage_return_linefeed();
                 i += 2;
+                if i < len && (0x20..0x7f).contains(&bytes[i]) {
+                    // The next line's text: printed with the line feed (see
+                    // `crlf_print_ascii_run`).
+                    let start = i;
+                    i += 1 + printable_prefix(&bytes[i + 1..]);
+                    self.utf8_reset();
+                    self.crlf_print_ascii_run(&bytes[start..i]);
+                } else {
+                    self.carriage_return_linefeed();
+                }
             } else if b < 0x20 {
                 self.item_size = None;
                 Screen::execute(self, b);

@@ -251,14 +251,7 @@ impl Screen {
     /// Returns false (having done nothing) when the slow path must be used.
     #[inline]
     pub fn print_ascii_run(&mut self, run: &[u8]) -> bool {
-        if self.modes.contains(Modes::INSERT)
-            || !self.modes.contains(Modes::AUTOWRAP)
-            || (if self.shift_out {
-                self.g1_acs
-            } else {
-                self.g0_acs
-            })
-        {
+        if !self.ascii_run_fast() {
             return false;
         }
         let cols = self.cols() as usize;
@@ -269,7 +262,10 @@ impl Screen {
         while !rest.is_empty() {
             if self.cx as usize >= cols {
                 self.item_size = None;
+                // The line this feed may scroll in is written from column 0 just below.
+                self.grid.overwrite_next = rest.len().min(cols) as u16;
                 self.linefeed(true, Color::DEFAULT);
+                self.grid.overwrite_next = 0;
                 self.cx = 0;
             }
             let x = self.cx as usize;
@@ -305,6 +301,37 @@ impl Screen {
             self.last = Some((b as u32, 1));
         }
         true
+    }
+
+    /// CR LF, then `run` (printable ASCII, not empty) printed: the end of one line of
+    /// text and the start of the next. When the line feed scrolls a line in and `run` takes
+    /// the fast path, the new line's cells are written once (the run's) instead of cleared
+    /// first.
+    pub fn crlf_print_ascii_run(&mut self, run: &[u8]) {
+        let fast = self.pen.bg.is_default() && self.ascii_run_fast();
+        if fast {
+            self.grid.overwrite_next = run.len().min(self.cols() as usize) as u16;
+        }
+        self.carriage_return_linefeed();
+        self.grid.overwrite_next = 0;
+        if !self.print_ascii_run(run) {
+            debug_assert!(!fast);
+            for &c in run {
+                self.print_ascii(c);
+            }
+        }
+    }
+
+    /// Whether `print_ascii_run` prints (rather than leaving a run to `print_ascii`).
+    #[inline]
+    fn ascii_run_fast(&self) -> bool {
+        !(self.modes.contains(Modes::INSERT)
+            || !self.modes.contains(Modes::AUTOWRAP)
+            || (if self.shift_out {
+                self.g1_acs
+            } else {
+                self.g0_acs
+            }))
     }
 
     /// One printable ASCII character (tmux `input_print`).

@@ -101,6 +101,33 @@ proptest! {
         }
     }
 
+    /// Lines of text scrolling through a full history, mixed with the sequences above: one
+    /// byte at a time (no runs, no CR LF pairs: every line is cleared before it is written)
+    /// must give what whole runs give (a line scrolled in is then written once, its stale
+    /// cells past the new text cleared).
+    #[test]
+    fn text_byte_at_a_time_equals_whole_runs(
+        cols in 1u16..30, rows in 1u16..8, limit in 0usize..6,
+        parts in proptest::collection::vec(
+            prop_oneof![
+                3 => "[a-z ]{0,70}".prop_map(|s| format!("{s}\r\n").into_bytes()),
+                1 => chunk(),
+            ],
+            1..60,
+        ),
+    ) {
+        let all: Vec<u8> = parts.concat();
+        let mut whole = Terminal::with_history_limit(cols, rows, limit);
+        whole.feed(&all);
+        let mut bytewise = Terminal::with_history_limit(cols, rows, limit);
+        for b in &all {
+            bytewise.feed(std::slice::from_ref(b));
+        }
+        prop_assert_eq!(capture::ansi(&whole, true), capture::ansi(&bytewise, true));
+        prop_assert_eq!(cells_with_flags(&whole), cells_with_flags(&bytewise));
+        prop_assert_eq!(whole.cursor(), bytewise.cursor());
+    }
+
     #[test]
     fn splitting_the_input_changes_nothing(
         cols in 1u16..30, rows in 1u16..8,

@@ -281,6 +281,14 @@ impl Grid {
             let p = self.phys(self.len);
             let cols = self.cols;
             self.slots[p].clear_keeping(bg, cols, keep);
+            // The line the next scroll reuses: wherever the heap put it, have its first
+            // cells on the way while this line is written.
+            let q = if p + 1 == self.slots.len() { 0 } else { p + 1 };
+            let next = self.slots[q].cells.as_ptr();
+            crate::fill::prefetch(next);
+            crate::fill::prefetch(next.wrapping_add(4));
+            crate::fill::prefetch(next.wrapping_add(8));
+            crate::fill::prefetch(next.wrapping_add(12));
         }
         self.len += 1;
     }

@@ -254,6 +254,15 @@ impl Screen {
         if !self.ascii_run_fast() {
             return false;
         }
+        self.print_ascii_run_at(run, false);
+        true
+    }
+
+    /// `print_ascii_run` once its fast path is known to apply. `fresh`: the cursor's line
+    /// was just scrolled in for this run (see [`Screen::linefeed_for_run`]), so it holds
+    /// no wide character to fix up.
+    #[inline(always)]
+    fn print_ascii_run_at(&mut self, run: &[u8], mut fresh: bool) {
         let cols = self.cols() as usize;
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
@@ -263,9 +272,7 @@ impl Screen {
             if self.cx as usize >= cols {
                 self.item_size = None;
                 // The line this feed may scroll in is written from column 0 just below.
-                self.grid.overwrite_next = rest.len().min(cols) as u16;
-                self.linefeed(true, Color::DEFAULT);
-                self.grid.overwrite_next = 0;
+                fresh = self.linefeed_for_run(true, Color::DEFAULT, rest.len().min(cols));
                 self.cx = 0;
             }
             let x = self.cx as usize;
@@ -277,13 +284,17 @@ impl Screen {
             let row = self.grid.screen_mut(y);
             self.item_size = Some(expand_item(row, item_size, x + n, cols as u16));
             let cells = &mut row.cells[..cols];
-            // Overwriting half of a wide character blanks the other half (tmux).
-            if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_left_collect(cells, x);
+            // Overwriting half of a wide character blanks the other half (tmux). A line
+            // just scrolled in has none (and its cells past the run may not be in cache).
+            if !fresh {
+                if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
+                    fix_spacer_left_collect(cells, x);
+                }
+                if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
+                    fix_spacer_right(cells, x + n);
+                }
             }
-            if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_right(cells, x + n);
-            }
+            fresh = false;
             // Cells tmux stores out of line stay so (there are none from `ext_end` on).
             if pen_ext || row.ext_end as usize > x {
                 fill_ascii_tmux_extended(row, x, chunk, pen, pen_ext);
@@ -300,7 +311,20 @@ impl Screen {
         if let Some(&b) = run.last() {
             self.last = Some((b as u32, 1));
         }
-        true
+    }
+
+    /// A line feed before printing `n` (> 0) cells of a run from column 0: if it scrolls
+    /// a line in, that line's first `n` cells are left for the run to write (see
+    /// [`Row::clear_keeping`]) and this returns true.
+    #[inline(always)]
+    fn linefeed_for_run(&mut self, wrapped: bool, bg: Color, n: usize) -> bool {
+        let n = n.clamp(1, u16::MAX as usize) as u16;
+        self.grid.overwrite_next = n;
+        self.linefeed(wrapped, bg);
+        // `push_line` takes it: a line was scrolled in.
+        let fresh = self.grid.overwrite_next == 0;
+        self.grid.overwrite_next = 0;
+        fresh
     }
 
     /// CR LF, then `run` (printable ASCII, not empty) printed: the end of one line of
@@ -308,18 +332,22 @@ impl Screen {
     /// the fast path, the new line's cells are written once (the run's) instead of cleared
     /// first.
     pub fn crlf_print_ascii_run(&mut self, run: &[u8]) {
-        let fast = self.pen.bg.is_default() && self.ascii_run_fast();
-        if fast {
-            self.grid.overwrite_next = run.len().min(self.cols() as usize) as u16;
-        }
-        self.carriage_return_linefeed();
-        self.grid.overwrite_next = 0;
-        if !self.print_ascii_run(run) {
-            debug_assert!(!fast);
-            for &c in run {
-                self.print_ascii(c);
+        if !(self.pen.bg.is_default() && self.ascii_run_fast()) {
+            self.carriage_return_linefeed();
+            if !self.print_ascii_run(run) {
+                for &c in run {
+                    self.print_ascii(c);
+                }
             }
+            return;
         }
+        // `carriage_return_linefeed`, with the line feed told what follows.
+        self.utf8.have = 0;
+        self.last = None;
+        self.set_cursor(0, self.cy);
+        let fresh =
+            self.linefeed_for_run(false, Color::DEFAULT, run.len().min(self.cols() as usize));
+        self.print_ascii_run_at(run, fresh);
     }
 
     /// Whether `print_ascii_run` prints (rather than leaving a run to `print_ascii`).

@@ -236,10 +236,19 @@ fn text_after_crlf_or_wrap_over_half_a_wide_character() {
         // CR LF onto a row below (no scroll), "X" over the left half of the first 中.
         ("\x1b[2;1H中中\x1b[1;1Hab\r\nX".as_bytes(), "ab\nX 中\n\n"),
         // A wrap from the top row onto it.
-        ("\x1b[2;1H中中\x1b[1;9Habc".as_bytes(), "        ab\nc 中\n\n"),
+        (
+            "\x1b[2;1H中中\x1b[1;9Habc".as_bytes(),
+            "        ab\nc 中\n\n",
+        ),
         // The same at the bottom, where the line feed scrolls a fresh line in.
-        ("中中\r\n中中\r\n\x1b[3;1Hab\r\nX".as_bytes(), "中中\nab\nX\n"),
-        ("中中\r\n中中\r\n\x1b[3;9Habc".as_bytes(), "中中\n        ab\nc\n"),
+        (
+            "中中\r\n中中\r\n\x1b[3;1Hab\r\nX".as_bytes(),
+            "中中\nab\nX\n",
+        ),
+        (
+            "中中\r\n中中\r\n\x1b[3;9Habc".as_bytes(),
+            "中中\n        ab\nc\n",
+        ),
     ];
     for (bytes, want) in cases {
         let mut whole = Terminal::with_history_limit(10, 3, 100);
@@ -248,7 +257,12 @@ fn text_after_crlf_or_wrap_over_half_a_wide_character() {
         for b in bytes {
             bytewise.feed(std::slice::from_ref(b));
         }
-        assert_eq!(capture::plain(&whole), want, "{:?}", String::from_utf8_lossy(bytes));
+        assert_eq!(
+            capture::plain(&whole),
+            want,
+            "{:?}",
+            String::from_utf8_lossy(bytes)
+        );
         assert_eq!(cells_with_flags(&whole), cells_with_flags(&bytewise));
     }
 }

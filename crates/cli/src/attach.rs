@@ -17,14 +17,21 @@
 //! (mouse, bracketed paste, alternate screen, raw mode, cursor) is undone on exit, on error
 //! and on panic (see `outer`).
 //!
+//! Signals: SIGTERM, SIGHUP, SIGINT and SIGQUIT (the last two only come from `kill` here,
+//! since raw mode makes Ctrl-C a key) detach from tmux, as its own client does when its
+//! terminal hangs up, restore the outer terminal, say so, and end the process with the
+//! signal's default action. Without an answer from tmux within [`SIGNAL_GRACE`] the
+//! connection is dropped anyway.
+//!
 //! Threads: the main thread runs the loop, handles input and draws; one thread reads
-//! standard input and one watches the terminal size. They hand their news over through
-//! channels and wake the loop through its `LoopHandle` (a mio waker), so the loop never
-//! blocks on the terminal.
+//! standard input, one watches the terminal size and one waits for signals. They hand their
+//! news over through channels and wake the loop through its `LoopHandle` (a mio waker), so
+//! the loop never blocks on the terminal.
 
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -80,10 +87,24 @@ pub struct AttachArgs {
     pub config: Option<PathBuf>,
 }
 
+/// How long a signalled `attach` waits for tmux to confirm the detach.
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(2);
+
+/// The signals that end `attach` cleanly.
+const ENDING_SIGNALS: [i32; 4] = [
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGQUIT,
+];
+
 /// Runs `muxlink attach`.
 pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     // A terminal first: without one, start nothing (no stray session on the server).
     let (cols, rows) = terminal::size().context("reading the terminal size (not a terminal?)")?;
+    // Handlers before the terminal changes: from here on a signal restores it.
+    let mut signals = signal_hook::iterator::Signals::new(ENDING_SIGNALS)
+        .context("installing signal handlers")?;
     let guard = TerminalGuard::enter()?;
     let socket = match (&args.socket_name, &args.socket_path) {
         (_, Some(p)) => Socket::Path(p.clone()),
@@ -136,6 +157,18 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     spawn_input_thread(lp.handle(), input_tx);
     let pending: PendingResize = Arc::new(Mutex::new(None));
     spawn_resize_thread(lp.handle(), (cols, rows), pending.clone());
+    let caught = Arc::new(AtomicI32::new(0));
+    {
+        let (handle, caught) = (lp.handle(), caught.clone());
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                caught.store(sig, Ordering::SeqCst);
+                let _ = handle.submit(|_, _| {});
+            }
+        });
+    }
+    // The signal that ended the session, and when it came.
+    let mut signalled: Option<(i32, Instant)> = None;
 
     let mut ui = Ui::new(cols, rows);
     let mut splitter = InputSplitter::default();
@@ -156,11 +189,27 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         let key_wait = splitter
             .deadline()
             .map(|d| d.saturating_duration_since(Instant::now()));
-        let wait = match (draw_wait, key_wait) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let grace_wait = signalled.map(|(_, at)| SIGNAL_GRACE.saturating_sub(at.elapsed()));
+        let wait = [draw_wait, key_wait, grace_wait]
+            .into_iter()
+            .flatten()
+            .min();
         lp.turn(&mut conn, &mut ui, wait)?;
+
+        match signalled {
+            None => {
+                let sig = caught.load(Ordering::SeqCst);
+                if sig != 0 {
+                    signalled = Some((sig, Instant::now()));
+                    let _ = conn.client_mut().detach();
+                    conn.flush_writes();
+                }
+            }
+            // tmux did not confirm in time: leave without it (dropping the connection
+            // ends the child).
+            Some((_, at)) if at.elapsed() >= SIGNAL_GRACE => break,
+            Some(_) => {}
+        }
 
         // Terminal input, in order: pastes and mouse reports cut out, then the prefix key.
         let now = Instant::now();
@@ -203,6 +252,14 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         }
     }
     drop(guard);
+    if let Some((sig, _)) = signalled {
+        drop(conn);
+        let name = signal_hook::low_level::signal_name(sig).unwrap_or("a signal");
+        eprintln!("[detached: {name}]");
+        // End as the signal would have: the caller sees a death by signal.
+        let _ = signal_hook::low_level::emulate_default_handler(sig);
+        std::process::exit(128 + sig);
+    }
     let transport_end = conn.exit_reason().cloned();
     if !ui.ready {
         // Never attached: say why, as an error (exit status 1).

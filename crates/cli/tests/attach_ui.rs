@@ -323,8 +323,9 @@ fn assert_terminal_restored(outer: &TmuxServer, dir: &TempDir) {
 fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
     let d = dir.path().display();
     format!(
-        "{} {muxlink_args}; stty -a >{d}/stty.tmp; mv {d}/stty.tmp {d}/stty; \
-         head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; exec sleep 100",
+        "{} {muxlink_args}; echo $? >{d}/status; stty -a >{d}/stty.tmp; \
+         mv {d}/stty.tmp {d}/stty; head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; \
+         exec sleep 100",
         env!("CARGO_BIN_EXE_muxlink"),
     )
 }
@@ -362,6 +363,54 @@ fn terminal_restored_after_detach() {
         .tmux_ok(&["send-keys", "-t", "main", "C-b", "d"])
         .unwrap();
     assert_terminal_restored(&outer, &dir);
+}
+
+/// SIGTERM (and the other ending signals) detach from tmux, leaving the session running,
+/// restore the outer terminal and end the process as the signal would.
+#[test]
+fn terminal_restored_after_sigterm() {
+    if !tmux_available() {
+        eprintln!("tmux not installed; skipping");
+        return;
+    }
+    let inner = TmuxServer::start_with("attach-sigterm-inner", 80, 24, &["sh"]).unwrap();
+    let dir = TempDir::new("attach-sigterm").unwrap();
+    let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
+    let outer = TmuxServer::start_with("attach-sigterm-outer", 80, 20, &[&cmd]).unwrap();
+    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
+    assert_eq!(
+        lines(&inner, &["list-clients", "-F", "#{client_flags}"]).len(),
+        1
+    );
+    // The outer pane's shell runs muxlink as its child.
+    let shell = lines(
+        &outer,
+        &["display-message", "-p", "-t", "main", "#{pane_pid}"],
+    );
+    let out = std::process::Command::new("pgrep")
+        .args(["-P", &shell[0]])
+        .output()
+        .unwrap();
+    let pids = String::from_utf8_lossy(&out.stdout).to_string();
+    let pid = pids.split_whitespace().next().expect("muxlink's pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_terminal_restored(&outer, &dir);
+    let status = std::fs::read_to_string(dir.path().join("status")).unwrap();
+    assert_eq!(status.trim(), "143", "the shell saw a death by SIGTERM");
+    assert!(
+        screen(&outer, "main").contains("[detached: SIGTERM]"),
+        "{}",
+        screen(&outer, "main")
+    );
+    // Detached, not killed: the session lives on without a client.
+    wait(&inner, "the control client gone", |s| {
+        lines(s, &["list-clients", "-F", "#{client_flags}"]).is_empty()
+    });
+    assert_eq!(lines(&inner, &["list-sessions", "-F", "#S"]), ["main"]);
 }
 
 /// The same when attaching fails (tmux refuses: no server on the socket), an error path.

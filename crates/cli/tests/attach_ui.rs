@@ -242,10 +242,48 @@ fn mouse_selects_panes_and_windows_and_scrolls() {
         lines(&inner, &["display-message", "-p", "#{pane_in_mode}"]),
         ["0"]
     );
+    // Output arriving meanwhile (typed into the pane through tmux, not muxlink) does not
+    // move the view: the same lines stay in it, further back.
+    let view = |s: &TmuxServer| -> Vec<String> {
+        let sc = screen(s, "main");
+        let rows: Vec<&str> = sc.lines().collect();
+        // Below the row with the position label, above the status line.
+        rows[1..rows.len() - 1]
+            .iter()
+            .map(|l| l.to_string())
+            .collect()
+    };
+    let before = view(&outer);
+    inner
+        .tmux_ok(&["send-keys", "-t", "main:7", "seq 200 205", "Enter"])
+        .unwrap();
+    wait(&inner, "seq 200 205 ran", |s| {
+        inner_has_line(s, "main:7", "205")
+    });
+    wait(&outer, "view further back", |s| {
+        let sc = screen(s, "main");
+        !sc.contains("[6/") && sc.lines().next().is_some_and(|l| l.contains('/'))
+    });
+    assert_eq!(view(&outer), before, "{}", screen(&outer, "main"));
+    terminal_sends(&outer, b"\x1b[<64;10;5M");
+    wait(&outer, "wheel up from there", |s| {
+        !screen(s, "main").contains("[6/")
+    });
+    // Typing returns to the live screen.
+    type_line(&outer, "echo live-again");
+    wait(&outer, "live screen", |s| {
+        let sc = screen(s, "main");
+        !sc.lines().next().is_some_and(|l| l.contains('/'))
+            && sc.lines().any(|l| l.trim_end() == "live-again")
+    });
+    terminal_sends(&outer, b"\x1b[<64;10;5M\x1b[<64;10;5M");
+    wait(&outer, "view 6 lines back again", |s| {
+        screen(s, "main").contains("[6/")
+    });
     terminal_sends(&outer, b"\x1b[<65;10;5M\x1b[<65;10;5M");
     wait(&outer, "back to the live screen", |s| {
         let sc = screen(s, "main");
-        !sc.contains("[6/") && sc.lines().any(|l| l.trim_end() == "100")
+        !sc.contains("[6/") && sc.lines().any(|l| l.trim_end() == "live-again")
     });
 
     // A program with mouse reporting on (1000 + SGR 1006) gets the wheel itself, at its

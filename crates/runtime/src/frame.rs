@@ -24,6 +24,7 @@ pub struct Frame<'a> {
     pub(crate) cursor: FrameCursor,
     pub(crate) title: Option<&'a [u8]>,
     pub(crate) full: bool,
+    pub(crate) scrolled: u32,
     pub(crate) emu: &'a crate::pane_emu::PaneEmu,
 }
 
@@ -34,6 +35,7 @@ impl std::fmt::Debug for Frame<'_> {
             .field("dirty", &self.dirty)
             .field("cursor", &self.cursor)
             .field("full", &self.full)
+            .field("scrolled", &self.scrolled)
             .finish_non_exhaustive()
     }
 }
@@ -54,6 +56,13 @@ impl<'a> Frame<'a> {
     /// The pane's height.
     pub fn rows(&self) -> u16 {
         self.rows
+    }
+    /// Lines the pane pushed into its history since its last frame (a scroll of the
+    /// screen or of a region, or a clear that keeps the screen). A host showing the pane's
+    /// history moves its view up this many lines to stay on the same text (clamped to the
+    /// history, whose oldest lines tmux drops past its limit).
+    pub fn scrolled(&self) -> u32 {
+        self.scrolled
     }
     /// The rows that changed, ascending, 0-based from the top of the visible screen.
     pub fn dirty_rows(&self) -> &'a [u16] {
@@ -104,7 +113,7 @@ pub(crate) fn emit(
     host: &mut dyn crate::Host,
 ) {
     pool.dirty.clear();
-    emu.take_damage(&mut pool.dirty, full);
+    let scrolled = emu.take_damage(&mut pool.dirty, full);
     let (cols, rows) = emu.size();
     let cursor = emu.cursor();
     let emu: &crate::pane_emu::PaneEmu = emu;
@@ -118,6 +127,7 @@ pub(crate) fn emit(
         cursor,
         title,
         full,
+        scrolled,
     };
     host.on_frame(&frame);
 }

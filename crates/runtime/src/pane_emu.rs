@@ -76,7 +76,8 @@ impl PaneEmu {
 
     /// Appends the damaged rows (all rows when `full`) and resets the damage. No allocation
     /// once `out` has grown to the pane's height.
-    pub(crate) fn take_damage(&mut self, out: &mut Vec<u16>, full: bool) {
+    /// The dirty rows into `out`; returns the lines pushed into history meanwhile.
+    pub(crate) fn take_damage(&mut self, out: &mut Vec<u16>, full: bool) -> u32 {
         let rows = self.term.rows();
         let d = self.term.damage();
         if full || d.resized {
@@ -84,7 +85,9 @@ impl PaneEmu {
         } else {
             out.extend(d.dirty_rows());
         }
+        let scrolled = d.scrolled;
         self.term.reset_damage();
+        scrolled
     }
 
     pub(crate) fn cursor(&self) -> FrameCursor {

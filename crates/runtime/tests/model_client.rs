@@ -271,3 +271,49 @@ fn refused_startup_command_gives_tmux_message() {
         h.events
     );
 }
+
+/// `Frame::scrolled` counts the lines a pane pushed into history since its last frame:
+/// with nothing dropped from history, exactly its growth, whether a full-screen scroll, a
+/// region scroll (tmux 3.3a keeps the region's top line) or a clear did it.
+#[test]
+fn frames_count_lines_pushed_into_history() {
+    #[derive(Default)]
+    struct Scrolls(Vec<(u32, usize)>);
+    impl Host for Scrolls {
+        fn on_frame(&mut self, f: &Frame<'_>) {
+            self.0.push((f.scrolled(), f.terminal().history_len()));
+        }
+        fn on_event(&mut self, _: &ClientEvent<'_>) {}
+    }
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig {
+        handshake: false,
+        ..ClientConfig::default()
+    });
+    let mut h = Scrolls::default();
+    c.receive(LAYOUT, t0, &mut h);
+    c.flush_frames(t0, &mut h);
+    let line = "x\\015\\012";
+    let steps = [
+        // 30 lines on 24 rows: 7 scroll off the top.
+        line.repeat(30),
+        // A region (rows 5-10) scrolled twice from its bottom row.
+        format!("\\033[5;10r\\033[10;1H{}", line.repeat(2)),
+        // Home and clear to the end: the used lines go into history.
+        "\\033[r\\033[H\\033[J".to_string(),
+    ];
+    let mut history = 0;
+    for (i, step) in steps.iter().enumerate() {
+        h.0.clear();
+        c.receive(format!("%output %0 {step}\n").as_bytes(), t0, &mut h);
+        c.flush_frames(t0, &mut h);
+        let [(scrolled, now)] = h.0[..] else {
+            panic!("step {i}: frames {:?}", h.0);
+        };
+        assert!(scrolled > 0, "step {i}");
+        assert_eq!(scrolled as usize, now - history, "step {i}");
+        history = now;
+    }
+    // The clear keeps the 23 used rows (the bottom one, under the cursor, is empty).
+    assert_eq!(history, 7 + 2 + 23);
+}

@@ -14,7 +14,10 @@ pub struct Damage {
     pub modes_changed: bool,
     /// The title changed.
     pub title_changed: bool,
-    /// Full-screen scrolls that pushed lines into history (or off the top) since the reset.
+    /// Lines pushed into history since the reset: by a scroll of the whole screen or (as
+    /// tmux 3.3a does) of a region, or by a clear that keeps the screen in history. A host
+    /// showing history keeps its view on the same lines by moving it up this many (the
+    /// oldest lines may have been dropped meanwhile: history stays within its limit).
     pub scrolled: u32,
     /// The grid was resized; every row is dirty.
     pub resized: bool,

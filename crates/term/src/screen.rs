@@ -828,11 +828,12 @@ impl Screen {
             self.grid.collect_history();
             if ru == 0 && rl == self.rows() - 1 {
                 self.grid.scroll_history(bg);
-                self.damage.scrolled += 1;
+                self.damage.scrolled = self.damage.scrolled.saturating_add(1);
                 self.damage.mark_all();
             } else {
                 // tmux 3.3a also moves the top line of a scroll region into history.
                 self.grid.scroll_history_region(ru, rl, bg);
+                self.damage.scrolled = self.damage.scrolled.saturating_add(1);
                 self.damage.mark_all();
             }
             return;
@@ -1118,6 +1119,7 @@ impl Screen {
                 self.grid.collect_history();
                 self.grid.scroll_history(bg);
             }
+            self.damage.scrolled = self.damage.scrolled.saturating_add(last as u32);
             if last < sy {
                 let h = self.grid.hsize;
                 self.grid.clear(0, h, self.cols(), (sy - last) as usize, bg);

@@ -394,8 +394,13 @@ fn set_style(out: &mut impl Write, c: DrawCell) -> io::Result<()> {
 }
 
 impl Host for Ui {
-    fn on_frame(&mut self, _frame: &Frame<'_>) {
+    fn on_frame(&mut self, frame: &Frame<'_>) {
         self.dirty = true;
+        // A view into history stays on the same lines while output arrives below it (the
+        // draw clamps it to the history there is).
+        if let Some(offset) = self.scroll.get_mut(&frame.pane()) {
+            *offset = offset.saturating_add(frame.scrolled() as usize);
+        }
     }
 
     fn on_event(&mut self, event: &ClientEvent<'_>) {

@@ -357,6 +357,17 @@ fn assert_terminal_restored(outer: &TmuxServer, dir: &TempDir) {
     assert_eq!(got, b"after-text\n", "{:?}", String::from_utf8_lossy(&got));
 }
 
+/// muxlink attached to an inner server (panes run `sh`) in an 80x20 outer pane that
+/// records the terminal's state after it ends (see `then_record`); waits for the status line.
+fn attached_then_record(tag: &str) -> (TmuxServer, TmuxServer, TempDir) {
+    let inner = TmuxServer::start_with(&format!("{tag}-inner"), 80, 24, &["sh"]).unwrap();
+    let dir = TempDir::new(tag).unwrap();
+    let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
+    let outer = TmuxServer::start_with(&format!("{tag}-outer"), 80, 20, &[&cmd]).unwrap();
+    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
+    (inner, outer, dir)
+}
+
 /// What the outer pane runs: muxlink, then the checks' recorders.
 fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
     let d = dir.path().display();
@@ -376,11 +387,7 @@ fn terminal_restored_after_detach() {
         eprintln!("tmux not installed; skipping");
         return;
     }
-    let inner = TmuxServer::start_with("attach-restore-inner", 80, 24, &["sh"]).unwrap();
-    let dir = TempDir::new("attach-restore").unwrap();
-    let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
-    let outer = TmuxServer::start_with("attach-restore-outer", 80, 20, &[&cmd]).unwrap();
-    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
+    let (inner, outer, dir) = attached_then_record("attach-restore");
     // tmux keeps one mouse mode: 1002 replaces 1000. (The cursor may be hidden while a draw
     // has no cursor to show.)
     let modes = outer_modes(&outer).concat();
@@ -411,11 +418,7 @@ fn terminal_restored_after_sigterm() {
         eprintln!("tmux not installed; skipping");
         return;
     }
-    let inner = TmuxServer::start_with("attach-sigterm-inner", 80, 24, &["sh"]).unwrap();
-    let dir = TempDir::new("attach-sigterm").unwrap();
-    let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
-    let outer = TmuxServer::start_with("attach-sigterm-outer", 80, 20, &[&cmd]).unwrap();
-    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
+    let (inner, outer, dir) = attached_then_record("attach-sigterm");
     assert_eq!(
         lines(&inner, &["list-clients", "-F", "#{client_flags}"]).len(),
         1

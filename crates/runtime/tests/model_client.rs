@@ -24,6 +24,14 @@ impl Host for Rec {
 
 const LAYOUT: &[u8] = b"%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n";
 
+/// A client that only decodes (no handshake), as the tests here feed it by hand.
+fn bare_client() -> Client {
+    Client::new(ClientConfig {
+        handshake: false,
+        ..ClientConfig::default()
+    })
+}
+
 #[test]
 fn frame_interval_holds_frames_until_the_timer() {
     let t0 = Instant::now();
@@ -82,10 +90,7 @@ fn old_tmux_is_reported_degraded() {
 #[test]
 fn replies_match_in_order_and_strays_are_reported() {
     let t0 = Instant::now();
-    let mut c = Client::new(ClientConfig {
-        handshake: false,
-        ..ClientConfig::default()
-    });
+    let mut c = bare_client();
     let mut h = Rec::default();
     let got = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     for i in 0..3 {
@@ -122,10 +127,7 @@ fn replies_match_in_order_and_strays_are_reported() {
 #[test]
 fn exit_frees_everything_once() {
     let t0 = Instant::now();
-    let mut c = Client::new(ClientConfig {
-        handshake: false,
-        ..ClientConfig::default()
-    });
+    let mut c = bare_client();
     let mut h = Rec::default();
     c.receive(LAYOUT, t0, &mut h);
     c.receive(b"%output %0 x\n", t0, &mut h);
@@ -207,10 +209,7 @@ fn held_frames_are_delivered_before_the_exit() {
 #[test]
 fn output_just_before_exit_is_framed() {
     let t0 = Instant::now();
-    let mut c = Client::new(ClientConfig {
-        handshake: false,
-        ..ClientConfig::default()
-    });
+    let mut c = bare_client();
     let mut h = Log::default();
     c.receive(LAYOUT, t0, &mut h);
     c.receive(b"%output %0 bye\n%exit detached\n", t0, &mut h);
@@ -286,10 +285,7 @@ fn frames_count_lines_pushed_into_history() {
         fn on_event(&mut self, _: &ClientEvent<'_>) {}
     }
     let t0 = Instant::now();
-    let mut c = Client::new(ClientConfig {
-        handshake: false,
-        ..ClientConfig::default()
-    });
+    let mut c = bare_client();
     let mut h = Scrolls::default();
     c.receive(LAYOUT, t0, &mut h);
     c.flush_frames(t0, &mut h);

@@ -255,7 +255,8 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     if let Some((sig, _)) = signalled {
         drop(conn);
         let name = signal_hook::low_level::signal_name(sig).unwrap_or("a signal");
-        eprintln!("[detached: {name}]");
+        // Not `eprintln!`: after a hangup the terminal is gone and that would panic.
+        let _ = writeln!(io::stderr(), "[detached: {name}]");
         // End as the signal would have: the caller sees a death by signal.
         let _ = signal_hook::low_level::emulate_default_handler(sig);
         std::process::exit(128 + sig);
@@ -276,7 +277,8 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     }
     // tmux's own reason (`%exit detached`, `server exited`) first, else the transport's.
     if let Some(r) = ui.exit.as_ref().or(transport_end.as_ref()) {
-        eprintln!("[{}]", describe(r));
+        // The terminal may be gone (its input ended): a failed write is no error.
+        let _ = writeln!(io::stderr(), "[{}]", describe(r));
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod parse;
 mod replay;
 mod snapshot;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -54,7 +55,8 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("muxlink: {err:#}");
+            // Not `eprintln!`, which panics when standard error is gone.
+            let _ = writeln!(std::io::stderr(), "muxlink: {err:#}");
             ExitCode::FAILURE
         }
     }

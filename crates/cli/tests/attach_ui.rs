@@ -410,48 +410,50 @@ fn terminal_restored_after_detach() {
     assert_terminal_restored(&outer, &dir);
 }
 
-/// SIGTERM (and the other ending signals) detach from tmux, leaving the session running,
-/// restore the outer terminal and end the process as the signal would.
+/// SIGTERM and SIGHUP (and the other ending signals) detach from tmux, leaving the session
+/// running, restore the outer terminal and end the process as the signal would.
 #[test]
-fn terminal_restored_after_sigterm() {
+fn terminal_restored_after_sigterm_and_sighup() {
     if !tmux_available() {
         eprintln!("tmux not installed; skipping");
         return;
     }
-    let (inner, outer, dir) = attached_then_record("attach-sigterm");
-    assert_eq!(
-        lines(&inner, &["list-clients", "-F", "#{client_flags}"]).len(),
-        1
-    );
-    // The outer pane's shell runs muxlink as its child.
-    let shell = lines(
-        &outer,
-        &["display-message", "-p", "-t", "main", "#{pane_pid}"],
-    );
-    let out = std::process::Command::new("pgrep")
-        .args(["-P", &shell[0]])
-        .output()
-        .unwrap();
-    let pids = String::from_utf8_lossy(&out.stdout).to_string();
-    let pid = pids.split_whitespace().next().expect("muxlink's pid");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert_terminal_restored(&outer, &dir);
-    let status = std::fs::read_to_string(dir.path().join("status")).unwrap();
-    assert_eq!(status.trim(), "143", "the shell saw a death by SIGTERM");
-    assert!(
-        screen(&outer, "main").contains("[detached: SIGTERM]"),
-        "{}",
-        screen(&outer, "main")
-    );
-    // Detached, not killed: the session lives on without a client.
-    wait(&inner, "the control client gone", |s| {
-        lines(s, &["list-clients", "-F", "#{client_flags}"]).is_empty()
-    });
-    assert_eq!(lines(&inner, &["list-sessions", "-F", "#S"]), ["main"]);
+    for (sig, status) in [("TERM", "143"), ("HUP", "129")] {
+        let (inner, outer, dir) = attached_then_record(&format!("attach-sig{sig}"));
+        assert_eq!(
+            lines(&inner, &["list-clients", "-F", "#{client_flags}"]).len(),
+            1
+        );
+        // The outer pane's shell runs muxlink as its child.
+        let shell = lines(
+            &outer,
+            &["display-message", "-p", "-t", "main", "#{pane_pid}"],
+        );
+        let out = std::process::Command::new("pgrep")
+            .args(["-P", &shell[0]])
+            .output()
+            .unwrap();
+        let pids = String::from_utf8_lossy(&out.stdout).to_string();
+        let pid = pids.split_whitespace().next().expect("muxlink's pid");
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{sig}"), pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert_terminal_restored(&outer, &dir);
+        let got = std::fs::read_to_string(dir.path().join("status")).unwrap();
+        assert_eq!(got.trim(), status, "the shell saw a death by SIG{sig}");
+        assert!(
+            screen(&outer, "main").contains(&format!("[detached: SIG{sig}]")),
+            "{}",
+            screen(&outer, "main")
+        );
+        // Detached, not killed: the session lives on without a client.
+        wait(&inner, "the control client gone", |s| {
+            lines(s, &["list-clients", "-F", "#{client_flags}"]).is_empty()
+        });
+        assert_eq!(lines(&inner, &["list-sessions", "-F", "#S"]), ["main"]);
+    }
 }
 
 /// The same when attaching fails (tmux refuses: no server on the socket), an error path.

@@ -250,23 +250,6 @@ mod sse2 {
 #[cfg(target_arch = "x86_64")]
 pub(crate) use sse2::{fill_ascii, fill_cells, printable_prefix};
 
-/// Asks the CPU to bring the cache line at `p` in: a hint that reads nothing the program
-/// sees, so `p` need not be valid.
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-#[inline(always)]
-pub(crate) fn prefetch<T>(p: *const T) {
-    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-    // SAFETY: a prefetch never faults and has no effect the program can observe, whatever
-    // address it is given; SSE is part of the x86_64 baseline.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
-}
-
-/// A no-op on this target.
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-pub(crate) fn prefetch<T>(_p: *const T) {}
-
 /// `dst.fill(cell)`.
 #[cfg(not(target_endian = "little"))]
 #[inline]

@@ -47,11 +47,7 @@ impl Row {
             wrapped: false,
             extent: if bg.is_default() { 0 } else { cols },
             size: if bg.is_default() { 0 } else { cols },
-            ext_end: if blank_for(bg).flags.contains(CellFlags::TMUX_EXTENDED) {
-                cols
-            } else {
-                0
-            },
+            ext_end: blank_ext_end(bg, cols),
         }
     }
 
@@ -126,12 +122,7 @@ impl Row {
         self.size = self.extent;
         self.used = 0;
         self.wrapped = false;
-        self.ext_end = if !bg.is_default() && blank_for(bg).flags.contains(CellFlags::TMUX_EXTENDED)
-        {
-            cols
-        } else {
-            0
-        };
+        self.ext_end = blank_ext_end(bg, cols);
     }
 
     /// Records that cells before `end` may carry `CellFlags::TMUX_EXTENDED`.
@@ -186,6 +177,16 @@ pub(crate) const EMPTY: Cell = Cell::blank_with_bg(Color::DEFAULT);
 /// A line of [`EMPTY`] cells to copy from (4 KiB).
 static BLANKS: [Cell; 256] = [EMPTY; 256];
 
+/// `Row::ext_end` of a line emptied with `bg`: an RGB background is stored out of line.
+#[inline]
+fn blank_ext_end(bg: Color, cols: u16) -> u16 {
+    if blank_for(bg).flags.contains(CellFlags::TMUX_EXTENDED) {
+        cols
+    } else {
+        0
+    }
+}
+
 /// What an emptied line holds: cleared cells, with the background colour if any.
 #[inline]
 fn blank_for(bg: Color) -> Cell {
@@ -207,10 +208,6 @@ pub(crate) struct Grid {
     pub limit: usize,
     /// tmux's `GRID_HISTORY`: off on the alternate screen.
     pub history: bool,
-    /// When not 0, the next line `push_line` adds is written at once in cells
-    /// `0..overwrite_next` by the caller, who sets this just before a line feed and
-    /// resets it after (see [`Row::clear_keeping`]).
-    pub overwrite_next: u16,
 }
 
 impl Grid {
@@ -227,7 +224,6 @@ impl Grid {
             limit,
             // tmux `grid_create`: a grid made with a zero limit never keeps history.
             history: limit != 0,
-            overwrite_next: 0,
         }
     }
 
@@ -270,25 +266,16 @@ impl Grid {
         self.slots.swap(pa, pb);
     }
 
-    /// Appends a blank line at the bottom, reusing a free slot when there is one (and
-    /// taking [`Grid::overwrite_next`]).
+    /// Appends a blank line at the bottom, reusing a free slot when there is one; `keep`
+    /// as for [`Row::clear_keeping`].
     #[inline]
-    fn push_line(&mut self, bg: Color) {
-        let keep = std::mem::take(&mut self.overwrite_next);
+    fn push_line(&mut self, bg: Color, keep: u16) {
         if self.len == self.slots.len() {
             self.grow_ring(bg);
         } else {
             let p = self.phys(self.len);
             let cols = self.cols;
             self.slots[p].clear_keeping(bg, cols, keep);
-            // The line the next scroll reuses: wherever the heap put it, have its first
-            // cells on the way while this line is written.
-            let q = if p + 1 == self.slots.len() { 0 } else { p + 1 };
-            let next = self.slots[q].cells.as_ptr();
-            crate::fill::prefetch(next);
-            crate::fill::prefetch(next.wrapping_add(4));
-            crate::fill::prefetch(next.wrapping_add(8));
-            crate::fill::prefetch(next.wrapping_add(12));
         }
         self.len += 1;
     }
@@ -331,20 +318,21 @@ impl Grid {
         }
     }
 
-    /// tmux's `grid_scroll_history`: the top screen line becomes history.
-    pub fn scroll_history(&mut self, bg: Color) {
-        self.push_line(bg);
+    /// tmux's `grid_scroll_history`: the top screen line becomes history. `keep`: the
+    /// caller writes the new bottom line's cells `0..keep` at once ([`Row::clear_keeping`]).
+    pub fn scroll_history(&mut self, bg: Color, keep: u16) {
+        self.push_line(bg, keep);
         self.hscrolled += 1;
         self.hsize += 1;
     }
 
     /// tmux's `grid_scroll_history_region`: screen row `upper` goes into history, rows
     /// `upper+1..=lower` move up one, row `lower` becomes blank with `bg`; rows outside the
-    /// region stay where they are on screen.
-    pub fn scroll_history_region(&mut self, upper: u16, lower: u16, bg: Color) {
+    /// region stay where they are on screen. `keep` as for [`Grid::scroll_history`].
+    pub fn scroll_history_region(&mut self, upper: u16, lower: u16, bg: Color, keep: u16) {
         let h = self.hsize;
         let sy = self.rows as usize;
-        self.push_line(bg);
+        self.push_line(bg, keep);
         // Rotate [h ..= h+upper] right by one: the region's top line lands at h.
         for i in (h..h + upper as usize).rev() {
             self.swap(i, i + 1);

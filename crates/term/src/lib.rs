@@ -572,11 +572,7 @@ impl Screen {
                 let start = i;
                 i += 1 + printable_prefix(&bytes[i + 1..]);
                 self.utf8_reset();
-                if !self.print_ascii_run(&bytes[start..i]) {
-                    for &c in &bytes[start..i] {
-                        self.print_ascii(c);
-                    }
-                }
+                self.print_ascii_run(&bytes[start..i]);
             } else if b == 0x1b {
                 // Any byte but printable ASCII ends tmux's collect item.
                 self.item_size = None;

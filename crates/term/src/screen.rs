@@ -247,19 +247,21 @@ impl Screen {
 
     // ---------------------------------------------------------------- printing
 
-    /// Bulk path for a run of printable ASCII (0x20..=0x7e), as tmux's collect path does.
-    /// Returns false (having done nothing) when the slow path must be used.
+    /// A run of printable ASCII (0x20..=0x7e): in bulk, as tmux's collect path does, or
+    /// a character at a time where a mode (insert, no autowrap, DEC graphics) needs that.
     #[inline]
-    pub fn print_ascii_run(&mut self, run: &[u8]) -> bool {
-        if !self.ascii_run_fast() {
-            return false;
+    pub fn print_ascii_run(&mut self, run: &[u8]) {
+        if self.ascii_run_fast() {
+            self.print_ascii_run_at(run, false);
+        } else {
+            for &c in run {
+                self.print_ascii(c);
+            }
         }
-        self.print_ascii_run_at(run, false);
-        true
     }
 
-    /// `print_ascii_run` once its fast path is known to apply. `fresh`: the cursor's line
-    /// was just scrolled in for this run (see [`Screen::linefeed_for_run`]), so it holds
+    /// `print_ascii_run` in bulk (`ascii_run_fast` holds). `fresh`: the cursor's line
+    /// was just scrolled in for this run (see [`Screen::linefeed_keeping`]), so it holds
     /// no wide character to fix up.
     #[inline(always)]
     fn print_ascii_run_at(&mut self, run: &[u8], mut fresh: bool) {
@@ -272,7 +274,7 @@ impl Screen {
             if self.cx as usize >= cols {
                 self.item_size = None;
                 // The line this feed may scroll in is written from column 0 just below.
-                fresh = self.linefeed_for_run(true, Color::DEFAULT, rest.len().min(cols));
+                fresh = self.linefeed_keeping(true, Color::DEFAULT, rest.len().min(cols));
                 self.cx = 0;
             }
             let x = self.cx as usize;
@@ -313,44 +315,21 @@ impl Screen {
         }
     }
 
-    /// A line feed before printing `n` (> 0) cells of a run from column 0: if it scrolls
-    /// a line in, that line's first `n` cells are left for the run to write (see
-    /// [`Row::clear_keeping`]) and this returns true.
-    #[inline(always)]
-    fn linefeed_for_run(&mut self, wrapped: bool, bg: Color, n: usize) -> bool {
-        let n = n.clamp(1, u16::MAX as usize) as u16;
-        self.grid.overwrite_next = n;
-        self.linefeed(wrapped, bg);
-        // `push_line` takes it: a line was scrolled in.
-        let fresh = self.grid.overwrite_next == 0;
-        self.grid.overwrite_next = 0;
-        fresh
-    }
-
     /// CR LF, then `run` (printable ASCII, not empty) printed: the end of one line of
     /// text and the start of the next. When the line feed scrolls a line in and `run` takes
     /// the fast path, the new line's cells are written once (the run's) instead of cleared
     /// first.
     pub fn crlf_print_ascii_run(&mut self, run: &[u8]) {
-        if !(self.pen.bg.is_default() && self.ascii_run_fast()) {
+        if self.ascii_run_fast() {
+            let fresh = self.crlf_keeping(run.len().min(self.cols() as usize));
+            self.print_ascii_run_at(run, fresh);
+        } else {
             self.carriage_return_linefeed();
-            if !self.print_ascii_run(run) {
-                for &c in run {
-                    self.print_ascii(c);
-                }
-            }
-            return;
+            self.print_ascii_run(run);
         }
-        // `carriage_return_linefeed`, with the line feed told what follows.
-        self.utf8.have = 0;
-        self.last = None;
-        self.set_cursor(0, self.cy);
-        let fresh =
-            self.linefeed_for_run(false, Color::DEFAULT, run.len().min(self.cols() as usize));
-        self.print_ascii_run_at(run, fresh);
     }
 
-    /// Whether `print_ascii_run` prints (rather than leaving a run to `print_ascii`).
+    /// Whether `print_ascii_run` prints in bulk (rather than a character at a time).
     #[inline]
     fn ascii_run_fast(&self) -> bool {
         !(self.modes.contains(Modes::INSERT)
@@ -621,10 +600,6 @@ impl Screen {
     /// past the right edge. tmux's `screen_write_overwrite` first blanks the wide
     /// character whose spacer is under the cursor.
     fn put_wide_past_edge(&mut self, x: usize, cell: Cell, width: usize) {
-        const SPACER: Cell = Cell {
-            flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
-            ..Cell::BLANK
-        };
         let y = self.cy;
         let cols = self.cols();
         let end = x + width;
@@ -770,11 +745,17 @@ impl Screen {
     /// `execute(b'\r')` then `execute(b'\n')`.
     #[inline]
     pub fn carriage_return_linefeed(&mut self) {
+        self.crlf_keeping(0);
+    }
+
+    /// `carriage_return_linefeed` with the line feed's `n` as for `linefeed_keeping`.
+    #[inline]
+    fn crlf_keeping(&mut self, n: usize) -> bool {
         self.utf8.have = 0;
         self.last = None;
         self.set_cursor(0, self.cy);
         let bg = self.pen.bg;
-        self.linefeed(false, bg);
+        self.linefeed_keeping(false, bg, n)
     }
 
     fn backspace(&mut self) {
@@ -810,38 +791,50 @@ impl Screen {
 
     /// tmux `screen_write_linefeed`.
     pub fn linefeed(&mut self, wrapped: bool, bg: Color) {
+        self.linefeed_keeping(wrapped, bg, 0);
+    }
+
+    /// [`Screen::linefeed`] before `n` cells of a printed run are written from column 0 of
+    /// the cursor's new line: a line scrolled into history for it keeps cells `1..n` for the
+    /// run to write ([`Row::clear_keeping`]). Returns whether the cursor's line is such a
+    /// freshly emptied one (it holds no wide character to fix up).
+    #[inline]
+    fn linefeed_keeping(&mut self, wrapped: bool, bg: Color, n: usize) -> bool {
         let cy = self.cy;
         if wrapped {
             self.grid.screen_mut(cy).wrapped = true;
         }
         if cy == self.rlower {
-            self.scroll_region_up(bg);
-        } else if cy < self.rows() - 1 {
+            return self.scroll_region_up(bg, n.min(u16::MAX as usize) as u16);
+        }
+        if cy < self.rows() - 1 {
             self.set_cursor(self.cx, cy + 1);
         }
+        false
     }
 
-    /// tmux `grid_view_scroll_region_up`.
-    fn scroll_region_up(&mut self, bg: Color) {
+    /// tmux `grid_view_scroll_region_up`; `keep` as for [`Grid::scroll_history`]. Returns
+    /// whether a line went into history (the region's new bottom line is then one emptied
+    /// by `clear_keeping`).
+    fn scroll_region_up(&mut self, bg: Color, keep: u16) -> bool {
         let (ru, rl) = (self.rupper, self.rlower);
         if self.grid.history {
             self.grid.collect_history();
             if ru == 0 && rl == self.rows() - 1 {
-                self.grid.scroll_history(bg);
-                self.damage.scrolled = self.damage.scrolled.saturating_add(1);
-                self.damage.mark_all();
+                self.grid.scroll_history(bg, keep);
             } else {
                 // tmux 3.3a also moves the top line of a scroll region into history.
-                self.grid.scroll_history_region(ru, rl, bg);
-                self.damage.scrolled = self.damage.scrolled.saturating_add(1);
-                self.damage.mark_all();
+                self.grid.scroll_history_region(ru, rl, bg, keep);
             }
-            return;
+            self.damage.scrolled = self.damage.scrolled.saturating_add(1);
+            self.damage.mark_all();
+            return true;
         }
         let h = self.grid.hsize;
         self.grid
             .move_lines(h + ru as usize, h + ru as usize + 1, (rl - ru) as usize, bg);
         self.damage.mark_range(ru, rl);
+        false
     }
 
     /// tmux `grid_view_scroll_region_down`.
@@ -1057,7 +1050,7 @@ impl Screen {
         let height = self.rlower - self.rupper + 1;
         let n = if n == 0 { 1 } else { n.min(height) };
         for _ in 0..n {
-            self.scroll_region_up(bg);
+            self.scroll_region_up(bg, 0);
         }
     }
 
@@ -1117,7 +1110,7 @@ impl Screen {
         } else {
             for _ in 0..last {
                 self.grid.collect_history();
-                self.grid.scroll_history(bg);
+                self.grid.scroll_history(bg, 0);
             }
             self.damage.scrolled = self.damage.scrolled.saturating_add(last as u32);
             if last < sy {
@@ -2013,11 +2006,6 @@ fn clamp16(n: i32) -> u16 {
 /// blanking any wide character it overwrites half of (tmux `screen_write_overwrite`).
 #[inline(always)]
 fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
-    // Spacers are stored out of line, as their wide character is.
-    const SPACER: Cell = Cell {
-        flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
-        ..Cell::BLANK
-    };
     let old = cells[x].flags;
     if old.contains(CellFlags::WIDE_SPACER) {
         fix_spacer_left(cells, x);
@@ -2035,12 +2023,17 @@ fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
     }
 }
 
+/// The second cell of a wide character: stored out of line, as the character is.
+const SPACER: Cell = Cell {
+    flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
+    ..Cell::BLANK
+};
+
 /// tmux's `grid_set_cell` writing over a cell: the new cell is stored out of line when it
 /// needs to be or when the cell it replaces was (tmux never packs that slot again).
 #[inline]
 fn with_tmux_extended(row: &mut Row, x: usize, mut cell: Cell, width: usize) -> Cell {
-    if cell.flags.contains(CellFlags::TMUX_EXTENDED)
-        || cell.needs_tmux_extended()
+    if cell.needs_tmux_extended()
         || (x < row.ext_end as usize && row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED))
     {
         cell.flags |= CellFlags::TMUX_EXTENDED;

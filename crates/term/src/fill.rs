@@ -171,38 +171,36 @@ mod sse2 {
     /// them.
     #[inline(always)]
     fn fill8(d: &mut [Cell; 8], s: &[u8; 8], fgv: __m128i, highv: __m128i, zero: __m128i) {
-        {
-            let bytes = u64::from_le_bytes(*s) as i64;
-            // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
-            let cells: [__m128i; 8] = unsafe {
-                let b16 = _mm_unpacklo_epi8(_mm_cvtsi64_si128(bytes), zero);
-                let q0 = _mm_unpacklo_epi16(b16, zero);
-                let q1 = _mm_unpackhi_epi16(b16, zero);
-                // Low halves (ch | fg << 32) of cells 0-1, 2-3, 4-5, 6-7.
-                let l01 = _mm_unpacklo_epi32(q0, fgv);
-                let l23 = _mm_unpackhi_epi32(q0, fgv);
-                let l45 = _mm_unpacklo_epi32(q1, fgv);
-                let l67 = _mm_unpackhi_epi32(q1, fgv);
-                [
-                    _mm_unpacklo_epi64(l01, highv),
-                    _mm_unpackhi_epi64(l01, highv),
-                    _mm_unpacklo_epi64(l23, highv),
-                    _mm_unpackhi_epi64(l23, highv),
-                    _mm_unpacklo_epi64(l45, highv),
-                    _mm_unpackhi_epi64(l45, highv),
-                    _mm_unpacklo_epi64(l67, highv),
-                    _mm_unpackhi_epi64(l67, highv),
-                ]
-            };
-            let p = d.as_mut_ptr().cast::<__m128i>();
-            for (k, v) in cells.into_iter().enumerate() {
-                // SAFETY: `d` is an exclusive run of exactly 8 cells of 16 bytes, so
-                // `p + k` (k < 8) is valid for a 16-byte write; `_mm_storeu_si128` needs no
-                // alignment. `Cell` is `#[repr(C)]` without padding (4 + 4 + 4 + 2 + 1 + 1
-                // bytes) and all its fields are plain integers, so the byte image of a valid
-                // cell (`pen`) with `ch` replaced by a byte is a valid cell.
-                unsafe { _mm_storeu_si128(p.add(k), v) };
-            }
+        let bytes = u64::from_le_bytes(*s) as i64;
+        // SAFETY: SSE2 is part of the x86_64 baseline; no memory is touched.
+        let cells: [__m128i; 8] = unsafe {
+            let b16 = _mm_unpacklo_epi8(_mm_cvtsi64_si128(bytes), zero);
+            let q0 = _mm_unpacklo_epi16(b16, zero);
+            let q1 = _mm_unpackhi_epi16(b16, zero);
+            // Low halves (ch | fg << 32) of cells 0-1, 2-3, 4-5, 6-7.
+            let l01 = _mm_unpacklo_epi32(q0, fgv);
+            let l23 = _mm_unpackhi_epi32(q0, fgv);
+            let l45 = _mm_unpacklo_epi32(q1, fgv);
+            let l67 = _mm_unpackhi_epi32(q1, fgv);
+            [
+                _mm_unpacklo_epi64(l01, highv),
+                _mm_unpackhi_epi64(l01, highv),
+                _mm_unpacklo_epi64(l23, highv),
+                _mm_unpackhi_epi64(l23, highv),
+                _mm_unpacklo_epi64(l45, highv),
+                _mm_unpackhi_epi64(l45, highv),
+                _mm_unpacklo_epi64(l67, highv),
+                _mm_unpackhi_epi64(l67, highv),
+            ]
+        };
+        let p = d.as_mut_ptr().cast::<__m128i>();
+        for (k, v) in cells.into_iter().enumerate() {
+            // SAFETY: `d` is an exclusive run of exactly 8 cells of 16 bytes, so
+            // `p + k` (k < 8) is valid for a 16-byte write; `_mm_storeu_si128` needs no
+            // alignment. `Cell` is `#[repr(C)]` without padding (4 + 4 + 4 + 2 + 1 + 1
+            // bytes) and all its fields are plain integers, so the byte image of a valid
+            // cell (`pen`) with `ch` replaced by a byte is a valid cell.
+            unsafe { _mm_storeu_si128(p.add(k), v) };
         }
     }
 

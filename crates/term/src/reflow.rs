@@ -256,11 +256,7 @@ fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
     // stored out of line follows from the content and from the cell it lands on.
     let mut c = c;
     c.flags -= CellFlags::TMUX_EXTENDED;
-    if c.needs_tmux_extended() || row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED) {
-        c.flags |= CellFlags::TMUX_EXTENDED;
-        row.mark_ext(x + 1);
-    }
-    row.cells[x] = c;
+    row.cells[x] = crate::screen::with_tmux_extended(row, x, c, 1);
     if (row.used as usize) < x + 1 {
         row.used = (x + 1) as u16;
     }

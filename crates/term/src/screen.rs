@@ -2032,7 +2032,7 @@ const SPACER: Cell = Cell {
 /// tmux's `grid_set_cell` writing over a cell: the new cell is stored out of line when it
 /// needs to be or when the cell it replaces was (tmux never packs that slot again).
 #[inline]
-fn with_tmux_extended(row: &mut Row, x: usize, mut cell: Cell, width: usize) -> Cell {
+pub(crate) fn with_tmux_extended(row: &mut Row, x: usize, mut cell: Cell, width: usize) -> Cell {
     if cell.needs_tmux_extended()
         || (x < row.ext_end as usize && row.cells[x].flags.contains(CellFlags::TMUX_EXTENDED))
     {

@@ -271,27 +271,16 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         match (&transport_end, detail) {
             (Some(ExitReason::Transport(msg)), _) => anyhow::bail!("{msg}"),
             (_, Some(m)) => anyhow::bail!("tmux: {m}"),
-            (Some(r), None) => anyhow::bail!("could not attach: {}", describe(r)),
+            (Some(r), None) => anyhow::bail!("could not attach: {r}"),
             (None, None) => anyhow::bail!("could not attach"),
         }
     }
     // tmux's own reason (`%exit detached`, `server exited`) first, else the transport's.
     if let Some(r) = ui.exit.as_ref().or(transport_end.as_ref()) {
         // The terminal may be gone (its input ended): a failed write is no error.
-        let _ = writeln!(io::stderr(), "[{}]", describe(r));
+        let _ = writeln!(io::stderr(), "[{r}]");
     }
     Ok(())
-}
-
-fn describe(r: &ExitReason) -> String {
-    match r {
-        ExitReason::Exit(Some(s)) | ExitReason::Refused(s) => s.clone(),
-        ExitReason::Exit(None) => "exited".into(),
-        ExitReason::Eof => "lost server".into(),
-        ExitReason::ProcessExited(Some(c)) => format!("tmux exited ({c})"),
-        ExitReason::ProcessExited(None) => "tmux was killed".into(),
-        ExitReason::Transport(m) => m.clone(),
-    }
 }
 
 /// Whether a server answers on `socket` with at least one session.

@@ -1,7 +1,7 @@
 //! The client's state machine: protocol events in, model updates, commands, frames and host
 //! events out. [`crate::Client`] wraps it with the parser.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 use muxlink_proto::command::{self, Command};
@@ -451,10 +451,11 @@ impl Core {
                 text,
             }),
             Event::Exit { reason } => {
-                let reason = reason.map(|r| String::from_utf8_lossy(r).into_owned());
-                let reason = self.with_startup_error(ExitReason::Exit(reason));
+                let reason =
+                    ExitReason::Exit(reason.map(|r| String::from_utf8_lossy(r).into_owned()));
                 if self.config.host_stream {
                     // The host's PTY goes on; a later DCS may start control mode again.
+                    let reason = self.with_startup_error(reason);
                     self.emit_frames(host);
                     self.reset_session();
                     host.on_event(&ClientEvent::Exited { reason: &reason });
@@ -865,21 +866,19 @@ impl Core {
                 for w in gone {
                     self.remove_window(w, host);
                 }
-                // A window linked at several indexes of the session is listed once per link.
-                let mut lowest: BTreeMap<WindowId, u32> = BTreeMap::new();
+                // A window linked at several indexes of the session is listed once per link:
+                // applied once, with its lowest index.
+                let mut windows: BTreeMap<WindowId, (&WindowInfo, Option<u32>)> = BTreeMap::new();
                 for info in &infos {
-                    if let Some(n) = info.index {
-                        let e = lowest.entry(info.id).or_insert(n);
-                        *e = (*e).min(n);
-                    }
+                    let e = windows.entry(info.id).or_insert((info, info.index));
+                    e.1 = match (e.1, info.index) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
                 }
-                let mut seen = BTreeSet::new();
                 let mut reindexed = false;
-                for info in &infos {
-                    if seen.insert(info.id) {
-                        let index = lowest.get(&info.id).copied();
-                        reindexed |= self.apply_window_info(info, index, host);
-                    }
+                for (info, index) in windows.into_values() {
+                    reindexed |= self.apply_window_info(info, index, host);
                 }
                 if reindexed {
                     host.on_event(&ClientEvent::WindowIndexesChanged);

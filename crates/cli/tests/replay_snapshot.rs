@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use muxlink_testkit::entry_with_id;
 use muxlink_testkit::{tmux_available, TmuxServer};
 use serde_json::Value;
 
@@ -17,14 +18,6 @@ fn state(args: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("one JSON document")
-}
-
-fn find<'a>(list: &'a Value, id: &str) -> &'a Value {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == id)
-        .unwrap_or_else(|| panic!("{id} missing from {list}"))
 }
 
 #[test]
@@ -47,13 +40,13 @@ fn replay_matches_what_tmux_reported() {
         ]);
         for w in expect["windows"].as_array().unwrap() {
             let id = w["id"].as_str().unwrap();
-            let g = find(&got["windows"], id);
+            let g = entry_with_id(&got["windows"], id);
             assert_eq!(g["layout"], w["layout"], "{name} {id} layout");
             assert_eq!(g["visible_layout"], w["visible_layout"], "{name} {id}");
         }
         for p in expect["panes"].as_array().unwrap() {
             let id = p["id"].as_str().unwrap();
-            let g = find(&got["panes"], id);
+            let g = entry_with_id(&got["panes"], id);
             for key in ["window", "cols", "rows", "x", "y", "alternate"] {
                 assert_eq!(g[key], p[key], "{name} {id} {key}");
             }
@@ -139,7 +132,7 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
     assert_eq!(got["windows"].as_array().unwrap().len(), 2);
     assert_eq!(got["panes"].as_array().unwrap().len(), 3);
     for (pane, word) in [("%0", "left-side"), ("%1", "right-side")] {
-        let p = find(&got["panes"], pane);
+        let p = entry_with_id(&got["panes"], pane);
         let tmux = server.tmux_ok(&["capture-pane", "-p", "-t", pane]).unwrap();
         let tmux: Vec<String> = String::from_utf8_lossy(&tmux)
             .lines()
@@ -158,10 +151,10 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
             "{pane} equals capture-pane"
         );
     }
-    let w = find(&got["windows"], "@1");
+    let w = entry_with_id(&got["windows"], "@1");
     assert_eq!(w["name"], "second");
     assert_eq!(w["index"], 4, "tmux's window index, gap included");
-    assert_eq!(find(&got["windows"], "@0")["index"], 0);
+    assert_eq!(entry_with_id(&got["windows"], "@0")["index"], 0);
     // A synced pane's title is tmux's `#{pane_title}` (the host name unless a program set
     // one): known, so a string.
     let title = server
@@ -170,7 +163,7 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
     let title = String::from_utf8_lossy(&title)
         .trim_end_matches('\n')
         .to_owned();
-    assert_eq!(find(&got["panes"], "%0")["title"], title.as_str());
+    assert_eq!(entry_with_id(&got["panes"], "%0")["title"], title.as_str());
 }
 
 #[test]
@@ -183,8 +176,8 @@ fn replay_prints_null_for_a_title_nothing_set() {
         String::from_utf8_lossy(&out.stderr)
     );
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(find(&got["panes"], "%0")["title"], "mine");
-    assert_eq!(find(&got["panes"], "%1")["title"], Value::Null);
+    assert_eq!(entry_with_id(&got["panes"], "%0")["title"], "mine");
+    assert_eq!(entry_with_id(&got["panes"], "%1")["title"], Value::Null);
 }
 
 /// A replay sends no `list-windows`, the only source of a window's index: `null`.
@@ -194,7 +187,7 @@ fn replay_prints_null_for_window_indexes() {
     let out = common::run(&["replay", "--size", "80x24", "--json", "-"], stream);
     assert!(out.status.success());
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let w = find(&got["windows"], "@2");
+    let w = entry_with_id(&got["windows"], "@2");
     assert_eq!(w["index"], Value::Null, "{w}");
     assert!(w.as_object().unwrap().contains_key("index"));
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use muxlink_runtime::state_json::state_document;
 use muxlink_runtime::{Client, ClientConfig, NoopHost, PaneId};
+use muxlink_testkit::entry_with_id;
 use serde_json::{json, Value};
 
 fn replay(stream: &[u8]) -> Client {
@@ -18,14 +19,6 @@ fn replay(stream: &[u8]) -> Client {
     client.receive(stream, now, &mut NoopHost);
     client.flush_frames(now, &mut NoopHost);
     client
-}
-
-fn find<'a>(list: &'a Value, id: &str) -> &'a Value {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == id)
-        .unwrap_or_else(|| panic!("{id} missing from {list}"))
 }
 
 #[test]
@@ -50,21 +43,21 @@ fn unknown_titles_and_names_are_null() {
     );
 
     let doc = state_document(model);
-    assert_eq!(find(&doc["panes"], "%0")["title"], "one");
+    assert_eq!(entry_with_id(&doc["panes"], "%0")["title"], "one");
     assert_eq!(
-        find(&doc["panes"], "%1")["title"],
+        entry_with_id(&doc["panes"], "%1")["title"],
         Value::Null,
         "no OSC: unknown"
     );
     assert_eq!(
-        find(&doc["panes"], "%2")["title"],
+        entry_with_id(&doc["panes"], "%2")["title"],
         "",
         "an empty title that was set"
     );
-    assert_eq!(find(&doc["sessions"], "$1")["name"], Value::Null);
-    assert_eq!(find(&doc["sessions"], "$1")["active_window"], "@0");
-    assert_eq!(find(&doc["sessions"], "$2")["name"], "named");
-    let w = find(&doc["windows"], "@3");
+    assert_eq!(entry_with_id(&doc["sessions"], "$1")["name"], Value::Null);
+    assert_eq!(entry_with_id(&doc["sessions"], "$1")["active_window"], "@0");
+    assert_eq!(entry_with_id(&doc["sessions"], "$2")["name"], "named");
+    let w = entry_with_id(&doc["windows"], "@3");
     assert_eq!(
         (&w["name"], &w["layout"], &w["zoomed"]),
         (&Value::Null, &Value::Null, &Value::Null)
@@ -75,7 +68,7 @@ fn unknown_titles_and_names_are_null() {
 fn known_layout_gives_zoom() {
     let client = replay(b"%layout-change @1 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n");
     let doc = state_document(client.state());
-    let w = find(&doc["windows"], "@1");
+    let w = entry_with_id(&doc["windows"], "@1");
     assert_eq!(w["zoomed"], json!(false));
-    assert_eq!(find(&doc["panes"], "%0")["title"], Value::Null);
+    assert_eq!(entry_with_id(&doc["panes"], "%0")["title"], Value::Null);
 }

@@ -456,7 +456,8 @@ fn terminal_restored_after_sigterm_and_sighup() {
     }
 }
 
-/// The same when attaching fails (tmux refuses: no server on the socket), an error path.
+/// The same when attaching fails (tmux refuses: no server on the socket), an error path:
+/// muxlink fails (status 1) with tmux's own words, not just an exit status.
 #[test]
 fn terminal_restored_after_an_error() {
     if !tmux_available() {
@@ -477,8 +478,10 @@ fn terminal_restored_after_an_error() {
     );
     let outer = TmuxServer::start_with("attach-restore-err-outer", 80, 20, &[&cmd]).unwrap();
     assert_terminal_restored(&outer, &dir);
+    let status = std::fs::read_to_string(dir.path().join("status")).unwrap();
+    assert_eq!(status.trim(), "1");
     assert!(
-        screen(&outer, "main").contains("no sessions"),
+        screen(&outer, "main").contains("muxlink: tmux: no sessions"),
         "{}",
         screen(&outer, "main")
     );

@@ -290,6 +290,16 @@ impl Drop for TempDir {
     }
 }
 
+/// The entry of a state document's list (`sessions`, `windows`, `panes`) whose `id` is `id`;
+/// panics, naming it, when there is none.
+pub fn entry_with_id<'a>(list: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|v| v["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing from {list}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,14 +346,4 @@ mod tests {
         assert!(!alive.success(), "server must be gone after drop");
         assert!(!socket.exists(), "socket file must be removed after drop");
     }
-}
-
-/// The entry of a state document's list (`sessions`, `windows`, `panes`) whose `id` is `id`;
-/// panics, naming it, when there is none.
-pub fn entry_with_id<'a>(list: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .find(|v| v["id"] == id)
-        .unwrap_or_else(|| panic!("{id} missing from {list}"))
 }

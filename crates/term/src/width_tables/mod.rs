@@ -17,6 +17,8 @@
 //! Another platform (a newer glibc, macOS builds with utf8proc, OpenBSD's own tables) can
 //! answer differently for some code points; [`probe`] is how a client asks the server.
 
+// Written by scripts/gen-width-tables.py, which checks it is fresh (`--check`).
+#[rustfmt::skip]
 mod generated;
 pub mod probe;
 

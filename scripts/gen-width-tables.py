@@ -351,6 +351,8 @@ def emit(tables, versions, glibc_version):
         p("    pages: &%s_PAGES," % name)
         p("    blocks: &%s_BLOCKS," % name)
         p("    ranges: %s_RANGES," % name)
+        # U+110000..U+13FFFF (glibc decodes them, wcwidth() says -1): like any unprintable.
+        p("    above_unicode: %d," % (255 if t[0x378] == DROPPED else 1))
         p("};")
         p("")
         p("static %s_PAGES: [u8; 0x1100] = [" % name)

@@ -537,10 +537,14 @@ pub struct GridPolicy {
     /// nothing (input.c, `input_stop_utf8`); a printable ASCII byte or a C0 control ends
     /// the sequence and prints its placeholder first.
     pub invalid_utf8_placeholder: bool,
-    /// 3.6+: DCH and DL with a background colour clear exactly the cells they free at the
-    /// end of the line or region (grid-view.c, `grid_view_delete_cells`/`_lines`); before,
-    /// the count was off.
-    pub delete_clears_exact: bool,
+    /// 3.6+: printable ASCII written over the second half of a wide character in column 0
+    /// clears the wide character (screen-write.c, `screen_write_collect_end`); before 3.6
+    /// the wide character stays and the new text sits in its padding (`capture-pane` then
+    /// shows both). Wide characters further right are cleared by every release.
+    pub clears_wide_at_column_0: bool,
+    /// Where the cursor goes when VS16, a modifier or a regional indicator widens the
+    /// character in the last column.
+    pub widen_at_last_column: WidenAtLastColumn,
     /// 3.2a, 3.3a: leaving the alternate screen after the pane's width changed reflows the
     /// saved screen to the old size before restoring it (screen.c, `screen_alternate_off`);
     /// 3.4+ resizes it without reflow.
@@ -549,9 +553,30 @@ pub struct GridPolicy {
     /// oldest lines over the limit (session.c, `session_update_history`); before, only
     /// panes made afterwards take it.
     pub history_limit_live: bool,
-    /// 3.7+: titles a program sets are stored escaped (tmux.c `clean_name`: `\t`, `\n`,
-    /// non-printable bytes as C-style or octal escapes; `#(` becomes `_(`).
+    /// 3.7+: titles a program sets go through tmux.c's `clean_name`: `#(` becomes `_(` and
+    /// what `vis(3)` would escape is escaped (C0 controls never reach a title: the OSC
+    /// parser drops them in every release).
     pub title_escaped: bool,
+    /// `capture-pane -e` includes cells past the last written one (erased with a colour):
+    /// their SGR shows at the end of the line and carries into the next. 3.3a stops at the
+    /// last used cell (grid.c, `grid_string_cells`, `cellused`); 3.2a and 3.4+ go to the
+    /// line's allocated size (3.4+: unless `-T`).
+    pub capture_trailing_cleared_cells: bool,
+}
+
+/// The cursor after a character in the last column is widened (VS16, a modifier, a second
+/// regional indicator): the cell becomes width 2 reaching past the edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WidenAtLastColumn {
+    /// 3.4 .. 3.6a (and where nothing widens): the cursor is put on the last column, so the
+    /// next character overwrites the widened one.
+    CursorOnLastColumn,
+    /// 3.7+: a combined character that is not wholly visible is not redrawn and the cursor
+    /// is left where it was (past the last column, wrap pending), so the next character
+    /// wraps. The check uses what is visible of the pane in its window
+    /// (`screen_redraw_get_visible_ranges`), so a pane partly covered (a floating pane)
+    /// behaves the same way at the covered edge.
+    CursorStays,
 }
 
 impl GridPolicy {
@@ -607,10 +632,16 @@ impl GridPolicy {
                 _ => RepRule::AnyCharacter,
             },
             invalid_utf8_placeholder: at_least(V3_6a),
-            delete_clears_exact: at_least(V3_6a),
+            clears_wide_at_column_0: at_least(V3_6a),
+            widen_at_last_column: if at_least(V3_7c) {
+                WidenAtLastColumn::CursorStays
+            } else {
+                WidenAtLastColumn::CursorOnLastColumn
+            },
             alternate_exit_reflows_saved: !at_least(V3_4),
             history_limit_live: at_least(V3_7c),
             title_escaped: at_least(V3_7c),
+            capture_trailing_cleared_cells: release != V3_3a,
         }
     }
 }

@@ -19,6 +19,7 @@ pub(super) static T0: WidthTable = WidthTable {
     pages: &T0_PAGES,
     blocks: &T0_BLOCKS,
     ranges: T0_RANGES,
+    above_unicode: 1,
 };
 
 static T0_PAGES: [u8; 0x1100] = [
@@ -1299,6 +1300,7 @@ pub(super) static T1: WidthTable = WidthTable {
     pages: &T1_PAGES,
     blocks: &T1_BLOCKS,
     ranges: T1_RANGES,
+    above_unicode: 255,
 };
 
 static T1_PAGES: [u8; 0x1100] = [
@@ -3506,6 +3508,7 @@ pub(super) static T2: WidthTable = WidthTable {
     pages: &T2_PAGES,
     blocks: &T2_BLOCKS,
     ranges: T2_RANGES,
+    above_unicode: 1,
 };
 
 static T2_PAGES: [u8; 0x1100] = [
@@ -4796,6 +4799,7 @@ pub(super) static T3: WidthTable = WidthTable {
     pages: &T3_PAGES,
     blocks: &T3_BLOCKS,
     ranges: T3_RANGES,
+    above_unicode: 1,
 };
 
 static T3_PAGES: [u8; 0x1100] = [

@@ -36,7 +36,13 @@ pub struct WidthTable {
     pages: &'static [u8; 0x1100],
     blocks: &'static [[u8; 64]],
     ranges: &'static [(u32, u32, u8)],
+    above_unicode: u8,
 }
+
+/// The last code point tmux can store: glibc's `mbtowc()` decodes the 4-byte sequences
+/// F4 90 80 80 .. F4 BF BF BF (U+110000..U+13FFFF), which tmux keeps as characters (their
+/// bytes as they came); `wcwidth()` calls them unprintable.
+pub const LAST_DECODED: u32 = 0x13FFFF;
 
 impl WidthTable {
     /// The table tmux `release` uses on glibc 2.36.
@@ -44,9 +50,10 @@ impl WidthTable {
         generated::BY_RELEASE[release.index()]
     }
 
-    /// The width of `cp`: 0, 1, 2 or [`DROPPED`]. ASCII and anything past U+10FFFF is 1
-    /// (tmux never asks for ASCII; callers handle C0 controls themselves). Two table reads,
-    /// no search, no allocation.
+    /// The width of `cp`: 0, 1, 2 or [`DROPPED`]. ASCII is 1 (tmux never asks; callers
+    /// handle C0 controls themselves); U+110000..=[`LAST_DECODED`] is what the release makes
+    /// of an unprintable character (dropped by 3.3a, 1 elsewhere). Two table reads, no
+    /// search, no allocation.
     #[inline]
     pub fn width(&self, cp: u32) -> u8 {
         if cp < 0x80 {
@@ -60,7 +67,7 @@ impl WidthTable {
                     w => w,
                 }
             }
-            None => 1,
+            None => self.above_unicode,
         }
     }
 
@@ -79,6 +86,9 @@ impl WidthTable {
     pub fn width_from_ranges(&self, cp: u32) -> u8 {
         if cp < 0x80 {
             return 1;
+        }
+        if cp > 0x10FFFF {
+            return self.above_unicode;
         }
         match self.ranges.binary_search_by(|&(lo, hi, _)| {
             if hi < cp {
@@ -376,7 +386,7 @@ mod tests {
             for w in t.ranges().windows(2) {
                 assert!(w[0].0 <= w[0].1 && w[0].1 < w[1].0, "{r}: {w:?}");
             }
-            for cp in 0..0x110000u32 {
+            for cp in 0..0x140000u32 {
                 assert_eq!(t.width(cp), t.width_from_ranges(cp), "{r} U+{cp:04X}");
             }
         }
@@ -401,6 +411,11 @@ mod tests {
         // Emoji modifiers are wide in glibc already; U+261D is forced wide from 3.4.
         assert_eq!([V3_3a, V3_4, V3_7c].map(|r| w(r, 0x1F3FB)), [2, 2, 2]);
         assert_eq!([V3_3a, V3_4, V3_7c].map(|r| w(r, 0x261D)), [1, 2, 2]);
+        // Past U+10FFFF: what each release does with an unprintable character.
+        assert_eq!(
+            [V3_2a, V3_3a, V3_4].map(|r| w(r, 0x110000)),
+            [1, DROPPED, 1]
+        );
         // Hangul filler: wide, until 3.6 ignores it.
         assert_eq!([V3_5a, V3_6a].map(|r| w(r, 0x3164)), [2, DROPPED]);
         // The same everywhere: CJK, combining marks, ZWJ, VS16.

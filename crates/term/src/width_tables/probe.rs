@@ -149,7 +149,7 @@ pub fn probe_candidates(release: TmuxRelease) -> Vec<u32> {
     for &(lo, hi, _) in crate::width_tables::WidthTable::for_release(release).ranges() {
         v.extend([lo.saturating_sub(1), lo, hi, hi + 1]);
     }
-    v.retain(|&cp| cp >= 0xA0 && cp <= 0x10FFFF && !(0xD800..0xE000).contains(&cp));
+    v.retain(|&cp| (0xA0..=0x10FFFF).contains(&cp) && !(0xD800..0xE000).contains(&cp));
     v.sort_unstable();
     v.dedup();
     v

@@ -407,9 +407,10 @@ pub enum ZwjRule {
     ZeroWidth,
     /// 3.3a: not stored when it arrives; it sets a flag, and the next character that is
     /// not printable ASCII (any width) is appended to the cell before the cursor together
-    /// with the ZWJ, keeping that cell's width. The flag lives in the writing context,
-    /// which tmux resets for every read from the pane (so a ZWJ at the end of one read
-    /// joins nothing).
+    /// with the ZWJ, keeping that cell's width, or dropped in column 0. The flag survives
+    /// line feeds, cursor motions and ASCII text (printable ASCII never looks at it). It
+    /// lives in the writing context, which tmux resets for every read from the pane, so a
+    /// ZWJ at the end of one read joins nothing; a client cannot see tmux's reads.
     JoinNext,
     /// 3.4+: appended to the previous cell like any zero-width character; a following
     /// non-ASCII character is appended too if that cell's text ends in a ZWJ, keeping the

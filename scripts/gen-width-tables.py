@@ -39,6 +39,7 @@ import ctypes
 import ctypes.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,7 @@ class Server:
         self.env.pop("TMUX", None)
         self.tmux("start-server", ";", "set", "-g", "exit-empty", "off", ";",
                   "set", "-g", "status", "off", ";", "set", "-g", "history-limit", "0")
+        self.socket = self.tmux("display", "-p", "#{socket_path}").decode().strip()
 
     def tmux(self, *args):
         r = subprocess.run([self.binary, "-L", self.name, "-f", "/dev/null", *args],
@@ -110,6 +112,11 @@ class Server:
     def close(self):
         subprocess.run([self.binary, "-L", self.name, "kill-server"], capture_output=True,
                        env=self.env)
+        if self.socket:
+            try:
+                os.unlink(self.socket)
+            except OSError:
+                pass
 
 
 def screen_bytes(cps):
@@ -192,6 +199,7 @@ def measure(release, binary):
         sys.stderr.write("\n")
     finally:
         srv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     version = subprocess.run([binary, "-V"], capture_output=True, text=True).stdout.strip()
     return result, version
 

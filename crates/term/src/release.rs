@@ -546,10 +546,6 @@ pub struct GridPolicy {
     /// Where the cursor goes when VS16, a modifier or a regional indicator widens the
     /// character in the last column.
     pub widen_at_last_column: WidenAtLastColumn,
-    /// 3.2a, 3.3a: leaving the alternate screen after the pane's width changed reflows the
-    /// saved screen to the old size before restoring it (screen.c, `screen_alternate_off`);
-    /// 3.4+ resizes it without reflow.
-    pub alternate_exit_reflows_saved: bool,
     /// 3.7+: changing `history-limit` applies to existing panes at once, dropping the
     /// oldest lines over the limit (session.c, `session_update_history`); before, only
     /// panes made afterwards take it.
@@ -639,7 +635,6 @@ impl GridPolicy {
             } else {
                 WidenAtLastColumn::CursorOnLastColumn
             },
-            alternate_exit_reflows_saved: !at_least(V3_4),
             history_limit_live: at_least(V3_7c),
             title_escaped: at_least(V3_7c),
             capture_trailing_cleared_cells: release != V3_3a,
@@ -845,7 +840,6 @@ mod tests {
             RegionalIndicatorRule::ChainAfterIndicator
         );
         assert_eq!(p(V3_7c).regional_indicators, RegionalIndicatorRule::Pairs);
-        assert!(p(V3_3a).alternate_exit_reflows_saved && !p(V3_4).alternate_exit_reflows_saved);
         assert!(!p(V3_6a).history_limit_live && p(V3_7c).history_limit_live);
     }
 

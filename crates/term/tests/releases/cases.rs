@@ -546,6 +546,17 @@ fn named_cases() -> Vec<Case> {
         )
         .option("codepoint-widths", "\u{263A}=2", V3_6a),
     );
+    // Jamo of non-zero width compose by tmux's rules (3.6+): a medial after an initial joins,
+    // after anything else it is dropped.
+    v.push(
+        c(
+            "option/jamo-medial-width-1",
+            20,
+            3,
+            "\u{1100}\u{1161}|a\u{1161}|\u{1161}|\u{1100}\u{1161}\u{11A8}|".as_bytes(),
+        )
+        .option("codepoint-widths", "U+1161=1,U+11A8=1", V3_6a),
+    );
     // history-limit changed while the pane has history (3.7 applies it at once).
     let mut h = c("history/limit-lowered", 20, 5, &seq_lines(40));
     h.history_limit = 100;

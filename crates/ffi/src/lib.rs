@@ -29,6 +29,43 @@
 //! header. A host checks `muxlink_abi_version() == MUXLINK_ABI_VERSION` once, before its
 //! first other call (an `_init` function writes the struct as this library lays it out).
 //!
+//! # Example
+//!
+//! The calls a C host makes, here from Rust: make a decode-only client, feed it a recorded
+//! `tmux -C` stream, read a row.
+//!
+//! ```
+//! use muxlink::*;
+//! use std::mem::MaybeUninit;
+//!
+//! assert_eq!(muxlink_abi_version(), MUXLINK_ABI_VERSION);
+//! let mut config = MaybeUninit::uninit();
+//! // SAFETY: a writable struct, filled by init.
+//! let mut config = unsafe {
+//!     muxlink_client_config_init(config.as_mut_ptr());
+//!     config.assume_init()
+//! };
+//! config.handshake = 0; // decode only, as `muxlink replay` does
+//!
+//! let mut client = std::ptr::null_mut();
+//! // SAFETY: valid pointers for the duration of each call; the client is freed once.
+//! unsafe {
+//!     assert_eq!(muxlink_client_new(&config, &mut client), muxlink_result::MUXLINK_OK);
+//!     let stream = b"%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n\
+//!                    %output %0 hello\\015\\012world\n";
+//!     assert_eq!(
+//!         muxlink_client_feed(client, stream.as_ptr(), stream.len()),
+//!         muxlink_result::MUXLINK_OK
+//!     );
+//!     let mut row = [0u8; 80];
+//!     let mut len = 0;
+//!     let r = muxlink_client_pane_row_text(client, 0, 1, row.as_mut_ptr(), row.len(), &mut len);
+//!     assert_eq!(r, muxlink_result::MUXLINK_OK);
+//!     assert_eq!(&row[..len], b"world");
+//!     muxlink_client_free(client);
+//! }
+//! ```
+//!
 //! # The header
 //!
 //! `include/muxlink.h` is generated from this crate by cbindgen (`cbindgen.toml`) and

@@ -118,12 +118,9 @@ pub fn without_exit(raw: &[u8]) -> Vec<u8> {
 /// The client every pipeline sample uses: grid mode, handshake off (decode only), the
 /// recorded size.
 pub fn client_config(spec: &StreamSpec) -> ClientConfig {
-    ClientConfig {
-        cols: spec.cols,
-        rows: spec.rows,
-        handshake: false,
-        ..ClientConfig::default()
-    }
+    ClientConfig::default()
+        .with_size(spec.cols, spec.rows)
+        .with_handshake(false)
 }
 
 /// Events the protocol parser makes of `bytes` fed in `chunk`-sized pieces.

@@ -27,9 +27,9 @@ use std::time::Duration;
 use std::time::Instant;
 
 use anyhow::{anyhow, Result};
-use muxlink_runtime::backend::NullBackend;
-use muxlink_runtime::drive::{Connection, MemoryTransport, Readiness};
+use muxlink_runtime::drive::{Connection, Readiness};
 use muxlink_runtime::router::Router;
+use muxlink_runtime::testing::{MemoryTransport, NullBackend};
 use muxlink_runtime::transport::Pipe;
 use muxlink_runtime::{Client, NoopHost};
 use serde_json::Value;
@@ -82,10 +82,10 @@ pub fn run_routed(
     spec: &StreamSpec,
     bytes: &[u8],
     budget: &Budget,
-) -> Result<(Run, Router<NullBackend>)> {
+) -> Result<(Run, Router<NullBackend, NoopHost>)> {
     let mut router = Router::new(NullBackend::new());
-    let key = router.add(connection(spec, bytes), Box::new(NoopHost))?;
-    let token = Router::<NullBackend>::token(key, Pipe::Output);
+    let key = router.add(connection(spec, bytes), NoopHost)?;
+    let token = Router::<NullBackend, NoopHost>::token(key, Pipe::Output);
     let t = budget.clock.now();
     while router.live() > 0 {
         router.on_ready(token, Readiness::READABLE);
@@ -101,8 +101,8 @@ pub fn empty_dispatch_ns(spec: &StreamSpec, per_batch: u32, batches: u32) -> Res
     let mut conn = connection(spec, b"%output %0 x\n");
     let mut host = NoopHost;
     let mut router = Router::new(NullBackend::new());
-    let key = router.add(connection(spec, b"%output %0 x\n"), Box::new(NoopHost))?;
-    let token = Router::<NullBackend>::token(key, Pipe::Output);
+    let key = router.add(connection(spec, b"%output %0 x\n"), NoopHost)?;
+    let token = Router::<NullBackend, NoopHost>::token(key, Pipe::Output);
     let (mut direct, mut routed) = (f64::MAX, f64::MAX);
     for _ in 0..batches {
         let t = Instant::now();
@@ -188,7 +188,7 @@ pub fn measure_stream(
                 0 => direct.push(run_direct(spec, &stream.bytes, budget)),
                 1 => {
                     let (run, router) = run_routed(spec, &stream.bytes, budget)?;
-                    p99 = router.latency().value_at_quantile(0.99);
+                    p99 = router.latency().p99.as_nanos() as u64;
                     routed.push(run);
                 }
                 _ => again.push(run_direct(spec, &stream.bytes, budget)),
@@ -330,7 +330,7 @@ mod tests {
         );
         assert_eq!(router.stats().finished, 1);
         assert_eq!(router.live(), 0);
-        assert!(!router.latency().is_empty());
+        assert!(router.latency().samples > 0);
     }
 
     #[test]

@@ -38,6 +38,10 @@ use super::pipeline::{self, client_config, Stream, StreamSpec};
 use super::{round2, Context, Group, Row};
 use crate::measure::Budget;
 
+/// Target: the router's indirection below this share of the run, percent (by the
+/// per-dispatch model; the timed comparison is reported beside it with its noise).
+pub const OVERHEAD_PCT: f64 = 0.5;
+
 /// Bytes a dispatch reads: a typical pipe read from tmux under load. Smaller chunks mean more
 /// dispatches for the same work, so the indirection weighs more.
 pub const DISPATCH_CHUNK: usize = 4096;
@@ -263,6 +267,13 @@ impl Group for RouterGroup {
             e.insert("overhead_pct".into(), round3(r.overhead_pct()));
             e.insert("noise_pct".into(), round3(r.noise_pct()));
             e.insert("overhead_pct_model".into(), round3(model_pct));
+            let met = model_pct < OVERHEAD_PCT;
+            e.insert("overhead_met".into(), Value::from(met));
+            notes.push(format!(
+                "target router/{}: overhead_pct_model {model_pct:.3} (< {OVERHEAD_PCT}) {}",
+                spec.name,
+                if met { "met" } else { "MISSED" }
+            ));
             e.insert(
                 "direct_mb_per_s".into(),
                 round2(pipeline::per_second(r.bytes as u64, median(&r.direct)) / 1e6),

@@ -2,7 +2,7 @@
 //! (typically from the PTY where the user typed `tmux -CC`) and calls [`HostFed::feed`];
 //! muxlink hands back the bytes for tmux through the host's write callback.
 //!
-//! For a host PTY stream, make the client with `ClientConfig { host_stream: true, .. }`:
+//! For a host PTY stream, make the client with `ClientConfig::default().with_host_stream(true)`:
 //! bytes outside control mode come back as [`crate::ClientEvent::Passthrough`], and a DCS
 //! `1000p` is reported as [`crate::ClientEvent::ControlModeRequested`]. Any program can print
 //! that sequence, so the host decides: [`HostFed::accept_control_mode`] or

@@ -26,7 +26,7 @@
 //!
 //! # Features
 //!
-//! `testing`: helpers for tests and benchmarks ([`testing`]: an in-memory transport, a
+//! `testing`: helpers for tests and benchmarks (the `testing` module: an in-memory transport, a
 //! backend that watches nothing). Not for hosts.
 #![deny(missing_docs)]
 

@@ -41,6 +41,7 @@ pub const STDERR_LIMIT: usize = 8 * 1024;
 
 /// Why a transport could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// The program could not be started.
     #[error("cannot start {program}: {source}")]

@@ -1,6 +1,7 @@
-//! One suite, every drive mode: the built-in mio loop, the host loop (router over the mio
-//! backend, and over a level-triggered poll(2) loop written like a C host's) and host-fed bytes (the test is the host: it runs `tmux -C` itself with
-//! blocking pipes and feeds what it reads). Each mode attaches to a real tmux on a private
+//! One suite, every drive mode: the built-in loop (the router over mio, run to the end or
+//! turned by a host that interleaves other work), the host loop (the router over a
+//! level-triggered poll(2) loop written like a C host's) and host-fed bytes (the test is the
+//! host: it runs `tmux -C` itself with blocking pipes and feeds what it reads). Each mode attaches to a real tmux on a private
 //! socket, types, resizes, opens a window, and survives tmux being killed mid-stream with an
 //! exit event, every resource released and no thread left hanging.
 
@@ -123,7 +124,7 @@ impl Running {
 #[derive(Clone, Copy, Debug)]
 enum Mode {
     Builtin,
-    /// Router over mio (edge-triggered).
+    /// The built-in loop turned by a host that interleaves other work (edge-triggered).
     HostLoop,
     /// Router over a poll(2) loop written like a C host's (level-triggered, raw fds).
     HostLoopPoll,
@@ -143,7 +144,7 @@ impl TestLoop for MioBackend {
         MioBackend::new().expect("mio backend")
     }
     fn turn(router: &mut Router<Self>, max_wait: Option<Duration>) -> io::Result<()> {
-        MioBackend::turn(router, max_wait)
+        router.turn(max_wait)
     }
     fn watched(&self) -> usize {
         MioBackend::watched(self)
@@ -289,7 +290,9 @@ fn start_router<B: TestLoop>(
         let transport = ChildTransport::spawn_tmux(&cmd).expect("spawn tmux");
         let conn = Connection::new(Client::new(config()), transport);
         let mut router = Router::new(B::create());
-        let key = router.add(conn, Box::new(RecHost(host_seen))).unwrap();
+        let key = router
+            .add(conn, Box::new(RecHost(host_seen)) as Box<dyn Host>)
+            .unwrap();
         htx.send((router.handle(), key)).unwrap();
         let mut leaks = Vec::new();
         while router.live() > 0 {
@@ -321,11 +324,7 @@ fn start_router<B: TestLoop>(
 }
 
 fn config() -> ClientConfig {
-    ClientConfig {
-        cols: 80,
-        rows: 24,
-        ..ClientConfig::default()
-    }
+    ClientConfig::default().with_size(80, 24)
 }
 
 fn start(mode: Mode, cmd: TmuxCommand) -> Running {
@@ -337,15 +336,19 @@ fn start(mode: Mode, cmd: TmuxCommand) -> Running {
             let (htx, hrx) = mpsc::channel();
             std::thread::spawn(move || {
                 let transport = ChildTransport::spawn_tmux(&cmd).expect("spawn tmux");
-                let mut conn = Connection::new(Client::new(config()), transport);
-                let mut lp = BuiltinLoop::new().expect("loop");
-                htx.send(lp.handle()).unwrap();
-                let mut host = RecHost(host_seen);
-                let res = lp.run(&mut conn, &mut host);
+                let conn = Connection::new(Client::new(config()), transport);
+                let mut lp: BuiltinLoop<RecHost> = BuiltinLoop::builtin().expect("loop");
+                let key = lp.add(conn, RecHost(host_seen)).expect("add");
+                htx.send((lp.handle(), key)).unwrap();
+                let res = lp.run();
                 let mut leaks = Vec::new();
                 if let Err(e) = res {
                     leaks.push(format!("loop error {e}"));
                 }
+                if lp.backend().watched() != 0 {
+                    leaks.push(format!("{} fds still watched", lp.backend().watched()));
+                }
+                let (conn, _) = lp.remove(key).expect("the connection");
                 if !conn.is_finished() {
                     leaks.push("connection not finished".into());
                 }
@@ -354,8 +357,8 @@ fn start(mode: Mode, cmd: TmuxCommand) -> Running {
                     leaks,
                 });
             });
-            let handle = hrx.recv_timeout(WAIT).unwrap();
-            Box::new(move |job: Job| handle.submit(move |c, _h| job(c)).is_ok())
+            let (handle, key) = hrx.recv_timeout(WAIT).unwrap();
+            Box::new(move |job: Job| handle.submit(key, move |c, _h| job(c)).is_ok())
         }
         Mode::HostLoop => start_router::<MioBackend>(cmd, host_seen, done_tx),
         Mode::HostLoopPoll => start_router::<PollBackend>(cmd, host_seen, done_tx),
@@ -424,7 +427,11 @@ fn start(mode: Mode, cmd: TmuxCommand) -> Running {
                         Msg::Op(job) => fed.apply(job),
                         Msg::Eof => {
                             let code = child.wait().ok().and_then(|s| s.code());
-                            fed.on_eof(ExitReason::ProcessExited(code), Instant::now(), &mut host);
+                            fed.on_eof(
+                                ExitReason::process_exited("tmux", code),
+                                Instant::now(),
+                                &mut host,
+                            );
                             break;
                         }
                     }
@@ -453,9 +460,7 @@ fn start(mode: Mode, cmd: TmuxCommand) -> Running {
 }
 
 fn active_pane(c: &Client) -> Option<PaneId> {
-    let m = c.state();
-    let w = m.session()?.active_window?;
-    m.window(w)?.active_pane
+    c.state().active_pane()
 }
 
 fn server_or_skip(tag: &str) -> Option<TmuxServer> {
@@ -609,8 +614,9 @@ fn no_server(mode: Mode) {
     );
     if matches!(mode, Mode::Builtin | Mode::HostLoop | Mode::HostLoopPoll) {
         match &out.reason {
-            Some(ExitReason::ProcessExited(Some(code))) => assert_ne!(*code, 0),
-            Some(ExitReason::Transport(msg)) => assert!(msg.contains("status"), "{msg}"),
+            Some(ExitReason::ProcessExited {
+                code: Some(code), ..
+            }) => assert_ne!(*code, 0),
             other => panic!("unexpected transport end {other:?}"),
         }
     }

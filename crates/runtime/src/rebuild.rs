@@ -3,9 +3,9 @@
 //! is on, cursor, scroll region, modes, title, a pending partial escape sequence).
 //!
 //! Grid mode feeds it to a fresh muxlink emulator; bytes mode hands it to the host
-//! ([`crate::Host::on_pane_reset`]). One sequence, so both modes rebuild the same pane.
+//! ([`crate::ClientEvent::PaneReset`]). One sequence, so both modes rebuild the same pane.
 
-use crate::handshake::PaneFormats;
+use crate::queries::PaneFormats;
 
 /// What a pane sync read from tmux.
 #[derive(Debug, Default, Clone)]

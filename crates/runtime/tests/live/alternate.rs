@@ -2,20 +2,14 @@
 //! screens, the cursor and modes; live redraws after attach and leaving the program (back to
 //! the saved normal screen) stay equal to tmux.
 
-mod attach_support;
-
 use std::time::Duration;
 
-use attach_support::{have_tmux, Live};
+use crate::support::{have_tmux, Live};
 use muxlink_runtime::{ClientConfig, PaneId};
 use muxlink_testkit::TmuxServer;
 
 fn cfg() -> ClientConfig {
-    ClientConfig {
-        cols: 80,
-        rows: 24,
-        ..ClientConfig::default()
-    }
+    ClientConfig::default().with_size(80, 24)
 }
 
 fn wait_alt(server: &TmuxServer, pane: &str, on: bool) {

@@ -1,4 +1,5 @@
-//! The state document (design's format) printed by `muxlink replay` and `muxlink snapshot`.
+//! The state document (the design's format) printed by `muxlink replay` and
+//! `muxlink snapshot`, and its plain-text form, built from the runtime's session model.
 //!
 //! ```json
 //! {"sessions": [{"id": "$0", "name": "main", "active_window": "@0"}],
@@ -15,9 +16,8 @@
 //! cursor and screen of a pane without an emulator (bytes mode). Names and titles are raw
 //! bytes in the model; here they are UTF-8 with invalid sequences replaced.
 
+use muxlink_runtime::{Model, Pane};
 use serde_json::{json, Value};
-
-use crate::model::{Model, Pane};
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -25,16 +25,13 @@ fn lossy(b: &[u8]) -> String {
 
 /// One pane's entry.
 pub fn pane_value(p: &Pane) -> Value {
-    let (cursor, alternate, history, screen) = match p.emu.as_ref() {
-        Some(emu) => {
-            let c = emu.cursor();
-            (
-                json!({"x": c.x, "y": c.y, "visible": c.visible}),
-                json!(emu.alternate()),
-                json!(emu.history_len()),
-                json!(emu.screen_lines()),
-            )
-        }
+    let (cursor, alternate, history, screen) = match p.cursor() {
+        Some(c) => (
+            json!({"x": c.x, "y": c.y, "visible": c.visible}),
+            json!(p.alternate()),
+            json!(p.history_len()),
+            json!(p.screen_lines()),
+        ),
         None => (Value::Null, Value::Null, Value::Null, Value::Null),
     };
     json!({
@@ -113,14 +110,13 @@ pub fn state_text(model: &Model) -> String {
             "pane {} window {} {}x{} at {},{}",
             p.id, window, p.cols, p.rows, p.x, p.y
         ));
-        if let Some(emu) = p.emu.as_ref() {
-            let c = emu.cursor();
+        if let Some(c) = p.cursor() {
             out.push_str(&format!(" cursor {},{}", c.x, c.y));
-            if emu.alternate() {
+            if p.alternate() == Some(true) {
                 out.push_str(" alternate");
             }
             out.push('\n');
-            for line in emu.screen_lines() {
+            for line in p.screen_lines() {
                 out.push_str(&line);
                 out.push('\n');
             }
@@ -129,4 +125,93 @@ pub fn state_text(model: &Model) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    //! The state document says `null` for what the client does not know, never a made-up
+    //! default: titles no OSC set (and no sync read), names tmux never gave, the zoom of a
+    //! window whose layout is unknown, the index of every window in a replay.
+
+    use std::time::Instant;
+
+    use muxlink_runtime::{Client, ClientConfig, NoopHost, PaneId};
+    use muxlink_testkit::entry_with_id;
+    use serde_json::{json, Value};
+
+    use super::state_document;
+
+    fn replay(stream: &[u8]) -> Client {
+        let mut client = Client::new(ClientConfig::replay());
+        let now = Instant::now();
+        client.receive(stream, now, &mut NoopHost);
+        client.flush_frames(now, &mut NoopHost);
+        client
+    }
+
+    #[test]
+    fn unknown_titles_and_names_are_null() {
+        let client = replay(
+            b"%output %0 \\033]2;one\\007hi\n\
+              %output %1 plain\n\
+              %output %2 \\033]2;\\007empty on purpose\n\
+              %session-window-changed $1 @0\n\
+              %window-add @3\n\
+              %session-changed $2 named\n",
+        );
+        let model = client.state();
+        assert_eq!(
+            model.pane(PaneId(0)).unwrap().title.as_deref(),
+            Some(&b"one"[..])
+        );
+        assert_eq!(model.pane(PaneId(1)).unwrap().title, None);
+        assert_eq!(
+            model.pane(PaneId(2)).unwrap().title.as_deref(),
+            Some(&b""[..])
+        );
+
+        let doc = state_document(model);
+        assert_eq!(entry_with_id(&doc["panes"], "%0")["title"], "one");
+        assert_eq!(
+            entry_with_id(&doc["panes"], "%1")["title"],
+            Value::Null,
+            "no OSC: unknown"
+        );
+        assert_eq!(
+            entry_with_id(&doc["panes"], "%2")["title"],
+            "",
+            "an empty title that was set"
+        );
+        assert_eq!(entry_with_id(&doc["sessions"], "$1")["name"], Value::Null);
+        assert_eq!(entry_with_id(&doc["sessions"], "$1")["active_window"], "@0");
+        assert_eq!(entry_with_id(&doc["sessions"], "$2")["name"], "named");
+        let w = entry_with_id(&doc["windows"], "@3");
+        assert_eq!(
+            (&w["name"], &w["layout"], &w["zoomed"]),
+            (&Value::Null, &Value::Null, &Value::Null)
+        );
+    }
+
+    #[test]
+    fn known_layout_gives_zoom() {
+        let client = replay(b"%layout-change @1 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n");
+        let doc = state_document(client.state());
+        let w = entry_with_id(&doc["windows"], "@1");
+        assert_eq!(w["zoomed"], json!(false));
+        assert_eq!(entry_with_id(&doc["panes"], "%0")["title"], Value::Null);
+    }
+
+    #[test]
+    fn a_replay_knows_no_window_index() {
+        let client = replay(
+            b"%window-add @3\n%layout-change @4 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n\
+              %window-add @5\n%window-close @5\n",
+        );
+        let doc = state_document(client.state());
+        let windows = doc["windows"].as_array().unwrap();
+        assert_eq!(windows.len(), 2);
+        for w in windows {
+            assert_eq!(w["index"], Value::Null, "{w}");
+        }
+    }
 }

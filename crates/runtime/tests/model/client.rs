@@ -3,43 +3,27 @@
 use std::time::{Duration, Instant};
 
 use muxlink_runtime::{
-    Client, ClientConfig, ClientError, ClientEvent, ExitReason, Frame, Host, PaneId,
+    Client, ClientConfig, ClientError, ClientEvent, CommandId, ExitReason, Frame, Host, PaneId,
+    WindowId,
 };
 
-#[derive(Default)]
-struct Rec {
-    frames: Vec<(PaneId, Vec<u16>, bool)>,
-    events: Vec<String>,
-}
-
-impl Host for Rec {
-    fn on_frame(&mut self, f: &Frame<'_>) {
-        self.frames
-            .push((f.pane(), f.dirty_rows().to_vec(), f.is_full()));
-    }
-    fn on_event(&mut self, e: &ClientEvent<'_>) {
-        self.events.push(format!("{e:?}"));
-    }
-}
+use super::Rec;
 
 const LAYOUT: &[u8] = b"%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n";
 
 /// A client that only decodes (no handshake), as the tests here feed it by hand.
 fn bare_client() -> Client {
-    Client::new(ClientConfig {
-        handshake: false,
-        ..ClientConfig::default()
-    })
+    Client::new(ClientConfig::default().with_handshake(false))
 }
 
 #[test]
 fn frame_interval_holds_frames_until_the_timer() {
     let t0 = Instant::now();
-    let mut c = Client::new(ClientConfig {
-        handshake: false,
-        frame_interval: Some(Duration::from_millis(16)),
-        ..ClientConfig::default()
-    });
+    let mut c = Client::new(
+        ClientConfig::default()
+            .with_handshake(false)
+            .with_frame_interval(Some(Duration::from_millis(16))),
+    );
     let mut h = Rec::default();
     c.receive(LAYOUT, t0, &mut h);
     c.receive(b"%output %0 hello\n", t0, &mut h);
@@ -77,10 +61,15 @@ fn old_tmux_is_reported_degraded() {
         t0,
         &mut h,
     );
-    assert!(
-        h.events
-            .iter()
-            .any(|e| e.contains("Degraded") && e.contains("3.1c")),
+    assert_eq!(
+        h.count(|e| matches!(
+            e,
+            ClientEvent::Degraded {
+                version: "3.1c",
+                ..
+            }
+        )),
+        1,
         "{:?}",
         h.events
     );
@@ -92,12 +81,12 @@ fn replies_match_in_order_and_strays_are_reported() {
     let t0 = Instant::now();
     let mut c = bare_client();
     let mut h = Rec::default();
-    let got = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     for i in 0..3 {
         let g = got.clone();
         c.raw_command(
             &format!("display-message -p {i}"),
-            Box::new(move |r| g.borrow_mut().push((i, r.ok, r.body.to_vec()))),
+            Box::new(move |r| g.lock().unwrap().push((i, r.ok, r.body.to_vec()))),
         )
         .unwrap();
     }
@@ -111,17 +100,69 @@ fn replies_match_in_order_and_strays_are_reported() {
         &mut h,
     );
     assert_eq!(
-        *got.borrow(),
+        *got.lock().unwrap(),
         vec![
             (0, true, b"zero".to_vec()),
             (1, false, b"bad".to_vec()),
             (2, true, vec![])
         ]
     );
-    assert!(h
-        .events
-        .iter()
-        .any(|e| e.contains("UnmatchedReply { number: 4 }")));
+    assert!(
+        h.saw(ClientEvent::UnmatchedReply { number: 4 }),
+        "{:?}",
+        h.events
+    );
+}
+
+/// Typed operations report their outcome with the id they returned; a raw command sent
+/// without a callback gets its reply as an event.
+#[test]
+fn operations_report_success_and_failure_by_id() {
+    let t0 = Instant::now();
+    let mut c = bare_client();
+    let mut h = Rec::default();
+    c.receive(LAYOUT, t0, &mut h);
+    let a = c.select_pane(PaneId(0)).unwrap();
+    let b = c.kill_window(WindowId(0)).unwrap();
+    let r = c.send_command("display-message -p hi").unwrap();
+    assert!(a < b && b < r, "{a} {b} {r}");
+    c.receive(
+        b"%begin 1 1 1\n%end 1 1 1\n%begin 1 2 1\ncan't find window: @0\n%error 1 2 1\n\
+          %begin 1 3 1\nhi\n%end 1 3 1\n",
+        t0,
+        &mut h,
+    );
+    assert!(
+        h.saw(ClientEvent::CommandSucceeded { id: a }),
+        "{:?}",
+        h.events
+    );
+    assert!(h.saw(ClientEvent::CommandFailed {
+        id: b,
+        message: b"can't find window: @0"
+    }));
+    assert!(h.saw(ClientEvent::CommandReply {
+        id: r,
+        ok: true,
+        body: b"hi"
+    }));
+    assert_eq!(
+        h.count(|e| matches!(
+            e,
+            ClientEvent::CommandSucceeded { .. } | ClientEvent::CommandFailed { .. }
+        )),
+        2,
+        "one outcome per operation"
+    );
+    // Input in several lines: consecutive ids, the last one returned.
+    let long = vec![b'x'; 5000];
+    let last = c.send_input(PaneId(0), &long).unwrap().unwrap();
+    assert_eq!(
+        last,
+        CommandId(r.0 + 5),
+        "at most 1024 key bytes per send-keys line: five lines"
+    );
+    assert_eq!(c.send_input(PaneId(0), b""), Ok(None), "nothing to send");
 }
 
 #[test]
@@ -136,21 +177,28 @@ fn exit_frees_everything_once() {
     assert!(c.is_closed());
     assert!(c.state().panes.is_empty() && c.state().windows.is_empty());
     c.on_eof(ExitReason::Eof, &mut h);
-    let exits: Vec<&String> = h
-        .events
-        .iter()
-        .filter(|e| e.starts_with("Exited"))
-        .collect();
-    assert_eq!(exits.len(), 1);
-    assert!(exits[0].contains("server exited"));
+    assert_eq!(h.count(|e| matches!(e, ClientEvent::Exited { .. })), 1);
+    assert!(h.saw(ClientEvent::Exited {
+        reason: &ExitReason::Exit(Some("server exited".into()))
+    }));
     assert_eq!(c.send_input(PaneId(0), b"x"), Err(ClientError::Closed));
     c.receive(b"%output %0 ignored\n", t0, &mut h);
     assert!(c.state().panes.is_empty());
 }
 
-/// Frames and events in the order the host saw them.
+/// A frame (its pane and first row's text) or an exit, in the order the host saw them.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Frame(PaneId, String),
+    Exit(ExitReason),
+}
+
+fn frame(pane: u32, text: &str) -> Seen {
+    Seen::Frame(PaneId(pane), text.into())
+}
+
 #[derive(Default)]
-struct Log(Vec<String>);
+struct Log(Vec<Seen>);
 
 impl Host for Log {
     fn on_frame(&mut self, f: &Frame<'_>) {
@@ -159,11 +207,11 @@ impl Host for Log {
             f.terminal().push_cell_text(cell, &mut text);
         }
         self.0
-            .push(format!("frame {} {}", f.pane(), text.trim_end()));
+            .push(Seen::Frame(f.pane(), text.trim_end().to_string()));
     }
     fn on_event(&mut self, e: &ClientEvent<'_>) {
         if let ClientEvent::Exited { reason } = e {
-            self.0.push(format!("exit {reason:?}"));
+            self.0.push(Seen::Exit((*reason).clone()));
         }
     }
 }
@@ -174,11 +222,11 @@ impl Host for Log {
 fn held_frames_are_delivered_before_the_exit() {
     for end in ["%exit", "eof"] {
         let t0 = Instant::now();
-        let mut c = Client::new(ClientConfig {
-            handshake: false,
-            frame_interval: Some(Duration::from_secs(1)),
-            ..ClientConfig::default()
-        });
+        let mut c = Client::new(
+            ClientConfig::default()
+                .with_handshake(false)
+                .with_frame_interval(Some(Duration::from_secs(1))),
+        );
         let mut h = Log::default();
         c.receive(LAYOUT, t0, &mut h);
         c.receive(b"%output %0 first\n", t0, &mut h);
@@ -186,19 +234,19 @@ fn held_frames_are_delivered_before_the_exit() {
         let t1 = t0 + Duration::from_millis(5);
         c.receive(b"%output %0 \\015final\n", t1, &mut h);
         c.flush_frames(t1, &mut h);
-        assert_eq!(h.0, ["frame %0 first"], "{end}: held by the interval");
+        assert_eq!(h.0, [frame(0, "first")], "{end}: held by the interval");
         match end {
             "%exit" => c.receive(b"%exit\n", t1, &mut h),
             _ => c.on_eof(ExitReason::Eof, &mut h),
         }
-        let reason = if end == "eof" { "Eof" } else { "Exit(None)" };
+        let reason = if end == "eof" {
+            ExitReason::Eof
+        } else {
+            ExitReason::Exit(None)
+        };
         assert_eq!(
             h.0,
-            [
-                "frame %0 first".to_string(),
-                "frame %0 final".to_string(),
-                format!("exit {reason}")
-            ],
+            [frame(0, "first"), frame(0, "final"), Seen::Exit(reason)],
             "{end}"
         );
     }
@@ -214,7 +262,13 @@ fn output_just_before_exit_is_framed() {
     c.receive(LAYOUT, t0, &mut h);
     c.receive(b"%output %0 bye\n%exit detached\n", t0, &mut h);
     c.flush_frames(t0, &mut h);
-    assert_eq!(h.0, ["frame %0 bye", "exit Exit(Some(\"detached\"))"]);
+    assert_eq!(
+        h.0,
+        [
+            frame(0, "bye"),
+            Seen::Exit(ExitReason::Exit(Some("detached".into())))
+        ]
+    );
 }
 
 /// tmux answers a startup command it refuses (`attach-session` with no sessions) with an
@@ -232,26 +286,26 @@ fn refused_startup_command_gives_tmux_message() {
     );
     assert!(c.is_closed());
     assert_eq!(
-        h.events.last().unwrap(),
-        &format!(
-            "{:?}",
-            ClientEvent::Exited {
-                reason: &ExitReason::Refused("can't find session: nosuch".into())
-            }
-        )
+        h.last(),
+        Some(ClientEvent::Exited {
+            reason: &ExitReason::Refused("can't find session: nosuch".into())
+        })
     );
-    assert!(!h.events.iter().any(|e| e.starts_with("UnmatchedReply")));
+    assert_eq!(
+        h.count(|e| matches!(e, ClientEvent::UnmatchedReply { .. })),
+        0
+    );
 
     // The stream ends without `%exit`: the refusal still explains it.
     let mut c = Client::new(ClientConfig::default());
     let mut h = Rec::default();
     c.receive(b"%begin 1 2 0\nno sessions\n%error 1 2 0\n", t0, &mut h);
-    c.on_eof(ExitReason::ProcessExited(Some(1)), &mut h);
-    assert!(
-        h.events
-            .last()
-            .unwrap()
-            .contains("Refused(\"no sessions\")"),
+    c.on_eof(ExitReason::process_exited("tmux", Some(1)), &mut h);
+    assert_eq!(
+        h.last(),
+        Some(ClientEvent::Exited {
+            reason: &ExitReason::Refused("no sessions".into())
+        }),
         "{:?}",
         h.events
     );
@@ -264,8 +318,11 @@ fn refused_startup_command_gives_tmux_message() {
         t0,
         &mut h,
     );
-    assert!(
-        h.events.last().unwrap().contains("Exit(None)"),
+    assert_eq!(
+        h.last(),
+        Some(ClientEvent::Exited {
+            reason: &ExitReason::Exit(None)
+        }),
         "{:?}",
         h.events
     );

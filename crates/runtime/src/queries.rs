@@ -1,4 +1,5 @@
-//! The attach handshake: the commands that read tmux's state, and readers for their replies.
+//! The commands the client sends on its own to read tmux's state (the attach handshake,
+//! listings, pane syncs), and readers for their replies.
 //!
 //! Every format puts the one free-text field (a name or a title) last, after tab-separated
 //! fields that cannot hold a tab, so a tab or newline inside a name never shifts a field.

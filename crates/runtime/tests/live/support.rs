@@ -1,13 +1,14 @@
 //! A small blocking driver for the sans-I/O client against a real tmux (tests only): a child
 //! `tmux -C attach`, a reader thread, and comparisons of the model with tmux's own answers.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use muxlink_runtime::{Client, ClientConfig, ClientEvent, ExitReason, Frame, Host, PaneId};
+use muxlink_runtime::{
+    Client, ClientConfig, ClientEvent, EventQueue, ExitReason, Frame, Host, PaneId,
+};
 use muxlink_testkit::TmuxServer;
 
 /// Records what the client told the host.
@@ -21,7 +22,8 @@ pub struct RecHost {
     pub resumed: Vec<PaneId>,
     pub degraded: bool,
     pub errors: Vec<String>,
-    pub events: Vec<String>,
+    /// Every event but `OutputAge`, as typed values.
+    pub events: EventQueue,
     pub pane_bytes: std::collections::HashMap<PaneId, Vec<u8>>,
     pub resets: Vec<(PaneId, u16, u16, Vec<u8>)>,
     /// `%extended-output` ages seen (ms).
@@ -41,9 +43,9 @@ impl Host for RecHost {
             ClientEvent::Resumed { pane } => self.resumed.push(*pane),
             ClientEvent::Degraded { .. } => self.degraded = true,
             ClientEvent::OutputAge { age_ms, .. } => self.ages.push(*age_ms),
-            ClientEvent::ProtocolError { message, line } => self
+            ClientEvent::ProtocolError { error, line } => self
                 .errors
-                .push(format!("{message}: {}", String::from_utf8_lossy(line))),
+                .push(format!("{error}: {}", String::from_utf8_lossy(line))),
             ClientEvent::CommandFailed { message, .. } => self.errors.push(format!(
                 "command failed: {}",
                 String::from_utf8_lossy(message)
@@ -51,21 +53,29 @@ impl Host for RecHost {
             ClientEvent::UnmatchedReply { number } => {
                 self.errors.push(format!("unmatched reply {number}"))
             }
+            ClientEvent::PaneBytes { pane, bytes } => self
+                .pane_bytes
+                .entry(*pane)
+                .or_default()
+                .extend_from_slice(bytes),
+            ClientEvent::PaneReset {
+                pane,
+                cols,
+                rows,
+                rebuild,
+            } => {
+                self.pane_bytes.insert(*pane, Vec::new());
+                self.resets.push((*pane, *cols, *rows, rebuild.to_vec()));
+            }
             _ => {}
         }
-        if !matches!(event, ClientEvent::OutputAge { .. }) {
-            self.events.push(format!("{event:?}"));
+        // Pane bytes are kept above; ages would flood the log.
+        if !matches!(
+            event,
+            ClientEvent::OutputAge { .. } | ClientEvent::PaneBytes { .. }
+        ) {
+            self.events.push(event);
         }
-    }
-    fn on_pane_bytes(&mut self, pane: PaneId, bytes: &[u8]) {
-        self.pane_bytes
-            .entry(pane)
-            .or_default()
-            .extend_from_slice(bytes);
-    }
-    fn on_pane_reset(&mut self, pane: PaneId, cols: u16, rows: u16, rebuild: &[u8]) {
-        self.pane_bytes.insert(pane, Vec::new());
-        self.resets.push((pane, cols, rows, rebuild.to_vec()));
     }
 }
 
@@ -79,6 +89,8 @@ pub struct Live {
     pub bytes_in: u64,
     /// `flush_frames` calls (one per batch of reads).
     pub batches: u64,
+    /// When set, the bytes of each batch, in order (a recording to replay).
+    pub recorded: Option<Vec<Vec<u8>>>,
     eof: bool,
     /// While set, the reader thread stops reading tmux's stdout (a stalled client).
     stall: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -142,6 +154,7 @@ impl Live {
             host: RecHost::default(),
             bytes_in: 0,
             batches: 0,
+            recorded: None,
             eof: false,
             stall,
         }
@@ -178,10 +191,17 @@ impl Live {
                     let now = Instant::now();
                     self.bytes_in += bytes.len() as u64;
                     self.client.receive(&bytes, now, &mut self.host);
+                    let mut batch = self.recorded.is_some().then(|| bytes.clone());
                     // take everything already queued as one batch
                     while let Ok(Some(more)) = self.rx.try_recv() {
                         self.bytes_in += more.len() as u64;
                         self.client.receive(&more, now, &mut self.host);
+                        if let Some(b) = batch.as_mut() {
+                            b.extend_from_slice(&more);
+                        }
+                    }
+                    if let (Some(r), Some(b)) = (self.recorded.as_mut(), batch) {
+                        r.push(b);
                     }
                     self.batches += 1;
                     self.client.flush_frames(now, &mut self.host);
@@ -193,7 +213,7 @@ impl Live {
                         let reason = if self.client.is_closed() {
                             ExitReason::Eof
                         } else {
-                            ExitReason::ProcessExited(status)
+                            ExitReason::process_exited("tmux", status)
                         };
                         self.client.on_eof(reason, &mut self.host);
                     }
@@ -261,10 +281,6 @@ impl Live {
     /// Stops (or restarts) reading tmux's output, as a client too slow to keep up would.
     pub fn set_stalled(&self, on: bool) {
         self.stall.store(on, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    pub fn is_eof(&self) -> bool {
-        self.eof
     }
 }
 

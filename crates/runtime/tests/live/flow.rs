@@ -1,11 +1,9 @@
 //! Flow control under a flood: `pause-after`, `%pause`, resume with a re-capture, frames
 //! coalesced per batch, and the pane equal to tmux's at the end.
 
-mod attach_support;
-
 use std::time::{Duration, Instant};
 
-use attach_support::{have_tmux, Live};
+use crate::support::{have_tmux, Live};
 use muxlink_runtime::{ClientConfig, PaneId};
 use muxlink_testkit::TmuxServer;
 
@@ -69,12 +67,9 @@ fn flood_pauses_resumes_and_ends_equal() {
         .unwrap();
     let mut live = Live::attach(
         &server,
-        ClientConfig {
-            cols: 80,
-            rows: 24,
-            pause_after: Some(1),
-            ..ClientConfig::default()
-        },
+        ClientConfig::default()
+            .with_size(80, 24)
+            .with_pause_after(Some(1)),
     );
     live.ready();
     // An ordinary client on a PTY, so tmux reads the pane at full speed whatever we do.
@@ -158,7 +153,11 @@ fn flood_pauses_resumes_and_ends_equal() {
     assert!(
         paused,
         "no %pause: {:?}",
-        &live.host.events[live.host.events.len().saturating_sub(5)..]
+        live.host
+            .events
+            .iter()
+            .skip(live.host.events.len().saturating_sub(5))
+            .collect::<Vec<_>>()
     );
     assert!(live.client.state().pane(PaneId(0)).unwrap().paused);
     live.client.resume_pane(PaneId(0)).unwrap();

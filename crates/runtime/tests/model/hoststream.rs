@@ -30,10 +30,7 @@ const STREAM: &[u8] =
     b"$ tmux -CC\r\n\x1bP1000p%begin 1 1 0\n%end 1 1 0\n%window-add @7\n%exit\n\x1b\\after";
 
 fn config() -> ClientConfig {
-    ClientConfig {
-        host_stream: true,
-        ..ClientConfig::default()
-    }
+    ClientConfig::default().with_host_stream(true)
 }
 
 #[test]

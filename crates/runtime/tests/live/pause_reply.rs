@@ -2,11 +2,9 @@
 //! `refresh-client -A '%P:pause|continue'` INSIDE that command's reply block (not as
 //! notifications). The runtime must still mark the pane paused / resumed and tell the host.
 
-mod attach_support;
-
 use std::time::Duration;
 
-use attach_support::{have_tmux, tmux_screen, Live};
+use crate::support::{have_tmux, tmux_screen, Live};
 use muxlink_runtime::{ClientConfig, PaneId};
 use muxlink_testkit::TmuxServer;
 
@@ -16,22 +14,15 @@ fn pause_and_continue_in_a_reply_body_are_honoured() {
         return;
     }
     let server = TmuxServer::start_with("rp-pause", 80, 24, &["sh"]).unwrap();
-    let mut live = Live::attach(
-        &server,
-        ClientConfig {
-            cols: 80,
-            rows: 24,
-            ..ClientConfig::default()
-        },
-    );
+    let mut live = Live::attach(&server, ClientConfig::default().with_size(80, 24));
     live.ready();
     let pane = PaneId(0);
-    let body = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let body = std::sync::Arc::new(std::sync::Mutex::new(None));
     let b = body.clone();
     live.client
         .raw_command(
             "refresh-client -A '%0:pause'",
-            Box::new(move |r| *b.borrow_mut() = Some((r.ok, r.body.to_vec()))),
+            Box::new(move |r| *b.lock().unwrap() = Some((r.ok, r.body.to_vec()))),
         )
         .unwrap();
     assert!(
@@ -40,11 +31,11 @@ fn pause_and_continue_in_a_reply_body_are_honoured() {
         }),
         "pause in the reply body not honoured: {:?} body {:?}",
         live.host.events,
-        body.borrow()
+        body.lock().unwrap()
     );
     // The fact this test is about: the %pause came in the body, so the callback sees it too.
     assert_eq!(
-        body.borrow().clone(),
+        body.lock().unwrap().clone(),
         Some((true, b"%pause %0".to_vec())),
         "tmux no longer writes %pause inside the reply block?"
     );

@@ -1,11 +1,9 @@
 //! Bytes mode (the host's own emulator gets a rebuild sequence and then the pane's bytes)
 //! and read-only observers (ignore-size: no size change, nothing typed).
 
-mod attach_support;
-
 use std::time::Duration;
 
-use attach_support::{have_tmux, tmux_screen, Live};
+use crate::support::{have_tmux, tmux_screen, Live};
 use muxlink_runtime::{ClientConfig, ClientError, OutputMode, PaneId};
 use muxlink_term::Terminal;
 use muxlink_testkit::TmuxServer;
@@ -59,10 +57,7 @@ fn bytes_mode_rebuild_then_live_bytes_equal_tmux() {
     std::thread::sleep(Duration::from_millis(300));
     let mut live = Live::attach(
         &server,
-        ClientConfig {
-            output_mode: OutputMode::Bytes,
-            ..ClientConfig::default()
-        },
+        ClientConfig::default().with_output_mode(OutputMode::Bytes),
     );
     live.ready();
     assert_eq!(live.host.resets.len(), 2, "one rebuild per pane");
@@ -121,12 +116,9 @@ fn read_only_observer_changes_nothing() {
         .unwrap();
     let mut live = Live::attach_args(
         &server,
-        ClientConfig {
-            cols: 40,
-            rows: 10,
-            read_only: true,
-            ..ClientConfig::default()
-        },
+        ClientConfig::default()
+            .with_size(40, 10)
+            .with_read_only(true),
         &["-C", "attach", "-r", "-t", "main"],
     );
     live.ready();

@@ -19,13 +19,12 @@ fn fixtures() -> Option<PathBuf> {
 }
 
 fn replay(bytes: &[u8], cols: u16, rows: u16, chunk: usize) -> Client {
-    let mut client = Client::new(ClientConfig {
-        cols,
-        rows,
-        handshake: false,
-        keep_state_on_exit: true,
-        ..ClientConfig::default()
-    });
+    let mut client = Client::new(
+        ClientConfig::default()
+            .with_size(cols, rows)
+            .with_handshake(false)
+            .with_keep_state_on_exit(true),
+    );
     let now = Instant::now();
     for c in bytes.chunks(chunk) {
         client.receive(c, now, &mut NoopHost);

@@ -3,13 +3,11 @@
 //! `kill-window` under `renumber-windows`, `move-window -r`), the model's indexes equal
 //! `list-windows -F '#{window_id} #{window_index}'`, and the rest of the model equals tmux's.
 
-mod attach_support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use attach_support::{have_tmux, Live};
-use muxlink_runtime::{Client, ClientConfig, WindowId};
+use crate::support::{have_tmux, Live};
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, EventQueue, WindowId};
 use muxlink_testkit::TmuxServer;
 
 /// tmux's own numbering of session `main`.
@@ -49,7 +47,7 @@ fn as_known(m: &BTreeMap<WindowId, u32>) -> BTreeMap<WindowId, Option<u32>> {
 /// Runs `args` on the server, then pumps until the model's indexes equal tmux's (they may
 /// take up to a second where tmux sends no notification and the subscription reports the
 /// change), and checks the rest of the model too. Returns the events seen meanwhile.
-fn step(live: &mut Live, server: &TmuxServer, args: &[&str]) -> Vec<String> {
+fn step(live: &mut Live, server: &TmuxServer, args: &[&str]) -> EventQueue {
     let label = args.join(" ");
     let before = live.host.events.len();
     server.tmux_ok(args).unwrap();
@@ -71,11 +69,15 @@ fn step(live: &mut Live, server: &TmuxServer, args: &[&str]) -> Vec<String> {
         "[{label}] {:?}",
         live.host.errors
     );
-    live.host.events[before..].to_vec()
+    let mut seen = EventQueue::new();
+    for e in live.host.events.iter().skip(before) {
+        seen.push(&e);
+    }
+    seen
 }
 
-fn has(events: &[String], what: &str) -> bool {
-    events.iter().any(|e| e.contains(what))
+fn has(events: &EventQueue, pred: impl Fn(&ClientEvent<'_>) -> bool) -> bool {
+    events.iter().any(|e| pred(&e))
 }
 
 #[test]
@@ -94,8 +96,17 @@ fn window_indexes_follow_every_renumbering() {
 
     // An explicit index leaves a gap.
     let ev = step(&mut live, &server, &["new-window", "-d", "-t", ":7"]);
-    assert!(has(&ev, "WindowAdded { window: WindowId(1) }"), "{ev:?}");
-    assert!(has(&ev, "WindowIndexesChanged"), "{ev:?}");
+    assert!(
+        has(&ev, |e| e
+            == &ClientEvent::WindowAdded {
+                window: WindowId(1)
+            }),
+        "{ev:?}"
+    );
+    assert!(
+        has(&ev, |e| e == &ClientEvent::WindowIndexesChanged),
+        "{ev:?}"
+    );
     assert_eq!(
         live.client.state().window(WindowId(1)).unwrap().index,
         Some(7)
@@ -103,7 +114,13 @@ fn window_indexes_follow_every_renumbering() {
 
     // `new-window -a` shifts the windows after it.
     let ev = step(&mut live, &server, &["new-window", "-d", "-a", "-t", ":0"]);
-    assert!(has(&ev, "WindowAdded { window: WindowId(2) }"), "{ev:?}");
+    assert!(
+        has(&ev, |e| e
+            == &ClientEvent::WindowAdded {
+                window: WindowId(2)
+            }),
+        "{ev:?}"
+    );
     assert_eq!(
         live.client.state().window(WindowId(2)).unwrap().index,
         Some(1)
@@ -112,8 +129,14 @@ fn window_indexes_follow_every_renumbering() {
     // tmux 3.3a reports a move as `%window-add` and `%window-close` of a window that stays:
     // the window and its panes must not be closed and reopened.
     let ev = step(&mut live, &server, &["move-window", "-s", ":7", "-t", ":9"]);
-    assert!(!has(&ev, "WindowClosed"), "a move closes nothing: {ev:?}");
-    assert!(!has(&ev, "PaneClosed"), "a move closes nothing: {ev:?}");
+    assert!(
+        !has(&ev, |e| matches!(e, ClientEvent::WindowClosed { .. })),
+        "a move closes nothing: {ev:?}"
+    );
+    assert!(
+        !has(&ev, |e| matches!(e, ClientEvent::PaneClosed { .. })),
+        "a move closes nothing: {ev:?}"
+    );
     assert_eq!(
         live.client.state().window(WindowId(1)).unwrap().index,
         Some(9)
@@ -123,7 +146,10 @@ fn window_indexes_follow_every_renumbering() {
         &server,
         &["move-window", "-d", "-s", ":0", "-t", ":4"],
     );
-    assert!(!has(&ev, "WindowClosed"), "a move closes nothing: {ev:?}");
+    assert!(
+        !has(&ev, |e| matches!(e, ClientEvent::WindowClosed { .. })),
+        "a move closes nothing: {ev:?}"
+    );
     assert_eq!(
         live.client.state().window(WindowId(0)).unwrap().index,
         Some(4)
@@ -132,7 +158,10 @@ fn window_indexes_follow_every_renumbering() {
     // A plain swap-window sends no notification at all in tmux 3.3a (the subscription
     // reports it); with -d it sends `%session-window-changed`.
     let ev = step(&mut live, &server, &["swap-window", "-s", ":4", "-t", ":9"]);
-    assert!(has(&ev, "WindowIndexesChanged"), "{ev:?}");
+    assert!(
+        has(&ev, |e| e == &ClientEvent::WindowIndexesChanged),
+        "{ev:?}"
+    );
     assert_eq!(
         as_known(&tmux_indexes(&server)),
         model_indexes(&live.client)
@@ -158,7 +187,13 @@ fn window_indexes_follow_every_renumbering() {
     let before = tmux_indexes(&server);
     assert_eq!(before.len(), 3, "{before:?}");
     let ev = step(&mut live, &server, &["kill-window", "-t", ":1"]);
-    assert!(has(&ev, "WindowClosed { window: WindowId(0) }"), "{ev:?}");
+    assert!(
+        has(&ev, |e| e
+            == &ClientEvent::WindowClosed {
+                window: WindowId(0)
+            }),
+        "{ev:?}"
+    );
     let after: Vec<u32> = tmux_indexes(&server).values().copied().collect();
     assert_eq!(after.len(), 2);
     assert!(after.iter().all(|n| *n < 2), "renumbered: {after:?}");
@@ -185,13 +220,7 @@ fn window_indexes_of_a_read_only_observer() {
     }
     let server = TmuxServer::start("winidx-ro", 80, 24).unwrap();
     server.tmux_ok(&["new-window", "-d", "-t", ":5"]).unwrap();
-    let mut live = Live::attach(
-        &server,
-        ClientConfig {
-            read_only: true,
-            ..ClientConfig::default()
-        },
-    );
+    let mut live = Live::attach(&server, ClientConfig::default().with_read_only(true));
     live.ready();
     assert_eq!(
         model_indexes(&live.client),

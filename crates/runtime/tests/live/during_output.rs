@@ -3,11 +3,9 @@
 //! stream), so the client drops it and applies only what follows. Checked on the whole
 //! history, where a lost or doubled line would show.
 
-mod attach_support;
-
 use std::time::Duration;
 
-use attach_support::{have_tmux, Live};
+use crate::support::{have_tmux, Live};
 use muxlink_runtime::{ClientConfig, PaneId};
 use muxlink_testkit::TmuxServer;
 
@@ -29,12 +27,9 @@ fn history_has_every_line_once_when_attaching_mid_output() {
     std::thread::sleep(Duration::from_millis(100));
     let mut live = Live::attach(
         &server,
-        ClientConfig {
-            cols: 60,
-            rows: 10,
-            history_limit: 5000,
-            ..ClientConfig::default()
-        },
+        ClientConfig::default()
+            .with_size(60, 10)
+            .with_history_limit(5000),
     );
     std::thread::sleep(Duration::from_millis(150));
     live.ready();

@@ -1,20 +1,14 @@
 //! After attach, and after each operation, the client's model equals tmux's: windows,
 //! layouts, panes, cursors, screens (compared with `list-*` formats and `capture-pane -p`).
 
-mod attach_support;
-
 use std::time::Duration;
 
-use attach_support::{have_tmux, Live};
-use muxlink_runtime::{ClientConfig, PaneId, SplitDirection, WindowId};
+use crate::support::{have_tmux, Live};
+use muxlink_runtime::{ClientConfig, ClientEvent, PaneId, SplitDirection, WindowId};
 use muxlink_testkit::TmuxServer;
 
 fn cfg(cols: u16, rows: u16) -> ClientConfig {
-    ClientConfig {
-        cols,
-        rows,
-        ..ClientConfig::default()
-    }
+    ClientConfig::default().with_size(cols, rows)
 }
 
 fn pane_ids(live: &Live) -> Vec<PaneId> {
@@ -215,18 +209,21 @@ fn live_output_and_every_operation_keep_the_model_equal() {
         c.state().sessions[&sid].name.as_deref() == Some(&b"renamed"[..])
     });
     // raw command with a reply callback
-    let got = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let got = std::sync::Arc::new(std::sync::Mutex::new(None));
     let g = got.clone();
     live.client
         .raw_command(
             "display-message -p 'x#{session_name}y'",
             Box::new(move |r| {
-                *g.borrow_mut() = Some((r.ok, r.body.to_vec()));
+                *g.lock().unwrap() = Some((r.ok, r.body.to_vec()));
             }),
         )
         .unwrap();
-    live.pump_until(Duration::from_secs(5), |_, _| got.borrow().is_some());
-    assert_eq!(got.borrow().clone(), Some((true, b"xrenamedy".to_vec())));
+    live.pump_until(Duration::from_secs(5), |_, _| got.lock().unwrap().is_some());
+    assert_eq!(
+        got.lock().unwrap().clone(),
+        Some((true, b"xrenamedy".to_vec()))
+    );
     assert!(live.host.errors.is_empty(), "{:?}", live.host.errors);
     // detach: %exit, closed, model freed
     live.client.detach().unwrap();
@@ -348,7 +345,7 @@ fn tmux_killed_mid_stream_reports_exit() {
         live.host
             .events
             .iter()
-            .filter(|e| e.starts_with("Exited"))
+            .filter(|e| matches!(e, ClientEvent::Exited { .. }))
             .count(),
         1,
         "exactly one exit event"

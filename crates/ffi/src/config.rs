@@ -96,14 +96,11 @@ impl muxlink_client_config {
             MUXLINK_OUTPUT_BYTES => OutputMode::Bytes,
             _ => return Err(muxlink_result::MUXLINK_ERR_INVALID_ARGUMENT),
         };
-        Ok(ClientConfig {
-            cols: side(c.cols, 80)?,
-            rows: side(c.rows, 24)?,
-            output_mode,
-            handshake: c.handshake != 0,
-            keep_state_on_exit: c.keep_state_on_exit != 0,
-            ..ClientConfig::default()
-        })
+        Ok(ClientConfig::default()
+            .with_size(side(c.cols, 80)?, side(c.rows, 24)?)
+            .with_output_mode(output_mode)
+            .with_handshake(c.handshake != 0)
+            .with_keep_state_on_exit(c.keep_state_on_exit != 0))
     }
 }
 

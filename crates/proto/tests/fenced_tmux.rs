@@ -47,14 +47,14 @@ struct Server {
 }
 
 impl Server {
-    fn start(program: &PathBuf, tag: &str) -> Server {
+    fn start(program: &std::path::Path, tag: &str) -> Server {
         let name = format!(
             "muxlink-fence-{tag}-{}-{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
         let s = Server {
-            program: program.clone(),
+            program: program.to_path_buf(),
             name,
         };
         s.ok(&[

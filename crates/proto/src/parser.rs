@@ -112,6 +112,18 @@ struct Region {
     dropped_last: Vec<u8>,
 }
 
+impl Region {
+    /// Ready for a new fenced block, keeping the copy buffer's allocation.
+    fn reset(&mut self) {
+        let mut dropped_last = mem::take(&mut self.dropped_last);
+        dropped_last.clear();
+        *self = Region {
+            dropped_last,
+            ..Region::default()
+        };
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Term {
     /// Stored at `body[start..end]`.
@@ -235,6 +247,9 @@ pub struct Parser {
     fences: FenceBook,
     /// The open fenced block's bookkeeping.
     region: Region,
+    /// A second body buffer, for the fence's own block while a fenced block's lines are
+    /// read (kept small: the larger of the two buffers becomes `body`).
+    spare: Vec<u8>,
 }
 
 impl Default for Parser {
@@ -278,6 +293,7 @@ impl Parser {
             exited: false,
             fences: FenceBook::default(),
             region: Region::default(),
+            spare: Vec::new(),
         }
     }
 
@@ -352,6 +368,7 @@ impl Parser {
             + self.unescape_buf.capacity()
             + self.block_fields.capacity()
             + self.region.dropped_last.capacity()
+            + self.spare.capacity()
     }
 
     /// Whether `%exit` was seen in the current control-mode session.
@@ -422,7 +439,7 @@ impl Parser {
             self.body.clear();
             if block.role == Role::Fenced {
                 // Held lines may be pane text: never read them.
-                self.region = Region::default();
+                self.region.reset();
             }
             sink(Event::Error {
                 line_number: self.line_number,
@@ -679,7 +696,7 @@ impl Parser {
                         // Only a block of this client (flags 1) is the fenced command's: a
                         // hook's block (flags 0) may come first.
                         let role = if flags & 1 == 1 && self.fences.take_armed() {
-                            self.region = Region::default();
+                            self.region.reset();
                             Role::Fenced
                         } else {
                             Role::Plain
@@ -799,8 +816,8 @@ impl Parser {
         let Some(block) = self.block.take() else {
             return;
         };
-        let region = mem::take(&mut self.region);
-        let held = mem::take(&mut self.body);
+        let mut region = mem::take(&mut self.region);
+        let mut held = mem::replace(&mut self.body, mem::take(&mut self.spare));
         let number = block.number;
         let limit = self.cfg.max_block_len;
 
@@ -906,12 +923,18 @@ impl Parser {
             self.report_abandoned(applied.abandoned, nonce, sink);
         }
 
-        // Keep the larger allocation for the next blocks.
+        // Keep the larger allocation as the body, the smaller as the spare, and the copy
+        // buffer: no allocation for the next fenced block once warm.
+        held.clear();
         if held.capacity() > self.body.capacity() {
-            let mut held = held;
-            held.clear();
             held.extend_from_slice(&self.body);
-            self.body = held;
+            mem::swap(&mut held, &mut self.body);
+            held.clear();
+        }
+        self.spare = held;
+        if self.region.dropped_last.capacity() == 0 {
+            region.dropped_last.clear();
+            self.region.dropped_last = region.dropped_last;
         }
     }
 }

@@ -860,8 +860,9 @@ impl Parser {
                         tail = end + 1..s - 1;
                     }
                     (Term::Stored { end, .. }, Last::Dropped) => {
+                        // The dropped last line came after the stored terminator.
                         cand = Cand::Dropped;
-                        lost -= 1;
+                        lost = lost.saturating_sub(1);
                         has_tail = end < held.len();
                         tail = (end + 1).min(held.len())..held.len();
                     }

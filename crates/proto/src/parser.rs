@@ -758,6 +758,7 @@ impl Parser {
         });
     }
 
+    #[cold]
     fn report_abandoned<F: FnMut(Event<'_>)>(&self, lines: usize, line: &[u8], sink: &mut F) {
         if lines > 0 {
             self.report(ProtoError::UnclosedFence { lines }, line, sink);
@@ -765,6 +766,8 @@ impl Parser {
     }
 
     /// One line inside a fenced block: held (or dropped, past the limit) until a fence.
+    /// Kept out of line: the `%output` path through `dispatch` stays as small as it was.
+    #[inline(never)]
     fn fenced_line<F: FnMut(Event<'_>)>(&mut self, line: &[u8], sink: &mut F) {
         if self.fences.find(line).is_some() {
             self.close_fenced(line, sink);
@@ -812,6 +815,7 @@ impl Parser {
     /// A fence nonce arrived inside a fenced block: the block ended at its last exact
     /// terminator. Emits the reply, parses the lines tmux wrote after that terminator, opens
     /// the fence's own block (from the held line before the nonce) and records the fence.
+    #[inline(never)]
     fn close_fenced<F: FnMut(Event<'_>)>(&mut self, nonce: &[u8], sink: &mut F) {
         let Some(block) = self.block.take() else {
             return;

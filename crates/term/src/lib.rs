@@ -100,13 +100,23 @@ impl std::fmt::Debug for Terminal {
 /// tmux's default `history-limit`.
 pub const DEFAULT_HISTORY_LIMIT: usize = 2000;
 
+/// The largest width or height tmux allows a pane (`WINDOW_MAXIMUM`); larger sizes asked
+/// of the emulator are cut to it.
+pub const MAX_SIZE: u16 = 10_000;
+
+/// The largest history limit tmux takes (`history-limit` is at most `INT_MAX`).
+pub const MAX_HISTORY_LIMIT: usize = i32::MAX as usize;
+
 impl Terminal {
-    /// A blank pane of `cols` x `rows` (each at least 1) with tmux's default history limit.
+    /// A blank pane of `cols` x `rows` (each cut to `1..=`[`MAX_SIZE`], as tmux sizes
+    /// panes) with tmux's default history limit. Costs a few words per row: rows get their
+    /// cells when something is written to them.
     pub fn new(cols: u16, rows: u16) -> Self {
         Self::with_history_limit(cols, rows, DEFAULT_HISTORY_LIMIT)
     }
 
-    /// A blank pane with a given history limit (lines).
+    /// A blank pane with a given history limit (lines, cut to [`MAX_HISTORY_LIMIT`]). History
+    /// is allocated as it fills, not reserved.
     pub fn with_history_limit(cols: u16, rows: u16, limit: usize) -> Self {
         Terminal {
             input: Input::new(),
@@ -122,7 +132,8 @@ impl Terminal {
 
     /// Resizes the pane as tmux does when its layout changes: height first (lines move
     /// between screen and history), then width with tmux's reflow of wrapped lines (not on
-    /// the alternate screen, where tmux does not reflow).
+    /// the alternate screen, where tmux does not reflow). Sizes are cut to
+    /// `1..=`[`MAX_SIZE`]. Allocates (reflow rebuilds the line list).
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.s.resize(cols, rows);
     }
@@ -131,6 +142,13 @@ impl Terminal {
     /// trimmed at the next scroll, not immediately.
     pub fn set_history_limit(&mut self, limit: usize) {
         self.s.set_history_limit(limit);
+    }
+
+    /// Heap bytes this emulator holds, roughly (what a host's memory budget counts): rows
+    /// written so far, history, tables, the string being read, queued events. O(rows +
+    /// history lines).
+    pub fn heap_bytes(&self) -> usize {
+        self.s.heap_bytes() + self.input.heap_bytes()
     }
 
     /// Width in cells.
@@ -190,8 +208,7 @@ impl Terminal {
 
     /// Visible row `y` (`0..rows`), exactly `cols` cells. Panics if `y >= rows`.
     pub fn screen_row(&self, y: u16) -> &[Cell] {
-        let cols = self.cols() as usize;
-        &self.s.grid().screen(y).cells()[..cols]
+        self.s.grid().screen(y).view(self.cols())
     }
 
     /// Whether visible row `y` wraps onto the next row (tmux `GRID_LINE_WRAPPED`).
@@ -202,8 +219,7 @@ impl Terminal {
     /// History row `i` (0 = oldest, `history_len() - 1` = just above the screen).
     /// Panics if `i >= history_len()`.
     pub fn history_row(&self, i: usize) -> &[Cell] {
-        let cols = self.cols() as usize;
-        &self.s.grid().line(i).cells()[..cols]
+        self.s.grid().line(i).view(self.cols())
     }
 
     /// Whether history row `i` wraps onto the next line.
@@ -213,8 +229,7 @@ impl Terminal {
 
     /// Any line by absolute index: `0..history_len()` are history, then the screen rows.
     pub fn line(&self, i: usize) -> &[Cell] {
-        let cols = self.cols() as usize;
-        &self.s.grid().line(i).cells()[..cols]
+        self.s.grid().line(i).view(self.cols())
     }
 
     /// Whether absolute line `i` wraps.

@@ -15,6 +15,11 @@ impl TabStops {
         }
     }
 
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.stops.capacity()
+    }
+
     /// Whether column `x` has a stop.
     #[inline]
     pub fn is_set(&self, x: u16) -> bool {

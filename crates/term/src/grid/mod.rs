@@ -257,6 +257,44 @@ impl Grid {
         }
     }
 
+    /// tmux's `grid_view_scroll_region_down` `n` times (CSI T scrolls one line at a time in
+    /// tmux), at once: rows `upper..=lower` move down `n`, the top `n` become blank with
+    /// `bg`. What the single steps do to wrap flags is done once: the region's top line
+    /// no longer wraps (the first step's move clears it, later ones move blanks), nor does
+    /// the line above the region.
+    pub fn scroll_region_down(&mut self, upper: u16, lower: u16, n: u16, bg: Color) {
+        if lower <= upper || n == 0 {
+            // A one-line region: tmux's move of zero lines does nothing at all.
+            return;
+        }
+        let height = lower - upper + 1;
+        let n = n.min(height);
+        self.screen_mut(upper).set_wrapped(false);
+        if n < height {
+            // Rotate the region right by `n` (three reversals: no allocation).
+            let h = self.hsize;
+            let (a, b) = (h + upper as usize, h + lower as usize + 1);
+            self.reverse(a, b);
+            self.reverse(a, a + n as usize);
+            self.reverse(a + n as usize, b);
+        }
+        let cols = self.cols;
+        for y in upper..upper + n {
+            self.screen_mut(y).clear(bg, cols);
+        }
+        self.unwrap_above(upper as usize);
+    }
+
+    /// Reverses the order of logical lines `a..b`.
+    fn reverse(&mut self, a: usize, b: usize) {
+        let (mut i, mut j) = (a, b);
+        while i + 1 < j {
+            j -= 1;
+            self.swap(i, j);
+            i += 1;
+        }
+    }
+
     /// tmux's `grid_clear_lines` on screen rows: whole rows blank with `bg`, and the line
     /// above no longer wraps into them.
     pub fn clear_lines(&mut self, py: u16, ny: u16, bg: Color) {
@@ -294,7 +332,9 @@ impl Grid {
                 row.expand(end, cols);
                 end
             };
-            crate::fill::fill_cells(&mut row.cells_mut()[px..end], blank);
+            if end > px {
+                crate::fill::fill_cells(&mut row.cells_mut(cols)[px..end], blank);
+            }
             if blank.flags.contains(CellFlags::TMUX_EXTENDED) {
                 row.mark_ext(end);
             }
@@ -310,6 +350,19 @@ impl Grid {
         self.drop_oldest(n);
         self.hsize = 0;
         self.hscrolled = 0;
+    }
+
+    /// Heap bytes held by the lines (free slots included).
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Row>()
+            + self.slots.iter().map(Row::heap_bytes).sum::<usize>()
+    }
+
+    /// Calls `f` with the combined-table index of every `EXTENDED` cell of every line.
+    pub fn extended_indices(&mut self, mut f: impl FnMut(&mut u32)) {
+        for i in 0..self.len {
+            self.line_mut(i).extended_indices(&mut f);
+        }
     }
 
     /// The screen rows, copied (the alternate screen keeps the primary screen aside).
@@ -436,5 +489,59 @@ impl Grid {
         }
         self.rows = sy;
         self.put_lines(lines);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A grid with `hist` history lines and marked rows (distinct text, random wrap flags).
+    fn grid(cols: u16, rows: u16, hist: usize, wraps: &[bool]) -> Grid {
+        let mut g = Grid::new(cols, rows, 100);
+        for i in 0..hist + rows as usize {
+            let y = rows - 1;
+            let row = g.screen_mut(y);
+            row.cells_mut(cols)[0].ch = 'a' as u32 + (i % 26) as u32;
+            row.touch(1);
+            row.expand(1, cols);
+            row.set_wrapped(wraps.get(i).copied().unwrap_or(false));
+            if i + 1 < hist + rows as usize {
+                g.scroll_history(Color::DEFAULT, 0);
+            }
+        }
+        g
+    }
+
+    fn lines(g: &Grid) -> Vec<(Vec<Cell>, u16, u16, bool)> {
+        (0..g.hsize() + g.rows() as usize)
+            .map(|i| {
+                let l = g.line(i);
+                (l.view(g.cols()).to_vec(), l.used(), l.size(), l.wrapped())
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// CSI T at once equals tmux's line-at-a-time scrolling, wrap flags and the line above
+        /// the region (history's newest, for a region at the top) included.
+        #[test]
+        fn scroll_down_at_once_equals_one_line_at_a_time(
+            rows in 1u16..12, hist in 0usize..3, top in 0u16..12, bottom in 0u16..12,
+            n in 1u16..15, wraps in proptest::collection::vec(any::<bool>(), 20),
+            bg in prop_oneof![Just(Color::DEFAULT), Just(Color::ansi(1))],
+        ) {
+            let (top, bottom) = (top.min(rows - 1), bottom.min(rows - 1));
+            prop_assume!(top <= bottom);
+            let mut once = grid(6, rows, hist, &wraps);
+            let mut steps = once.clone();
+            let height = bottom - top + 1;
+            once.scroll_region_down(top, bottom, n, bg);
+            for _ in 0..n.min(height) {
+                steps.move_lines(top + 1, top, bottom - top, bg);
+            }
+            prop_assert_eq!(lines(&once), lines(&steps));
+        }
     }
 }

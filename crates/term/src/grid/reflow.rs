@@ -126,18 +126,18 @@ fn move_line(target: &mut Vec<Row>, src: &mut [Option<Row>], yy: usize, sx: u16)
 /// tmux's reflow writes into a target grid created with the old width, so storage grows
 /// in steps of the old width.
 /// Past the new right edge the line simply grows, as tmux's storage does.
-fn set_cell(row: &mut Row, x: usize, c: Cell, old_sx: u16) {
+fn set_cell(row: &mut Row, x: usize, c: Cell, sx: u16, old_sx: u16) {
     if x >= u16::MAX as usize {
         return;
     }
-    row.grow_past_edge(x + 1);
+    row.grow_past_edge(x + 1, sx);
     row.expand(x + 1, old_sx);
     // tmux copies the cell's content (`grid_get_cell`, `grid_set_cell`): whether it is
     // stored out of line follows from the content and from the cell it lands on.
     let mut c = c;
     c.flags -= CellFlags::TMUX_EXTENDED;
     let c = row.tmux_extended(x, c, 1);
-    row.cells_mut()[x] = c;
+    row.cells_mut(sx)[x] = c;
     row.touch(x + 1);
 }
 
@@ -175,7 +175,7 @@ fn split_line(
             xx = 0;
         }
         width += w;
-        set_cell(&mut line, xx, c, old_sx);
+        set_cell(&mut line, xx, c, sx, old_sx);
         xx += 1;
     }
     if flags_wrapped {
@@ -242,7 +242,7 @@ fn join_lines(
             break;
         }
         width += w0;
-        set_cell(&mut target[to], at, c0, old_sx);
+        set_cell(&mut target[to], at, c0, sx, old_sx);
         at += 1;
         from = Some(line);
         want = 1;
@@ -253,7 +253,7 @@ fn join_lines(
                 break;
             }
             width += w;
-            set_cell(&mut target[to], at, c, old_sx);
+            set_cell(&mut target[to], at, c, sx, old_sx);
             at += 1;
             want += 1;
         }

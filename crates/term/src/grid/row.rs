@@ -3,14 +3,19 @@
 //! The fields are private: a row keeps its own invariants (cells at or past
 //! `max(extent, used)` are [`EMPTY`]; cells past `size` are [`EMPTY`]; no cell at or past
 //! `ext_end` carries [`CellFlags::TMUX_EXTENDED`]) and the writers go through its methods.
+//!
+//! A row that was never written holds no cells at all (every cell reads as [`EMPTY`]): a
+//! grid costs memory for the rows that hold something, not for its area (a 10000x10000
+//! pane with a prompt in it costs a few rows). The first write gives it the grid's width.
 
 use crate::cell::{Cell, CellFlags, Color};
 
 /// One line of the grid.
 #[derive(Clone, Debug)]
 pub(crate) struct Row {
-    /// At least `cols` cells; more when tmux keeps cells past the right edge (a wide
-    /// character in a 1-column pane, a line moved whole by a narrowing reflow).
+    /// None (never written: all [`EMPTY`]), or at least `cols` cells; more when tmux keeps
+    /// cells past the right edge (a wide character in a 1-column pane, a line moved whole
+    /// by a narrowing reflow).
     cells: Vec<Cell>,
     /// tmux's `cellused`: one past the last cell ever written (not erased) on this line.
     /// `capture-pane` prints only these cells.
@@ -35,10 +40,10 @@ impl Row {
     /// A line of `cols` blanks with background `bg`, nothing used (tmux's
     /// `grid_empty_line`).
     pub fn new(cols: u16, bg: Color) -> Row {
-        let cells = match BLANKS.get(..cols as usize) {
-            // Copied from a ready blank line (`vec![cell; n]` writes field by field).
-            Some(blanks) if bg.is_default() => blanks.to_vec(),
-            _ => vec![Cell::blank_with_bg(bg); cols as usize],
+        let cells = if bg.is_default() {
+            Vec::new()
+        } else {
+            vec![Cell::blank_with_bg(bg); cols as usize]
         };
         Row {
             cells,
@@ -50,18 +55,49 @@ impl Row {
         }
     }
 
-    /// The cells (at least the grid's width).
+    /// The cells held: none for a row never written, else at least the grid's width.
     #[inline(always)]
     pub fn cells(&self) -> &[Cell] {
         &self.cells
     }
 
-    /// The cells, to write. Writers keep the row's invariants: they call [`Row::touch`]
-    /// for what they write, [`Row::mark_ext`] for cells tmux stores out of line and
-    /// [`Row::cover`] for blanks with a colour.
+    /// Cell `x` ([`EMPTY`] where the row holds none).
     #[inline(always)]
-    pub fn cells_mut(&mut self) -> &mut [Cell] {
+    pub fn cell(&self, x: usize) -> Cell {
+        self.cells.get(x).copied().unwrap_or(EMPTY)
+    }
+
+    /// The first `cols` cells, blanks for a row never written.
+    #[inline]
+    pub fn view(&self, cols: u16) -> &[Cell] {
+        let cols = cols as usize;
+        match self.cells.get(..cols) {
+            Some(cells) => cells,
+            // Never written (a row holds none or at least `cols` cells).
+            None => &BLANK_ROW[..cols.min(BLANK_ROW.len())],
+        }
+    }
+
+    /// The cells, to write (at least `cols` of them: a row never written gets them now).
+    /// Writers keep the row's invariants: they call [`Row::touch`] for what they write,
+    /// [`Row::mark_ext`] for cells tmux stores out of line and [`Row::cover`] for blanks
+    /// with a colour.
+    #[inline(always)]
+    pub fn cells_mut(&mut self, cols: u16) -> &mut [Cell] {
+        if self.cells.len() < cols as usize {
+            self.materialize(cols);
+        }
         &mut self.cells
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn materialize(&mut self, cols: u16) {
+        // Copied from a ready blank line (`vec![cell; n]` writes field by field).
+        let have = self.cells.len();
+        self.cells
+            .extend_from_slice(&BLANK_ROW[have..(cols as usize).min(BLANK_ROW.len())]);
+        self.cells.resize(cols as usize, EMPTY);
     }
 
     /// tmux's `cellused`.
@@ -147,7 +183,9 @@ impl Row {
     /// A printed line that scrolls in then writes its cells once rather than twice.
     #[inline]
     pub fn clear_keeping(&mut self, bg: Color, cols: u16, keep: u16) {
-        if self.cells.len() != cols as usize {
+        if self.cells.is_empty() && bg.is_default() {
+            // Never written: stays so.
+        } else if self.cells.len() != cols as usize {
             self.cells.resize(cols as usize, EMPTY);
             crate::fill::fill_cells(&mut self.cells, Cell::blank_with_bg(bg));
         } else if bg.is_default() {
@@ -159,10 +197,10 @@ impl Row {
                 0
             };
             let stale = &mut self.cells[s..e];
-            if stale.len() > 16 && stale.len() <= BLANKS.len() {
+            if stale.len() > 16 && stale.len() <= BLANK_ROW.len() {
                 // A copy from a ready blank line: `memcpy` uses the widest stores the CPU
                 // has, which beats one store per cell on the scrolling path.
-                stale.copy_from_slice(&BLANKS[..stale.len()]);
+                stale.copy_from_slice(&BLANK_ROW[..stale.len()]);
             } else {
                 crate::fill::fill_cells(stale, EMPTY);
             }
@@ -195,9 +233,12 @@ impl Row {
         }
     }
 
-    /// Makes room for cells up to `end` past the right edge (a wide character that does
-    /// not fit, a reflowed cell): the row grows, as tmux's storage does.
-    pub fn grow_past_edge(&mut self, end: usize) {
+    /// Makes room for cells up to `end`, past the right edge `cols` if need be (a wide
+    /// character that does not fit, a reflowed cell): the row grows, as tmux's storage does.
+    pub fn grow_past_edge(&mut self, end: usize, cols: u16) {
+        if self.cells.len() < cols as usize {
+            self.materialize(cols);
+        }
         if self.cells.len() < end {
             self.cells.resize(end, EMPTY);
             self.extent = self.cells.len().min(u16::MAX as usize) as u16;
@@ -208,6 +249,9 @@ impl Row {
     /// edge (tmux keeps what lies past the edge when a pane narrows, with or without
     /// reflow; it comes back if the pane widens again).
     pub fn set_width(&mut self, cols: u16) {
+        if self.cells.is_empty() {
+            return;
+        }
         if self.cells.len() < cols as usize {
             self.cells.resize(cols as usize, EMPTY);
         }
@@ -229,6 +273,9 @@ impl Row {
     /// taking the first `from` cells of a line onto the one above).
     pub fn keep_from(&mut self, from: usize) {
         let used = (self.used as usize).min(self.cells.len());
+        if used == 0 {
+            return;
+        }
         let left = used.saturating_sub(from);
         self.cells.copy_within(from..from + left, 0);
         for c in &mut self.cells[left..] {
@@ -236,6 +283,22 @@ impl Row {
         }
         self.used = left as u16;
         self.size = left as u16;
+    }
+
+    /// Heap bytes the row holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.cells.capacity() * std::mem::size_of::<Cell>()
+    }
+
+    /// Calls `f` with the combined-table index of every [`CellFlags::EXTENDED`] cell (to
+    /// read or rewrite it).
+    pub fn extended_indices(&mut self, f: &mut impl FnMut(&mut u32)) {
+        let end = (self.ext_end as usize).min(self.cells.len());
+        for c in &mut self.cells[..end] {
+            if c.flags.contains(CellFlags::EXTENDED) {
+                f(&mut c.ch);
+            }
+        }
     }
 
     /// tmux's `grid_set_cell` writing over cell `x`: the new cell is stored out of line
@@ -273,8 +336,10 @@ fn expanded_size(needed: usize, cols: u16) -> usize {
 /// for); keeping them cleared means growing the storage writes nothing.
 pub(crate) const EMPTY: Cell = Cell::blank_with_bg(Color::DEFAULT);
 
-/// A line of [`EMPTY`] cells to copy from (4 KiB).
-static BLANKS: [Cell; 256] = [EMPTY; 256];
+/// A line of [`EMPTY`] cells as wide as tmux allows a pane (`WINDOW_MAXIMUM`): what a row
+/// never written reads as, and what rows are cleared and filled from (160 KB of read-only
+/// data, touched only as far as panes are wide).
+static BLANK_ROW: [Cell; crate::MAX_SIZE as usize] = [EMPTY; crate::MAX_SIZE as usize];
 
 /// `Row::ext_end` of a line emptied with `bg`: an RGB background is stored out of line.
 #[inline]

@@ -1,5 +1,6 @@
 //! What C0 controls and escape sequences mean, following tmux 3.3a's `input.c`
-//! (`input_c0_dispatch`, `input_esc_dispatch`, `input_csi_dispatch`, `input_exit_osc`).
+//! (`input_c0_dispatch`, `input_esc_dispatch`, `input_csi_dispatch`); strings are in
+//! `strings.rs`.
 //! Nothing is answered: queries (DA, DSR, ...) are ignored, as the design requires.
 
 use super::Ctx;
@@ -74,37 +75,6 @@ impl Ctx {
             }
             (b"", b'M') => s.reverse_index(),
             (b"", b'c') => s.full_reset(),
-            _ => {}
-        }
-    }
-
-    /// OSC dispatch (tmux `input_exit_osc`).
-    pub(super) fn osc(&mut self, s: &mut Screen, params: &[&[u8]]) {
-        let Some(first) = params.first() else { return };
-        if first.is_empty() || !first.iter().all(u8::is_ascii_digit) {
-            return;
-        }
-        let option: u32 = std::str::from_utf8(first)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(u32::MAX);
-        match option {
-            0 | 2 => {
-                let mut t = Vec::new();
-                for (i, p) in params[1..].iter().enumerate() {
-                    if i > 0 {
-                        t.push(b';');
-                    }
-                    t.extend_from_slice(p);
-                }
-                s.set_title_bytes(&t);
-            }
-            52 if params.len() >= 3 => {
-                s.clipboard(
-                    String::from_utf8_lossy(params[1]).into_owned(),
-                    String::from_utf8_lossy(params[2]).into_owned(),
-                );
-            }
             _ => {}
         }
     }

@@ -2,18 +2,30 @@
 //! controls, UTF-8), escape sequences and strings, handed on to the dispatch in
 //! `dispatch.rs` and the screen's printing and editing.
 //!
-//! Parsing uses `vte`'s state machine for escape sequences it cannot take whole; runs of
-//! ground-state text (printable ASCII above all) and complete simple sequences are handled
-//! here in bulk, which is where the time goes. vte is never given ground-state bytes:
-//! [`VteState`] mirrors its state so the bytes of a sequence in progress go to it and
-//! nothing else does.
+//! Runs of ground-state text (printable ASCII above all) and complete simple sequences
+//! are handled here in bulk, which is where the time goes. Strings (OSC, APC, DCS, the
+//! rename string, SOS/PM) are read here too, with tmux's rules and bounds (`strings.rs`).
+//! `vte`'s state machine takes the escape and control sequences the fast paths do not:
+//! [`VteState`] mirrors its state so that vte gets the bytes of a sequence in progress and
+//! nothing else, and an ESC or a string introducer inside such a sequence takes it back
+//! from vte (as tmux's "anywhere" transitions do).
+//!
+//! A sequence (or a UTF-8 character) cut by the end of a feed is kept, up to
+//! [`CARRY_MAX`] bytes, and completed from the next feed, so that it takes the same fast
+//! path as an uncut one: tmux cuts `%output` anywhere.
 
 mod dispatch;
 mod sgr;
+mod strings;
 
 use crate::params::{self, CsiParams};
 use crate::screen::Screen;
 use crate::vte_state::VteState;
+use strings::Pre;
+
+/// Longest cut sequence kept for the next feed (a plain CSI with tmux's 63 bytes of
+/// parameters fits); a longer one takes vte's path.
+const CARRY_MAX: usize = 80;
 
 /// tmux's partial UTF-8 state (`utf8_open` / `utf8_append`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -24,24 +36,14 @@ struct Utf8 {
     bad: bool,
 }
 
-/// Escape-level state handled before bytes reach vte (strings vte does not deliver).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pre {
-    /// Nothing special.
-    None,
-    /// The previous feed ended with ESC in the ground state.
-    EscPending,
-    /// Inside `ESC k ... ST` (window rename; content ignored).
-    Rename,
-    /// Inside `ESC _ ... ST` (APC; tmux sets the pane title from it).
-    Apc,
-}
-
 /// The input parser of one pane.
 pub(crate) struct Input {
     parser: vte::Parser,
     /// Scratch parameters for the CSI fast path.
     csi_params: CsiParams,
+    /// A sequence or character cut by the end of the last feed (`carry[..carry_len]`).
+    carry: [u8; CARRY_MAX],
+    carry_len: usize,
     ctx: Ctx,
 }
 
@@ -59,13 +61,21 @@ struct Ctx {
     csi_discard: bool,
     /// Empty parameters of that CSI (bit per parameter).
     csi_missing: u32,
+    /// The string being read, if any.
     pre: Pre,
+    /// Its bytes (OSC, APC), at most [`strings::STRING_MAX`].
     string: Vec<u8>,
+    /// It grew past tmux's bound: it is dropped when it ends.
     string_discard: bool,
     utf8: Utf8,
     /// Last printed character for REP: (code point, width) (tmux's `ictx->last`).
     last: Option<(u32, u8)>,
 }
+
+/// Does nothing: takes vte back to its ground state when the parse is taken from it.
+struct Mute;
+
+impl vte::Perform for Mute {}
 
 impl Input {
     /// A parser in the ground state.
@@ -73,6 +83,8 @@ impl Input {
         Input {
             parser: vte::Parser::new(),
             csi_params: CsiParams::new(),
+            carry: [0; CARRY_MAX],
+            carry_len: 0,
             ctx: Ctx {
                 shadow: VteState::Ground,
                 csi_text: 0,
@@ -89,129 +101,142 @@ impl Input {
         }
     }
 
+    /// Heap bytes held (the string being read).
+    pub fn heap_bytes(&self) -> usize {
+        self.ctx.string.capacity()
+    }
+
     /// Feeds bytes the pane printed to `s`.
     pub fn feed(&mut self, s: &mut Screen, mut bytes: &[u8]) {
+        while self.carry_len > 0 {
+            if bytes.is_empty() {
+                return;
+            }
+            bytes = self.finish_carry(s, bytes);
+        }
+        self.run(s, bytes, true);
+    }
+
+    /// Completes the carried sequence from the start of `bytes` and processes it (or
+    /// carries it on when `bytes` still does not complete it); returns the rest of `bytes`.
+    #[cold]
+    fn finish_carry<'b>(&mut self, s: &mut Screen, bytes: &'b [u8]) -> &'b [u8] {
+        let c = self.carry_len;
+        self.carry_len = 0;
+        let take = bytes.len().min(2 * CARRY_MAX - c);
+        let mut tmp = [0u8; 2 * CARRY_MAX];
+        tmp[..c].copy_from_slice(&self.carry[..c]);
+        tmp[c..c + take].copy_from_slice(&bytes[..take]);
+        let buf = &tmp[..c + take];
+        match extent(buf) {
+            Some(n) => {
+                // `n >= c`: the carried part alone was incomplete.
+                let n = n.max(c);
+                self.run(s, &buf[..n], false);
+                &bytes[n - c..]
+            }
+            None => {
+                // Still incomplete, so shorter than `CARRY_MAX` and all of `bytes` is in it.
+                self.carry[..buf.len()].copy_from_slice(buf);
+                self.carry_len = buf.len();
+                &[]
+            }
+        }
+    }
+
+    /// Keeps `rest` (an incomplete sequence or character, at most `CARRY_MAX` bytes) for
+    /// the next feed.
+    fn keep(&mut self, rest: &[u8]) {
+        self.carry[..rest.len()].copy_from_slice(rest);
+        self.carry_len = rest.len();
+    }
+
+    /// Processes `bytes`; `may_carry`: an incomplete sequence at the end is kept for the
+    /// next feed (else it goes the slow way at once).
+    fn run(&mut self, s: &mut Screen, mut bytes: &[u8], may_carry: bool) {
         let c = &mut self.ctx;
         while !bytes.is_empty() {
-            if c.shadow != VteState::Ground || c.pre != Pre::None {
+            if c.shadow != VteState::Ground {
                 // Not a printable byte in the ground state: tmux's collect item ends.
                 s.end_item();
-            }
-            if c.shadow != VteState::Ground {
-                // Hand vte exactly the bytes of the sequence in progress, up to and
-                // including the byte that returns it to its ground state.
-                let mut k = 0;
-                while k < bytes.len() {
-                    let b = bytes[k];
-                    let before = c.shadow;
-                    c.shadow = before.next(b);
-                    k += 1;
-                    // Track what vte does not tell: how long the CSI parameter text is
-                    // (tmux's buffer holds 63 bytes) and which parameters were empty.
-                    if c.shadow == VteState::CsiEntry && before != VteState::CsiEntry {
-                        c.csi_text = 0;
-                        c.csi_group = 0;
-                        c.csi_group_empty = true;
-                        c.csi_missing = 0;
-                    } else if matches!(before, VteState::CsiEntry | VteState::CsiParam) {
-                        match b {
-                            b'0'..=b'9' | b':' => {
-                                c.csi_text += 1;
-                                c.csi_group_empty = false;
-                            }
-                            b';' => {
-                                c.csi_text += 1;
-                                c.close_csi_group();
-                            }
-                            0x20..=0x2f | 0x40..=0x7e => c.close_csi_group(),
-                            _ => {}
-                        }
-                    }
-                    if c.shadow == VteState::Ground {
-                        break;
-                    }
-                }
+                let (k, take_back) = c.vte_extent(bytes);
                 c.csi_discard = c.csi_text > params::MAX_PARAM_BYTES;
                 self.parser.advance(&mut Performer { s, c }, &bytes[..k]);
                 bytes = &bytes[k..];
-                continue;
-            }
-            match c.pre {
-                Pre::None => {}
-                Pre::EscPending => {
-                    c.pre = Pre::None;
-                    if bytes[0] == b'_' || bytes[0] == b'k' {
+                if take_back {
+                    // An ESC or a string introducer: the sequence in progress is over (tmux
+                    // abandons it); vte goes back to ground without acting, the rest is ours.
+                    self.parser.advance(&mut Mute, b"\x18");
+                    c.shadow = VteState::Ground;
+                    if bytes[0] != 0x1b {
                         c.start_string(bytes[0]);
                         bytes = &bytes[1..];
-                    } else {
-                        c.shadow = VteState::Escape;
-                        self.parser.advance(&mut Performer { s, c }, b"\x1b");
                     }
-                    continue;
                 }
-                Pre::Rename | Pre::Apc => {
-                    let n = c.string_bytes(s, bytes);
-                    bytes = &bytes[n..];
-                    continue;
-                }
+                continue;
             }
-            let n = c.ground(s, bytes);
+            if c.pre != Pre::None {
+                s.end_item();
+                let n = c.string_bytes(s, bytes);
+                bytes = &bytes[n..];
+                continue;
+            }
+            let (n, cut) = c.ground(s, bytes, may_carry);
             bytes = &bytes[n..];
+            if cut {
+                self.keep(bytes);
+                return;
+            }
             if bytes.is_empty() {
                 break;
             }
-            // bytes[0] is ESC. Complete simple sequences are dispatched here directly (the
-            // hot path for colour and cursor-motion heavy output); vte takes the rest.
-            if bytes.len() >= 3 && bytes[1] == b'[' {
-                let mut values = [0u16; PLAIN_CSI_MAX];
-                if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
-                    c.csi_values(s, &values[..n], action as char);
-                    bytes = &bytes[len..];
-                    continue;
-                }
-                if let Some(f) = params::parse_fast_csi(bytes, &mut self.csi_params) {
-                    c.csi(
-                        s,
-                        &self.csi_params,
-                        &f.inter[..f.ninter],
-                        false,
-                        f.action as char,
-                    );
-                    bytes = &bytes[f.len..];
-                    continue;
-                }
+            // bytes[0] is ESC.
+            if bytes.len() < CARRY_MAX && extent(bytes).is_none() && (may_carry || bytes.len() == 1)
+            {
+                self.keep(bytes);
+                return;
             }
-            if bytes.len() >= 2 {
-                let b = bytes[1];
-                if matches!(b, 0x30..=0x4f | 0x51..=0x57 | 0x59 | 0x5a | 0x5c | 0x60..=0x7e)
-                    && b != b'k'
-                {
-                    c.esc(s, &[], false, b);
-                    bytes = &bytes[2..];
-                    continue;
-                }
-                if bytes.len() >= 3
-                    && (0x20..=0x2f).contains(&b)
-                    && (0x30..=0x7e).contains(&bytes[2])
-                {
-                    c.esc(s, &[b], false, bytes[2]);
-                    bytes = &bytes[3..];
-                    continue;
-                }
-            }
-            if bytes.len() == 1 {
-                c.pre = Pre::EscPending;
-                break;
-            }
-            if bytes[1] == b'_' || bytes[1] == b'k' {
-                c.start_string(bytes[1]);
-                bytes = &bytes[2..];
-                continue;
-            }
-            c.shadow = VteState::Escape;
-            self.parser.advance(&mut Performer { s, c }, &bytes[..1]);
-            bytes = &bytes[1..];
+            let n = c.escape(s, &mut self.parser, &mut self.csi_params, bytes);
+            bytes = &bytes[n..];
         }
+    }
+}
+
+/// How many bytes at the start of `b` (an ESC or a UTF-8 lead byte first) make one unit the
+/// fast paths take whole, or decide that they cannot (then the slow way takes them): `None`
+/// when `b` ends before that is known. Consistent on prefixes: once `Some(n)` for a prefix,
+/// `Some(n)` for every longer input, and `None` for a prefix means `Some(m)` with `m` at
+/// least its length later.
+fn extent(b: &[u8]) -> Option<usize> {
+    let first = *b.first()?;
+    if first != 0x1b {
+        // A UTF-8 lead byte: complete, or cut short by a byte that cannot continue it.
+        let size = match first {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => return Some(1),
+        };
+        for (i, &c) in b.iter().enumerate().take(size).skip(1) {
+            if c & 0xc0 != 0x80 {
+                return Some(i);
+            }
+        }
+        return (b.len() >= size).then_some(size);
+    }
+    match *b.get(1)? {
+        b'[' => {
+            for (i, &c) in b.iter().enumerate().skip(2) {
+                match c {
+                    0x20..=0x3f => {}
+                    0x40..=0x7e => return Some(i + 1),
+                    _ => return Some(i),
+                }
+            }
+            (b.len() >= CARRY_MAX).then_some(b.len())
+        }
+        0x20..=0x2f => (b.len() >= 3).then_some(3),
+        _ => Some(2),
     }
 }
 
@@ -224,10 +249,97 @@ impl Ctx {
         self.csi_group_empty = true;
     }
 
-    /// Handles ground-state bytes up to (not including) the next ESC; returns how many
-    /// were consumed.
+    /// How many bytes of `bytes` to give vte: those of the sequence in progress, up to and
+    /// including the byte that returns vte to its ground state; or, when an ESC or (after an
+    /// ESC) a string introducer comes first, the bytes before it, and `true`: tmux's
+    /// "anywhere" transitions end the sequence there, and the rest is read here.
+    fn vte_extent(&mut self, bytes: &[u8]) -> (usize, bool) {
+        let mut k = 0;
+        while k < bytes.len() {
+            let b = bytes[k];
+            let before = self.shadow;
+            if b == 0x1b || (before == VteState::Escape && strings::introduces(b)) {
+                return (k, true);
+            }
+            self.shadow = before.next(b);
+            k += 1;
+            // Track what vte does not tell: how long the CSI parameter text is (tmux's
+            // buffer holds 63 bytes) and which parameters were empty.
+            if self.shadow == VteState::CsiEntry && before != VteState::CsiEntry {
+                self.csi_text = 0;
+                self.csi_group = 0;
+                self.csi_group_empty = true;
+                self.csi_missing = 0;
+            } else if matches!(before, VteState::CsiEntry | VteState::CsiParam) {
+                match b {
+                    b'0'..=b'9' | b':' => {
+                        self.csi_text += 1;
+                        self.csi_group_empty = false;
+                    }
+                    b';' => {
+                        self.csi_text += 1;
+                        self.close_csi_group();
+                    }
+                    0x20..=0x2f | 0x40..=0x7e => self.close_csi_group(),
+                    _ => {}
+                }
+            }
+            if self.shadow == VteState::Ground {
+                break;
+            }
+        }
+        (k, false)
+    }
+
+    /// The escape sequence at the start of `bytes` (which starts with ESC): complete simple
+    /// sequences are dispatched here directly (the hot path for colour and cursor-motion
+    /// heavy output), strings are started here; vte takes the rest. Returns the bytes
+    /// consumed.
     #[inline]
-    fn ground(&mut self, s: &mut Screen, bytes: &[u8]) -> usize {
+    fn escape(
+        &mut self,
+        s: &mut Screen,
+        parser: &mut vte::Parser,
+        csi_params: &mut CsiParams,
+        bytes: &[u8],
+    ) -> usize {
+        s.end_item();
+        if bytes.len() >= 3 && bytes[1] == b'[' {
+            let mut values = [0u16; PLAIN_CSI_MAX];
+            if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
+                self.csi_values(s, &values[..n], action as char);
+                return len;
+            }
+            if let Some(f) = params::parse_fast_csi(bytes, csi_params) {
+                self.csi(s, csi_params, &f.inter[..f.ninter], false, f.action as char);
+                return f.len;
+            }
+        }
+        if bytes.len() >= 2 {
+            let b = bytes[1];
+            if strings::introduces(b) {
+                self.start_string(b);
+                return 2;
+            }
+            if matches!(b, 0x30..=0x4f | 0x51..=0x57 | 0x59 | 0x5a | 0x5c | 0x60..=0x7e) {
+                self.esc(s, &[], false, b);
+                return 2;
+            }
+            if bytes.len() >= 3 && (0x20..=0x2f).contains(&b) && (0x30..=0x7e).contains(&bytes[2]) {
+                self.esc(s, &[b], false, bytes[2]);
+                return 3;
+            }
+        }
+        self.shadow = VteState::Escape;
+        parser.advance(&mut Performer { s, c: self }, &bytes[..1]);
+        1
+    }
+
+    /// Handles ground-state bytes up to (not including) the next ESC; returns how many
+    /// were consumed, and whether it stopped at a UTF-8 character cut by the end of `bytes`
+    /// (with `may_carry`; the character is then kept for the next feed).
+    #[inline]
+    fn ground(&mut self, s: &mut Screen, bytes: &[u8], may_carry: bool) -> (usize, bool) {
         let mut i = 0;
         let len = bytes.len();
         while i < len {
@@ -237,9 +349,7 @@ impl Ctx {
                 i += 1 + printable_prefix(&bytes[i + 1..]);
                 self.print_ascii_run(s, &bytes[start..i]);
             } else if b == 0x1b {
-                // Any byte but printable ASCII ends tmux's collect item.
-                s.end_item();
-                return i;
+                return (i, false);
             } else if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
                 // CR LF, the end of almost every line: both at once.
                 s.end_item();
@@ -278,12 +388,15 @@ impl Ctx {
                         i += n;
                         continue;
                     }
+                    if may_carry && extent(&bytes[i..]).is_none() {
+                        return (i, true);
+                    }
                 }
                 self.top_bit(s, b);
                 i += 1;
             }
         }
-        len
+        (len, false)
     }
 
     /// A run of printable ASCII (tmux `input_print` for each).
@@ -298,6 +411,7 @@ impl Ctx {
 
     /// Feeds one byte >= 0x80 in the ground state (tmux `input_top_bit_set`).
     fn top_bit(&mut self, s: &mut Screen, b: u8) {
+        self.last = None;
         let u = &mut self.utf8;
         if u.have == 0 {
             let size = match b {
@@ -329,39 +443,7 @@ impl Ctx {
         };
         let Some(ch) = t.chars().next() else { return };
         let cp = ch as u32;
-        self.last = None;
         s.print_char(cp, s.widths().of(cp));
-    }
-
-    fn start_string(&mut self, kind: u8) {
-        self.pre = if kind == b'_' { Pre::Apc } else { Pre::Rename };
-        self.string.clear();
-        self.string_discard = false;
-    }
-
-    /// Consumes string bytes up to BEL (ends and consumes it) or ESC (ends, not consumed).
-    fn string_bytes(&mut self, s: &mut Screen, bytes: &[u8]) -> usize {
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == 0x07 || b == 0x1b {
-                self.end_string(s);
-                return if b == 0x07 { i + 1 } else { i };
-            }
-            if self.pre == Pre::Apc && b >= 0x20 {
-                if self.string.len() < 64 * 1024 {
-                    self.string.push(b);
-                } else {
-                    self.string_discard = true;
-                }
-            }
-        }
-        bytes.len()
-    }
-
-    fn end_string(&mut self, s: &mut Screen) {
-        if self.pre == Pre::Apc && !self.string_discard {
-            s.set_title_bytes(&self.string);
-        }
-        self.pre = Pre::None;
     }
 }
 
@@ -400,10 +482,6 @@ impl vte::Perform for Performer<'_> {
 
     fn esc_dispatch(&mut self, inter: &[u8], ignore: bool, byte: u8) {
         self.c.esc(self.s, inter, ignore, byte);
-    }
-
-    fn osc_dispatch(&mut self, params: &[&[u8]], _bell_terminated: bool) {
-        self.c.osc(self.s, params);
     }
 }
 

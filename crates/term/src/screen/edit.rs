@@ -100,10 +100,10 @@ impl Screen {
         false
     }
 
-    /// tmux `grid_view_scroll_region_down`.
-    fn scroll_region_down(&mut self, bg: Color) {
+    /// tmux `grid_view_scroll_region_down`, `n` times.
+    fn scroll_region_down(&mut self, n: u16, bg: Color) {
         let (ru, rl) = (self.rupper, self.rlower);
-        self.grid.move_lines(ru + 1, ru, rl - ru, bg);
+        self.grid.scroll_region_down(ru, rl, n, bg);
         self.damage.mark_range(ru, rl);
     }
 
@@ -111,7 +111,7 @@ impl Screen {
     pub fn reverse_index(&mut self) {
         if self.cy == self.rupper {
             let bg = self.pen.bg;
-            self.scroll_region_down(bg);
+            self.scroll_region_down(1, bg);
         } else if self.cy > 0 {
             self.set_cursor(self.cx, self.cy - 1);
         }
@@ -324,13 +324,11 @@ impl Screen {
         }
     }
 
-    /// SD (`CSI T`).
+    /// SD (`CSI T`): as `n` single scrolls (tmux's loop), done at once.
     pub fn scroll_down(&mut self, n: u16, bg: Color) {
         let height = self.rlower - self.rupper + 1;
         let n = if n == 0 { 1 } else { n.min(height) };
-        for _ in 0..n {
-            self.scroll_region_down(bg);
-        }
+        self.scroll_region_down(n, bg);
     }
 
     /// DECSTBM: the scroll region (inclusive rows; ignored unless `top < bottom`), and the
@@ -452,7 +450,7 @@ impl Screen {
             let row = self.grid.screen_mut(y);
             row.expand(cols as usize, cols);
             // tmux sets each cell: one stored out of line stays so.
-            for c in &mut row.cells_mut()[..cols as usize] {
+            for c in &mut row.cells_mut(cols)[..cols as usize] {
                 *c = Cell {
                     flags: c.flags & CellFlags::TMUX_EXTENDED,
                     ..e
@@ -474,14 +472,14 @@ fn move_cells(row: &mut Row, dx: u16, px: u16, nx: u16, bg: Color, cols: u16) {
         return;
     }
     let (dx, px, nx) = (dx as usize, px as usize, nx as usize);
-    let len = row.cells().len();
+    let len = row.cells().len().max(cols as usize);
     if px + nx > len || dx + nx > len {
         return;
     }
     row.expand(px + nx, cols);
     row.expand(dx + nx, cols);
     let blank = Cell::blank_with_bg(bg);
-    let cells = row.cells_mut();
+    let cells = row.cells_mut(cols);
     cells.copy_within(px..px + nx, dx);
     for (xx, c) in cells.iter_mut().enumerate().take(px + nx).skip(px) {
         if xx < dx || xx >= dx + nx {

@@ -24,6 +24,9 @@ use crate::TermEvent;
 /// Titles `CSI 22 t` keeps at most (tmux's limit).
 const TITLE_STACK_MAX: usize = 64;
 
+/// Bytes of clipboard data queued at most: two of the longest strings tmux takes.
+const CLIPBOARD_QUEUE_MAX: usize = 2 << 20;
+
 /// The pen and charset state saved by DECSC / CSI s.
 #[derive(Clone, Copy, Debug)]
 struct Saved {
@@ -106,10 +109,12 @@ pub(crate) struct Screen {
 }
 
 impl Screen {
-    /// A blank screen of `cols` x `rows` (each at least 1) keeping `limit` history lines.
+    /// A blank screen of `cols` x `rows` (each cut to `1..=MAX_SIZE`) keeping `limit`
+    /// history lines.
     pub fn new(cols: u16, rows: u16, limit: usize) -> Screen {
-        let cols = cols.max(1);
-        let rows = rows.max(1);
+        let cols = cols.clamp(1, crate::MAX_SIZE);
+        let rows = rows.clamp(1, crate::MAX_SIZE);
+        let limit = limit.min(crate::MAX_HISTORY_LIMIT);
         let pen = Cell::BLANK;
         Screen {
             grid: Grid::new(cols, rows, limit),
@@ -165,9 +170,9 @@ impl Screen {
         &self.grid
     }
 
-    /// Sets the history limit.
+    /// Sets the history limit (cut to tmux's largest).
     pub fn set_history_limit(&mut self, limit: usize) {
-        self.grid.set_limit(limit);
+        self.grid.set_limit(limit.min(crate::MAX_HISTORY_LIMIT));
     }
 
     /// The cursor column (`cols` when a wrap is pending; more after some resizes).
@@ -352,13 +357,38 @@ impl Screen {
 
     // ---------------------------------------------------------------- title and events
 
-    /// BEL.
+    /// BEL. Bells not yet taken count as one: a program printing BEL in a loop queues one.
     pub fn bell(&mut self) {
-        self.events.push(TermEvent::Bell);
+        if !self.events.iter().any(|e| matches!(e, TermEvent::Bell)) {
+            self.events.push(TermEvent::Bell);
+        }
     }
 
-    /// OSC 52.
+    /// OSC 52. A newer clipboard for the same selection replaces one not yet taken, and the
+    /// data queued stays within [`CLIPBOARD_QUEUE_MAX`] bytes (the oldest go first): the
+    /// queue stays bounded however much a program sends between two drains.
     pub fn clipboard(&mut self, selection: String, data: String) {
+        self.events
+            .retain(|e| !matches!(e, TermEvent::Clipboard { selection: s, .. } if *s == selection));
+        let queued = |events: &[TermEvent]| -> usize {
+            events
+                .iter()
+                .map(|e| match e {
+                    TermEvent::Clipboard { selection, data } => selection.len() + data.len(),
+                    _ => 0,
+                })
+                .sum()
+        };
+        while queued(&self.events) + selection.len() + data.len() > CLIPBOARD_QUEUE_MAX {
+            let Some(i) = self
+                .events
+                .iter()
+                .position(|e| matches!(e, TermEvent::Clipboard { .. }))
+            else {
+                break;
+            };
+            self.events.remove(i);
+        }
         self.events.push(TermEvent::Clipboard { selection, data });
     }
 
@@ -376,6 +406,9 @@ impl Screen {
             self.title.clear();
             self.title.push_str(s);
             self.damage.title_changed = true;
+            // Only the latest title not yet taken matters.
+            self.events
+                .retain(|e| !matches!(e, TermEvent::TitleChanged(_)));
             self.events
                 .push(TermEvent::TitleChanged(self.title.clone()));
         }
@@ -497,14 +530,70 @@ impl Screen {
         self.damage.cursor_changed = true;
     }
 
+    /// Heap bytes held (grid, saved primary screen, tables, titles, queued events).
+    pub fn heap_bytes(&self) -> usize {
+        let events: usize = self
+            .events
+            .iter()
+            .map(|e| match e {
+                TermEvent::Bell => 0,
+                TermEvent::TitleChanged(t) => t.capacity(),
+                TermEvent::Clipboard { selection, data } => selection.capacity() + data.capacity(),
+            })
+            .sum();
+        self.grid.heap_bytes()
+            + self.alt.as_ref().map_or(0, |a| {
+                a.lines.capacity() * std::mem::size_of::<Row>()
+                    + a.lines.iter().map(Row::heap_bytes).sum::<usize>()
+            })
+            + self.combined.heap_bytes()
+            + self.title.capacity()
+            + self.title_stack.iter().map(String::capacity).sum::<usize>()
+            + self.events.capacity() * std::mem::size_of::<TermEvent>()
+            + events
+            + self.tabs.heap_bytes()
+            + self.damage.heap_bytes()
+    }
+
+    // ---------------------------------------------------------------- combined characters
+
+    /// Drops the combined-character texts no cell references any more (history that was
+    /// collected, cells overwritten) and renumbers the rest, so the table follows the grid.
+    /// Every row is damaged: cells' indices change, their text does not.
+    #[cold]
+    #[inline(never)]
+    fn compact_combined(&mut self) {
+        let mut live = vec![false; self.combined.len()];
+        let mut mark = |i: &mut u32| {
+            if let Some(l) = live.get_mut(*i as usize) {
+                *l = true;
+            }
+        };
+        self.grid.extended_indices(&mut mark);
+        if let Some(alt) = &mut self.alt {
+            for row in &mut alt.lines {
+                row.extended_indices(&mut mark);
+            }
+        }
+        let remap = self.combined.compact(&live);
+        let mut rewrite = |i: &mut u32| *i = remap.get(*i as usize).copied().unwrap_or(u32::MAX);
+        self.grid.extended_indices(&mut rewrite);
+        if let Some(alt) = &mut self.alt {
+            for row in &mut alt.lines {
+                row.extended_indices(&mut rewrite);
+            }
+        }
+        self.damage.mark_all();
+    }
+
     // ---------------------------------------------------------------- resize
 
     /// Resizes the pane as tmux does when its layout changes: height first (lines move
     /// between screen and history), then width with tmux's reflow of wrapped lines (not on
     /// the alternate screen, where tmux does not reflow).
     pub fn resize(&mut self, cols: u16, rows: u16) {
-        let cols = cols.max(1);
-        let rows = rows.max(1);
+        let cols = cols.clamp(1, crate::MAX_SIZE);
+        let rows = rows.clamp(1, crate::MAX_SIZE);
         if cols == self.cols() && rows == self.rows() {
             return;
         }

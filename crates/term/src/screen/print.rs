@@ -75,8 +75,9 @@ impl Screen {
             self.item_size = Some(expand_item(row, item_size, x + n, cols as u16));
             // Overwriting half of a wide character blanks the other half (tmux). A line
             // just scrolled in has none (and its cells past the run may not be in cache).
+            let ext_end = row.ext_end() as usize;
+            let cells = &mut row.cells_mut(cols as u16)[..cols];
             if !fresh {
-                let cells = &mut row.cells_mut()[..cols];
                 if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
                     fix_spacer_left_collect(cells, x);
                 }
@@ -86,10 +87,10 @@ impl Screen {
             }
             fresh = false;
             // Cells tmux stores out of line stay so (there are none from `ext_end` on).
-            if pen_ext || row.ext_end() as usize > x {
+            if pen_ext || ext_end > x {
                 fill_ascii_tmux_extended(row, x, chunk, pen, pen_ext);
             } else {
-                crate::fill::fill_ascii(&mut row.cells_mut()[x..x + n], chunk, pen);
+                crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
             }
             row.touch(x + n);
             self.cx = (x + n) as u16;
@@ -168,7 +169,7 @@ impl Screen {
             let item_size = self.item_size;
             let row = self.grid.screen_mut(y);
             self.item_size = Some(expand_item(row, item_size, x + 1, cols as u16));
-            let cells = &mut row.cells_mut()[..cols];
+            let cells = &mut row.cells_mut(cols as u16)[..cols];
             if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_left_collect(cells, x);
             }
@@ -176,7 +177,7 @@ impl Screen {
                 fix_spacer_right(cells, x + 1);
             }
             let cell = row.tmux_extended(x, cell, 1);
-            row.cells_mut()[x] = cell;
+            row.cells_mut(cols as u16)[x] = cell;
             row.touch(x + 1);
             self.damage.mark(y);
             self.set_cursor(self.cx + 1, self.cy);
@@ -267,7 +268,7 @@ impl Screen {
                 && new.attrs.is_empty()
                 && !new.flags.contains(CellFlags::EXTENDED);
         }
-        let old = &row.cells()[x];
+        let old = &row.cell(x);
         // Stored out of line (now or since it was last erased), or packed with a 256-colour
         // flag that a new cell's flags never equal.
         let old_extended = old.needs_tmux_extended() || !basic(old.fg) || !basic(old.bg);
@@ -290,7 +291,7 @@ impl Screen {
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
         let cell = row.tmux_extended(x, cell, width);
-        overwrite(&mut row.cells_mut()[..cols], x, cell, width);
+        overwrite(&mut row.cells_mut(cols as u16)[..cols], x, cell, width);
         row.touch(x + width);
         self.damage.mark(y);
     }
@@ -339,7 +340,7 @@ impl Screen {
                 } else {
                     CellFlags::TMUX_EXTENDED
                 };
-                overwrite(&mut row.cells_mut()[..cols as usize], x, pen, w);
+                overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w);
                 x += w;
                 i += n;
                 match next(&bytes[i..]) {
@@ -366,9 +367,9 @@ impl Screen {
         let cols = self.cols();
         let end = x + width;
         let row = self.grid.screen_mut(y);
-        row.grow_past_edge(end);
+        row.grow_past_edge(end, cols);
         row.expand(end, cols);
-        let cells = row.cells_mut();
+        let cells = row.cells_mut(cols);
         if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
             fix_spacer_left(cells, x);
         }
@@ -395,7 +396,7 @@ impl Screen {
         let row = self.grid.screen(y);
         let Some(x) = (1..=cx)
             .map(|n| cx - n)
-            .find(|&x| !row.cells()[x].flags.contains(CellFlags::WIDE_SPACER))
+            .find(|&x| !row.cell(x).flags.contains(CellFlags::WIDE_SPACER))
         else {
             return;
         };
@@ -406,7 +407,7 @@ impl Screen {
         let old = if x >= row.size() as usize {
             Cell::BLANK
         } else {
-            row.cells()[x]
+            row.cell(x)
         };
         let mut s = std::mem::take(&mut self.scratch);
         s.clear();
@@ -422,7 +423,7 @@ impl Screen {
             let row = self.grid.screen_mut(y);
             row.expand(x + 1, cols);
             // tmux's grid_store_cell drops the cleared flag of a cell it stores.
-            row.cells_mut()[x] = Cell {
+            row.cells_mut(cols)[x] = Cell {
                 ch: idx,
                 flags: (old.flags | CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED)
                     - CellFlags::CLEARED,
@@ -431,6 +432,9 @@ impl Screen {
             row.mark_ext(x + 1);
             row.touch(x + 1);
             self.damage.mark(y);
+            if self.combined.wants_compaction() {
+                self.compact_combined();
+            }
         }
         self.scratch = s;
     }
@@ -530,24 +534,24 @@ fn blank_keeping_ext(c: &mut Cell) {
 }
 
 /// `fill_ascii` at `x` on a line that may hold cells tmux stores out of line (those stay
-/// so), or with a pen that tmux stores out of line.
+/// so), or with a pen that tmux stores out of line. The row already holds its cells.
 #[cold]
 #[inline(never)]
 fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, pen_ext: bool) {
     let end = x + src.len();
     if pen_ext {
         pen.flags |= CellFlags::TMUX_EXTENDED;
-        crate::fill::fill_ascii(&mut row.cells_mut()[x..end], src, pen);
+        crate::fill::fill_ascii(&mut row.cells_mut(0)[x..end], src, pen);
         row.mark_ext(end);
         return;
     }
     let keep = (row.ext_end() as usize).min(end);
-    for (c, &b) in row.cells_mut()[x..keep].iter_mut().zip(src) {
+    for (c, &b) in row.cells_mut(0)[x..keep].iter_mut().zip(src) {
         *c = Cell {
             ch: b as u32,
             flags: pen.flags | (c.flags & CellFlags::TMUX_EXTENDED),
             ..pen
         };
     }
-    crate::fill::fill_ascii(&mut row.cells_mut()[keep..end], &src[keep - x..], pen);
+    crate::fill::fill_ascii(&mut row.cells_mut(0)[keep..end], &src[keep - x..], pen);
 }

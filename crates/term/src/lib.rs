@@ -1,4 +1,5 @@
-//! Pane emulator: one VT emulator per tmux pane, grid identical to tmux 3.3a's.
+//! Pane emulator: one VT emulator per tmux pane, grid identical to tmux's, for every tmux
+//! release from 3.2a to next-3.8 ([`release`]; the newest by default).
 //!
 //! [`Terminal`] takes the bytes a pane printed ([`Terminal::feed`]; escape sequences and
 //! UTF-8 may be split anywhere across calls) and keeps the grid tmux keeps: screen rows,
@@ -46,6 +47,7 @@ pub use modes::Modes;
 pub use width::{char_width, UNPRINTABLE};
 
 use input::Input;
+use release::{GridPolicy, ReleaseProfile};
 use screen::Screen;
 
 /// The cursor as tmux reports it.
@@ -126,6 +128,31 @@ impl Terminal {
         }
     }
 
+    /// A blank pane that renders as the tmux release and server options of `profile` say
+    /// (from [`TmuxRelease::profile`](release::TmuxRelease::profile)). [`Terminal::new`]
+    /// and [`Terminal::with_history_limit`] use [`TmuxRelease::NEWEST`](release::TmuxRelease::NEWEST)
+    /// with default options. Copies the profile (one small allocation when the server has
+    /// `codepoint-widths`).
+    pub fn with_profile(cols: u16, rows: u16, limit: usize, profile: &ReleaseProfile) -> Self {
+        let mut t = Self::with_history_limit(cols, rows, limit);
+        t.set_profile(profile);
+        t
+    }
+
+    /// Renders as `profile` says from now on: call it when the release is known (the
+    /// attach handshake) and whenever the server's `variation-selector-always-wide` or
+    /// `codepoint-widths` change. As in tmux, characters already in the grid keep the
+    /// widths they were given; only characters that arrive later use the new ones. Cheap
+    /// (copies the profile); never touches the grid.
+    pub fn set_profile(&mut self, profile: &ReleaseProfile) {
+        self.s.set_profile(profile);
+    }
+
+    /// The rules of the release this pane renders as.
+    pub fn policy(&self) -> &GridPolicy {
+        self.s.policy()
+    }
+
     /// Feeds bytes the pane printed. Allocates nothing in the steady state (printing,
     /// scrolling with full history); see `tests/alloc.rs`.
     pub fn feed(&mut self, bytes: &[u8]) {
@@ -140,8 +167,10 @@ impl Terminal {
         self.s.resize(cols, rows);
     }
 
-    /// Changes the history limit. As in tmux, existing history over the new limit is
-    /// trimmed at the next scroll, not immediately.
+    /// Changes the history limit. Existing history over the new limit is trimmed at the
+    /// next scroll, not immediately. Before 3.7 tmux gives a changed `history-limit` only
+    /// to panes made afterwards: call this for an existing pane only when
+    /// [`GridPolicy::history_limit_live`] says so.
     pub fn set_history_limit(&mut self, limit: usize) {
         self.s.set_history_limit(limit);
     }

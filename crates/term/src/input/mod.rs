@@ -384,7 +384,7 @@ impl Ctx {
                     }
                     if let Some((cp, n)) = decode_utf8(&bytes[i..]) {
                         self.last = None;
-                        s.print_char(cp, s.widths().of(cp));
+                        s.print_char(cp, s.width_of(cp));
                         i += n;
                         continue;
                     }
@@ -443,7 +443,7 @@ impl Ctx {
         };
         let Some(ch) = t.chars().next() else { return };
         let cp = ch as u32;
-        s.print_char(cp, s.widths().of(cp));
+        s.print_char(cp, s.width_of(cp));
     }
 }
 
@@ -463,7 +463,7 @@ impl vte::Perform for Performer<'_> {
             self.c.last = Some((cp, 1));
         } else if cp >= 0x80 {
             self.c.last = None;
-            self.s.print_char(cp, self.s.widths().of(cp));
+            self.s.print_char(cp, self.s.width_of(cp));
         }
     }
 

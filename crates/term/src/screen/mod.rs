@@ -17,8 +17,9 @@ use crate::combined::Combined;
 use crate::damage::Damage;
 use crate::grid::{Grid, Row};
 use crate::modes::Modes;
+use crate::release::{GridPolicy, ReleaseProfile, TmuxRelease};
 use crate::tabs::TabStops;
-use crate::width::Widths;
+use crate::width_tables::CharWidths;
 use crate::TermEvent;
 
 /// Titles `CSI 22 t` keeps at most (tmux's limit).
@@ -104,8 +105,10 @@ pub(crate) struct Screen {
     /// non-collected cell, never at a `feed` boundary; so a run continued by the next
     /// `feed` recomputes the expansion from this size (feeds split anywhere agree).
     item_size: Option<u16>,
-    /// How wide characters are and how they combine.
-    widths: Widths,
+    /// How wide characters are (the release's table and `codepoint-widths`).
+    widths: CharWidths,
+    /// How characters combine, and everything else that differs between tmux releases.
+    policy: GridPolicy,
 }
 
 impl Screen {
@@ -146,7 +149,8 @@ impl Screen {
             ul_colors: Vec::new(),
             scratch: String::new(),
             item_size: None,
-            widths: Widths,
+            widths: CharWidths::new(TmuxRelease::NEWEST, Default::default()),
+            policy: TmuxRelease::NEWEST.grid_policy(&Default::default()),
         }
     }
 
@@ -245,10 +249,26 @@ impl Screen {
         self.events.drain(..)
     }
 
-    /// How wide characters are.
+    /// The width tmux gives code point `cp`: 0, 1, 2 or `DROPPED`.
     #[inline(always)]
-    pub fn widths(&self) -> Widths {
-        self.widths
+    pub fn width_of(&self, cp: u32) -> u8 {
+        self.widths.width(cp)
+    }
+
+    /// The release rules in use.
+    #[inline(always)]
+    pub fn policy(&self) -> &GridPolicy {
+        &self.policy
+    }
+
+    /// Renders from now on as `profile` says. Cells already written keep their widths
+    /// (tmux computes a width once, when the character arrives).
+    pub fn set_profile(&mut self, profile: &ReleaseProfile) {
+        self.widths = profile.widths.clone();
+        self.policy = profile.policy;
+        if self.policy.zwj != crate::release::ZwjRule::JoinNext {
+            self.zwj = false;
+        }
     }
 
     // ---------------------------------------------------------------- cursor and modes

@@ -10,7 +10,12 @@ use crate::cell::{Attrs, Cell, CellFlags, Color, ColorKind};
 use crate::combined::COMBINED_MAX_BYTES;
 use crate::grid::Row;
 use crate::modes::Modes;
+use crate::release::{
+    is_emoji_modifier, is_regional_indicator, CombineTarget, EmojiModifierRule, OverflowRule,
+    RegionalIndicatorRule, Vs16Rule, WidenAtLastColumn, ZwjRule, EMOJI_MODIFIER_BASES,
+};
 use crate::width::UNPRINTABLE;
+use crate::width_tables::CharWidths;
 
 impl Screen {
     /// A run of printable ASCII (0x20..=0x7e): in bulk, as tmux's collect path does, or
@@ -192,17 +197,34 @@ impl Screen {
         let sx = self.cols() as u32;
         let sy = self.rows() as u32;
         let w = width as u32;
-        if self.widths.joins(cell.ch) && !cell.flags.contains(CellFlags::EXTENDED) {
-            self.zwj = true;
-            return;
-        }
-        if self.zwj {
-            self.combine(0x200d);
-        }
-        if width == 0 || self.zwj {
-            self.zwj = false;
-            self.combine(cell.ch);
-            return;
+        match self.policy.zwj {
+            ZwjRule::JoinIfCellEndsInZwj => {
+                // 3.4+: every character not collected first asks whether it combines.
+                if self.combine_from_3_4(cell.ch, width) {
+                    return;
+                }
+                if width == 0 {
+                    self.write_zero_width(cell);
+                    return;
+                }
+            }
+            rule => {
+                if rule == ZwjRule::JoinNext
+                    && cell.ch == 0x200d
+                    && !cell.flags.contains(CellFlags::EXTENDED)
+                {
+                    self.zwj = true;
+                    return;
+                }
+                if self.zwj {
+                    self.combine(0x200d);
+                }
+                if width == 0 || self.zwj {
+                    self.zwj = false;
+                    self.combine(cell.ch);
+                    return;
+                }
+            }
         }
         let wrap = self.modes.contains(Modes::AUTOWRAP);
         let cx = self.cx as u32;
@@ -309,19 +331,30 @@ impl Screen {
         {
             return 0;
         }
-        let widths = self.widths;
+        // 3.4+: a cell that may end in a ZWJ takes the next character into it.
+        if self.policy.zwj == ZwjRule::JoinIfCellEndsInZwj
+            && self.cx > 0
+            && self
+                .grid
+                .screen(self.cy)
+                .cell(self.cx as usize - 1)
+                .flags
+                .contains(CellFlags::EXTENDED)
+        {
+            return 0;
+        }
         // The next character if it can take this path: (code point, bytes, width).
-        let next = |b: &[u8]| -> Option<(u32, usize, usize)> {
+        let next = |widths: &CharWidths, b: &[u8]| -> Option<(u32, usize, usize)> {
             if b.first().is_none_or(|&c| c < 0x80) {
                 return None;
             }
             let (cp, n) = crate::input::decode_utf8(b)?;
-            let w = widths.of(cp);
-            ((w == 1 || w == 2) && !widths.joins(cp)).then_some((cp, n, w as usize))
+            let w = widths.width(cp);
+            ((w == 1 || w == 2) && cp != 0x200d && !may_join(cp)).then_some((cp, n, w as usize))
         };
         let mut pen = self.pen;
         let mut i = 0;
-        while let Some(mut c) = next(&bytes[i..]) {
+        while let Some(mut c) = next(&self.widths, &bytes[i..]) {
             if self.cx as usize + c.2 > cols as usize {
                 self.linefeed(true, Color::DEFAULT);
                 self.cx = 0;
@@ -343,7 +376,7 @@ impl Screen {
                 overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w);
                 x += w;
                 i += n;
-                match next(&bytes[i..]) {
+                match next(&self.widths, &bytes[i..]) {
                     Some(d) if x + d.2 <= cols as usize => c = d,
                     _ => break,
                 }
@@ -383,6 +416,165 @@ impl Screen {
         row.mark_ext(end);
         row.touch(end);
         self.damage.mark(y);
+    }
+
+    /// The text of `cell` appended to `out`.
+    fn push_text(&self, cell: &Cell, out: &mut String) {
+        if cell.flags.contains(CellFlags::EXTENDED) {
+            out.push_str(self.combined.get(cell.ch));
+        } else {
+            out.push(char::from_u32(cell.ch).unwrap_or(' '));
+        }
+    }
+
+    /// tmux 3.4+ `screen_write_combine`: whether `cp` (of `width`) joins the cell before
+    /// the cursor (then it is done, or dropped) rather than being written on its own.
+    /// What joins and how the cell then changes follows the release's [`GridPolicy`]
+    /// (`zwj`, `vs16`, `regional_indicators`, `emoji_modifiers`, `hangul_jamo`,
+    /// `max_cell_bytes`, `overflow`, `widen_at_last_column`).
+    ///
+    /// [`GridPolicy`]: crate::release::GridPolicy
+    fn combine_from_3_4(&mut self, cp: u32, width: u8) -> bool {
+        let p = self.policy;
+        if p.hangul_jamo && cp == 0x3164 {
+            return true;
+        }
+        let is_vs16 = cp == 0xfe0f;
+        let zero_width = cp == 0x200d || is_vs16 || width == 0;
+        let mut force_wide = is_vs16 && p.vs16 != Vs16Rule::ZeroWidth;
+        let Some(add) = char::from_u32(cp) else {
+            return zero_width;
+        };
+        let cx = self.cx as usize;
+        if cp < 0x80 || cx == 0 {
+            return zero_width;
+        }
+        debug_assert_eq!(p.combine_target, CombineTarget::AdjacentOfMatchingWidth);
+        let y = self.cy;
+        let row = self.grid.screen(y);
+        let mut n = 1;
+        let mut last = row.cell(cx - 1);
+        if cx != 1 && last.flags.contains(CellFlags::WIDE_SPACER) {
+            n = 2;
+            last = row.cell(cx - 2);
+        }
+        let last_width = if last.flags.contains(CellFlags::WIDE) {
+            2
+        } else {
+            1
+        };
+        if n != last_width || last.flags.contains(CellFlags::WIDE_SPACER) {
+            return zero_width;
+        }
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        self.push_text(&last, &mut text);
+        let join = zero_width || {
+            let first = text.chars().next().map_or(0, |c| c as u32);
+            let ends_zwj = text.ends_with('\u{200d}');
+            if p.hangul_jamo {
+                match jamo_state(&text, cp) {
+                    Jamo::NotComposable => {
+                        self.scratch = text;
+                        return true;
+                    }
+                    Jamo::Initial => false,
+                    Jamo::Composable => true,
+                    Jamo::NotJamo => {
+                        if should_combine(p.regional_indicators, first, &text, cp) {
+                            force_wide = true;
+                            true
+                        } else {
+                            ends_zwj
+                        }
+                    }
+                }
+            } else if is_regional_indicator(cp) || is_emoji_modifier(cp) {
+                // 3.4, 3.5a: `utf8_is_modifier`: joins any cell that is not one byte.
+                debug_assert_eq!(p.emoji_modifiers, EmojiModifierRule::JoinAnyNonAscii);
+                force_wide = text.len() >= 2;
+                force_wide
+            } else {
+                ends_zwj
+            }
+        };
+        if !join {
+            self.scratch = text;
+            return false;
+        }
+        if text.len() + add.len_utf8() > p.max_cell_bytes as usize {
+            self.scratch = text;
+            return match p.overflow {
+                OverflowRule::OwnCell => false,
+                OverflowRule::Dropped => zero_width,
+            };
+        }
+        text.push(add);
+        let mut cx = cx;
+        if last_width == 1 && force_wide {
+            n = 2;
+            cx += 1;
+        } else {
+            force_wide = false;
+        }
+        let x = cx - n;
+        let idx = self.combined.intern(&text);
+        self.scratch = text;
+        let cols = self.cols();
+        let head_flags = if force_wide {
+            last.flags | CellFlags::WIDE
+        } else {
+            last.flags
+        };
+        let pad_x = match p.vs16 {
+            Vs16Rule::WidenPaddingOffByOne if force_wide => cx,
+            _ => cx - 1,
+        };
+        let row = self.grid.screen_mut(y);
+        let end = if force_wide { pad_x + 1 } else { x + 1 };
+        if end > cols as usize {
+            row.grow_past_edge(end, cols);
+        }
+        row.expand(end, cols);
+        // tmux's grid_store_cell drops the cleared flag of a cell it stores.
+        row.cells_mut(cols)[x] = Cell {
+            ch: idx,
+            flags: (head_flags | CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED)
+                - CellFlags::CLEARED,
+            ..last
+        };
+        if force_wide {
+            row.cells_mut(cols)[pad_x] = SPACER;
+        }
+        row.mark_ext(end);
+        row.touch(end);
+        self.damage.mark(y);
+        if self.combined.wants_compaction() {
+            self.compact_combined();
+        }
+        let sx = cols as usize;
+        if p.widen_at_last_column == WidenAtLastColumn::CursorStays && cx > sx {
+            // 3.7+: a combined character not wholly visible is not redrawn and the cursor
+            // stays where it was.
+            return true;
+        }
+        // tmux's screen_write_set_cursor: past the pending-wrap column is the last column.
+        let cx = if cx > sx { sx - 1 } else { cx };
+        self.set_cursor(cx as u16, y);
+        true
+    }
+
+    /// A zero-width character that did not fit the cell before the cursor (3.4 .. 3.7c):
+    /// written as a cell of its own at the cursor, which does not move.
+    fn write_zero_width(&mut self, cell: Cell) {
+        let x = self.cx as usize;
+        if x >= self.cols() as usize {
+            // tmux stores it past the right edge, where nothing shows it.
+            return;
+        }
+        let mut cell = cell;
+        cell.flags |= CellFlags::TMUX_EXTENDED;
+        self.put_cell(x, cell, 1);
     }
 
     /// tmux `screen_write_combine`: appends a zero-width character to the cell left of
@@ -554,4 +746,83 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
         };
     }
     crate::fill::fill_ascii(&mut row.cells_mut(0)[keep..end], &src[keep - x..], pen);
+}
+
+/// tmux 3.6+ `hanguljamo_check_state`.
+enum Jamo {
+    NotJamo,
+    Initial,
+    Composable,
+    NotComposable,
+}
+
+#[derive(PartialEq, Eq)]
+enum JamoClass {
+    None,
+    Initial,
+    Medial,
+    Final,
+}
+
+/// The Hangul jamo class tmux gives `cp` (utf8-combined.c, `hanguljamo_get_class`).
+fn jamo_class(cp: u32) -> JamoClass {
+    match cp {
+        0x1100..=0x115f | 0xa960..=0xa97c => JamoClass::Initial,
+        0x1160..=0x11a7 | 0xd7b0..=0xd7c6 => JamoClass::Medial,
+        0x11a8..=0x11ff | 0xd7cb..=0xd7fb => JamoClass::Final,
+        _ => JamoClass::None,
+    }
+}
+
+/// How `cp` composes with the cell text `with` (tmux reads the cell's last three bytes:
+/// its last character when that is a three-byte one).
+fn jamo_state(with: &str, cp: u32) -> Jamo {
+    if !(0x800..=0xffff).contains(&cp) {
+        return Jamo::NotJamo;
+    }
+    let last = with
+        .chars()
+        .next_back()
+        .filter(|c| c.len_utf8() == 3)
+        .map_or(JamoClass::None, |c| jamo_class(c as u32));
+    let composable = |want: JamoClass| {
+        if with.len() >= 3 && last == want {
+            Jamo::Composable
+        } else {
+            Jamo::NotComposable
+        }
+    };
+    match jamo_class(cp) {
+        JamoClass::None => Jamo::NotJamo,
+        JamoClass::Initial => Jamo::Initial,
+        JamoClass::Medial => composable(JamoClass::Initial),
+        JamoClass::Final => composable(JamoClass::Medial),
+    }
+}
+
+/// tmux 3.6+ `utf8_should_combine`, asked both ways round: regional indicators (3.6a:
+/// after a cell starting with one; 3.7+: pairs only) and a skin tone with one of tmux's
+/// emoji bases, in either order. `first` is the cell's first code point, `text` its text.
+fn should_combine(rule: RegionalIndicatorRule, first: u32, text: &str, cp: u32) -> bool {
+    if is_regional_indicator(cp) && is_regional_indicator(first) {
+        return match rule {
+            RegionalIndicatorRule::Pairs => {
+                text.chars()
+                    .filter(|&c| is_regional_indicator(c as u32))
+                    .count()
+                    == 1
+            }
+            _ => true,
+        };
+    }
+    let base = |c: u32| EMOJI_MODIFIER_BASES.binary_search(&c).is_ok();
+    (base(cp) && is_emoji_modifier(first)) || (is_emoji_modifier(cp) && base(first))
+}
+
+/// Whether `cp` may join the cell before it in some release even though it has a width
+/// (so the bulk path leaves it to `print_char`).
+#[inline]
+pub(crate) fn may_join(cp: u32) -> bool {
+    matches!(cp, 0x1100..=0x11ff | 0x3164 | 0xa960..=0xa97c | 0xd7b0..=0xd7fb | 0x1f1e6..=0x1f1ff | 0x1f3fb..=0x1f3ff)
+        || (0x1f44b..=0x1f9df).contains(&cp) && EMOJI_MODIFIER_BASES.binary_search(&cp).is_ok()
 }

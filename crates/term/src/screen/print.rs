@@ -7,12 +7,11 @@
 
 use super::Screen;
 use crate::cell::{Attrs, Cell, CellFlags, Color, ColorKind};
-use crate::combined::COMBINED_MAX_BYTES;
 use crate::grid::Row;
 use crate::modes::Modes;
 use crate::release::{
     is_emoji_modifier, is_regional_indicator, CombineTarget, EmojiModifierRule, OverflowRule,
-    RegionalIndicatorRule, Vs16Rule, WidenAtLastColumn, ZwjRule, EMOJI_MODIFIER_BASES,
+    RegionalIndicatorRule, RepRule, Vs16Rule, WidenAtLastColumn, ZwjRule, EMOJI_MODIFIER_BASES,
 };
 use crate::width::UNPRINTABLE;
 use crate::width_tables::CharWidths;
@@ -116,17 +115,22 @@ impl Screen {
         self.add_cell(cell, 1, true);
     }
 
-    /// REP: `n` more of the character last printed, `(code point, width)` (tmux repeats only
-    /// characters that came through its ASCII path). The repeated character takes the
-    /// current charset, as printing it again would.
+    /// REP: `n` more of the character last printed, `(code point, width)`, each printed
+    /// again through the normal path (so a repeated combining character combines). Up to
+    /// 3.4 tmux keeps only ASCII characters for it; from 3.5 any character. The current
+    /// charset applies, except in 3.5a, which repeats without the line-drawing set.
     pub fn repeat(&mut self, last: (u32, u8), n: i32) {
         let (cp, w) = last;
         let m = self.cols().saturating_sub(self.cx) as i32;
+        let charset = self.charsets.acs() && self.policy.rep != RepRule::AnyCharacterNoCharset;
         for _ in 0..n.min(m) {
+            if w == UNPRINTABLE {
+                continue;
+            }
             let mut cell = self.pen;
             cell.ch = cp;
             cell.flags = CellFlags::empty();
-            if self.charsets.acs() {
+            if charset {
                 cell.attrs |= Attrs::CHARSET;
             }
             self.add_cell(cell, w, cp < 0x80);
@@ -332,16 +336,16 @@ impl Screen {
             return 0;
         }
         // 3.4+: a cell that may end in a ZWJ takes the next character into it.
-        if self.policy.zwj == ZwjRule::JoinIfCellEndsInZwj
-            && self.cx > 0
-            && self
-                .grid
-                .screen(self.cy)
-                .cell(self.cx as usize - 1)
-                .flags
-                .contains(CellFlags::EXTENDED)
-        {
-            return 0;
+        if self.policy.zwj == ZwjRule::JoinIfCellEndsInZwj && self.cx > 0 {
+            let row = self.grid.screen(self.cy);
+            let x = self.cx as usize - 1;
+            let mut before = row.cell(x);
+            if x > 0 && before.flags.contains(CellFlags::WIDE_SPACER) {
+                before = row.cell(x - 1);
+            }
+            if before.flags.contains(CellFlags::EXTENDED) {
+                return 0;
+            }
         }
         // The next character if it can take this path: (code point, bytes, width).
         let next = |widths: &CharWidths, b: &[u8]| -> Option<(u32, usize, usize)> {
@@ -608,7 +612,7 @@ impl Screen {
         } else {
             s.push(char::from_u32(old.ch).unwrap_or(' '));
         }
-        if s.len() + add.len_utf8() <= COMBINED_MAX_BYTES {
+        if s.len() + add.len_utf8() <= self.policy.max_cell_bytes as usize {
             s.push(add);
             let idx = self.combined.intern(&s);
             let cols = self.cols();

@@ -181,6 +181,11 @@ bitflags! {
         /// tmux never packs such a cell again until it is erased, and its no-change check
         /// never skips a write to it. No effect on drawing.
         const TMUX_EXTENDED = 1 << 4;
+        /// A character of width 0 in a cell of its own (tmux 3.4 .. 3.7c write a
+        /// zero-width character that no longer fits the cell before it this way): it
+        /// takes a column on the grid but the cursor did not move past it, and nothing
+        /// combines with it.
+        const ZERO_WIDTH = 1 << 5;
     }
 }
 

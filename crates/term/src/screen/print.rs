@@ -464,6 +464,8 @@ impl Screen {
         }
         let last_width = if last.flags.contains(CellFlags::WIDE) {
             2
+        } else if last.flags.contains(CellFlags::ZERO_WIDTH) {
+            0
         } else {
             1
         };
@@ -569,16 +571,23 @@ impl Screen {
     }
 
     /// A zero-width character that did not fit the cell before the cursor (3.4 .. 3.7c):
-    /// written as a cell of its own at the cursor, which does not move.
+    /// `screen_write_cell` with width 0. It is written as a cell of its own at the cursor
+    /// (past the right edge, where nothing shows it, with a wrap pending); the cursor
+    /// stays, except that without autowrap it is pulled back to the last column.
     fn write_zero_width(&mut self, cell: Cell) {
-        let x = self.cx as usize;
-        if x >= self.cols() as usize {
-            // tmux stores it past the right edge, where nothing shows it.
+        let sx = self.cols();
+        let x = self.cx;
+        if x > sx {
             return;
         }
-        let mut cell = cell;
-        cell.flags |= CellFlags::TMUX_EXTENDED;
-        self.put_cell(x, cell, 1);
+        if x < sx {
+            let mut cell = cell;
+            cell.flags |= CellFlags::TMUX_EXTENDED | CellFlags::ZERO_WIDTH;
+            self.put_cell(x as usize, cell, 1);
+        }
+        if !self.modes.contains(Modes::AUTOWRAP) && x > sx - 1 {
+            self.set_cursor(sx - 1, self.cy);
+        }
     }
 
     /// tmux `screen_write_combine`: appends a zero-width character to the cell left of

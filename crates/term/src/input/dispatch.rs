@@ -30,6 +30,7 @@ impl Ctx {
         match b {
             0x07 => s.bell(),
             0x08 => s.backspace(),
+            0x09 if s.policy().tabs_in_grid => s.print_tab(),
             0x09 => s.tab(),
             0x0a..=0x0c => {
                 let bg = s.pen().bg;

@@ -137,6 +137,55 @@ impl Screen {
         }
     }
 
+    /// HT from 3.6 (tmux `input_c0_dispatch`, `grid_set_tab`): when every cell from the
+    /// cursor to the next tab stop (or the last column) is a blank that looks like the
+    /// first, the tab is stored as one cell as wide as the distance (`'\t'` with the
+    /// first cell's style, padding after it; `capture-pane` prints it as `\t`). Otherwise,
+    /// or when the distance is more than a cell holds, the cursor only moves.
+    pub fn print_tab(&mut self) {
+        let sx = self.cols();
+        let start = self.cx;
+        if start >= sx.saturating_sub(1) {
+            return;
+        }
+        let row = self.grid.screen(self.cy);
+        let first = row.cell(start as usize);
+        let looks_blank = |c: Cell| {
+            c.ch == b' ' as u32
+                && !c
+                    .flags
+                    .intersects(CellFlags::EXTENDED | CellFlags::WIDE | CellFlags::WIDE_SPACER)
+                && c.fg == first.fg
+                && c.bg == first.bg
+                && c.attrs == first.attrs
+                && c.ul_color == first.ul_color
+                && c.flags.contains(CellFlags::CLEARED) == first.flags.contains(CellFlags::CLEARED)
+        };
+        let mut has_content = false;
+        let mut cx = start;
+        loop {
+            if !has_content && !looks_blank(row.cell(cx as usize)) {
+                has_content = true;
+            }
+            cx += 1;
+            if self.tabs.is_set(cx) || cx >= sx - 1 {
+                break;
+            }
+        }
+        let width = cx - start;
+        if has_content || width > self.policy.max_cell_bytes as u16 {
+            self.set_cursor(cx, self.cy);
+            return;
+        }
+        let cell = Cell {
+            ch: b'\t' as u32,
+            flags: CellFlags::empty(),
+            ..first
+        };
+        self.item_size = None;
+        self.write_cell(cell, width as u8);
+    }
+
     /// A decoded non-ASCII character with its width (tmux `input_top_bit_set`). The input
     /// prints runs of the common ones with `print_utf8_run`; this is the general path.
     pub fn print_char(&mut self, cp: u32, width: u8) {
@@ -715,7 +764,22 @@ fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
         && end < cells.len()
         && cells[end].flags.contains(CellFlags::WIDE_SPACER)
     {
-        fix_spacer_right(cells, end);
+        if cells[x].ch == b'\t' as u32 && old.contains(CellFlags::WIDE) {
+            // tmux 3.6+ (`screen_write_overwrite`): the rest of an overwritten tab
+            // becomes one-column tabs with its style.
+            let tab = Cell {
+                flags: CellFlags::TMUX_EXTENDED,
+                ..cells[x]
+            };
+            for c in cells[end..].iter_mut() {
+                if !c.flags.contains(CellFlags::WIDE_SPACER) {
+                    break;
+                }
+                *c = tab;
+            }
+        } else {
+            fix_spacer_right(cells, end);
+        }
     }
     cells[x] = cell;
     for c in &mut cells[x + 1..end] {

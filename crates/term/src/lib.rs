@@ -168,11 +168,18 @@ impl Terminal {
     }
 
     /// Changes the history limit. Existing history over the new limit is trimmed at the
-    /// next scroll, not immediately. Before 3.7 tmux gives a changed `history-limit` only
-    /// to panes made afterwards: call this for an existing pane only when
-    /// [`GridPolicy::history_limit_live`] says so.
+    /// next scroll, not immediately. For a change of the server's `history-limit` option
+    /// use [`Terminal::history_limit_option_changed`], which does what the release does.
     pub fn set_history_limit(&mut self, limit: usize) {
         self.s.set_history_limit(limit);
+    }
+
+    /// The `history-limit` option that applies to this pane changed on the server (the
+    /// limit in lines). From 3.7 tmux applies it to existing panes at once, dropping the
+    /// oldest history over it; before 3.7 only panes made afterwards take it, so this does
+    /// nothing ([`GridPolicy::history_limit_live`]). O(1).
+    pub fn history_limit_option_changed(&mut self, limit: usize) {
+        self.s.history_limit_option_changed(limit);
     }
 
     /// Heap bytes this emulator holds, roughly (what a host's memory budget counts): rows

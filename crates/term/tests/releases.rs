@@ -783,9 +783,7 @@ fn emulate(case: &Case, release: TmuxRelease) -> Terminal {
                     "{}: a command the emulator cannot take: {w:?}",
                     case.name
                 );
-                if t.policy().history_limit_live {
-                    t.set_history_limit(n.unwrap());
-                }
+                t.history_limit_option_changed(n.unwrap());
             }
         }
     }

@@ -179,6 +179,16 @@ impl Screen {
         self.grid.set_limit(limit.min(crate::MAX_HISTORY_LIMIT));
     }
 
+    /// The server's `history-limit` changed: 3.7+ applies it to this pane at once
+    /// (session.c, `session_update_history`), dropping history over it; before 3.7 only
+    /// panes made afterwards take it.
+    pub fn history_limit_option_changed(&mut self, limit: usize) {
+        if self.policy.history_limit_live {
+            self.set_history_limit(limit);
+            self.grid.collect_all_history();
+        }
+    }
+
     /// The cursor column (`cols` when a wrap is pending; more after some resizes).
     #[inline(always)]
     pub fn cx(&self) -> u16 {
@@ -420,6 +430,16 @@ impl Screen {
         if s.chars().any(|c| (c as u32) < 0x20 || c as u32 == 0x7f) {
             return;
         }
+        // 3.7+ (tmux.c, `clean_name` for untrusted names): `#(` becomes `_(` so the title
+        // never runs a command in a format, and vis(3) doubles backslashes (controls never
+        // get here).
+        let cleaned;
+        let s = if self.policy.title_escaped && (s.contains("#(") || s.contains('\\')) {
+            cleaned = s.replace("#(", "_(").replace('\\', "\\\\");
+            cleaned.as_str()
+        } else {
+            s
+        };
         // The first title is news even when empty: the pane's title was unknown before.
         if self.title != s || !self.title_set {
             self.title_set = true;

@@ -61,6 +61,7 @@ impl Screen {
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
         let pen_ext = pen.style_needs_tmux_extended();
+        let clears_0 = self.policy.clears_wide_at_column_0;
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
@@ -83,7 +84,7 @@ impl Screen {
             let cells = &mut row.cells_mut(cols as u16)[..cols];
             if !fresh {
                 if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                    fix_spacer_left_collect(cells, x);
+                    fix_spacer_left_collect(cells, x, clears_0);
                 }
                 if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
                     fix_spacer_right(cells, x + n);
@@ -225,11 +226,12 @@ impl Screen {
             let y = self.cy;
             let cols = cols as usize;
             let item_size = self.item_size;
+            let clears_0 = self.policy.clears_wide_at_column_0;
             let row = self.grid.screen_mut(y);
             self.item_size = Some(expand_item(row, item_size, x + 1, cols as u16));
             let cells = &mut row.cells_mut(cols as u16)[..cols];
             if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_left_collect(cells, x);
+                fix_spacer_left_collect(cells, x, clears_0);
             }
             if x + 1 < cols && cells[x + 1].flags.contains(CellFlags::WIDE_SPACER) {
                 fix_spacer_right(cells, x + 1);
@@ -709,11 +711,11 @@ pub(super) fn fix_spacer_left(cells: &mut [Cell], x: usize) {
     blank_keeping_ext(&mut cells[x]);
 }
 
-/// tmux 3.3a's collect path (`screen_write_collect_end`): blanks the spacers left of `x`
-/// and the wide character they belong to, except that a wide character in column 0 keeps
-/// its head (the walk stops before reading column 0).
+/// tmux's collect path (`screen_write_collect_end`): blanks the spacers left of `x` and
+/// the wide character they belong to, except that before 3.6 a wide character in column 0
+/// keeps its head (the walk stops before reading column 0); `clears_0` (3.6+) blanks it.
 #[inline(never)]
-fn fix_spacer_left_collect(cells: &mut [Cell], x: usize) {
+fn fix_spacer_left_collect(cells: &mut [Cell], x: usize, clears_0: bool) {
     let mut xx = x;
     let mut stopped_on = None;
     while xx > 0 {
@@ -723,6 +725,9 @@ fn fix_spacer_left_collect(cells: &mut [Cell], x: usize) {
         }
         blank_keeping_ext(&mut cells[xx]);
         xx -= 1;
+    }
+    if stopped_on.is_none() && clears_0 && xx != x {
+        stopped_on = Some(0);
     }
     if let Some(h) = stopped_on {
         if cells[h].flags.contains(CellFlags::WIDE) {

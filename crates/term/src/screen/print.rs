@@ -575,7 +575,14 @@ impl Screen {
             force_wide = false;
         }
         let x = cx - n;
-        let idx = self.combined.intern(&text);
+        // A tab cell keeps only its width (grid.c, `grid_extended_cell`): what joins it is
+        // lost.
+        let tab = last.ch == b'\t' as u32 && !last.flags.contains(CellFlags::EXTENDED);
+        let (ch, ext) = if tab {
+            (last.ch, CellFlags::empty())
+        } else {
+            (self.combined.intern(&text), CellFlags::EXTENDED)
+        };
         self.scratch = text;
         let cols = self.cols();
         let head_flags = if force_wide {
@@ -595,9 +602,8 @@ impl Screen {
         row.expand(end, cols);
         // tmux's grid_store_cell drops the cleared flag of a cell it stores.
         row.cells_mut(cols)[x] = Cell {
-            ch: idx,
-            flags: (head_flags | CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED)
-                - CellFlags::CLEARED,
+            ch,
+            flags: (head_flags | ext | CellFlags::TMUX_EXTENDED) - CellFlags::CLEARED,
             ..last
         };
         if force_wide {

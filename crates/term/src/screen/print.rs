@@ -637,7 +637,16 @@ impl Screen {
         if x > sx {
             return;
         }
-        if x < sx {
+        if x == sx {
+            // Nothing shows it, but writing it clears a wide character whose padding lies
+            // past the edge (a character widened in the last column).
+            let y = self.cy;
+            let row = self.grid.screen_mut(y);
+            if row.cell(x as usize).flags.contains(CellFlags::WIDE_SPACER) {
+                fix_spacer_left(row.cells_mut(sx), x as usize);
+                self.damage.mark(y);
+            }
+        } else {
             let mut cell = cell;
             cell.flags |= CellFlags::TMUX_EXTENDED | CellFlags::ZERO_WIDTH;
             self.put_cell(x as usize, cell, 1);

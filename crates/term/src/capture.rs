@@ -38,7 +38,7 @@ fn render(t: &Terminal, from: usize, to: usize, codes: bool) -> String {
     let mut out = String::with_capacity((to - from) * (t.cols() as usize + 1));
     let mut last = Cell::BLANK;
     for i in from..to {
-        let used = t.line_used(i) as usize;
+        let used = t.line_captured(i) as usize;
         let row = t.line(i);
         let start = out.len();
         for cell in &row[..used] {

@@ -275,9 +275,23 @@ impl Terminal {
         self.s.grid().line(i).wrapped()
     }
 
-    /// tmux's `cellused` for absolute line `i`: cells `capture-pane` considers.
+    /// tmux's `cellused` for absolute line `i`: cells `capture-pane` considers in 3.3a.
     pub fn line_used(&self, i: usize) -> u16 {
         self.s.grid().line(i).used().min(self.cols())
+    }
+
+    /// The cells of absolute line `i` that `capture-pane` prints for this release: up to
+    /// tmux's `cellused` in 3.3a, up to the line's allocated size (`cellsize`, which takes
+    /// in cells erased with a colour after the text) in every other release
+    /// ([`GridPolicy::capture_trailing_cleared_cells`]).
+    pub fn line_captured(&self, i: usize) -> u16 {
+        let line = self.s.grid().line(i);
+        let end = if self.policy().capture_trailing_cleared_cells {
+            line.size()
+        } else {
+            line.used()
+        };
+        end.min(self.cols())
     }
 
     /// The text of an [`CellFlags::EXTENDED`] cell (base character plus combining marks).

@@ -215,9 +215,6 @@ mod tests {
         // letter switch the colour back before they are trimmed (tmux 3.6a prints this).
         let mut t = Terminal::new(10, 2);
         t.feed(b"\x1b[31ma\r\nb");
-        assert_eq!(
-            ansi(&t, false),
-            "\x1b[31ma\x1b[39m\n\x1b[31mb\x1b[39m\n"
-        );
+        assert_eq!(ansi(&t, false), "\x1b[31ma\x1b[39m\n\x1b[31mb\x1b[39m\n");
     }
 }

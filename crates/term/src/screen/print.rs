@@ -178,13 +178,72 @@ impl Screen {
             self.set_cursor(cx, self.cy);
             return;
         }
+        self.item_size = None;
+        if width >= 2 && self.tab_joins_zwj(width as usize) {
+            return;
+        }
         let cell = Cell {
             ch: b'\t' as u32,
             flags: CellFlags::empty(),
             ..first
         };
-        self.item_size = None;
         self.write_cell(cell, width as u8);
+    }
+
+    /// A tab cell is `width` spaces to tmux's combining check (`screen_write_combine`; one
+    /// of width 1 is a single byte and never joins): after a cell that ends in a ZWJ, the
+    /// spaces are appended to that cell and the cursor stays. Whether that happened.
+    fn tab_joins_zwj(&mut self, width: usize) -> bool {
+        let cx = self.cx as usize;
+        if cx == 0 {
+            return false;
+        }
+        let row = self.grid.screen(self.cy);
+        let mut x = cx - 1;
+        let mut last = row.cell(x);
+        let mut n = 1;
+        if cx != 1 && last.flags.contains(CellFlags::WIDE_SPACER) {
+            n = 2;
+            x = cx - 2;
+            last = row.cell(x);
+        }
+        let last_width = if last.flags.contains(CellFlags::WIDE) {
+            2
+        } else if last.flags.contains(CellFlags::ZERO_WIDTH) {
+            0
+        } else {
+            1
+        };
+        if n != last_width
+            || last.flags.contains(CellFlags::WIDE_SPACER)
+            || !last.flags.contains(CellFlags::EXTENDED)
+        {
+            return false;
+        }
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        self.push_text(&last, &mut text);
+        let joins =
+            text.ends_with('\u{200d}') && text.len() + width <= self.policy.max_cell_bytes as usize;
+        if joins {
+            text.extend(std::iter::repeat_n(' ', width));
+            if text.len() > UTF8_STORED_MAX {
+                text.clear();
+            }
+            let idx = self.combined.intern(&text);
+            let cols = self.cols();
+            let y = self.cy;
+            let row = self.grid.screen_mut(y);
+            row.expand(x + 1, cols);
+            row.cells_mut(cols)[x] = Cell { ch: idx, ..last };
+            row.touch(x + 1);
+            self.damage.mark(y);
+            if self.combined.wants_compaction() {
+                self.compact_combined();
+            }
+        }
+        self.scratch = text;
+        joins
     }
 
     /// A decoded non-ASCII character with its width (tmux `input_top_bit_set`). The input
@@ -567,6 +626,11 @@ impl Screen {
             };
         }
         text.push(add);
+        if text.len() > UTF8_STORED_MAX {
+            // tmux stores a cell's size in five bits (utf8.c, `UTF8_SET_SIZE`): a cell of
+            // exactly 32 bytes (3.6+) reads back with no text, keeping its width.
+            text.clear();
+        }
         let mut cx = cx;
         if last_width == 1 && force_wide {
             n = 2;
@@ -844,6 +908,9 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
     }
     crate::fill::fill_ascii(&mut row.cells_mut(0)[keep..end], &src[keep - x..], pen);
 }
+
+/// The longest cell text tmux reads back from its grid (`UTF8_GET_SIZE` keeps five bits).
+const UTF8_STORED_MAX: usize = 31;
 
 /// tmux 3.6+ `hanguljamo_check_state`.
 enum Jamo {

@@ -62,6 +62,7 @@ impl Screen {
         pen.flags = CellFlags::empty();
         let pen_ext = pen.style_needs_tmux_extended();
         let clears_0 = self.policy.clears_wide_at_column_0;
+        let how = self.leftovers();
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
@@ -84,10 +85,10 @@ impl Screen {
             let cells = &mut row.cells_mut(cols as u16)[..cols];
             if !fresh {
                 if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                    fix_spacer_left_collect(cells, x, clears_0);
+                    fix_spacer_left_collect(cells, x, clears_0, how);
                 }
                 if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
-                    fix_spacer_right(cells, x + n);
+                    fix_spacer_right(cells, x + n, how);
                 }
             }
             fresh = false;
@@ -286,14 +287,15 @@ impl Screen {
             let cols = cols as usize;
             let item_size = self.item_size;
             let clears_0 = self.policy.clears_wide_at_column_0;
+            let how = self.leftovers();
             let row = self.grid.screen_mut(y);
             self.item_size = Some(expand_item(row, item_size, x + 1, cols as u16));
             let cells = &mut row.cells_mut(cols as u16)[..cols];
             if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_left_collect(cells, x, clears_0);
+                fix_spacer_left_collect(cells, x, clears_0, how);
             }
             if x + 1 < cols && cells[x + 1].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_right(cells, x + 1);
+                fix_spacer_right(cells, x + 1, how);
             }
             let cell = row.tmux_extended(x, cell, 1);
             row.cells_mut(cols as u16)[x] = cell;
@@ -424,10 +426,11 @@ impl Screen {
     fn put_cell(&mut self, x: usize, cell: Cell, width: usize) {
         let y = self.cy;
         let cols = self.cols() as usize;
+        let how = self.leftovers();
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
         let cell = row.tmux_extended(x, cell, width);
-        overwrite(&mut row.cells_mut(cols as u16)[..cols], x, cell, width);
+        overwrite(&mut row.cells_mut(cols as u16)[..cols], x, cell, width, how);
         row.touch(x + width);
         self.damage.mark(y);
     }
@@ -466,6 +469,7 @@ impl Screen {
             let w = widths.width(cp);
             ((w == 1 || w == 2) && cp != 0x200d && !may_join(cp)).then_some((cp, n, w as usize))
         };
+        let how = self.leftovers();
         let mut pen = self.pen;
         let mut i = 0;
         while let Some(mut c) = next(&self.widths, &bytes[i..]) {
@@ -487,7 +491,7 @@ impl Screen {
                 } else {
                     CellFlags::TMUX_EXTENDED
                 };
-                overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w);
+                overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w, how);
                 x += w;
                 i += n;
                 match next(&self.widths, &bytes[i..]) {
@@ -513,23 +517,34 @@ impl Screen {
         let y = self.cy;
         let cols = self.cols();
         let end = x + width;
+        let how = self.leftovers();
         let row = self.grid.screen_mut(y);
         row.grow_past_edge(end, cols);
         row.expand(end, cols);
         let cells = row.cells_mut(cols);
         if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-            fix_spacer_left(cells, x);
+            fix_spacer_left(cells, x, how);
         }
         cells[x] = Cell {
             flags: CellFlags::WIDE | CellFlags::TMUX_EXTENDED,
             ..cell
         };
+        let spacer = how.spacer(&cells[x]);
         for c in &mut cells[x + 1..end] {
-            *c = SPACER;
+            *c = spacer;
         }
         row.mark_ext(end);
         row.touch(end);
         self.damage.mark(y);
+    }
+
+    /// How the release clears what is left of a wide character or tab.
+    #[inline(always)]
+    fn leftovers(&self) -> Leftovers {
+        Leftovers {
+            keep_bg: self.policy.leftovers_keep_background,
+            tabs: self.policy.overwritten_tab_leaves_tabs,
+        }
     }
 
     /// The text of `cell` appended to `out`.
@@ -658,6 +673,7 @@ impl Screen {
             Vs16Rule::WidenPaddingOffByOne if force_wide => cx,
             _ => cx - 1,
         };
+        let how = self.leftovers();
         let row = self.grid.screen_mut(y);
         let end = if force_wide { pad_x + 1 } else { x + 1 };
         if end > cols as usize {
@@ -671,7 +687,7 @@ impl Screen {
             ..last
         };
         if force_wide {
-            row.cells_mut(cols)[pad_x] = SPACER;
+            row.cells_mut(cols)[pad_x] = how.spacer(&last);
         }
         row.mark_ext(end);
         row.touch(end);
@@ -705,9 +721,10 @@ impl Screen {
             // Nothing shows it, but writing it clears a wide character whose padding lies
             // past the edge (a character widened in the last column).
             let y = self.cy;
+            let how = self.leftovers();
             let row = self.grid.screen_mut(y);
             if row.cell(x as usize).flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_left(row.cells_mut(sx), x as usize);
+                fix_spacer_left(row.cells_mut(sx), x as usize, how);
                 self.damage.mark(y);
             }
         } else {
@@ -775,26 +792,65 @@ impl Screen {
     }
 }
 
+/// What overwriting half of a wide character (or a tab) leaves in its other cells: how
+/// the release clears them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Leftovers {
+    /// next-3.8 (`screen_write_clear_cell`, `grid_set_padding`): cleared cells keep their
+    /// background colour, and padding cells carry their character's.
+    pub keep_bg: bool,
+    /// 3.6a, 3.7c: the rest of a tab whose first cell is overwritten by a character that
+    /// is not ASCII becomes one-column tabs with its style.
+    pub tabs: bool,
+}
+
+impl Leftovers {
+    /// The padding cell after `head`.
+    #[inline(always)]
+    fn spacer(self, head: &Cell) -> Cell {
+        if self.keep_bg {
+            Cell {
+                bg: head.bg,
+                ..SPACER
+            }
+        } else {
+            SPACER
+        }
+    }
+
+    /// A default cell written over `c` (tmux `grid_view_set_cell` with the default cell,
+    /// or next-3.8's `screen_write_clear_cell`).
+    #[inline]
+    fn clear(self, c: &mut Cell) {
+        let bg = if self.keep_bg { c.bg } else { Cell::BLANK.bg };
+        *c = Cell {
+            flags: c.flags & CellFlags::TMUX_EXTENDED,
+            bg,
+            ..Cell::BLANK
+        };
+    }
+}
+
 #[inline(never)]
-pub(super) fn fix_spacer_left(cells: &mut [Cell], x: usize) {
+pub(super) fn fix_spacer_left(cells: &mut [Cell], x: usize, how: Leftovers) {
     // x is a spacer: blank it and the spacers and head to its left.
     let mut xx = x;
     while xx > 0 {
         xx -= 1;
         if !cells[xx].flags.contains(CellFlags::WIDE_SPACER) {
-            blank_keeping_ext(&mut cells[xx]);
+            how.clear(&mut cells[xx]);
             break;
         }
-        blank_keeping_ext(&mut cells[xx]);
+        how.clear(&mut cells[xx]);
     }
-    blank_keeping_ext(&mut cells[x]);
+    how.clear(&mut cells[x]);
 }
 
 /// tmux's collect path (`screen_write_collect_end`): blanks the spacers left of `x` and
 /// the wide character they belong to, except that before 3.6 a wide character in column 0
 /// keeps its head (the walk stops before reading column 0); `clears_0` (3.6+) blanks it.
 #[inline(never)]
-fn fix_spacer_left_collect(cells: &mut [Cell], x: usize, clears_0: bool) {
+fn fix_spacer_left_collect(cells: &mut [Cell], x: usize, clears_0: bool, how: Leftovers) {
     let mut xx = x;
     let mut stopped_on = None;
     while xx > 0 {
@@ -802,7 +858,7 @@ fn fix_spacer_left_collect(cells: &mut [Cell], x: usize, clears_0: bool) {
             stopped_on = Some(xx);
             break;
         }
-        blank_keeping_ext(&mut cells[xx]);
+        how.clear(&mut cells[xx]);
         xx -= 1;
     }
     if stopped_on.is_none() && clears_0 && xx != x {
@@ -810,18 +866,18 @@ fn fix_spacer_left_collect(cells: &mut [Cell], x: usize, clears_0: bool) {
     }
     if let Some(h) = stopped_on {
         if cells[h].flags.contains(CellFlags::WIDE) {
-            blank_keeping_ext(&mut cells[h]);
+            how.clear(&mut cells[h]);
         }
     }
 }
 
 #[inline(never)]
-fn fix_spacer_right(cells: &mut [Cell], from: usize) {
+fn fix_spacer_right(cells: &mut [Cell], from: usize, how: Leftovers) {
     for c in cells[from..].iter_mut() {
         if !c.flags.contains(CellFlags::WIDE_SPACER) {
             break;
         }
-        blank_keeping_ext(c);
+        how.clear(c);
     }
 }
 
@@ -838,18 +894,22 @@ fn expand_item(row: &mut Row, before: Option<u16>, end: usize, cols: u16) -> u16
 /// Writes `cell` and, for a wide one, its spacers at `x` of a screen line's `cells`, first
 /// blanking any wide character it overwrites half of (tmux `screen_write_overwrite`).
 #[inline(always)]
-fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
+fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize, how: Leftovers) {
     let old = cells[x].flags;
     if old.contains(CellFlags::WIDE_SPACER) {
-        fix_spacer_left(cells, x);
+        fix_spacer_left(cells, x, how);
     }
     let end = x + width;
     if (width != 1 || old.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER))
         && end < cells.len()
         && cells[end].flags.contains(CellFlags::WIDE_SPACER)
     {
-        if cells[x].ch == b'\t' as u32 && old.contains(CellFlags::WIDE) {
-            // tmux 3.6+ (`screen_write_overwrite`): the rest of an overwritten tab
+        if how.tabs
+            && cells[x].ch == b'\t' as u32
+            && old.contains(CellFlags::WIDE)
+            && !old.contains(CellFlags::EXTENDED)
+        {
+            // tmux 3.6a, 3.7c (`screen_write_overwrite`): the rest of an overwritten tab
             // becomes one-column tabs with its style.
             let tab = Cell {
                 flags: CellFlags::TMUX_EXTENDED,
@@ -862,12 +922,13 @@ fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
                 *c = tab;
             }
         } else {
-            fix_spacer_right(cells, end);
+            fix_spacer_right(cells, end, how);
         }
     }
     cells[x] = cell;
+    let spacer = how.spacer(&cell);
     for c in &mut cells[x + 1..end] {
-        *c = SPACER;
+        *c = spacer;
     }
 }
 
@@ -876,15 +937,6 @@ pub(crate) const SPACER: Cell = Cell {
     flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
     ..Cell::BLANK
 };
-
-/// A default cell written over `c` (tmux `grid_view_set_cell` with the default cell).
-#[inline]
-fn blank_keeping_ext(c: &mut Cell) {
-    *c = Cell {
-        flags: c.flags & CellFlags::TMUX_EXTENDED,
-        ..Cell::BLANK
-    };
-}
 
 /// `fill_ascii` at `x` on a line that may hold cells tmux stores out of line (those stay
 /// so), or with a pen that tmux stores out of line. The row already holds its cells.

@@ -611,7 +611,7 @@ impl Rng {
 }
 
 /// Seeded mixes of atoms, text and cursor motions.
-pub const MIX_SEEDS: u64 = 80;
+pub const MIX_SEEDS: u64 = 200;
 const MIX_SIZES: [(u16, u16); 4] = [(10, 4), (7, 3), (20, 5), (3, 3)];
 
 fn mix_case(seed: u64) -> Case {

@@ -945,3 +945,34 @@ fn emulator_matches_every_release() {
         problems.join("\n")
     );
 }
+
+/// `set_profile` in the middle of a pane's life (the server's options changed, or the
+/// release became known after the first output): characters that arrive afterwards get the
+/// new widths and rules, cells already written keep theirs, as in tmux.
+#[test]
+fn set_profile_applies_to_what_arrives_afterwards() {
+    let mut t = Terminal::new(20, 2);
+    t.feed("\u{263A}".as_bytes());
+    assert_eq!(t.cursor().x, 1, "U+263A is narrow by default");
+    let (wide, rejected) = TmuxRelease::NEWEST.profile(&ServerOptions {
+        codepoint_widths: vec!["U+263A=2".into()],
+        ..ServerOptions::default()
+    });
+    assert!(rejected.is_empty());
+    t.set_profile(&wide);
+    t.feed("\u{263A}|".as_bytes());
+    assert_eq!(t.cursor().x, 4, "the second one is wide");
+    assert_eq!(capture::plain(&t), "\u{263A}\u{263A}|\n\n");
+    assert!(!t.screen_row(0)[0]
+        .flags
+        .contains(muxlink_term::CellFlags::WIDE));
+    assert!(t.screen_row(0)[1]
+        .flags
+        .contains(muxlink_term::CellFlags::WIDE));
+    // The same pane as 3.3a from now on: tabs only move the cursor.
+    let (old, _) = TmuxRelease::V3_3a.profile(&ServerOptions::default());
+    t.set_profile(&old);
+    assert_eq!(t.policy().release, TmuxRelease::V3_3a);
+    t.feed(b"\r\na\tb");
+    assert_eq!(capture::plain(&t), "\u{263A}\u{263A}|\na       b\n");
+}

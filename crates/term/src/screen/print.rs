@@ -611,7 +611,7 @@ impl Screen {
                     }
                     Jamo::Initial => false,
                     Jamo::Composable => true,
-                    Jamo::NotJamo => {
+                    Jamo::Other => {
                         if should_combine(p.regional_indicators, first, &text, cp) {
                             force_wide = true;
                             true
@@ -966,7 +966,7 @@ const UTF8_STORED_MAX: usize = 31;
 
 /// tmux 3.6+ `hanguljamo_check_state`.
 enum Jamo {
-    NotJamo,
+    Other,
     Initial,
     Composable,
     NotComposable,
@@ -994,7 +994,7 @@ fn jamo_class(cp: u32) -> JamoClass {
 /// its last character when that is a three-byte one).
 fn jamo_state(with: &str, cp: u32) -> Jamo {
     if !(0x800..=0xffff).contains(&cp) {
-        return Jamo::NotJamo;
+        return Jamo::Other;
     }
     let last = with
         .chars()
@@ -1009,7 +1009,7 @@ fn jamo_state(with: &str, cp: u32) -> Jamo {
         }
     };
     match jamo_class(cp) {
-        JamoClass::None => Jamo::NotJamo,
+        JamoClass::None => Jamo::Other,
         JamoClass::Initial => Jamo::Initial,
         JamoClass::Medial => composable(JamoClass::Initial),
         JamoClass::Final => composable(JamoClass::Medial),

@@ -200,6 +200,20 @@ impl Grid {
         }
     }
 
+    /// tmux's `grid_collect_history` with `all` (3.7+ applying a changed limit): history
+    /// over the limit is dropped at once.
+    pub fn collect_all_history(&mut self) {
+        if self.hsize == 0 || self.hsize < self.limit {
+            return;
+        }
+        let ny = (self.hsize - self.limit).max(1).min(self.hsize);
+        self.drop_oldest(ny);
+        self.hsize -= ny;
+        if self.hscrolled > self.hsize {
+            self.hscrolled = self.hsize;
+        }
+    }
+
     /// tmux's `grid_scroll_history`: the top screen line becomes history. `keep`: the
     /// caller writes the new bottom line's cells `0..keep` at once ([`Row::clear_keeping`]).
     pub fn scroll_history(&mut self, bg: Color, keep: u16) {

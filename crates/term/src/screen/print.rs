@@ -448,7 +448,7 @@ impl Screen {
         {
             return 0;
         }
-        // 3.4+: a cell that may end in a ZWJ takes the next character into it.
+        // 3.4+: a cell that ends in a ZWJ takes the next character into it.
         if self.policy.zwj == ZwjRule::JoinIfCellEndsInZwj && self.cx > 0 {
             let row = self.grid.screen(self.cy);
             let x = self.cx as usize - 1;
@@ -456,19 +456,20 @@ impl Screen {
             if x > 0 && before.flags.contains(CellFlags::WIDE_SPACER) {
                 before = row.cell(x - 1);
             }
-            if before.flags.contains(CellFlags::EXTENDED) {
+            if self.ends_with_zwj(&before) {
                 return 0;
             }
         }
         // The next character if it can take this path: (code point, bytes, width).
-        let next = |widths: &CharWidths, b: &[u8]| -> Option<(u32, usize, usize)> {
+        #[inline(always)]
+        fn next(widths: &CharWidths, b: &[u8]) -> Option<(u32, usize, usize)> {
             if b.first().is_none_or(|&c| c < 0x80) {
                 return None;
             }
             let (cp, n) = crate::input::decode_utf8(b)?;
             let w = widths.width(cp);
             ((w == 1 || w == 2) && cp != 0x200d && !may_join(cp)).then_some((cp, n, w as usize))
-        };
+        }
         let how = self.leftovers();
         let mut pen = self.pen;
         let mut i = 0;
@@ -547,6 +548,12 @@ impl Screen {
         }
     }
 
+    /// Whether `cell`'s text ends in a ZWJ (only a combined cell's can).
+    #[inline]
+    fn ends_with_zwj(&self, cell: &Cell) -> bool {
+        cell.flags.contains(CellFlags::EXTENDED) && self.combined.ends_with(cell.ch, ZWJ_UTF8)
+    }
+
     /// The text of `cell` appended to `out`.
     fn push_text(&self, cell: &Cell, out: &mut String) {
         if cell.flags.contains(CellFlags::EXTENDED) {
@@ -596,6 +603,10 @@ impl Screen {
         };
         if n != last_width || last.flags.contains(CellFlags::WIDE_SPACER) {
             return zero_width;
+        }
+        if !zero_width && !may_join(cp) && !self.ends_with_zwj(&last) {
+            // Only a cell ending in a ZWJ could take it.
+            return false;
         }
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
@@ -960,6 +971,9 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
     }
     crate::fill::fill_ascii(&mut row.cells_mut(0)[keep..end], &src[keep - x..], pen);
 }
+
+/// U+200D ZERO WIDTH JOINER.
+const ZWJ_UTF8: &[u8] = "\u{200d}".as_bytes();
 
 /// The longest cell text tmux reads back from its grid (`UTF8_GET_SIZE` keeps five bits).
 const UTF8_STORED_MAX: usize = 31;

@@ -438,15 +438,16 @@ impl Screen {
     /// Prints the run of complete non-ASCII characters of width 1 or 2 at the start of
     /// `bytes`: `print_char`'s common case (and `put_cell`'s writes) with the mode checks
     /// made once per run and the row looked up once per screen line. Returns the bytes
-    /// consumed, 0 when the first character needs the general path.
-    pub fn print_utf8_run(&mut self, bytes: &[u8]) -> usize {
+    /// consumed, 0 when the first character needs the general path, and the last
+    /// character printed with its width (for REP).
+    pub fn print_utf8_run(&mut self, bytes: &[u8]) -> (usize, (u32, u8)) {
         let cols = self.cols();
         if cols < 2
             || self.zwj
             || !self.modes.contains(Modes::AUTOWRAP)
             || self.modes.contains(Modes::INSERT)
         {
-            return 0;
+            return (0, (0, 0));
         }
         // 3.4+: a cell that ends in a ZWJ takes the next character into it.
         if self.policy.zwj == ZwjRule::JoinIfCellEndsInZwj && self.cx > 0 {
@@ -457,7 +458,7 @@ impl Screen {
                 before = row.cell(x - 1);
             }
             if self.ends_with_zwj(&before) {
-                return 0;
+                return (0, (0, 0));
             }
         }
         // The next character if it can take this path: (code point, bytes, width).
@@ -473,6 +474,7 @@ impl Screen {
         let how = self.leftovers();
         let mut pen = self.pen;
         let mut i = 0;
+        let mut last = (0, 0);
         while let Some(mut c) = next(&self.widths, &bytes[i..]) {
             if self.cx as usize + c.2 > cols as usize {
                 self.linefeed(true, Color::DEFAULT);
@@ -493,6 +495,7 @@ impl Screen {
                     CellFlags::TMUX_EXTENDED
                 };
                 overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w, how);
+                last = (cp, w as u8);
                 x += w;
                 i += n;
                 match next(&self.widths, &bytes[i..]) {
@@ -508,7 +511,7 @@ impl Screen {
         if i > 0 {
             self.damage.cursor_changed = true;
         }
-        i
+        (i, last)
     }
 
     /// A wide character stored where it does not fit (see `write_cell`): the row grows
@@ -1053,6 +1056,13 @@ fn should_combine(rule: RegionalIndicatorRule, first: u32, text: &str, cp: u32) 
 /// (so the bulk path leaves it to `print_char`).
 #[inline]
 pub(crate) fn may_join(cp: u32) -> bool {
-    matches!(cp, 0x1100..=0x11ff | 0x3164 | 0xa960..=0xa97c | 0xd7b0..=0xd7fb | 0x1f1e6..=0x1f1ff | 0x1f3fb..=0x1f3ff)
+    if cp < 0x1100 {
+        // Most text: Latin, Greek, Cyrillic, ...
+        return false;
+    }
+    if cp < 0x1f1e6 {
+        return matches!(cp, 0x1100..=0x11ff | 0x3164 | 0xa960..=0xa97c | 0xd7b0..=0xd7fb);
+    }
+    matches!(cp, 0x1f1e6..=0x1f1ff | 0x1f3fb..=0x1f3ff)
         || (0x1f44b..=0x1f9df).contains(&cp) && EMOJI_MODIFIER_BASES.binary_search(&cp).is_ok()
 }

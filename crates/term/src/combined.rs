@@ -40,7 +40,7 @@ impl std::hash::Hasher for Fnv {
 }
 
 /// One text, inline: its length, then its UTF-8 bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Text {
     len: u8,
     bytes: [u8; COMBINED_MAX_BYTES],
@@ -57,9 +57,21 @@ impl Text {
         })
     }
 
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
     fn as_str(&self) -> &str {
         // Built from a `&str` only.
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+// Only the used bytes (the rest are zeros): hashing the whole array costs more than the
+// rest of printing a combining mark.
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(self.as_bytes());
     }
 }
 
@@ -100,6 +112,14 @@ impl Combined {
     /// The text at `i` ("" for an index the table does not hold).
     pub fn get(&self, i: u32) -> &str {
         self.texts.get(i as usize).map_or("", Text::as_str)
+    }
+
+    /// Whether the text at `i` ends with `suffix` (no UTF-8 check).
+    #[inline]
+    pub fn ends_with(&self, i: u32, suffix: &[u8]) -> bool {
+        self.texts
+            .get(i as usize)
+            .is_some_and(|t| t.as_bytes().ends_with(suffix))
     }
 
     /// Entries held.

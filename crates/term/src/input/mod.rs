@@ -377,17 +377,10 @@ impl Ctx {
             } else {
                 s.end_item();
                 if self.utf8.have == 0 {
-                    let n = s.print_utf8_run(&bytes[i..]);
+                    let (n, (cp, w)) = s.print_utf8_run(&bytes[i..]);
                     if n > 0 {
                         self.last = None;
-                        if s.policy().rep != RepRule::AsciiOnly {
-                            // The run's last character (a lead byte starts it).
-                            let run = &bytes[i..i + n];
-                            let at = run.iter().rposition(|&b| b & 0xc0 != 0x80).unwrap_or(0);
-                            if let Some((cp, _)) = decode_utf8(&run[at..]) {
-                                self.printed(s, cp, s.width_of(cp));
-                            }
-                        }
+                        self.printed(s, cp, w);
                         i += n;
                         continue;
                     }

@@ -438,17 +438,18 @@ impl Screen {
     /// Prints the run of complete non-ASCII characters of width 1 or 2 at the start of
     /// `bytes`: `print_char`'s common case (and `put_cell`'s writes) with the mode checks
     /// made once per run and the row looked up once per screen line. Returns the bytes
-    /// consumed, 0 when the first character needs the general path.
-    pub fn print_utf8_run(&mut self, bytes: &[u8]) -> usize {
+    /// consumed, 0 when the first character needs the general path, and the last
+    /// character printed with its width (for REP).
+    pub fn print_utf8_run(&mut self, bytes: &[u8]) -> (usize, (u32, u8)) {
         let cols = self.cols();
         if cols < 2
             || self.zwj
             || !self.modes.contains(Modes::AUTOWRAP)
             || self.modes.contains(Modes::INSERT)
         {
-            return 0;
+            return (0, (0, 0));
         }
-        // 3.4+: a cell that may end in a ZWJ takes the next character into it.
+        // 3.4+: a cell that ends in a ZWJ takes the next character into it.
         if self.policy.zwj == ZwjRule::JoinIfCellEndsInZwj && self.cx > 0 {
             let row = self.grid.screen(self.cy);
             let x = self.cx as usize - 1;
@@ -456,22 +457,24 @@ impl Screen {
             if x > 0 && before.flags.contains(CellFlags::WIDE_SPACER) {
                 before = row.cell(x - 1);
             }
-            if before.flags.contains(CellFlags::EXTENDED) {
-                return 0;
+            if self.ends_with_zwj(&before) {
+                return (0, (0, 0));
             }
         }
         // The next character if it can take this path: (code point, bytes, width).
-        let next = |widths: &CharWidths, b: &[u8]| -> Option<(u32, usize, usize)> {
+        #[inline(always)]
+        fn next(widths: &CharWidths, b: &[u8]) -> Option<(u32, usize, usize)> {
             if b.first().is_none_or(|&c| c < 0x80) {
                 return None;
             }
             let (cp, n) = crate::input::decode_utf8(b)?;
             let w = widths.width(cp);
             ((w == 1 || w == 2) && cp != 0x200d && !may_join(cp)).then_some((cp, n, w as usize))
-        };
+        }
         let how = self.leftovers();
         let mut pen = self.pen;
         let mut i = 0;
+        let mut last = (0, 0);
         while let Some(mut c) = next(&self.widths, &bytes[i..]) {
             if self.cx as usize + c.2 > cols as usize {
                 self.linefeed(true, Color::DEFAULT);
@@ -492,6 +495,7 @@ impl Screen {
                     CellFlags::TMUX_EXTENDED
                 };
                 overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w, how);
+                last = (cp, w as u8);
                 x += w;
                 i += n;
                 match next(&self.widths, &bytes[i..]) {
@@ -507,7 +511,7 @@ impl Screen {
         if i > 0 {
             self.damage.cursor_changed = true;
         }
-        i
+        (i, last)
     }
 
     /// A wide character stored where it does not fit (see `write_cell`): the row grows
@@ -545,6 +549,12 @@ impl Screen {
             keep_bg: self.policy.leftovers_keep_background,
             tabs: self.policy.overwritten_tab_leaves_tabs,
         }
+    }
+
+    /// Whether `cell`'s text ends in a ZWJ (only a combined cell's can).
+    #[inline]
+    fn ends_with_zwj(&self, cell: &Cell) -> bool {
+        cell.flags.contains(CellFlags::EXTENDED) && self.combined.ends_with(cell.ch, ZWJ_UTF8)
     }
 
     /// The text of `cell` appended to `out`.
@@ -596,6 +606,10 @@ impl Screen {
         };
         if n != last_width || last.flags.contains(CellFlags::WIDE_SPACER) {
             return zero_width;
+        }
+        if !zero_width && !may_join(cp) && !self.ends_with_zwj(&last) {
+            // Only a cell ending in a ZWJ could take it.
+            return false;
         }
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
@@ -961,6 +975,9 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
     crate::fill::fill_ascii(&mut row.cells_mut(0)[keep..end], &src[keep - x..], pen);
 }
 
+/// U+200D ZERO WIDTH JOINER.
+const ZWJ_UTF8: &[u8] = "\u{200d}".as_bytes();
+
 /// The longest cell text tmux reads back from its grid (`UTF8_GET_SIZE` keeps five bits).
 const UTF8_STORED_MAX: usize = 31;
 
@@ -1039,6 +1056,13 @@ fn should_combine(rule: RegionalIndicatorRule, first: u32, text: &str, cp: u32) 
 /// (so the bulk path leaves it to `print_char`).
 #[inline]
 pub(crate) fn may_join(cp: u32) -> bool {
-    matches!(cp, 0x1100..=0x11ff | 0x3164 | 0xa960..=0xa97c | 0xd7b0..=0xd7fb | 0x1f1e6..=0x1f1ff | 0x1f3fb..=0x1f3ff)
+    if cp < 0x1100 {
+        // Most text: Latin, Greek, Cyrillic, ...
+        return false;
+    }
+    if cp < 0x1f1e6 {
+        return matches!(cp, 0x1100..=0x11ff | 0x3164 | 0xa960..=0xa97c | 0xd7b0..=0xd7fb);
+    }
+    matches!(cp, 0x1f1e6..=0x1f1ff | 0x1f3fb..=0x1f3ff)
         || (0x1f44b..=0x1f9df).contains(&cp) && EMOJI_MODIFIER_BASES.binary_search(&cp).is_ok()
 }

@@ -54,7 +54,7 @@ impl WidthTable {
     /// handle C0 controls themselves); U+110000..=[`LAST_DECODED`] is what the release makes
     /// of an unprintable character (dropped by 3.3a, 1 elsewhere). Two table reads, no
     /// search, no allocation.
-    #[inline]
+    #[inline(always)]
     pub fn width(&self, cp: u32) -> u8 {
         if cp < 0x80 {
             return 1;
@@ -171,6 +171,7 @@ impl CodepointWidths {
     }
 
     /// Whether there are no overrides.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
@@ -353,8 +354,11 @@ impl CharWidths {
 
     /// The width tmux gives `cp`: 0, 1, 2 or [`DROPPED`]. A table lookup, plus a binary
     /// search when the server has `codepoint-widths`.
-    #[inline]
+    #[inline(always)]
     pub fn width(&self, cp: u32) -> u8 {
+        if self.overrides.is_empty() {
+            return self.table.width(cp);
+        }
         if let Some(w) = self.overrides.get(cp) {
             if !(self.filler_dropped && cp == 0x3164) {
                 return w;

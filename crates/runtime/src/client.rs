@@ -37,6 +37,8 @@ impl Client {
         let parser = Parser::with_config(ParserConfig {
             host_stream: config.host_stream,
             enter_policy: EnterPolicy::Ask,
+            // A reply body (a capture, a listing) is bounded by the budget as well.
+            max_block_len: (config.memory_budget / 4).clamp(1 << 20, 64 << 20),
             ..ParserConfig::default()
         });
         let mut core = Core::new(config);
@@ -70,8 +72,18 @@ impl Client {
         self.feed(bytes, now, host);
     }
 
+    /// Hands the parser the fences of every fenced line queued since the last feed: their
+    /// replies can only be in bytes read after they were written, which is after the call
+    /// that queued them returned.
+    fn expect_fences(&mut self) {
+        for plan in self.core.outbox.take_plans() {
+            self.parser.expect_fences(plan);
+        }
+    }
+
     fn feed(&mut self, mut bytes: &[u8], _now: Instant, host: &mut dyn Host) {
         loop {
+            self.expect_fences();
             let core = &mut self.core;
             let used = self.parser.feed(bytes, |ev| core.on_event(ev, host));
             bytes = &bytes[used.min(bytes.len())..];
@@ -135,7 +147,17 @@ impl Client {
 
     /// The transport ended (pipe closed, process died, ssh died, read error). Frees every pane
     /// and pending command and reports [`ClientEvent::Exited`] once.
+    ///
+    /// A line cut off by the end is reported ([`ClientEvent::ProtocolError`]), and so is a
+    /// reply block left open. The lines of an open fenced capture are dropped unread: a
+    /// `%exit` among them (a server that died during a pane sync) cannot be told from pane
+    /// text, since the fence that would vouch for it never came, so the exit reason is the
+    /// transport's (end of file, the process's status), never a line from inside a capture.
     pub fn on_eof(&mut self, reason: ExitReason, host: &mut dyn Host) {
+        if !self.core.closed {
+            let core = &mut self.core;
+            self.parser.finish(|ev| core.on_event(ev, host));
+        }
         self.core.close(reason, host);
         self.held = Vec::new();
     }

@@ -1,7 +1,12 @@
 //! The runtime's view of a pane emulator: the few calls the client and frames need, kept in
-//! one place so the emulator crate's API touches one file.
+//! one place so the emulator crate's API touches one file. This is also the one place that
+//! knows what an emulator costs ([`PaneEmu::heap_bytes`]) and how a tmux release's profile
+//! reaches it ([`PaneEmu::set_profile`]).
+
+use std::mem::size_of;
 
 use muxlink_proto::PaneId;
+use muxlink_term::release::ReleaseProfile;
 use muxlink_term::{Cell, Modes, TermEvent, Terminal};
 
 use crate::events::{ClientEvent, Host};
@@ -13,11 +18,64 @@ pub(crate) struct PaneEmu {
     term: Terminal,
 }
 
+/// Bytes a grid row holds besides its cells.
+const ROW_OVERHEAD: usize = 32;
+/// Bytes an emulator holds whatever its size (parser, buffers, tables).
+const FIXED: usize = 16 << 10;
+
 impl PaneEmu {
-    pub(crate) fn new(cols: u16, rows: u16, history_limit: usize) -> Self {
-        PaneEmu {
+    /// A blank emulator following `profile` (the tmux release and server options) when
+    /// known. Allocates the screen: check [`PaneEmu::estimate`] against the budget first.
+    pub(crate) fn new(
+        cols: u16,
+        rows: u16,
+        history_limit: usize,
+        profile: Option<&ReleaseProfile>,
+    ) -> Self {
+        let mut emu = PaneEmu {
             term: Terminal::with_history_limit(cols.max(1), rows.max(1), history_limit),
+        };
+        if let Some(p) = profile {
+            emu.set_profile(p);
         }
+        emu
+    }
+
+    /// Makes the emulator behave as the release and server options in `profile` do
+    /// (widths, combining, tabs; `docs/tmux-releases.md`), from the next byte on, as tmux
+    /// applies an option change to characters parsed after it.
+    ///
+    /// The emulator crate does not take a profile yet (`Terminal::set_profile` is the plan
+    /// in `docs/tmux-releases.md`); until it does, panes follow its built-in behaviour, and
+    /// this is the one call to change when it lands.
+    pub(crate) fn set_profile(&mut self, profile: &ReleaseProfile) {
+        let _ = profile;
+    }
+
+    /// Heap bytes an emulator of `cols` x `rows` holding `history` lines of scrollback (and
+    /// a copy of the screen while the alternate one is on) takes: an estimate from its
+    /// size, made before anything is allocated.
+    pub(crate) fn estimate(cols: u16, rows: u16, history: usize, alternate: bool) -> usize {
+        let lines = usize::from(rows.max(1)) * (1 + usize::from(alternate)) + history;
+        lines.saturating_mul(usize::from(cols.max(1)) * size_of::<Cell>() + ROW_OVERHEAD) + FIXED
+    }
+
+    /// Heap bytes this emulator holds (estimated from its size and history: the emulator
+    /// crate does not report its own yet).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let t = &self.term;
+        let history = t.history_len().min(t.history_limit());
+        Self::estimate(t.cols(), t.rows(), history, t.is_alternate_screen())
+    }
+
+    /// The history limit.
+    pub(crate) fn history_limit(&self) -> usize {
+        self.term.history_limit()
+    }
+
+    /// Lowers the history limit (as tmux, the lines over it go at the next scroll).
+    pub(crate) fn set_history_limit(&mut self, limit: usize) {
+        self.term.set_history_limit(limit);
     }
 
     pub(crate) fn terminal(&self) -> &Terminal {

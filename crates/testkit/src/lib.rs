@@ -7,7 +7,7 @@
 
 use std::ffi::OsStr;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -41,9 +41,38 @@ pub fn tmux_version() -> Option<(u32, u32)> {
     Some((major, minor.parse().ok()?))
 }
 
+/// The static tmux build `tmux-NAME` (`3.2a`, `3.7c`, `next-3.8`, ...) in the project's
+/// shared folder beside the repository (`../shared/tmux/`), when it is there.
+pub fn shared_tmux(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/tmux")
+        .join(format!("tmux-{name}"));
+    p.is_file().then_some(p)
+}
+
+/// The tmux programs a test should run against: the system's `tmux` (when installed), then
+/// each of the shared builds `names` (see [`shared_tmux`]) that is present. Says on stderr
+/// which are missing, so a skipped release is visible in the test's output.
+pub fn tmux_programs(names: &[&str]) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if tmux_available() {
+        v.push(PathBuf::from("tmux"));
+    } else {
+        eprintln!("system tmux not installed; .ci/run installs it");
+    }
+    for name in names {
+        match shared_tmux(name) {
+            Some(p) => v.push(p),
+            None => eprintln!("../shared/tmux/tmux-{name} absent: not tested"),
+        }
+    }
+    v
+}
+
 /// A tmux server on a private socket, killed on drop.
 pub struct TmuxServer {
     name: String,
+    program: PathBuf,
     socket_path: Option<PathBuf>,
 }
 
@@ -57,6 +86,20 @@ impl TmuxServer {
 
     /// Like [`TmuxServer::start`], with a command for the first pane (`sh -c` style words).
     pub fn start_with(tag: &str, cols: u16, rows: u16, shell_cmd: &[&str]) -> io::Result<Self> {
+        Self::start_program(Path::new("tmux"), tag, cols, rows, shell_cmd)
+    }
+
+    /// Like [`TmuxServer::start_with`], with another tmux program (a path, e.g. from
+    /// [`tmux_programs`]); every command of this server then runs that program. The session
+    /// gets its size even on tmux 3.2a, which ignores `new-session -x/-y` without a client
+    /// (the window is resized with `resize-window` then).
+    pub fn start_program(
+        program: &Path,
+        tag: &str,
+        cols: u16,
+        rows: u16,
+        shell_cmd: &[&str],
+    ) -> io::Result<Self> {
         let name = format!(
             "muxlink-test-{}-{}-{}",
             tag,
@@ -65,6 +108,7 @@ impl TmuxServer {
         );
         let mut server = TmuxServer {
             name,
+            program: program.to_path_buf(),
             socket_path: None,
         };
         let cols_s = cols.to_string();
@@ -103,6 +147,20 @@ impl TmuxServer {
         }
         // Predictable panes: no status line taking a row.
         server.tmux_ok(&["set-option", "-g", "status", "off"])?;
+        let size =
+            server.tmux_ok(&["display-message", "-p", "#{window_width}x#{window_height}"])?;
+        let want = format!("{cols}x{rows}");
+        if String::from_utf8_lossy(&size).trim() != want {
+            server.tmux_ok(&[
+                "resize-window",
+                "-t",
+                "main",
+                "-x",
+                &cols.to_string(),
+                "-y",
+                &rows.to_string(),
+            ])?;
+        }
         let path = server.tmux_ok(&["display-message", "-p", "#{socket_path}"])?;
         let path = String::from_utf8_lossy(&path).trim().to_string();
         if !path.is_empty() {
@@ -116,9 +174,25 @@ impl TmuxServer {
         &self.name
     }
 
+    /// The tmux program this server runs (`tmux`, or a path).
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// What the server's `tmux -V` prints after `tmux ` (`3.3a`, `next-3.8`); empty when it
+    /// cannot be run.
+    pub fn version(&self) -> String {
+        let out = self.command().arg("-V").output();
+        let text = out.map(|o| o.stdout).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let text = text.trim();
+        // The static 3.2a build prints its program name first.
+        text.rsplit(' ').next().unwrap_or_default().to_string()
+    }
+
     /// A `tmux -L <name>` command ready for more arguments.
     pub fn command(&self) -> Command {
-        let mut c = Command::new("tmux");
+        let mut c = Command::new(&self.program);
         c.arg("-L").arg(&self.name).arg("-f").arg("/dev/null");
         c.env_remove("TMUX");
         c.env("ENV", "/dev/null");

@@ -197,3 +197,45 @@ impl Client {
         &self.core.model
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::NoopHost;
+
+    /// Records the model touches to open `n` windows of two panes, change each one's
+    /// layout, and close them all.
+    fn visits_for(n: u32) -> u64 {
+        let mut c = Client::new(ClientConfig::replay().with_output_mode(crate::OutputMode::Bytes));
+        let now = Instant::now();
+        let mut s = Vec::new();
+        for w in 0..n {
+            let (a, b) = (2 * w, 2 * w + 1);
+            for l in [
+                format!("0000,80x24,0,0{{40x24,0,0,{a},39x24,41,0,{b}}}"),
+                format!("0000,80x24,0,0[80x12,0,0,{a},80x11,0,13,{b}]"),
+            ] {
+                use muxlink_proto::layout::Layout;
+                let p = Layout::parse_unchecked(l.as_bytes()).unwrap();
+                let l = Layout::new(p.root, p.floating).to_string();
+                s.extend_from_slice(format!("%layout-change @{w} {l} {l} *\n").as_bytes());
+            }
+        }
+        for w in 0..n {
+            s.extend_from_slice(format!("%window-close @{w}\n").as_bytes());
+        }
+        c.receive(&s, now, &mut NoopHost);
+        assert!(c.state().windows.is_empty() && c.state().panes.is_empty());
+        c.core.model.visits
+    }
+
+    #[test]
+    fn layout_changes_and_closes_cost_their_window_not_the_model() {
+        let small = visits_for(1000);
+        let large = visits_for(4000);
+        // Linear: four times the windows, four times the work (a scan of every pane per
+        // change would make it sixteen).
+        assert!(large <= 4 * small + 100, "{small} -> {large}");
+        assert!(small >= 1000, "{small}: the count counts");
+    }
+}

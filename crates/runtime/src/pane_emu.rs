@@ -3,8 +3,6 @@
 //! knows what an emulator costs ([`PaneEmu::heap_bytes`]) and how a tmux release's profile
 //! reaches it ([`PaneEmu::set_profile`]).
 
-use std::mem::size_of;
-
 use muxlink_proto::PaneId;
 use muxlink_term::release::ReleaseProfile;
 use muxlink_term::{Cell, Modes, TermEvent, Terminal};
@@ -18,8 +16,8 @@ pub(crate) struct PaneEmu {
     term: Terminal,
 }
 
-/// Bytes a grid row holds besides its cells.
-const ROW_OVERHEAD: usize = 32;
+/// Bytes a grid row's record holds before it has cells.
+const ROW_OVERHEAD: usize = 64;
 /// Bytes an emulator holds whatever its size (parser, buffers, tables).
 const FIXED: usize = 16 << 10;
 
@@ -52,20 +50,18 @@ impl PaneEmu {
         let _ = profile;
     }
 
-    /// Heap bytes an emulator of `cols` x `rows` holding `history` lines of scrollback (and
-    /// a copy of the screen while the alternate one is on) takes: an estimate from its
-    /// size, made before anything is allocated.
-    pub(crate) fn estimate(cols: u16, rows: u16, history: usize, alternate: bool) -> usize {
-        let lines = usize::from(rows.max(1)) * (1 + usize::from(alternate)) + history;
-        lines.saturating_mul(usize::from(cols.max(1)) * size_of::<Cell>() + ROW_OVERHEAD) + FIXED
+    /// Heap bytes a fresh emulator of `cols` x `rows` takes before anything is written
+    /// (its rows get cells when first written, so a blank screen costs its row records),
+    /// an estimate made before anything is allocated. What it costs once written is
+    /// [`PaneEmu::heap_bytes`], charged as output arrives.
+    pub(crate) fn estimate(cols: u16, rows: u16) -> usize {
+        let _ = cols;
+        usize::from(rows.max(1)) * ROW_OVERHEAD + FIXED
     }
 
-    /// Heap bytes this emulator holds (estimated from its size and history: the emulator
-    /// crate does not report its own yet).
+    /// Heap bytes this emulator holds (the emulator's own count). O(rows + history).
     pub(crate) fn heap_bytes(&self) -> usize {
-        let t = &self.term;
-        let history = t.history_len().min(t.history_limit());
-        Self::estimate(t.cols(), t.rows(), history, t.is_alternate_screen())
+        self.term.heap_bytes()
     }
 
     /// The history limit.

@@ -270,6 +270,8 @@ impl Drop for TmuxServer {
 /// disturb it; `allocations` is the process-wide total.
 pub struct CountingAlloc {
     allocations: std::sync::atomic::AtomicU64,
+    live: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
 }
 
 impl CountingAlloc {
@@ -277,7 +279,30 @@ impl CountingAlloc {
     pub const fn new() -> Self {
         CountingAlloc {
             allocations: std::sync::atomic::AtomicU64::new(0),
+            live: std::sync::atomic::AtomicUsize::new(0),
+            peak: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Bytes allocated and not yet freed, by the whole process.
+    pub fn live_bytes(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    /// The most [`CountingAlloc::live_bytes`] since the last [`CountingAlloc::reset_peak`]
+    /// (process-wide: a memory-cap test runs alone in its binary).
+    pub fn peak_bytes(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// Starts a new peak from the bytes live now.
+    pub fn reset_peak(&self) {
+        self.peak.store(self.live_bytes(), Ordering::Relaxed);
+    }
+
+    fn grew(&self, by: usize) {
+        let now = self.live.fetch_add(by, Ordering::Relaxed) + by;
+        self.peak.fetch_max(now, Ordering::Relaxed);
     }
 
     /// Allocations (and reallocations) made so far by the whole process.
@@ -320,10 +345,15 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
         self.allocations.fetch_add(1, Ordering::Relaxed);
         count_this_thread();
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { std::alloc::System.alloc(layout) }
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            self.grew(layout.size());
+        }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        self.live.fetch_sub(layout.size(), Ordering::Relaxed);
         // SAFETY: `ptr` was allocated by `System` through this wrapper with `layout`.
         unsafe { std::alloc::System.dealloc(ptr, layout) }
     }
@@ -332,7 +362,12 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
         self.allocations.fetch_add(1, Ordering::Relaxed);
         count_this_thread();
         // SAFETY: as for `alloc` and `dealloc`: the caller's contract, passed on to `System`.
-        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            self.live.fetch_sub(layout.size(), Ordering::Relaxed);
+            self.grew(new_size);
+        }
+        p
     }
 }
 

@@ -241,8 +241,9 @@ impl Core {
 
     // ----- the budget ----------------------------------------------------------------------
 
-    /// Charges a pane's current cost; past the budget, its history is halved (and cleared
-    /// at last) until the client fits, each cut reported.
+    /// Charges a pane's current cost. Past the budget, the pane's history limit is halved
+    /// (tmux drops the lines over it as the pane scrolls on, and the next charge sees
+    /// them gone); a pane with no history left loses its grid (refused).
     pub(super) fn charge_pane(&mut self, pane: PaneId, host: &mut dyn Host) {
         let Some(p) = self.model.panes.get_mut(&pane) else {
             return;
@@ -251,19 +252,28 @@ impl Core {
         let cost = budget::pane_cost(p);
         self.budget.recharge(p.cost, cost);
         p.cost = cost;
-        while self.budget.used() > self.budget.limit() {
-            let Some(emu) = p.emu.as_mut() else { break };
-            let limit = emu.history_limit();
-            if limit == 0 {
-                break;
-            }
-            let limit = emu.history_len().min(limit) / 2;
-            emu.set_history_limit(limit);
-            let cost = budget::pane_cost(p);
-            self.budget.recharge(p.cost, cost);
-            p.cost = cost;
-            host.on_event(&ClientEvent::HistoryTrimmed { pane, limit });
+        if self.budget.used() <= self.budget.limit() {
+            return;
         }
+        let Some(emu) = p.emu.as_mut() else { return };
+        let held = emu.history_len().min(emu.history_limit());
+        if held > 0 {
+            let limit = held / 2;
+            emu.set_history_limit(limit);
+            host.on_event(&ClientEvent::HistoryTrimmed { pane, limit });
+            return;
+        }
+        let needed = cost;
+        p.emu = None;
+        p.refused = true;
+        let cost = budget::pane_cost(p);
+        self.budget.recharge(p.cost, cost);
+        p.cost = cost;
+        let reason = RefusalReason::MemoryBudget {
+            needed,
+            available: self.budget.available(),
+        };
+        host.on_event(&ClientEvent::PaneRefused { pane, reason });
     }
 
     /// A fresh emulator of `cols` x `rows` when its screen fits in the budget; `Err` with
@@ -274,7 +284,7 @@ impl Core {
         rows: u16,
         history_limit: usize,
     ) -> Result<PaneEmu, RefusalReason> {
-        let needed = PaneEmu::estimate(cols, rows, 0, false);
+        let needed = PaneEmu::estimate(cols, rows);
         if !self.budget.allows(0, needed) {
             return Err(RefusalReason::MemoryBudget {
                 needed,

@@ -5,6 +5,7 @@
 mod alternate;
 mod during_output;
 mod flow;
+mod forged;
 mod modes;
 mod pause_reply;
 mod push_pull;

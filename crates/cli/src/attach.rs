@@ -291,6 +291,8 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     // tmux's own reason (`%exit detached`, `server exited`) first, else the transport's.
     if let Some(r) = ui.exit.as_ref().or(transport_end.as_ref()) {
         // The terminal may be gone (its input ended): a failed write is no error.
+        // tmux's words (a remote's, maybe hostile): controls shown, never obeyed.
+        let r = crate::visible::visible(&r.to_string());
         let _ = writeln!(io::stderr(), "[{r}]");
     }
     Ok(())

@@ -12,7 +12,9 @@ use muxlink_testkit::{tmux_available, TmuxServer};
 use serde_json::Value;
 
 fn server_pid(server: &TmuxServer) -> String {
-    let pid = server.tmux_ok(&["display-message", "-p", "#{pid}"]).unwrap();
+    let pid = server
+        .tmux_ok(&["display-message", "-p", "#{pid}"])
+        .unwrap();
     String::from_utf8_lossy(&pid).trim().to_owned()
 }
 
@@ -108,7 +110,9 @@ fn a_server_killed_mid_snapshot_leaves_its_synced_state_printed() {
     server
         .wait_for(Duration::from_secs(10), |s| {
             let c = s.tmux_ok(&["capture-pane", "-p"]).ok()?;
-            String::from_utf8_lossy(&c).contains("synced-text").then_some(())
+            String::from_utf8_lossy(&c)
+                .contains("synced-text")
+                .then_some(())
         })
         .unwrap();
     let child = common::muxlink()

@@ -161,7 +161,9 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
         let t = server
             .tmux_ok(&["display-message", "-p", "-t", pane, "#{pane_title}"])
             .unwrap();
-        String::from_utf8_lossy(&t).trim_end_matches('\n').to_owned()
+        String::from_utf8_lossy(&t)
+            .trim_end_matches('\n')
+            .to_owned()
     };
     let host = server
         .tmux_ok(&["display-message", "-p", "#{host}"])
@@ -169,7 +171,10 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
     assert_eq!(title("%0"), String::from_utf8_lossy(&host).trim_end());
     assert_eq!(entry_with_id(&got["panes"], "%0")["title"], Value::Null);
     assert_eq!(title("%1"), "set by a program");
-    assert_eq!(entry_with_id(&got["panes"], "%1")["title"], "set by a program");
+    assert_eq!(
+        entry_with_id(&got["panes"], "%1")["title"],
+        "set by a program"
+    );
     // Every window with its session.
     for w in got["windows"].as_array().unwrap() {
         assert_eq!(w["session"], "$0", "{w}");

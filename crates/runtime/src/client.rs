@@ -149,10 +149,9 @@ impl Client {
     /// and pending command and reports [`ClientEvent::Exited`] once.
     ///
     /// A line cut off by the end is reported ([`ClientEvent::ProtocolError`]), and so is a
-    /// reply block left open. The lines of an open fenced capture are dropped unread: a
-    /// `%exit` among them (a server that died during a pane sync) cannot be told from pane
-    /// text, since the fence that would vouch for it never came, so the exit reason is the
-    /// transport's (end of file, the process's status), never a line from inside a capture.
+    /// reply block left open. The lines of an open fenced capture are dropped unread, except
+    /// a `%exit` after the capture's last terminator (a server that died during a pane
+    /// sync): its reason is kept (see `crates/proto/FRAMING.md`).
     pub fn on_eof(&mut self, reason: ExitReason, host: &mut dyn Host) {
         if !self.core.closed {
             let core = &mut self.core;

@@ -74,7 +74,10 @@ fn pane_text_that_forges_end_lines_and_notifications_stays_text() {
         if String::from_utf8_lossy(&cap).contains("%exit forged") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the pane never printed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the pane never printed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 
@@ -85,7 +88,12 @@ fn pane_text_that_forges_end_lines_and_notifications_stays_text() {
     let model = live.client.state();
     for w in model.windows.values() {
         assert_ne!(w.name, b"pwned", "window {} renamed by pane text", w.id);
-        assert!(w.cols <= 10_000 && w.rows <= 10_000, "{}x{}", w.cols, w.rows);
+        assert!(
+            w.cols <= 10_000 && w.rows <= 10_000,
+            "{}x{}",
+            w.cols,
+            w.rows
+        );
     }
     for s in model.sessions.values() {
         assert_ne!(s.name.as_deref(), Some(&b"pwned"[..]), "session renamed");

@@ -9,6 +9,7 @@ mod forged;
 mod modes;
 mod pause_reply;
 mod push_pull;
+mod releases;
 #[path = "../common/push_pull.rs"]
 mod push_pull_common;
 mod support;

@@ -81,8 +81,29 @@ fn push_title(out: &mut Vec<u8>, title: &[u8]) {
     out.extend_from_slice(b"\x1b\\");
 }
 
-/// Appends the rebuild sequence for `cap` to `out`.
+/// The rows of the saved normal screen when the pane is on the alternate screen and that
+/// screen is taller than the pane (it was made shorter since the alternate screen came on):
+/// an emulator built at that height, fed [`rebuild_sequence_tall`], then resized to the
+/// pane's size holds what tmux holds (the saved screen at its old size, no history taken
+/// from it yet).
+pub(crate) fn taller_saved_screen(cap: &PaneCapture) -> Option<u16> {
+    let saved = cap.alternate.as_ref().filter(|_| cap.formats.alternate)?;
+    let n = lines(saved).len();
+    (n > usize::from(cap.formats.rows)).then(|| u16::try_from(n).unwrap_or(u16::MAX))
+}
+
+/// Appends the rebuild sequence for `cap` to `out`, for an emulator of the pane's size.
 pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
+    rebuild(cap, out, true);
+}
+
+/// [`rebuild_sequence`] for an emulator as tall as [`taller_saved_screen`]: the saved
+/// screen written whole.
+pub(crate) fn rebuild_sequence_tall(cap: &PaneCapture, out: &mut Vec<u8>) {
+    rebuild(cap, out, false);
+}
+
+fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, trim_saved: bool) {
     let f = &cap.formats;
     let rows = usize::from(f.rows.max(1));
     let main = lines(&cap.main);
@@ -99,7 +120,7 @@ pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
             // the cursor first and only then pushes lines into history: so do the same now.
             let mut saved = lines(saved);
             let saved_y = usize::from(f.alternate_saved_y);
-            while saved.len() > rows && saved.len() > saved_y + 1 {
+            while trim_saved && saved.len() > rows && saved.len() > saved_y + 1 {
                 match saved.last() {
                     Some(l) if is_blank(l) => {
                         saved.pop();
@@ -107,7 +128,11 @@ pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
                     _ => break,
                 }
             }
-            let surplus = saved.len().saturating_sub(rows);
+            let surplus = if trim_saved {
+                saved.len().saturating_sub(rows)
+            } else {
+                0
+            };
             normal.extend(saved);
             write_lines(out, &normal);
             out.extend_from_slice(b"\x1b[0m");

@@ -437,9 +437,20 @@ impl Core {
                 if let Some(p) = self.model.panes.get_mut(&pane) {
                     p.emu = None;
                 }
-                match self.new_emu(cols, rows, limit) {
+                // On an alternate screen taller than the pane (made shorter since), the
+                // grid is built at the saved screen's height and then resized, as tmux's
+                // was: the saved screen keeps its lines until the pane leaves it.
+                let tall = crate::rebuild::taller_saved_screen(cap);
+                if tall.is_some() {
+                    seq.clear();
+                    crate::rebuild::rebuild_sequence_tall(cap, &mut seq);
+                }
+                match self.new_emu(cols, tall.unwrap_or(rows).max(rows), limit) {
                     Ok(mut emu) => {
                         emu.feed(&seq);
+                        if tall.is_some() {
+                            emu.resize(cols, rows);
+                        }
                         emu.clear_effects();
                         if let Some(p) = self.model.panes.get_mut(&pane) {
                             p.emu = Some(emu);

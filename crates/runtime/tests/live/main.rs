@@ -9,9 +9,9 @@ mod forged;
 mod modes;
 mod pause_reply;
 mod push_pull;
-mod releases;
 #[path = "../common/push_pull.rs"]
 mod push_pull_common;
+mod releases;
 mod support;
 mod sync;
 mod window_index;

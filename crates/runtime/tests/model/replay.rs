@@ -153,7 +153,9 @@ fn a_session_switch_keeps_the_other_sessions_windows() {
     let client = replay(stream, 80, 24, 7);
     let m = client.state();
     assert_eq!(m.attached_session, Some(muxlink_runtime::SessionId(1)));
-    let w0 = m.window(muxlink_runtime::WindowId(0)).expect("the left session's window");
+    let w0 = m
+        .window(muxlink_runtime::WindowId(0))
+        .expect("the left session's window");
     assert_eq!(w0.session, Some(muxlink_runtime::SessionId(0)));
     assert!(!w0.attached);
     assert_eq!(w0.name, b"renamed-away");

@@ -16,7 +16,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Whether a `tmux` binary can be run here.
 pub fn tmux_available() -> bool {
-    Command::new("tmux")
+    Command::new(default_program())
         .arg("-V")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -27,9 +27,10 @@ pub fn tmux_available() -> bool {
 
 /// The tmux version as `(major, minor)`, e.g. `(3, 3)` for "tmux 3.3a".
 pub fn tmux_version() -> Option<(u32, u32)> {
-    let out = Command::new("tmux").arg("-V").output().ok()?;
+    let out = Command::new(default_program()).arg("-V").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let v = text.trim().strip_prefix("tmux ")?;
+    // The static 3.2a build prints its program's name first.
+    let v = text.trim().rsplit(' ').next()?;
     let v = v.strip_prefix("next-").unwrap_or(v);
     let mut it = v.split('.');
     let major = it.next()?.parse().ok()?;
@@ -69,6 +70,20 @@ pub fn tmux_programs(names: &[&str]) -> Vec<PathBuf> {
     v
 }
 
+/// The tmux program [`TmuxServer::start`] and [`TmuxServer::start_with`] run: `tmux`, or
+/// the program named by the environment variable `MUXLINK_TEST_TMUX` (a path or a release
+/// name of the shared builds, `3.2a`, `next-3.8`), so that a whole test suite can run
+/// against another release: `MUXLINK_TEST_TMUX=3.2a cargo test -p muxlink-runtime`.
+pub fn default_program() -> PathBuf {
+    match std::env::var_os("MUXLINK_TEST_TMUX") {
+        Some(v) => {
+            let name = v.to_string_lossy().into_owned();
+            shared_tmux(&name).unwrap_or_else(|| PathBuf::from(v))
+        }
+        None => PathBuf::from("tmux"),
+    }
+}
+
 /// A tmux server on a private socket, killed on drop.
 pub struct TmuxServer {
     name: String,
@@ -86,7 +101,7 @@ impl TmuxServer {
 
     /// Like [`TmuxServer::start`], with a command for the first pane (`sh -c` style words).
     pub fn start_with(tag: &str, cols: u16, rows: u16, shell_cmd: &[&str]) -> io::Result<Self> {
-        Self::start_program(Path::new("tmux"), tag, cols, rows, shell_cmd)
+        Self::start_program(&default_program(), tag, cols, rows, shell_cmd)
     }
 
     /// Like [`TmuxServer::start_with`], with another tmux program (a path, e.g. from

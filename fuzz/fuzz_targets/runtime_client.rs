@@ -142,7 +142,9 @@ fn program(b: &mut Bytes<'_>) -> Vec<u8> {
                 number += 1;
                 let flags = b.u8() % 2;
                 s.extend_from_slice(format!("%begin 1 {number} {flags}\n").as_bytes());
-                s.extend_from_slice(format!("%end 1 {} 1\n%window-add @{id}\n", number + 1).as_bytes());
+                s.extend_from_slice(
+                    format!("%end 1 {} 1\n%window-add @{id}\n", number + 1).as_bytes(),
+                );
                 s.extend_from_slice(format!("%end 1 {number} {flags}\n").as_bytes());
             }
             13 => s.extend_from_slice(format!("%pause %{id}\n%continue %{id}\n").as_bytes()),

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use muxlink_proto::{PaneId, Reply, SessionId, WindowId};
-use muxlink_term::release::{ServerOptions, TmuxRelease};
+use muxlink_term::release::{
+    Approximation, ReleaseMatch, ReportedVersion, ServerOptions, TmuxRelease,
+};
 use muxlink_term::width_tables::probe;
 
 use super::Core;
@@ -170,11 +172,13 @@ impl Core {
     fn on_release(&mut self, text: &str, host: &mut dyn Host) {
         let m = match TmuxRelease::from_version(text) {
             Ok(m) => m,
-            // Unreadable: the oldest known release, said so.
-            Err(_) => TmuxRelease::from_version("0.1").unwrap_or_else(|_| {
-                TmuxRelease::from_version(TmuxRelease::OLDEST.name())
-                    .expect("a known release's name parses")
-            }),
+            // Unreadable (empty before 2.4, or not a version): the oldest known release,
+            // said so.
+            Err(_) => ReleaseMatch {
+                reported: ReportedVersion::Master,
+                release: TmuxRelease::OLDEST,
+                approximation: Some(Approximation::OlderThanKnown),
+            },
         };
         if let Some(notice) = m.notice() {
             host.on_event(&ClientEvent::ReleaseApproximated {

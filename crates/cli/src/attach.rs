@@ -62,7 +62,8 @@ use ui::Ui;
 /// The socket name used when neither `-L` nor `-S` is given.
 pub const DEFAULT_SOCKET: &str = "muxlink";
 
-/// Arguments of `muxlink attach [-L NAME|-S PATH] [-t SESSION] [--ssh HOST] [--record FILE]`.
+/// Arguments of `muxlink attach [-L NAME|-S PATH] [-t SESSION] [--ssh HOST] [--record FILE]
+/// [--tmux PROGRAM]`.
 #[derive(Args, Debug)]
 pub struct AttachArgs {
     /// tmux socket name (as `tmux -L`); default `muxlink`, a private server.
@@ -86,6 +87,9 @@ pub struct AttachArgs {
     /// tmux configuration file used when this command starts the server (`-f`).
     #[arg(short = 'f', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The tmux program to run (default: `tmux` on PATH; with `--ssh`, on the remote host).
+    #[arg(long, value_name = "PROGRAM", default_value = "tmux")]
+    pub tmux: std::ffi::OsString,
 }
 
 /// How long a signalled `attach` waits for tmux to confirm the detach.
@@ -118,7 +122,9 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
             Some(t) => Action::AttachOrNew { name: t.clone() },
             None => Action::Attach { target: None },
         };
-        let mut tmux = TmuxCommand::with_action(action).socket(socket);
+        let mut tmux = TmuxCommand::with_action(action)
+            .program(args.tmux.clone())
+            .socket(socket);
         if let Some(f) = &args.config {
             tmux = tmux.config_file(f);
         }
@@ -128,13 +134,15 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         }
         ChildTransport::spawn_ssh(&ssh)?
     } else {
-        let running = server_has_sessions(&socket);
+        let running = server_has_sessions(&args.tmux, &socket);
         let action = match (&args.target, running) {
             (Some(t), true) => Action::AttachOrNew { name: t.clone() },
             (None, true) => Action::Attach { target: None },
             (t, false) => Action::New { name: t.clone() },
         };
-        let mut tmux = TmuxCommand::with_action(action).socket(socket);
+        let mut tmux = TmuxCommand::with_action(action)
+            .program(args.tmux.clone())
+            .socket(socket);
         if let Some(f) = &args.config {
             tmux = tmux.config_file(f);
         }
@@ -291,14 +299,16 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     // tmux's own reason (`%exit detached`, `server exited`) first, else the transport's.
     if let Some(r) = ui.exit.as_ref().or(transport_end.as_ref()) {
         // The terminal may be gone (its input ended): a failed write is no error.
+        // tmux's words (a remote's, maybe hostile): controls shown, never obeyed.
+        let r = crate::visible::visible(&r.to_string());
         let _ = writeln!(io::stderr(), "[{r}]");
     }
     Ok(())
 }
 
 /// Whether a server answers on `socket` with at least one session.
-fn server_has_sessions(socket: &Socket) -> bool {
-    let mut c = Command::new("tmux");
+fn server_has_sessions(program: &std::ffi::OsStr, socket: &Socket) -> bool {
+    let mut c = Command::new(program);
     match socket {
         Socket::Default => {}
         Socket::Name(n) => {

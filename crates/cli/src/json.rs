@@ -153,6 +153,16 @@ impl<'b> Obj<'b> {
         self
     }
 
+    /// A signed integer member.
+    pub fn i64(&mut self, key: &str, value: i64) -> &mut Self {
+        let buf = self.key(key);
+        if value < 0 {
+            buf.push(b'-');
+        }
+        push_u64(buf, value.unsigned_abs());
+        self
+    }
+
     /// An optional unsigned integer member, or `null`.
     pub fn opt_u64(&mut self, key: &str, value: Option<u64>) -> &mut Self {
         match value {

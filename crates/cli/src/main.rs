@@ -12,6 +12,7 @@ mod parse;
 mod replay;
 mod snapshot;
 mod state;
+mod visible;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -56,8 +57,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            // Not `eprintln!`, which panics when standard error is gone.
-            let _ = writeln!(std::io::stderr(), "muxlink: {err:#}");
+            // Not `eprintln!`, which panics when standard error is gone. The message may
+            // quote tmux (an exit reason, a refusal): shown with its controls visible.
+            let msg = visible::visible(&format!("{err:#}"));
+            let _ = writeln!(std::io::stderr(), "muxlink: {msg}");
             ExitCode::FAILURE
         }
     }

@@ -323,8 +323,8 @@ fn render_node(buf: &mut Vec<u8>, node: &LayoutNode) {
     let mut o = Obj::open(buf);
     o.u64("cols", u64::from(node.cols))
         .u64("rows", u64::from(node.rows))
-        .u64("x", u64::from(node.x))
-        .u64("y", u64::from(node.y));
+        .i64("x", i64::from(node.x))
+        .i64("y", i64::from(node.y));
     let (split, children) = match &node.kind {
         LayoutKind::Pane(pane) => {
             o.display("pane", pane);

@@ -37,10 +37,10 @@ impl Host for ReplayHost {
         if let ClientEvent::ProtocolError { error, line } = event {
             self.errors += 1;
             if self.errors <= 20 {
-                eprintln!(
-                    "muxlink: replay: {error}: {}",
-                    String::from_utf8_lossy(&line[..line.len().min(200)])
-                );
+                // The line is from the stream: its controls shown, never obeyed.
+                let error = crate::visible::visible(&error.to_string());
+                let line = crate::visible::visible_bytes(&line[..line.len().min(200)]);
+                let _ = writeln!(std::io::stderr(), "muxlink: replay: {error}: {line}");
             }
         }
     }

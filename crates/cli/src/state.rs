@@ -39,8 +39,8 @@ pub fn pane_value(p: &Pane) -> Value {
         "window": p.window.map(|w| w.to_string()),
         "cols": p.cols,
         "rows": p.rows,
-        "x": p.x,
-        "y": p.y,
+        "x": p.left,
+        "y": p.top,
         "cursor": cursor,
         "alternate": alternate,
         "title": p.title.as_deref().map(lossy),
@@ -71,6 +71,8 @@ pub fn state_document(model: &Model) -> Value {
         .map(|w| {
             json!({
                 "id": w.id.to_string(),
+                "session": w.session.map(|s| s.to_string()),
+                "attached": w.attached,
                 "index": w.index,
                 "name": w.name_known.then(|| lossy(&w.name)),
                 "layout": w.layout,
@@ -94,8 +96,9 @@ pub fn state_text(model: &Model) -> String {
     let mut out = String::new();
     for w in model.windows.values() {
         out.push_str(&format!(
-            "window {} {:?} layout {}{}\n",
+            "window {} {} {:?} layout {}{}\n",
             w.id,
+            w.session.map_or("-".to_string(), |s| s.to_string()),
             lossy(&w.name),
             w.layout.as_deref().unwrap_or("-"),
             if w.zoomed { " (zoomed)" } else { "" }
@@ -108,7 +111,7 @@ pub fn state_text(model: &Model) -> String {
             .unwrap_or_else(|| "-".into());
         out.push_str(&format!(
             "pane {} window {} {}x{} at {},{}",
-            p.id, window, p.cols, p.rows, p.x, p.y
+            p.id, window, p.cols, p.rows, p.left, p.top
         ));
         if let Some(c) = p.cursor() {
             out.push_str(&format!(" cursor {},{}", c.x, c.y));

@@ -90,7 +90,7 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
             "-h",
             "-t",
             "%0",
-            "printf 'right-side\\n'; exec cat",
+            "printf '\\033]2;set by a program\\007right-side\\n'; exec cat",
         ])
         .unwrap();
     server
@@ -155,15 +155,30 @@ fn snapshot_reports_live_panes_and_changes_nothing() {
     assert_eq!(w["name"], "second");
     assert_eq!(w["index"], 4, "tmux's window index, gap included");
     assert_eq!(entry_with_id(&got["windows"], "@0")["index"], 0);
-    // A synced pane's title is tmux's `#{pane_title}` (the host name unless a program set
-    // one): known, so a string.
-    let title = server
-        .tmux_ok(&["display-message", "-p", "-t", "%0", "#{pane_title}"])
+    // A title no program set is `null` (tmux shows its host name there); one a program
+    // set is tmux's `#{pane_title}`.
+    let title = |pane: &str| {
+        let t = server
+            .tmux_ok(&["display-message", "-p", "-t", pane, "#{pane_title}"])
+            .unwrap();
+        String::from_utf8_lossy(&t)
+            .trim_end_matches('\n')
+            .to_owned()
+    };
+    let host = server
+        .tmux_ok(&["display-message", "-p", "#{host}"])
         .unwrap();
-    let title = String::from_utf8_lossy(&title)
-        .trim_end_matches('\n')
-        .to_owned();
-    assert_eq!(entry_with_id(&got["panes"], "%0")["title"], title.as_str());
+    assert_eq!(title("%0"), String::from_utf8_lossy(&host).trim_end());
+    assert_eq!(entry_with_id(&got["panes"], "%0")["title"], Value::Null);
+    assert_eq!(title("%1"), "set by a program");
+    assert_eq!(
+        entry_with_id(&got["panes"], "%1")["title"],
+        "set by a program"
+    );
+    // Every window with its session.
+    for w in got["windows"].as_array().unwrap() {
+        assert_eq!(w["session"], "$0", "{w}");
+    }
 }
 
 #[test]

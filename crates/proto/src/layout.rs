@@ -6,6 +6,7 @@
 //! layout   = csum "," node [ "<" node { "," node } ">" ]
 //! csum     = 4 lowercase hex digits            (tmux: printf "%04hx")
 //! node     = cols "x" rows "," x "," y ( "," id | "{" nodes "}" | "[" nodes "]" )
+//! x, y     = [ "-" ] digits                     (tmux 3.7+: "%d"; before: "%u")
 //! nodes    = node { "," node }
 //! ```
 //!
@@ -27,8 +28,13 @@
 //! so hostile input cannot exhaust the stack or memory; malformed input is an error, never a
 //! panic.
 //!
+//! Offsets are signed: tmux 3.7 prints them with `%d`, and a floating pane may start left
+//! of or above the window (`new-pane -X -5 -Y -3` gives `20x5,-5,-3,1`, in the tiled tree
+//! and in `<...>`). Older releases print them unsigned and never negative.
+//!
 //! Sizes are bounded as tmux bounds them: no width, height or offset above [`MAX_SIZE`]
-//! (tmux's `WINDOW_MAXIMUM`, which every resize path clamps to), and the panes together
+//! (tmux's `WINDOW_MAXIMUM`, which every resize path clamps to), no offset below
+//! `-MAX_SIZE` (tmux 3.7 takes `-X`/`-Y` down to minus the pane's size), and the panes together
 //! cover at most [`MAX_AREA`] cells. A layout beyond either is refused before anything is
 //! allocated for it, so a forged `%layout-change` cannot make a client size grids by it.
 
@@ -125,10 +131,12 @@ pub struct LayoutNode {
     pub cols: u32,
     /// Height in rows.
     pub rows: u32,
-    /// Column offset from the window's left edge.
-    pub x: u32,
-    /// Row offset from the window's top edge.
-    pub y: u32,
+    /// Column offset from the window's left edge (negative for a floating pane that starts
+    /// left of the window, tmux 3.7+).
+    pub x: i32,
+    /// Row offset from the window's top edge (negative for a floating pane that starts
+    /// above it).
+    pub y: i32,
     /// What the cell holds.
     pub kind: LayoutKind,
 }
@@ -164,10 +172,10 @@ pub struct PaneGeometry {
     pub cols: u32,
     /// Height in rows.
     pub rows: u32,
-    /// Column offset.
-    pub x: u32,
-    /// Row offset.
-    pub y: u32,
+    /// Column offset (negative for a floating pane left of the window, tmux 3.7+).
+    pub x: i32,
+    /// Row offset (negative for a floating pane above the window).
+    pub y: i32,
     /// Whether the pane is floating (listed in the `<...>` part).
     pub floating: bool,
 }
@@ -379,7 +387,7 @@ impl fmt::Display for Layout {
 
 impl LayoutNode {
     /// A pane leaf.
-    pub fn pane(cols: u32, rows: u32, x: u32, y: u32, pane: PaneId) -> LayoutNode {
+    pub fn pane(cols: u32, rows: u32, x: i32, y: i32, pane: PaneId) -> LayoutNode {
         LayoutNode {
             cols,
             rows,
@@ -453,9 +461,9 @@ impl LayoutNode {
         out.push(b'x');
         push_u32(out, self.rows);
         out.push(b',');
-        push_u32(out, self.x);
+        push_i32(out, self.x);
         out.push(b',');
-        push_u32(out, self.y);
+        push_i32(out, self.y);
         match &self.kind {
             LayoutKind::Pane(p) => {
                 out.push(b',');
@@ -491,6 +499,13 @@ fn push_u32(out: &mut Vec<u8>, v: u32) {
         }
     }
     out.extend_from_slice(&buf[i..]);
+}
+
+fn push_i32(out: &mut Vec<u8>, v: i32) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    push_u32(out, v.unsigned_abs());
 }
 
 fn push_hex4(out: &mut Vec<u8>, v: u16) {
@@ -544,6 +559,28 @@ impl<'a> TreeParser<'a> {
         }
         Ok(value)
     }
+
+    /// An offset: an optional `-` then a [`TreeParser::number`], within `-MAX_SIZE..=MAX_SIZE`.
+    /// `-0` is not canonical (tmux's `%d` never prints it).
+    fn offset(&mut self) -> Result<i32, LayoutError> {
+        let start = self.pos;
+        if self.peek() != Some(b'-') {
+            return Ok(self.size()? as i32);
+        }
+        self.pos += 1;
+        let value = self.number()?;
+        if value == 0 {
+            return Err(LayoutError::Number { offset: start });
+        }
+        if value > MAX_SIZE {
+            return Err(LayoutError::TooLarge {
+                offset: start,
+                value,
+            });
+        }
+        Ok(-(value as i32))
+    }
+
     fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
@@ -600,9 +637,9 @@ impl<'a> TreeParser<'a> {
         self.expect(b'x', "'x'")?;
         let rows = self.size()?;
         self.expect(b',', "','")?;
-        let x = self.size()?;
+        let x = self.offset()?;
         self.expect(b',', "','")?;
-        let y = self.size()?;
+        let y = self.offset()?;
         let kind = match self.peek() {
             Some(b',') => {
                 self.pos += 1;
@@ -713,6 +750,28 @@ mod tests {
     }
 
     #[test]
+    fn floating_offsets_may_be_negative() {
+        // tmux 3.7c after `new-pane -X -5 -Y -3 -x 20 -y 5` in an 80x24 window.
+        let s = b"9ec4,80x24,0,0[80x24,0,0,0,20x5,-5,-3,1]<20x5,-5,-3,1>";
+        let l = Layout::parse(s).unwrap();
+        assert_eq!(l.floating, [LayoutNode::pane(20, 5, -5, -3, PaneId(1))]);
+        let panes = l.panes();
+        assert_eq!(panes.len(), 2);
+        assert!(panes[1].floating && (panes[1].x, panes[1].y) == (-5, -3));
+        assert_eq!(l.to_bytes(), s);
+        assert_eq!(Layout::validate(s).map(|v| v.pane_cells), Ok(3));
+        // Not canonical: `-0`, `--1`, a lone `-`.
+        for bad in [
+            &b"0000,80x24,-0,0,1"[..],
+            b"0000,80x24,--1,0,1",
+            b"0000,80x24,-,0,1",
+            b"0000,80x24,0,-01,1",
+        ] {
+            assert!(Layout::parse_unchecked(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn checksum_mismatch_is_an_error() {
         let mut bad = SPLITS.to_vec();
         bad[3] = b'f';
@@ -816,17 +875,25 @@ mod tests {
         );
         assert_eq!(Layout::parse(&max.to_bytes()), Ok(max.clone()));
         let far = Layout::new(
-            LayoutNode::pane(1, 1, MAX_SIZE, MAX_SIZE, PaneId(1)),
+            LayoutNode::pane(1, 1, MAX_SIZE as i32, MAX_SIZE as i32, PaneId(1)),
             vec![],
         );
         assert!(Layout::parse(&far.to_bytes()).is_ok());
+        let below = Layout::new(
+            LayoutNode::pane(1, 1, -(MAX_SIZE as i32), -(MAX_SIZE as i32), PaneId(1)),
+            vec![],
+        );
+        assert!(Layout::parse(&below.to_bytes()).is_ok());
         // One more is refused, wherever it is.
+        let over = MAX_SIZE as i32 + 1;
         for (cols, rows, x, y) in [
             (65535, 65535, 0, 0),
             (MAX_SIZE + 1, 1, 0, 0),
             (1, MAX_SIZE + 1, 0, 0),
-            (1, 1, MAX_SIZE + 1, 0),
-            (1, 1, 0, MAX_SIZE + 1),
+            (1, 1, over, 0),
+            (1, 1, 0, over),
+            (1, 1, -over, 0),
+            (1, 1, 0, -over),
         ] {
             let l = Layout::new(LayoutNode::pane(cols, rows, x, y, PaneId(0)), vec![]);
             let err = Layout::parse(&l.to_bytes()).unwrap_err();

@@ -436,11 +436,25 @@ impl Parser {
 
     fn close_unterminated<F: FnMut(Event<'_>)>(&mut self, sink: &mut F) {
         if let Some(block) = self.block.take() {
-            self.body.clear();
+            let mut exit = None;
             if block.role == Role::Fenced {
-                // Held lines may be pane text: never read them.
+                // Held lines may be pane text: never read them, with one exception. After
+                // the block's last exact terminator, the lines are tmux's if that terminator
+                // is the real one, which it is when tmux wrote the capture whole before it
+                // ended (it writes a command's reply in one piece). A `%exit` there is the
+                // server's last word: kept. Were the terminator forged (tmux died within the
+                // capture), that line is pane text, but the stream ends here anyway and the
+                // reason is only ever shown, never obeyed.
+                if let Some(Term::Stored { end, .. }) = self.region.term {
+                    let held = &self.body[(end + 1).min(self.body.len())..];
+                    exit = held
+                        .split(|&b| b == b'\n')
+                        .rfind(|l| *l == b"%exit" || l.starts_with(b"%exit "))
+                        .map(<[u8]>::to_vec);
+                }
                 self.region.reset();
             }
+            self.body.clear();
             sink(Event::Error {
                 line_number: self.line_number,
                 error: ProtoError::UnterminatedBlock {
@@ -448,6 +462,9 @@ impl Parser {
                 },
                 line: b"",
             });
+            if let Some(line) = exit {
+                self.dispatch(&line, sink);
+            }
         }
     }
 

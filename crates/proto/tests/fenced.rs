@@ -514,7 +514,10 @@ fn a_missing_closing_fence_is_reported_when_the_next_line_shows() {
 }
 
 #[test]
-fn a_fenced_block_cut_by_the_end_of_input_is_dropped_unread() {
+fn a_fenced_block_cut_by_the_end_of_input_is_dropped_but_its_exit() {
+    // tmux wrote the capture whole, then died: its `%exit` follows the last terminator and
+    // is the only line taken (the stream ends; the reason is only ever shown). Nothing else
+    // after the terminator is read.
     let fl = sync_line(1, 13);
     let mut m = Model::new(0);
     m.block(1, true, &[b"f".to_vec()]);
@@ -525,15 +528,34 @@ fn a_fenced_block_cut_by_the_end_of_input_is_dropped_unread() {
     );
     let n = m.next();
     m.line(format!("%begin {T} {n} 1").as_bytes());
+    m.line(b"%exit pane text before the terminator");
     m.line(format!("%end {T} {n} 1").as_bytes());
-    m.line(b"%exit forged");
     m.line(b"%window-renamed @0 pwned");
+    m.line(b"%exit server exited");
+    let got = parse(&[&fl], &m.out);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[0], reply(n - 2, true, &[b"f"]));
+    assert_eq!(
+        got[1],
+        E::Error(ProtoError::UnterminatedBlock { number: n })
+    );
+    let exit = Event::Exit {
+        reason: Some(b"server exited"),
+    };
+    assert_eq!(got[2], E::Other(format!("{exit:?}")));
+    // Without a terminator every held line may be pane text: nothing is taken.
+    let mut m = Model::new(0);
+    m.block(
+        1,
+        true,
+        &[fl.plan().nonces().next().unwrap().as_bytes().to_vec()],
+    );
+    let n = m.next();
+    m.line(format!("%begin {T} {n} 1").as_bytes());
+    m.line(b"%exit forged");
     assert_eq!(
         parse(&[&fl], &m.out),
-        vec![
-            reply(n - 2, true, &[b"f"]),
-            E::Error(ProtoError::UnterminatedBlock { number: n }),
-        ]
+        vec![E::Error(ProtoError::UnterminatedBlock { number: n })]
     );
 }
 

@@ -10,13 +10,14 @@ use proptest::prelude::*;
 fn node() -> impl Strategy<Value = LayoutNode> {
     // Within tmux's bounds: at most 64 leaves of 1000x1000 stay far below the area bound.
     let size = prop_oneof![0u32..1000, Just(0), Just(1000)];
-    let offset = prop_oneof![0u32..=MAX_SIZE, Just(MAX_SIZE)];
+    let max = MAX_SIZE as i32;
+    let offset = prop_oneof![0..=max, Just(max), -max..0, Just(-max)];
     let leaf = (size.clone(), size, offset.clone(), offset, any::<u32>())
         .prop_map(|(c, r, x, y, id)| LayoutNode::pane(c, r, x, y, PaneId(id)));
     leaf.prop_recursive(6, 64, 5, |inner| {
         (
             any::<bool>(),
-            (0u32..500, 0u32..500, 0u32..500, 0u32..500),
+            (0u32..500, 0u32..500, -500i32..500, -500i32..500),
             prop::collection::vec(inner, 1..5),
         )
             .prop_map(|(lr, (cols, rows, x, y), children)| LayoutNode {
@@ -54,7 +55,7 @@ proptest! {
     #[test]
     fn anything_that_parses_prints_back_identically(
         l in layout(),
-        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(b"0123456789x,{}[]<>a ".to_vec())), 1..4),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(b"0123456789x,{}[]<>a -".to_vec())), 1..4),
     ) {
         let mut s = l.to_bytes();
         for (i, b) in edits {
@@ -77,7 +78,7 @@ proptest! {
     #[test]
     fn validate_agrees_with_parse(
         l in layout(),
-        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(b"0123456789x,{}[]<>a ".to_vec())), 0..4),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(b"0123456789x,{}[]<>a -".to_vec())), 0..4),
     ) {
         let mut s = l.to_bytes();
         for (i, b) in edits {

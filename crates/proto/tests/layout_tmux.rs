@@ -37,19 +37,22 @@ fn check_window(server: &TmuxServer, zoomed: bool) -> (Layout, Layout) {
             ])
             .unwrap(),
     );
-    let listed: Vec<(PaneId, [u32; 4])> = panes
+    let listed: Vec<(PaneId, [i64; 4])> = panes
         .lines()
         .map(|line| {
             let f: Vec<&str> = line.split(' ').collect();
             let id = PaneId::parse(f[0].as_bytes()).unwrap();
-            let n = [1, 2, 3, 4].map(|i| f[i].parse::<u32>().unwrap());
+            let n = [1, 2, 3, 4].map(|i| f[i].parse::<i64>().unwrap());
             (id, n)
         })
         .collect();
-    let from_layout: Vec<(PaneId, [u32; 4])> = l
+    let from_layout: Vec<(PaneId, [i64; 4])> = l
         .panes()
         .iter()
-        .map(|g| (g.pane, [g.cols, g.rows, g.x, g.y]))
+        .map(|g| {
+            let n = [g.cols as i64, g.rows as i64, g.x as i64, g.y as i64];
+            (g.pane, n)
+        })
         .collect();
     if zoomed {
         // Zoomed: the full layout keeps the tiling, the visible one is the zoomed pane.
@@ -57,6 +60,14 @@ fn check_window(server: &TmuxServer, zoomed: bool) -> (Layout, Layout) {
         let z = v.root.pane_id().unwrap();
         assert!(l.contains(z));
         assert_eq!(from_layout.len(), listed.len());
+    } else if !l.floating.is_empty() {
+        // Floating panes come in z-order in `<...>` (the newest on top), not in tmux's list
+        // order.
+        assert_eq!(l, v);
+        let (mut a, mut b) = (from_layout, listed);
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{full}");
     } else {
         assert_eq!(l, v);
         // tmux lists panes in the layout's order.
@@ -183,6 +194,48 @@ fn layouts_built_here_pass_tmux_checksum_check() {
             Err(LayoutError::Checksum { .. })
         ));
     }
+}
+
+/// tmux 3.7c prints a floating pane's offsets signed: `new-pane -X -5 -Y -3` starts it left
+/// of and above the window, in the tiled tree and in `<...>` alike.
+#[test]
+fn floating_panes_with_negative_offsets_on_tmux_3_7c() {
+    let Some(program) = muxlink_testkit::shared_tmux("3.7c") else {
+        eprintln!("../shared/tmux/tmux-3.7c absent: not tested");
+        return;
+    };
+    let server =
+        TmuxServer::start_program(&program, "layout-float", 80, 24, &["exec sleep 100000"])
+            .unwrap();
+    for (x, y) in [("-5", "-3"), ("-20", "0"), ("70", "-5")] {
+        server
+            .tmux_ok(&[
+                "new-pane",
+                "-d",
+                "-X",
+                x,
+                "-Y",
+                y,
+                "-x",
+                "20",
+                "-y",
+                "5",
+                "exec sleep 100000",
+            ])
+            .unwrap();
+    }
+    let (l, _) = check_window(&server, false);
+    let mut offsets: Vec<(i32, i32)> = l.floating.iter().map(|n| (n.x, n.y)).collect();
+    offsets.sort();
+    assert_eq!(offsets, [(-20, 0), (-5, -3), (70, -5)], "{l}");
+    // Printed back byte for byte, checksum included.
+    let shown = text(
+        server
+            .tmux_ok(&["display-message", "-p", "#{window_layout}"])
+            .unwrap(),
+    );
+    assert!(shown.contains("20x5,-5,-3,1>"), "{shown}");
+    assert_eq!(l.to_string(), shown);
 }
 
 #[test]

@@ -37,6 +37,8 @@ impl Client {
         let parser = Parser::with_config(ParserConfig {
             host_stream: config.host_stream,
             enter_policy: EnterPolicy::Ask,
+            // A reply body (a capture, a listing) is bounded by the budget as well.
+            max_block_len: (config.memory_budget / 4).clamp(1 << 20, 64 << 20),
             ..ParserConfig::default()
         });
         let mut core = Core::new(config);
@@ -70,8 +72,18 @@ impl Client {
         self.feed(bytes, now, host);
     }
 
+    /// Hands the parser the fences of every fenced line queued since the last feed: their
+    /// replies can only be in bytes read after they were written, which is after the call
+    /// that queued them returned.
+    fn expect_fences(&mut self) {
+        for plan in self.core.outbox.take_plans() {
+            self.parser.expect_fences(plan);
+        }
+    }
+
     fn feed(&mut self, mut bytes: &[u8], _now: Instant, host: &mut dyn Host) {
         loop {
+            self.expect_fences();
             let core = &mut self.core;
             let used = self.parser.feed(bytes, |ev| core.on_event(ev, host));
             bytes = &bytes[used.min(bytes.len())..];
@@ -135,7 +147,16 @@ impl Client {
 
     /// The transport ended (pipe closed, process died, ssh died, read error). Frees every pane
     /// and pending command and reports [`ClientEvent::Exited`] once.
+    ///
+    /// A line cut off by the end is reported ([`ClientEvent::ProtocolError`]), and so is a
+    /// reply block left open. The lines of an open fenced capture are dropped unread, except
+    /// a `%exit` after the capture's last terminator (a server that died during a pane
+    /// sync): its reason is kept (see `crates/proto/FRAMING.md`).
     pub fn on_eof(&mut self, reason: ExitReason, host: &mut dyn Host) {
+        if !self.core.closed {
+            let core = &mut self.core;
+            self.parser.finish(|ev| core.on_event(ev, host));
+        }
         self.core.close(reason, host);
         self.held = Vec::new();
     }
@@ -173,5 +194,47 @@ impl Client {
     /// The session model.
     pub fn state(&self) -> &Model {
         &self.core.model
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::NoopHost;
+
+    /// Records the model touches to open `n` windows of two panes, change each one's
+    /// layout, and close them all.
+    fn visits_for(n: u32) -> u64 {
+        let mut c = Client::new(ClientConfig::replay().with_output_mode(crate::OutputMode::Bytes));
+        let now = Instant::now();
+        let mut s = Vec::new();
+        for w in 0..n {
+            let (a, b) = (2 * w, 2 * w + 1);
+            for l in [
+                format!("0000,80x24,0,0{{40x24,0,0,{a},39x24,41,0,{b}}}"),
+                format!("0000,80x24,0,0[80x12,0,0,{a},80x11,0,13,{b}]"),
+            ] {
+                use muxlink_proto::layout::Layout;
+                let p = Layout::parse_unchecked(l.as_bytes()).unwrap();
+                let l = Layout::new(p.root, p.floating).to_string();
+                s.extend_from_slice(format!("%layout-change @{w} {l} {l} *\n").as_bytes());
+            }
+        }
+        for w in 0..n {
+            s.extend_from_slice(format!("%window-close @{w}\n").as_bytes());
+        }
+        c.receive(&s, now, &mut NoopHost);
+        assert!(c.state().windows.is_empty() && c.state().panes.is_empty());
+        c.core.model.visits
+    }
+
+    #[test]
+    fn layout_changes_and_closes_cost_their_window_not_the_model() {
+        let small = visits_for(1000);
+        let large = visits_for(4000);
+        // Linear: four times the windows, four times the work (a scan of every pane per
+        // change would make it sixteen).
+        assert!(large <= 4 * small + 100, "{small} -> {large}");
+        assert!(small >= 1000, "{small}: the count counts");
     }
 }

@@ -71,6 +71,22 @@ pub struct ClientConfig {
     /// [`crate::Client::poll_timeout`] reports when the held frames are due; frames still
     /// held when the client closes are sent before [`crate::ClientEvent::Exited`].
     pub frame_interval: Option<Duration>,
+    /// Bytes of memory the client may spend on what the stream sizes: pane grids and their
+    /// history (the larger part), and the model's records (names, layouts, titles). Panes
+    /// that would take it past the budget get their history trimmed
+    /// ([`crate::ClientEvent::HistoryTrimmed`]) or, when even their screen does not fit, no
+    /// grid at all ([`crate::ClientEvent::PaneRefused`]); records beyond it are not kept
+    /// ([`crate::ClientEvent::LimitReached`]). Default [`ClientConfig::DEFAULT_MEMORY_BUDGET`]
+    /// (256 MiB: 50 panes of 200x50 with tmux's 2000 lines of history each take about
+    /// 180 MiB). The protocol parser's own buffers are bounded apart from it: a reply body
+    /// holds at most a quarter of the budget (between 1 MiB and 64 MiB), a line 1 MiB.
+    pub memory_budget: usize,
+    /// Predictable fence nonces from this seed instead of the operating system's random
+    /// source: two clients with the same seed send the same bytes, so a recorded live
+    /// session can be fed again to a live client (tests, benchmarks). Never for a real
+    /// tmux: a pane that knows the nonces can forge replies. `testing` feature only.
+    #[cfg(any(test, feature = "testing"))]
+    pub fence_seed: Option<u64>,
 }
 
 impl Default for ClientConfig {
@@ -89,11 +105,30 @@ impl Default for ClientConfig {
             auto_resume: false,
             keep_state_on_exit: false,
             frame_interval: None,
+            memory_budget: ClientConfig::DEFAULT_MEMORY_BUDGET,
+            #[cfg(any(test, feature = "testing"))]
+            fence_seed: None,
         }
     }
 }
 
 impl ClientConfig {
+    /// The default [`ClientConfig::memory_budget`]: 256 MiB.
+    pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+
+    /// Sets [`ClientConfig::fence_seed`] (`testing` feature only).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn with_fence_seed(mut self, seed: u64) -> Self {
+        self.fence_seed = Some(seed);
+        self
+    }
+
+    /// Sets [`ClientConfig::memory_budget`].
+    pub fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = bytes;
+        self
+    }
+
     /// A client that only decodes a recorded stream (no handshake, nothing written) and
     /// keeps its state after the end, as `muxlink replay` does.
     pub fn replay() -> Self {

@@ -29,6 +29,15 @@ pub const READ_BUDGET: usize = 1024 * 1024;
 /// How long a child that closed its output (or whose connection was closed) may take to
 /// exit before it is killed.
 pub const REAP_GRACE: Duration = Duration::from_millis(500);
+/// For a program about to exit: blocks until every child the library still waits for
+/// (closed connections' children, each killed after its [`REAP_GRACE`]) is reaped, for at
+/// most `within`, killing what is left then. Returns whether none is left. The library's reaper is a thread of
+/// the process, so a child it holds when the process exits would be left running; a
+/// command-line tool calls this last. A host that lives on never needs it.
+pub fn finish_children(within: Duration) -> bool {
+    crate::reaper::finish_all(within)
+}
+
 /// How often a connection checks on such a child (through its deadline; nothing blocks).
 pub const REAP_POLL: Duration = Duration::from_millis(5);
 

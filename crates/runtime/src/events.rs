@@ -2,6 +2,7 @@
 //! receives them when the host lets the client push (see [`crate::EventQueue`] for pulling).
 
 use muxlink_proto::{PaneId, SessionId, WindowId};
+use muxlink_term::release::TmuxRelease;
 
 use crate::error::ProtocolError;
 use crate::exit::ExitReason;
@@ -48,6 +49,41 @@ impl std::fmt::Display for NoticeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Why a pane has no emulator ([`ClientEvent::PaneRefused`]). New reasons may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RefusalReason {
+    /// Its grid would take the client past [`crate::ClientConfig::memory_budget`], even with
+    /// no history.
+    MemoryBudget {
+        /// Bytes the pane's grid needs (estimated).
+        needed: usize,
+        /// Bytes of the budget left for it.
+        available: usize,
+    },
+    /// The operating system gave no random numbers for the fences that keep pane text from
+    /// forging replies, so the pane is not read.
+    NoRandomSource,
+}
+
+/// A bound of the session model ([`ClientEvent::LimitReached`]). New kinds may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ModelLimit {
+    /// [`crate::Model::MAX_SESSIONS`] sessions.
+    Sessions,
+    /// [`crate::Model::MAX_WINDOWS`] windows.
+    Windows,
+    /// [`crate::Model::MAX_PANES`] panes.
+    Panes,
+    /// [`crate::Model::MAX_ORPHAN_PANES`] panes that no layout or listing placed (a replay
+    /// that sees output for panes it was never told of).
+    OrphanPanes,
+    /// The model's own records (names, layouts, titles) would take the client past
+    /// [`crate::ClientConfig::memory_budget`].
+    MemoryBudget,
 }
 
 /// Something the host may want to know. Borrowed data is valid during the
@@ -112,8 +148,8 @@ pub enum ClientEvent<'a> {
         /// The window.
         window: WindowId,
     },
-    /// A window was linked into another session (`%unlinked-window-add`); the model keeps
-    /// nothing of windows outside the attached session.
+    /// A window was linked into another session (`%unlinked-window-add`); it is in the
+    /// model with [`crate::Window::attached`] off.
     UnlinkedWindowAdded {
         /// The window.
         window: WindowId,
@@ -219,6 +255,51 @@ pub enum ClientEvent<'a> {
         rows: u16,
         /// The sequence.
         rebuild: &'a [u8],
+    },
+    /// The pane's grid does not fit in [`crate::ClientConfig::memory_budget`] (or the pane
+    /// could not be read safely): the pane stays in the model (size, window, title) without
+    /// an emulator, and its output is dropped. It is tried again when its size changes.
+    PaneRefused {
+        /// The pane.
+        pane: PaneId,
+        /// Why.
+        reason: RefusalReason,
+    },
+    /// The pane's history was cut to `limit` lines (and will not grow past it) to keep the
+    /// client within [`crate::ClientConfig::memory_budget`].
+    HistoryTrimmed {
+        /// The pane.
+        pane: PaneId,
+        /// The history limit the pane keeps from now on.
+        limit: usize,
+    },
+    /// A bound of the session model was reached: what the stream named beyond it is not
+    /// kept (reported once, and again only after the model went back under the bound).
+    LimitReached {
+        /// Which bound.
+        limit: ModelLimit,
+    },
+    /// The server's tmux is not a release muxlink knows: `emulated` is the nearest older
+    /// known release (or the oldest), whose behaviour the panes follow; some characters may
+    /// land in other cells than tmux puts them.
+    ReleaseApproximated {
+        /// What tmux reported (`#{version}`, raw text from tmux, bounded).
+        reported: &'a str,
+        /// The release emulated.
+        emulated: TmuxRelease,
+        /// A sentence for a person.
+        notice: &'a str,
+    },
+    /// The server options that change character widths (`variation-selector-always-wide`,
+    /// `codepoint-widths`, tmux 3.6+) were read or changed: see
+    /// [`crate::Model::server_options`].
+    ServerOptionsChanged,
+    /// The width probe found that the server's platform gives `differing` of the code points
+    /// it asked about other widths than muxlink's tables (another glibc, utf8proc on macOS):
+    /// see [`crate::Model::platform_widths`].
+    PlatformWidths {
+        /// How many code points differ.
+        differing: usize,
     },
     /// A message from tmux the model keeps nothing of, with its raw text.
     Notice {

@@ -39,6 +39,7 @@ mod frame;
 mod ids;
 
 // The client.
+mod budget;
 mod client;
 mod core;
 mod model;
@@ -68,11 +69,14 @@ pub mod transport;
 pub use client::Client;
 pub use config::{ClientConfig, FrameDelivery, OutputMode};
 pub use error::{ClientError, ProtocolError};
-pub use events::{ClientEvent, Host, NoopHost, NoticeKind, ReplyCallback, ReplyOutcome};
+pub use events::{
+    ClientEvent, Host, ModelLimit, NoopHost, NoticeKind, RefusalReason, ReplyCallback, ReplyOutcome,
+};
 pub use exit::{ExitReason, IoOp};
 pub use frame::{Frame, FrameCursor};
 pub use ids::{CommandId, PaneId, SessionId, WindowId};
 pub use model::{Model, Pane, Session, Window};
+pub use muxlink_term::release::{ServerOptions, TmuxRelease};
 pub use muxlink_term::{Cell, Modes, Terminal};
 pub use ops::SplitDirection;
 pub use pull::EventQueue;

@@ -4,10 +4,21 @@
 //! The host reads it through [`crate::Client::state`]; only the client changes it. The
 //! queries every host needs (the attached session's active window and pane, the pane at a
 //! cell, windows in tmux's order) are methods of [`Model`].
+//!
+//! Every session's windows are in the model: those of the attached session
+//! ([`Window::attached`]) with their panes, those of other sessions with their names, layouts
+//! and indexes (tmux sends no output for their panes, so the model keeps no pane of theirs
+//! it did not already hold: a pane whose window leaves the attached session stays, marked
+//! not synced, and is read again when it comes back).
+//!
+//! Bounded: at most [`Model::MAX_SESSIONS`], [`Model::MAX_WINDOWS`] and [`Model::MAX_PANES`]
+//! records, and everything within the client's memory budget
+//! ([`crate::ClientConfig::memory_budget`]).
 
 use std::collections::BTreeMap;
 
 use muxlink_proto::{PaneId, SessionId, WindowId};
+use muxlink_term::release::{ServerOptions, TmuxRelease};
 
 use crate::frame::FrameCursor;
 use crate::pane_emu::PaneEmu;
@@ -24,8 +35,44 @@ pub struct Model {
     pub panes: BTreeMap<PaneId, Pane>,
     /// The session this client is attached to.
     pub attached_session: Option<SessionId>,
-    /// The tmux version string (`#{version}`), once known.
+    /// The tmux version string (`#{version}`, at most 64 bytes), once known.
     pub version: Option<String>,
+    /// The tmux release whose grid behaviour the panes follow, from `#{version}` (the
+    /// nearest known one below an unknown version,
+    /// [`crate::ClientEvent::ReleaseApproximated`]); `None` until the version is known (a
+    /// replay).
+    pub release: Option<TmuxRelease>,
+    /// The server options that change widths, as read from the server (tmux 3.6+) and kept
+    /// in step by a subscription; tmux's defaults until read.
+    pub server_options: ServerOptions,
+    /// Code points whose width on the server's platform differs from muxlink's tables for
+    /// [`Model::release`], as the width probe found them: `(code point, width)`, sorted.
+    /// Empty when the probe found nothing, or could not be sent (tmux 3.3, whose width
+    /// function can hang on such a question; see `muxlink_term::width_tables::probe`).
+    pub platform_widths: Vec<(u32, u8)>,
+    /// The server's host name (`#{host}`), which tmux gives a pane as its title until a
+    /// program sets one.
+    pub(crate) host: Option<Vec<u8>>,
+    /// Panes no layout or listing placed (replay).
+    pub(crate) orphans: usize,
+    /// Records and strings visited by model updates (not by pane output): what the
+    /// complexity tests count.
+    pub(crate) visits: u64,
+}
+
+impl Model {
+    /// Most sessions the model keeps.
+    pub const MAX_SESSIONS: usize = 10_000;
+    /// Most windows the model keeps (of every session).
+    pub const MAX_WINDOWS: usize = 100_000;
+    /// Most panes the model keeps.
+    pub const MAX_PANES: usize = 100_000;
+    /// Most panes a replay keeps that no layout placed (output for panes it was never told
+    /// of; a live client ignores such output, its listings tell it every pane).
+    pub const MAX_ORPHAN_PANES: usize = 1024;
+    /// Most bytes kept of one name or title (tmux's own names are far shorter; a longer
+    /// one is cut, at a character boundary when it is UTF-8).
+    pub const MAX_NAME: usize = 4096;
 }
 
 /// A tmux session.
@@ -39,6 +86,8 @@ pub struct Session {
     pub name: Option<Vec<u8>>,
     /// The session's current window, when known.
     pub active_window: Option<WindowId>,
+    /// Bytes charged to the budget for this record.
+    pub(crate) cost: usize,
 }
 
 /// A tmux window.
@@ -47,14 +96,23 @@ pub struct Session {
 pub struct Window {
     /// `@N`.
     pub id: WindowId,
+    /// The session the window belongs to: the attached one when the window is linked into
+    /// it, else a session tmux listed it in (the one with the lowest id); `None` while
+    /// unknown (a replay's `%unlinked-window-add`, or before tmux named the attached
+    /// session).
+    pub session: Option<SessionId>,
+    /// Whether the window is linked into the attached session (tmux sends output and
+    /// layout changes for its panes, and the model holds them). Windows of other sessions
+    /// have their name, layout and index only.
+    pub attached: bool,
     /// The name, raw bytes as tmux gave them (empty until known, see [`Window::name_known`]).
     pub name: Vec<u8>,
     /// Whether `name` has been heard from tmux.
     pub name_known: bool,
-    /// tmux's index of the window in the attached session (`#{window_index}`: the number
-    /// the status line shows; `base-index`, gaps, `move-window`), `None` until a listing
-    /// told it (a window only heard of in a notification so far, or any window in a replay,
-    /// which sends no commands).
+    /// tmux's index of the window in its session ([`Window::session`];
+    /// `#{window_index}`: the number the status line shows; `base-index`, gaps,
+    /// `move-window`), `None` until a listing told it (a window only heard of in a
+    /// notification so far, or any window in a replay, which sends no commands).
     ///
     /// No notification carries the index, so the client lists the windows again (one
     /// `list-windows` in flight at a time) after every notification that can renumber them,
@@ -75,8 +133,13 @@ pub struct Window {
     pub cols: u16,
     /// The window's size from its layout.
     pub rows: u16,
-    /// The panes in layout order.
+    /// The panes in layout order (for a window of another session: the ids its layout
+    /// names; the model holds only the panes it had already).
     pub panes: Vec<PaneId>,
+    /// Sessions whose current window this is (kept so that closing it touches only them).
+    pub(crate) active_in: Vec<SessionId>,
+    /// Bytes charged to the budget for this record.
+    pub(crate) cost: usize,
 }
 
 /// A tmux pane and its emulator.
@@ -92,10 +155,17 @@ pub struct Pane {
     pub cols: u16,
     /// Height in cells.
     pub rows: u16,
-    /// Left edge within the window.
+    /// Left edge within the window, 0 for a floating pane that starts left of it (see
+    /// [`Pane::left`]).
     pub x: u16,
-    /// Top edge within the window.
+    /// Top edge within the window, 0 for a floating pane that starts above it (see
+    /// [`Pane::top`]).
     pub y: u16,
+    /// Left edge within the window, signed: tmux 3.7's floating panes may start left of
+    /// the window (`new-pane -X -5`).
+    pub left: i32,
+    /// Top edge within the window, signed (negative for a floating pane above it).
+    pub top: i32,
     /// The mode tmux reports (`copy-mode`, ...), `None` when the pane shows its program.
     pub mode: Option<String>,
     /// Whether tmux paused the pane's output (flow control).
@@ -104,10 +174,19 @@ pub struct Pane {
     /// pending, e.g. right after attach or after a pause).
     pub synced: bool,
     /// The title (OSC 0/2 seen by the emulator, or `#{pane_title}` at the last sync), raw
-    /// bytes; `None` while neither has told it (e.g. a replay before any OSC 0/2).
+    /// bytes; `None` while no program set one (tmux then shows its host name; e.g. a replay
+    /// before any OSC 0/2).
     pub title: Option<Vec<u8>>,
+    /// The pane has no emulator because its grid does not fit in the client's memory
+    /// budget ([`crate::ClientEvent::PaneRefused`]); its output is dropped until its size
+    /// changes and it fits.
+    pub refused: bool,
     /// The emulator (grid mode only).
     pub(crate) emu: Option<PaneEmu>,
+    /// Bytes charged to the budget for this record (its strings and its emulator).
+    pub(crate) cost: usize,
+    /// Output bytes fed since the emulator's cost was last charged to the budget.
+    pub(crate) fed: usize,
     /// Changed since its last frame (pushed) or pull.
     pub(crate) changed: bool,
     /// The next frame must list every row (new, resized or rebuilt).
@@ -151,8 +230,9 @@ impl Pane {
 
     /// Whether the cell (`x`, `y`) of its window lies inside this pane.
     pub fn contains(&self, x: u16, y: u16) -> bool {
-        (self.x..self.x.saturating_add(self.cols)).contains(&x)
-            && (self.y..self.y.saturating_add(self.rows)).contains(&y)
+        let (x, y) = (i64::from(x), i64::from(y));
+        let (l, t) = (i64::from(self.left), i64::from(self.top));
+        (l..l + i64::from(self.cols)).contains(&x) && (t..t + i64::from(self.rows)).contains(&y)
     }
 
     pub(crate) fn new(id: PaneId, window: Option<WindowId>, cols: u16, rows: u16) -> Pane {
@@ -163,14 +243,27 @@ impl Pane {
             rows,
             x: 0,
             y: 0,
+            left: 0,
+            top: 0,
             mode: None,
             paused: false,
             synced: false,
             title: None,
+            refused: false,
             emu: None,
+            cost: 0,
+            fed: 0,
             changed: false,
             full: true,
         }
+    }
+
+    /// Sets the position (signed offsets, and `x`/`y` clamped to the window).
+    pub(crate) fn set_position(&mut self, left: i32, top: i32) {
+        self.left = left;
+        self.top = top;
+        self.x = u16::try_from(left.max(0)).unwrap_or(u16::MAX);
+        self.y = u16::try_from(top.max(0)).unwrap_or(u16::MAX);
     }
 }
 
@@ -178,6 +271,8 @@ impl Window {
     pub(crate) fn new(id: WindowId) -> Window {
         Window {
             id,
+            session: None,
+            attached: true,
             name: Vec::new(),
             name_known: false,
             index: None,
@@ -188,6 +283,8 @@ impl Window {
             cols: 0,
             rows: 0,
             panes: Vec::new(),
+            active_in: Vec::new(),
+            cost: 0,
         }
     }
 }
@@ -198,6 +295,7 @@ impl Session {
             id,
             name: None,
             active_window: None,
+            cost: 0,
         }
     }
 }
@@ -263,10 +361,23 @@ impl Model {
             .find(|&id| self.panes.get(&id).is_some_and(|p| p.contains(x, y)))
     }
 
-    /// The windows in tmux's order: by [`Window::index`], then those whose index is not
-    /// known yet, by id. Allocates the list.
+    /// The attached session's windows in tmux's order (what its status line shows): by
+    /// [`Window::index`], then those whose index is not known yet, by id. Windows of other
+    /// sessions are not listed (see [`Model::windows_of`]). Allocates the list.
     pub fn windows_by_index(&self) -> Vec<&Window> {
-        let mut v: Vec<&Window> = self.windows.values().collect();
+        let mut v: Vec<&Window> = self.windows.values().filter(|w| w.attached).collect();
+        v.sort_by_key(|w| (w.index.unwrap_or(u32::MAX), w.id));
+        v
+    }
+
+    /// The windows of `session` ([`Window::session`]) in tmux's order, as
+    /// [`Model::windows_by_index`] orders them. Costs a scan of every window; allocates.
+    pub fn windows_of(&self, session: SessionId) -> Vec<&Window> {
+        let mut v: Vec<&Window> = self
+            .windows
+            .values()
+            .filter(|w| w.session == Some(session))
+            .collect();
         v.sort_by_key(|w| (w.index.unwrap_or(u32::MAX), w.id));
         v
     }
@@ -293,7 +404,7 @@ mod tests {
         w.panes = vec![PaneId(5), PaneId(6)];
         for (id, x) in [(5, 0), (6, 41)] {
             let mut p = Pane::new(PaneId(id), Some(WindowId(2)), 40, 24);
-            p.x = x;
+            p.set_position(x, 0);
             m.panes.insert(p.id, p);
         }
         m
@@ -329,15 +440,33 @@ mod tests {
         win.zoomed = true;
         win.active_pane = Some(PaneId(6));
         let p = m.panes.get_mut(&PaneId(6)).unwrap();
-        (p.x, p.cols) = (0, 81);
+        p.set_position(0, 0);
+        p.cols = 81;
         assert_eq!(m.visible_panes(w), [PaneId(6)]);
         assert_eq!(m.pane_at(w, 0, 0), Some(PaneId(6)));
     }
 
     #[test]
     fn windows_go_by_index_then_unknown_by_id() {
-        let m = model();
+        let mut m = model();
         let order: Vec<WindowId> = m.windows_by_index().iter().map(|w| w.id).collect();
         assert_eq!(order, [WindowId(2), WindowId(4), WindowId(3), WindowId(9)]);
+        // Another session's window is not the attached session's tab.
+        let w = m.windows.get_mut(&WindowId(4)).unwrap();
+        w.attached = false;
+        w.session = Some(SessionId(7));
+        let order: Vec<WindowId> = m.windows_by_index().iter().map(|w| w.id).collect();
+        assert_eq!(order, [WindowId(2), WindowId(3), WindowId(9)]);
+        let other: Vec<WindowId> = m.windows_of(SessionId(7)).iter().map(|w| w.id).collect();
+        assert_eq!(other, [WindowId(4)]);
+    }
+
+    #[test]
+    fn a_floating_pane_may_start_left_of_its_window() {
+        let mut p = Pane::new(PaneId(1), None, 20, 5);
+        p.set_position(-5, -3);
+        assert_eq!((p.x, p.y), (0, 0));
+        assert!(p.contains(0, 0) && p.contains(14, 1));
+        assert!(!p.contains(15, 0) && !p.contains(0, 2));
     }
 }

@@ -1,7 +1,11 @@
-//! The outbox: bytes queued for tmux's stdin, the number given to each command, and which
-//! reply block answers which command (proto's [`ReplyMatcher`], one entry per line).
+//! The outbox: bytes queued for tmux's stdin, the number given to each command, which reply
+//! block answers which command (proto's [`ReplyMatcher`], one entry per line), and the fence
+//! plans of fenced lines, which [`crate::Client`] hands to its parser before it feeds the
+//! next byte from tmux (a line's replies cannot come before the line is written, and it is
+//! written only after the client returns).
 
-use muxlink_proto::command::Command;
+use muxlink_proto::command::{Command, FencedLine};
+use muxlink_proto::fence::FencePlan;
 use muxlink_proto::{PaneId, Reply, ReplyMatch, ReplyMatcher, WindowId};
 
 use crate::events::ReplyCallback;
@@ -15,10 +19,14 @@ pub(crate) enum LineKind {
     Quiet,
     /// `list-sessions`.
     ListSessions,
-    /// `list-windows` of the attached session: replaces the window set and its indexes.
+    /// `list-windows -a`: replaces the window set, their sessions and indexes.
     ListWindows,
-    /// One window's fields (after `%window-add`).
-    WindowInfo(WindowId),
+    /// `#{host}`.
+    Host,
+    /// The width options (`variation-selector-always-wide`, `codepoint-widths`).
+    Options,
+    /// A width probe of these code points.
+    Probe(Box<[u32]>),
     /// `list-panes`; `None` = the whole attached session (replaces the pane set).
     ListPanes(Option<WindowId>),
     /// A pane sync line ([`crate::sync`]); `alternate`: it captures the saved normal screen.
@@ -81,6 +89,8 @@ pub(crate) struct Outbox {
     matcher: ReplyMatcher<Line>,
     /// Blocks already answered of the oldest line.
     answered: usize,
+    /// Plans of fenced lines queued since the parser last took them, in send order.
+    plans: Vec<FencePlan>,
 }
 
 impl Outbox {
@@ -91,6 +101,7 @@ impl Outbox {
             next_id: 0,
             matcher: ReplyMatcher::new(),
             answered: 0,
+            plans: Vec::new(),
         }
     }
 
@@ -129,6 +140,27 @@ impl Outbox {
         self.send_line(cmd, 1, kind)
     }
 
+    /// Queues a fenced line (its line and closing line, back to back) and keeps its plan
+    /// for the parser ([`Outbox::take_plans`]); returns its first command's id. Its replies
+    /// are [`FencedLine::reply_blocks`] blocks, one per part (fences never reach the
+    /// matcher).
+    pub(crate) fn send_fenced(&mut self, line: FencedLine, kind: LineKind) -> CommandId {
+        let commands = line.reply_blocks();
+        let first = CommandId(self.next_id);
+        self.next_id += commands.max(1) as u64;
+        self.matcher.push_fenced(Line { first, kind }, &line);
+        self.out.extend_from_slice(line.line().as_bytes());
+        self.out.extend_from_slice(line.close().as_bytes());
+        self.plans.push(line.into_plan());
+        first
+    }
+
+    /// The plans of fenced lines queued since the last call, in send order: the parser must
+    /// have them before it reads any reply to those lines.
+    pub(crate) fn take_plans(&mut self) -> std::vec::Drain<'_, FencePlan> {
+        self.plans.drain(..)
+    }
+
     /// Classifies one reply block.
     pub(crate) fn on_reply(&mut self, reply: &Reply<'_>) -> Answer {
         match self.matcher.on_reply(reply) {
@@ -159,6 +191,7 @@ impl Outbox {
     pub(crate) fn forget_pending(&mut self) {
         self.matcher.drain().for_each(drop);
         self.answered = 0;
+        self.plans.clear();
     }
 
     /// Drops the queued bytes and frees the buffer (the client closed).

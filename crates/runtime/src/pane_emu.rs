@@ -1,7 +1,10 @@
 //! The runtime's view of a pane emulator: the few calls the client and frames need, kept in
-//! one place so the emulator crate's API touches one file.
+//! one place so the emulator crate's API touches one file. This is also the one place that
+//! knows what an emulator costs ([`PaneEmu::heap_bytes`]) and how a tmux release's profile
+//! reaches it ([`PaneEmu::set_profile`]).
 
 use muxlink_proto::PaneId;
+use muxlink_term::release::ReleaseProfile;
 use muxlink_term::{Cell, Modes, TermEvent, Terminal};
 
 use crate::events::{ClientEvent, Host};
@@ -13,11 +16,58 @@ pub(crate) struct PaneEmu {
     term: Terminal,
 }
 
+/// Bytes a grid row's record holds before it has cells.
+const ROW_OVERHEAD: usize = 64;
+/// Bytes an emulator holds whatever its size (parser, buffers, tables).
+const FIXED: usize = 16 << 10;
+
 impl PaneEmu {
-    pub(crate) fn new(cols: u16, rows: u16, history_limit: usize) -> Self {
-        PaneEmu {
+    /// A blank emulator following `profile` (the tmux release and server options) when
+    /// known. Allocates the screen: check [`PaneEmu::estimate`] against the budget first.
+    pub(crate) fn new(
+        cols: u16,
+        rows: u16,
+        history_limit: usize,
+        profile: Option<&ReleaseProfile>,
+    ) -> Self {
+        let mut emu = PaneEmu {
             term: Terminal::with_history_limit(cols.max(1), rows.max(1), history_limit),
+        };
+        if let Some(p) = profile {
+            emu.set_profile(p);
         }
+        emu
+    }
+
+    /// Makes the emulator behave as the release and server options in `profile` do
+    /// (widths, combining, tabs; `docs/tmux-releases.md`), from the next byte on, as tmux
+    /// applies an option change to characters parsed after it.
+    pub(crate) fn set_profile(&mut self, profile: &ReleaseProfile) {
+        self.term.set_profile(profile);
+    }
+
+    /// Heap bytes a fresh emulator of `cols` x `rows` takes before anything is written
+    /// (its rows get cells when first written, so a blank screen costs its row records),
+    /// an estimate made before anything is allocated. What it costs once written is
+    /// [`PaneEmu::heap_bytes`], charged as output arrives.
+    pub(crate) fn estimate(cols: u16, rows: u16) -> usize {
+        let _ = cols;
+        usize::from(rows.max(1)) * ROW_OVERHEAD + FIXED
+    }
+
+    /// Heap bytes this emulator holds (the emulator's own count). O(rows + history).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.term.heap_bytes()
+    }
+
+    /// The history limit.
+    pub(crate) fn history_limit(&self) -> usize {
+        self.term.history_limit()
+    }
+
+    /// Lowers the history limit (as tmux, the lines over it go at the next scroll).
+    pub(crate) fn set_history_limit(&mut self, limit: usize) {
+        self.term.set_history_limit(limit);
     }
 
     pub(crate) fn terminal(&self) -> &Terminal {

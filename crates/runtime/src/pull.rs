@@ -13,10 +13,11 @@ use std::ops::Range;
 use muxlink_proto::{PaneId, SessionId, WindowId};
 
 use crate::error::ProtocolError;
-use crate::events::{ClientEvent, Host, NoticeKind};
+use crate::events::{ClientEvent, Host, ModelLimit, NoticeKind, RefusalReason};
 use crate::exit::ExitReason;
 use crate::frame::Frame;
 use crate::ids::CommandId;
+use muxlink_term::release::TmuxRelease;
 
 /// A span of [`EventQueue`]'s byte buffer.
 type Span = Range<usize>;
@@ -65,6 +66,16 @@ enum Stored {
         rows: u16,
         rebuild: Span,
     },
+    PaneRefused(PaneId, RefusalReason),
+    HistoryTrimmed(PaneId, usize),
+    LimitReached(ModelLimit),
+    ReleaseApproximated {
+        reported: Span,
+        emulated: TmuxRelease,
+        notice: Span,
+    },
+    ServerOptionsChanged,
+    PlatformWidths(usize),
     Notice(NoticeKind, Span),
     CommandSucceeded(CommandId),
     CommandFailed(CommandId, Span),
@@ -235,6 +246,28 @@ impl EventQueue {
                 kind: *kind,
                 text: self.b(text),
             },
+            Stored::PaneRefused(pane, reason) => ClientEvent::PaneRefused {
+                pane: *pane,
+                reason: *reason,
+            },
+            Stored::HistoryTrimmed(pane, limit) => ClientEvent::HistoryTrimmed {
+                pane: *pane,
+                limit: *limit,
+            },
+            Stored::LimitReached(limit) => ClientEvent::LimitReached { limit: *limit },
+            Stored::ReleaseApproximated {
+                reported,
+                emulated,
+                notice,
+            } => ClientEvent::ReleaseApproximated {
+                reported: self.s(reported),
+                emulated: *emulated,
+                notice: self.s(notice),
+            },
+            Stored::ServerOptionsChanged => ClientEvent::ServerOptionsChanged,
+            Stored::PlatformWidths(differing) => ClientEvent::PlatformWidths {
+                differing: *differing,
+            },
             Stored::CommandSucceeded(id) => ClientEvent::CommandSucceeded { id: *id },
             Stored::CommandFailed(id, m) => ClientEvent::CommandFailed {
                 id: *id,
@@ -319,6 +352,20 @@ impl EventQueue {
                 rebuild: self.span(rebuild),
             },
             ClientEvent::Notice { kind, text } => Stored::Notice(kind, self.span(text)),
+            ClientEvent::PaneRefused { pane, reason } => Stored::PaneRefused(pane, reason),
+            ClientEvent::HistoryTrimmed { pane, limit } => Stored::HistoryTrimmed(pane, limit),
+            ClientEvent::LimitReached { limit } => Stored::LimitReached(limit),
+            ClientEvent::ReleaseApproximated {
+                reported,
+                emulated,
+                notice,
+            } => Stored::ReleaseApproximated {
+                reported: self.span(reported.as_bytes()),
+                emulated,
+                notice: self.span(notice.as_bytes()),
+            },
+            ClientEvent::ServerOptionsChanged => Stored::ServerOptionsChanged,
+            ClientEvent::PlatformWidths { differing } => Stored::PlatformWidths(differing),
             ClientEvent::CommandSucceeded { id } => Stored::CommandSucceeded(id),
             ClientEvent::CommandFailed { id, message } => {
                 Stored::CommandFailed(id, self.span(message))

@@ -67,6 +67,37 @@ pub(crate) fn adopt(child: Child, grace: Duration) {
     }
 }
 
+/// Blocks until the reaper has reaped every child it holds (each still gets its grace, then
+/// is killed), for at most `within`; then kills what is left and gives the reaper a last
+/// moment. Returns whether none is left. For a program about to exit, whose reaper thread
+/// would otherwise die with it and leave its children running.
+pub(crate) fn finish_all(within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if lock().orphans.is_empty() {
+            return true;
+        }
+        std::thread::sleep(POLL);
+    }
+    {
+        let mut r = lock();
+        for o in r.orphans.iter_mut() {
+            if !o.killed {
+                let _ = o.child.kill();
+                o.killed = true;
+            }
+        }
+    }
+    let last = Instant::now() + 10 * POLL;
+    while Instant::now() < last {
+        if lock().orphans.is_empty() {
+            return true;
+        }
+        std::thread::sleep(POLL);
+    }
+    false
+}
+
 fn run() {
     loop {
         {

@@ -53,6 +53,27 @@ fn write_lines(out: &mut Vec<u8>, lines: &[&[u8]]) {
     }
 }
 
+/// Whether a captured line shows nothing: spaces and SGR sequences only.
+fn is_blank(line: &[u8]) -> bool {
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b' ' => i += 1,
+            0x1b if line.get(i + 1) == Some(&b'[') => {
+                let end = line[i + 2..]
+                    .iter()
+                    .position(|&b| !(b.is_ascii_digit() || b == b';' || b == b':'));
+                match end.map(|e| i + 2 + e) {
+                    Some(e) if line[e] == b'm' => i = e + 1,
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Removes bytes that would end or break an OSC string.
 fn push_title(out: &mut Vec<u8>, title: &[u8]) {
     out.extend_from_slice(b"\x1b]2;");
@@ -60,8 +81,29 @@ fn push_title(out: &mut Vec<u8>, title: &[u8]) {
     out.extend_from_slice(b"\x1b\\");
 }
 
-/// Appends the rebuild sequence for `cap` to `out`.
+/// The rows of the saved normal screen when the pane is on the alternate screen and that
+/// screen is taller than the pane (it was made shorter since the alternate screen came on):
+/// an emulator built at that height, fed [`rebuild_sequence_tall`], then resized to the
+/// pane's size holds what tmux holds (the saved screen at its old size, no history taken
+/// from it yet).
+pub(crate) fn taller_saved_screen(cap: &PaneCapture) -> Option<u16> {
+    let saved = cap.alternate.as_ref().filter(|_| cap.formats.alternate)?;
+    let n = lines(saved).len();
+    (n > usize::from(cap.formats.rows)).then(|| u16::try_from(n).unwrap_or(u16::MAX))
+}
+
+/// Appends the rebuild sequence for `cap` to `out`, for an emulator of the pane's size.
 pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
+    rebuild(cap, out, true);
+}
+
+/// [`rebuild_sequence`] for an emulator as tall as [`taller_saved_screen`]: the saved
+/// screen written whole.
+pub(crate) fn rebuild_sequence_tall(cap: &PaneCapture, out: &mut Vec<u8>) {
+    rebuild(cap, out, false);
+}
+
+fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, trim_saved: bool) {
     let f = &cap.formats;
     let rows = usize::from(f.rows.max(1));
     let main = lines(&cap.main);
@@ -71,12 +113,32 @@ pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
             // history (main minus the alternate screen) + the saved normal screen
             let split = main.len().saturating_sub(rows);
             let mut normal: Vec<&[u8]> = main[..split].to_vec();
-            normal.extend(lines(saved));
+            // tmux keeps the saved normal screen at the size it had when the alternate one
+            // came on: a pane made shorter since (a split) holds more saved lines than rows.
+            // Written whole, the surplus would scroll into history now, where tmux has
+            // none. tmux, when it leaves the alternate screen, drops the blank lines below
+            // the cursor first and only then pushes lines into history: so do the same now.
+            let mut saved = lines(saved);
+            let saved_y = usize::from(f.alternate_saved_y);
+            while trim_saved && saved.len() > rows && saved.len() > saved_y + 1 {
+                match saved.last() {
+                    Some(l) if is_blank(l) => {
+                        saved.pop();
+                    }
+                    _ => break,
+                }
+            }
+            let surplus = if trim_saved {
+                saved.len().saturating_sub(rows)
+            } else {
+                0
+            };
+            normal.extend(saved);
             write_lines(out, &normal);
             out.extend_from_slice(b"\x1b[0m");
             cup(
                 out,
-                f.alternate_saved_y,
+                f.alternate_saved_y.saturating_sub(surplus as u16),
                 f.alternate_saved_x.min(f.cols.saturating_sub(1)),
             );
             out.extend_from_slice(b"\x1b[?1049h\x1b[H");
@@ -159,5 +221,14 @@ mod tests {
         assert!(s.contains("\x1b[?1h") && s.contains("\x1b[?25l"));
         assert!(!s.contains("r\x1b") && !s.contains("\x1b[?7l"));
         assert!(s.ends_with("\x1b[3"));
+    }
+
+    #[test]
+    fn blank_lines_are_spaces_and_styles_only() {
+        assert!(super::is_blank(b""));
+        assert!(super::is_blank(b"   \x1b[0m\x1b[39;49m  "));
+        assert!(!super::is_blank(b" x "));
+        assert!(!super::is_blank(b"\x1b[2J"));
+        assert!(!super::is_blank(b"\x1b["));
     }
 }

@@ -7,10 +7,14 @@
 //! that arrives while a sync is in flight is already in its capture and is dropped
 //! ([`SyncTable::is_syncing`]). Lines for one pane are answered in order; a later line
 //! supersedes an earlier one still in flight.
+//!
+//! The captures are fenced ([`queries::pane_sync_line`]): whatever the pane shows, its reply
+//! blocks end where tmux ended them, and no line of it is read as a notification.
 
 use std::collections::HashMap;
 
-use muxlink_proto::command::Command;
+use muxlink_proto::command::{CommandError, FencedLine};
+use muxlink_proto::fence::NonceSource;
 use muxlink_proto::PaneId;
 
 use crate::queries::{self, PaneFormats};
@@ -90,11 +94,19 @@ pub(crate) struct SyncTable {
 }
 
 impl SyncTable {
-    /// Registers a new sync of `pane` and returns its command line, whose reply blocks are
-    /// [`Self::blocks`]`(alternate)`.
-    pub(crate) fn start(&mut self, pane: PaneId, history_limit: usize, alternate: bool) -> Command {
+    /// Registers a new sync of `pane` and returns its fenced command line, whose reply
+    /// blocks are [`Self::blocks`]`(alternate)`. Fails (registering nothing) only when the
+    /// nonce source does.
+    pub(crate) fn start(
+        &mut self,
+        pane: PaneId,
+        history_limit: usize,
+        alternate: bool,
+        nonces: &mut impl NonceSource,
+    ) -> Result<FencedLine, CommandError> {
+        let line = queries::pane_sync_line(pane, history_limit, alternate, nonces)?;
         self.panes.entry(pane).or_default().in_flight += 1;
-        queries::pane_sync_line(pane, history_limit, alternate)
+        Ok(line)
     }
 
     /// The number of commands (reply blocks) in a sync line.
@@ -257,13 +269,22 @@ mod tests {
             .collect()
     }
 
+    fn nonces() -> impl FnMut() -> [u8; 16] {
+        let mut n = 0u8;
+        move || {
+            n = n.wrapping_add(1);
+            [n; 16]
+        }
+    }
+
     #[test]
     fn phases_end_in_a_capture_and_superseded_lines_do_not_apply() {
         let p = PaneId(3);
         let mut t = SyncTable::default();
-        let line = t.start(p, 2000, false);
-        assert_eq!(line.reply_blocks(), Some(SyncTable::blocks(false)));
-        t.start(p, 2000, false);
+        let mut n = nonces();
+        let line = t.start(p, 2000, false, &mut n).unwrap();
+        assert_eq!(line.reply_blocks(), SyncTable::blocks(false));
+        t.start(p, 2000, false, &mut n).unwrap();
         assert!(t.is_syncing(p) && t.any());
         let blocks: [(bool, &[u8]); 4] = [
             (true, FORMATS),
@@ -289,15 +310,16 @@ mod tests {
     fn failures_and_retries() {
         let p = PaneId(3);
         let mut t = SyncTable::default();
+        let mut n = nonces();
         // The pane is gone: the formats fail and tmux skips the rest.
-        t.start(p, 10, false);
+        t.start(p, 10, false, &mut n).unwrap();
         assert_eq!(
             feed(&mut t, p, false, &[(false, b"can't find pane")]),
             ["Failed"]
         );
         assert!(!t.any());
         // The alternate screen came on after listing: retry with `-a`.
-        t.start(p, 10, false);
+        t.start(p, 10, false, &mut n).unwrap();
         let alt_on = String::from_utf8_lossy(FORMATS).replacen(
             "\t1\t0\t0\t0\t0\t1",
             "\t1\t1\t0\t0\t0\t1",
@@ -315,7 +337,7 @@ mod tests {
         );
         assert!(!t.any());
         // ... and it went off again before the `-a` capture: retry without.
-        t.start(p, 10, true);
+        t.start(p, 10, true, &mut n).unwrap();
         let blocks: [(bool, &[u8]); 5] = [
             (true, FORMATS),
             (true, b"m"),
@@ -328,7 +350,7 @@ mod tests {
             "Retry { alternate: false }"
         );
         // A forgotten pane's blocks are ignored.
-        t.start(p, 10, false);
+        t.start(p, 10, false, &mut n).unwrap();
         t.forget(p);
         assert_eq!(feed(&mut t, p, false, &[(true, FORMATS)]), ["Ignored"]);
     }

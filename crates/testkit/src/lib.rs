@@ -7,7 +7,7 @@
 
 use std::ffi::OsStr;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Whether a `tmux` binary can be run here.
 pub fn tmux_available() -> bool {
-    Command::new("tmux")
+    Command::new(default_program())
         .arg("-V")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -27,9 +27,10 @@ pub fn tmux_available() -> bool {
 
 /// The tmux version as `(major, minor)`, e.g. `(3, 3)` for "tmux 3.3a".
 pub fn tmux_version() -> Option<(u32, u32)> {
-    let out = Command::new("tmux").arg("-V").output().ok()?;
+    let out = Command::new(default_program()).arg("-V").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let v = text.trim().strip_prefix("tmux ")?;
+    // The static 3.2a build prints its program's name first.
+    let v = text.trim().rsplit(' ').next()?;
     let v = v.strip_prefix("next-").unwrap_or(v);
     let mut it = v.split('.');
     let major = it.next()?.parse().ok()?;
@@ -41,9 +42,52 @@ pub fn tmux_version() -> Option<(u32, u32)> {
     Some((major, minor.parse().ok()?))
 }
 
+/// The static tmux build `tmux-NAME` (`3.2a`, `3.7c`, `next-3.8`, ...) in the project's
+/// shared folder beside the repository (`../shared/tmux/`), when it is there.
+pub fn shared_tmux(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/tmux")
+        .join(format!("tmux-{name}"));
+    p.is_file().then_some(p)
+}
+
+/// The tmux programs a test should run against: the system's `tmux` (when installed), then
+/// each of the shared builds `names` (see [`shared_tmux`]) that is present. Says on stderr
+/// which are missing, so a skipped release is visible in the test's output.
+pub fn tmux_programs(names: &[&str]) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if tmux_available() {
+        v.push(PathBuf::from("tmux"));
+    } else {
+        eprintln!("system tmux not installed; .ci/run installs it");
+    }
+    for name in names {
+        match shared_tmux(name) {
+            Some(p) => v.push(p),
+            None => eprintln!("../shared/tmux/tmux-{name} absent: not tested"),
+        }
+    }
+    v
+}
+
+/// The tmux program [`TmuxServer::start`] and [`TmuxServer::start_with`] run: `tmux`, or
+/// the program named by the environment variable `MUXLINK_TEST_TMUX` (a path or a release
+/// name of the shared builds, `3.2a`, `next-3.8`), so that a whole test suite can run
+/// against another release: `MUXLINK_TEST_TMUX=3.2a cargo test -p muxlink-runtime`.
+pub fn default_program() -> PathBuf {
+    match std::env::var_os("MUXLINK_TEST_TMUX") {
+        Some(v) => {
+            let name = v.to_string_lossy().into_owned();
+            shared_tmux(&name).unwrap_or_else(|| PathBuf::from(v))
+        }
+        None => PathBuf::from("tmux"),
+    }
+}
+
 /// A tmux server on a private socket, killed on drop.
 pub struct TmuxServer {
     name: String,
+    program: PathBuf,
     socket_path: Option<PathBuf>,
 }
 
@@ -57,6 +101,20 @@ impl TmuxServer {
 
     /// Like [`TmuxServer::start`], with a command for the first pane (`sh -c` style words).
     pub fn start_with(tag: &str, cols: u16, rows: u16, shell_cmd: &[&str]) -> io::Result<Self> {
+        Self::start_program(&default_program(), tag, cols, rows, shell_cmd)
+    }
+
+    /// Like [`TmuxServer::start_with`], with another tmux program (a path, e.g. from
+    /// [`tmux_programs`]); every command of this server then runs that program. The session
+    /// gets its size even on tmux 3.2a, which ignores `new-session -x/-y` without a client
+    /// (the window is resized with `resize-window` then).
+    pub fn start_program(
+        program: &Path,
+        tag: &str,
+        cols: u16,
+        rows: u16,
+        shell_cmd: &[&str],
+    ) -> io::Result<Self> {
         let name = format!(
             "muxlink-test-{}-{}-{}",
             tag,
@@ -65,6 +123,7 @@ impl TmuxServer {
         );
         let mut server = TmuxServer {
             name,
+            program: program.to_path_buf(),
             socket_path: None,
         };
         let cols_s = cols.to_string();
@@ -103,6 +162,20 @@ impl TmuxServer {
         }
         // Predictable panes: no status line taking a row.
         server.tmux_ok(&["set-option", "-g", "status", "off"])?;
+        let size =
+            server.tmux_ok(&["display-message", "-p", "#{window_width}x#{window_height}"])?;
+        let want = format!("{cols}x{rows}");
+        if String::from_utf8_lossy(&size).trim() != want {
+            server.tmux_ok(&[
+                "resize-window",
+                "-t",
+                "main",
+                "-x",
+                &cols.to_string(),
+                "-y",
+                &rows.to_string(),
+            ])?;
+        }
         let path = server.tmux_ok(&["display-message", "-p", "#{socket_path}"])?;
         let path = String::from_utf8_lossy(&path).trim().to_string();
         if !path.is_empty() {
@@ -116,9 +189,25 @@ impl TmuxServer {
         &self.name
     }
 
+    /// The tmux program this server runs (`tmux`, or a path).
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// What the server's `tmux -V` prints after `tmux ` (`3.3a`, `next-3.8`); empty when it
+    /// cannot be run.
+    pub fn version(&self) -> String {
+        let out = self.command().arg("-V").output();
+        let text = out.map(|o| o.stdout).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let text = text.trim();
+        // The static 3.2a build prints its program name first.
+        text.rsplit(' ').next().unwrap_or_default().to_string()
+    }
+
     /// A `tmux -L <name>` command ready for more arguments.
     pub fn command(&self) -> Command {
-        let mut c = Command::new("tmux");
+        let mut c = Command::new(&self.program);
         c.arg("-L").arg(&self.name).arg("-f").arg("/dev/null");
         c.env_remove("TMUX");
         c.env("ENV", "/dev/null");
@@ -196,6 +285,8 @@ impl Drop for TmuxServer {
 /// disturb it; `allocations` is the process-wide total.
 pub struct CountingAlloc {
     allocations: std::sync::atomic::AtomicU64,
+    live: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
 }
 
 impl CountingAlloc {
@@ -203,7 +294,30 @@ impl CountingAlloc {
     pub const fn new() -> Self {
         CountingAlloc {
             allocations: std::sync::atomic::AtomicU64::new(0),
+            live: std::sync::atomic::AtomicUsize::new(0),
+            peak: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Bytes allocated and not yet freed, by the whole process.
+    pub fn live_bytes(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    /// The most [`CountingAlloc::live_bytes`] since the last [`CountingAlloc::reset_peak`]
+    /// (process-wide: a memory-cap test runs alone in its binary).
+    pub fn peak_bytes(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// Starts a new peak from the bytes live now.
+    pub fn reset_peak(&self) {
+        self.peak.store(self.live_bytes(), Ordering::Relaxed);
+    }
+
+    fn grew(&self, by: usize) {
+        let now = self.live.fetch_add(by, Ordering::Relaxed) + by;
+        self.peak.fetch_max(now, Ordering::Relaxed);
     }
 
     /// Allocations (and reallocations) made so far by the whole process.
@@ -246,10 +360,15 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
         self.allocations.fetch_add(1, Ordering::Relaxed);
         count_this_thread();
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { std::alloc::System.alloc(layout) }
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            self.grew(layout.size());
+        }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        self.live.fetch_sub(layout.size(), Ordering::Relaxed);
         // SAFETY: `ptr` was allocated by `System` through this wrapper with `layout`.
         unsafe { std::alloc::System.dealloc(ptr, layout) }
     }
@@ -258,7 +377,12 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
         self.allocations.fetch_add(1, Ordering::Relaxed);
         count_this_thread();
         // SAFETY: as for `alloc` and `dealloc`: the caller's contract, passed on to `System`.
-        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            self.live.fetch_sub(layout.size(), Ordering::Relaxed);
+            self.grew(new_size);
+        }
+        p
     }
 }
 

@@ -1,14 +1,13 @@
 //! The attach handshake and the resyncs: version and client flags, the listings of
 //! sessions, windows and panes, a sync of every pane, and `Ready` once all are answered.
 
-use muxlink_proto::command;
+use muxlink_proto::command::{self, fenced_line, Command, LinePart};
 use muxlink_proto::PaneId;
 
 use super::Core;
-use crate::events::{ClientEvent, Host};
+use crate::events::{ClientEvent, Host, RefusalReason};
 use crate::outbox::LineKind;
 use crate::queries;
-use crate::sync::SyncTable;
 
 impl Core {
     /// Control mode has started (plain stream: at once; host stream: after DCS accepted).
@@ -19,6 +18,8 @@ impl Core {
         }
         self.handshaking = true;
         self.outbox.send(&queries::version_cmd(), LineKind::Version);
+        // The host name tells a title no program set (tmux shows it) from one set.
+        self.send_fenced(queries::host_cmd(), LineKind::Host);
         if let Some(cmd) = queries::client_flags_cmd(self.config.pause_after, self.config.read_only)
         {
             self.outbox.send(&cmd, LineKind::Quiet);
@@ -39,14 +40,12 @@ impl Core {
 
     /// Lists sessions, windows and panes again; panes not yet synced get synced.
     pub(super) fn resync_all(&mut self) {
-        self.outbox
-            .send(&queries::list_sessions_cmd(), LineKind::ListSessions);
+        self.send_fenced(queries::list_sessions_cmd(), LineKind::ListSessions);
         // Sent even while another listing is in flight: that one may list the session this
         // client just left, and the windows must be known before the panes are listed.
         self.windows_relist = false;
         self.send_list_windows();
-        self.outbox
-            .send(&queries::list_panes_cmd(None), LineKind::ListPanes(None));
+        self.send_fenced(queries::list_panes_cmd(None), LineKind::ListPanes(None));
         if self.handshaking {
             self.handshake_lists = 3;
         }
@@ -70,8 +69,7 @@ impl Core {
 
     fn send_list_windows(&mut self) {
         self.windows_listings += 1;
-        self.outbox
-            .send(&queries::list_windows_cmd(), LineKind::ListWindows);
+        self.send_fenced(queries::list_windows_cmd(), LineKind::ListWindows);
     }
 
     /// A `list-windows` reply arrived: the waiting listing, if any, goes out now.
@@ -83,18 +81,56 @@ impl Core {
         }
     }
 
-    /// Queues a sync line for `pane` (formats + captures, see [`crate::sync`]); its output is
-    /// dropped until the answer arrives, because the capture already holds it.
+    /// Sends `cmd` (one command answered by one block, whose reply may hold names or
+    /// titles) fenced, so that no line of its reply can end it or become a notification
+    /// (`crates/proto/FRAMING.md`). Without a random source it goes unfenced: the reply is
+    /// then only as safe as the shape checks of its reader.
+    pub(super) fn send_fenced(&mut self, cmd: Command, kind: LineKind) {
+        let Some(nonces) = self.nonce_source() else {
+            self.outbox.send(&cmd, kind);
+            return;
+        };
+        match fenced_line(&[LinePart::Fenced(cmd.clone())], nonces) {
+            Ok(line) => {
+                self.outbox.send_fenced(line, kind);
+            }
+            Err(_) => {
+                self.outbox.send(&cmd, kind);
+            }
+        }
+    }
+
+    /// Queues a fenced sync line for `pane` (formats + captures, see [`crate::sync`]); its
+    /// output is dropped until the answer arrives, because the capture already holds it.
+    /// Without a random source for the fences the pane is not read (refused, reported at
+    /// the next event).
     pub(super) fn sync_pane(&mut self, pane: PaneId, alternate: bool) {
         if !self.model.panes.contains_key(&pane) {
             return;
         }
-        let line = self.sync.start(pane, self.config.history_limit, alternate);
-        self.outbox.send_line(
-            &line,
-            SyncTable::blocks(alternate),
-            LineKind::PaneSync { pane, alternate },
-        );
+        let limit = self.config.history_limit;
+        self.nonce_source();
+        let Some(Ok(nonces)) = self.nonces.as_mut() else {
+            return self.refuse_unreadable(pane);
+        };
+        match self.sync.start(pane, limit, alternate, nonces) {
+            Ok(line) => {
+                debug_assert_eq!(
+                    line.reply_blocks(),
+                    crate::sync::SyncTable::blocks(alternate)
+                );
+                self.outbox
+                    .send_fenced(line, LineKind::PaneSync { pane, alternate });
+            }
+            Err(_) => self.refuse_unreadable(pane),
+        }
+    }
+
+    fn refuse_unreadable(&mut self, pane: PaneId) {
+        if let Some(p) = self.model.panes.get_mut(&pane) {
+            p.refused = true;
+        }
+        self.refused.push((pane, RefusalReason::NoRandomSource));
     }
 
     /// Reports `Ready` once the handshake's listings and every pane sync are answered.

@@ -131,6 +131,11 @@ impl Core {
     fn reset_session(&mut self) {
         self.outbox.forget_pending();
         self.model = Model::default();
+        self.budget.reset();
+        self.limits_hit = 0;
+        self.release = None;
+        self.profile = None;
+        self.probes = 0;
         self.frames.changed.clear();
         self.sync.clear();
         self.startup_answered = false;

@@ -14,9 +14,13 @@ mod frames;
 mod notify;
 mod replies;
 
+use muxlink_proto::fence::{Nonce, NonceError, NonceSource, OsNonces};
 use muxlink_proto::PaneId;
+use muxlink_term::release::{ReleaseMatch, ReleaseProfile};
 
+use crate::budget::Budget;
 use crate::config::ClientConfig;
+use crate::events::{ClientEvent, Host, ModelLimit, RefusalReason};
 use crate::model::Model;
 use crate::outbox::Outbox;
 use crate::queries::Version;
@@ -49,10 +53,28 @@ pub(crate) struct Core {
     /// Panes changed since their last frame, and the frame timer.
     frames: frames::FrameQueue,
     scratch: Vec<u8>,
+    /// Fence nonces (the OS's random source), opened at the first fenced line; `Err` once
+    /// the source failed (then listings go unfenced and panes are refused, see
+    /// [`RefusalReason::NoRandomSource`]).
+    nonces: Option<Result<Nonces, ()>>,
+    /// Panes refused while no host was at hand (a resume from the host's API), reported at
+    /// the next event.
+    refused: Vec<(PaneId, RefusalReason)>,
+    /// Heap bytes charged for grids and records ([`ClientConfig::memory_budget`]).
+    budget: Budget,
+    /// Model limits reported and not yet cleared (one bit per [`ModelLimit`]).
+    limits_hit: u8,
+    /// What the server's `#{version}` was taken to mean.
+    release: Option<ReleaseMatch>,
+    /// The release's grid behaviour with the server's options, handed to every emulator.
+    profile: Option<ReleaseProfile>,
+    /// Width probe batches in flight.
+    probes: u32,
 }
 
 impl Core {
     pub(crate) fn new(config: ClientConfig) -> Core {
+        let config_budget = config.memory_budget;
         Core {
             config,
             model: Model::default(),
@@ -69,6 +91,49 @@ impl Core {
             startup_error: None,
             frames: frames::FrameQueue::default(),
             scratch: Vec::new(),
+            nonces: None,
+            refused: Vec::new(),
+            budget: Budget::new(config_budget),
+            limits_hit: 0,
+            release: None,
+            profile: None,
+            probes: 0,
+        }
+    }
+
+    /// The fence nonce source, opened on first use; `None` when the OS has none.
+    fn nonce_source(&mut self) -> Option<&mut Nonces> {
+        #[cfg(any(test, feature = "testing"))]
+        let seed = self.config.fence_seed;
+        #[cfg(not(any(test, feature = "testing")))]
+        let seed: Option<u64> = None;
+        let n = self.nonces.get_or_insert_with(|| match seed {
+            Some(s) => Ok(Nonces::Seeded(s)),
+            None => OsNonces::new()
+                .map(|o| Nonces::Os(Box::new(o)))
+                .map_err(|_| ()),
+        });
+        n.as_mut().ok()
+    }
+
+    /// Reports a model bound once (until [`Core::limit_cleared`]).
+    fn limit_reached(&mut self, limit: ModelLimit, host: &mut dyn Host) {
+        let bit = 1u8 << (limit_bit(limit));
+        if self.limits_hit & bit == 0 {
+            self.limits_hit |= bit;
+            host.on_event(&ClientEvent::LimitReached { limit });
+        }
+    }
+
+    /// The model went back under a bound: report it again next time.
+    fn limit_cleared(&mut self, limit: ModelLimit) {
+        self.limits_hit &= !(1u8 << limit_bit(limit));
+    }
+
+    /// Reports refusals made where no host was at hand.
+    fn flush_refused(&mut self, host: &mut dyn Host) {
+        for (pane, reason) in std::mem::take(&mut self.refused) {
+            host.on_event(&ClientEvent::PaneRefused { pane, reason });
         }
     }
 
@@ -99,5 +164,42 @@ impl Core {
                 self.frames.changed.push(pane);
             }
         }
+    }
+}
+
+/// Where fence nonces come from: the operating system, or (tests only, see
+/// `ClientConfig::fence_seed`) a seeded sequence.
+pub(crate) enum Nonces {
+    Os(Box<OsNonces>),
+    Seeded(u64),
+}
+
+impl NonceSource for Nonces {
+    fn next_nonce(&mut self) -> Result<Nonce, NonceError> {
+        match self {
+            Nonces::Os(o) => o.next_nonce(),
+            Nonces::Seeded(state) => {
+                // splitmix64, twice.
+                let mut bits = [0u8; 16];
+                for half in bits.chunks_mut(8) {
+                    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                    let mut z = *state;
+                    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                    half.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+                }
+                Ok(Nonce::from_bits(bits))
+            }
+        }
+    }
+}
+
+fn limit_bit(limit: ModelLimit) -> u8 {
+    match limit {
+        ModelLimit::Sessions => 0,
+        ModelLimit::Windows => 1,
+        ModelLimit::Panes => 2,
+        ModelLimit::OrphanPanes => 3,
+        _ => 4,
     }
 }

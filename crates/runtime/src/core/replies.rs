@@ -1,18 +1,21 @@
 //! Reply blocks into the model: the [`crate::outbox::Outbox`] says which command a block
 //! answers, and each kind of line is read here (listings, versions, pane syncs, operations).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use muxlink_proto::{PaneId, Reply, WindowId};
+use muxlink_proto::{PaneId, Reply, SessionId, WindowId};
+use muxlink_term::release::{
+    Approximation, ReleaseMatch, ReportedVersion, ServerOptions, TmuxRelease,
+};
+use muxlink_term::width_tables::probe;
 
 use super::Core;
+use crate::budget;
 use crate::config::OutputMode;
 use crate::events::{ClientEvent, Host, ReplyOutcome};
 use crate::ids::CommandId;
-use crate::model::Session;
 use crate::outbox::{Answer, LineKind};
-use crate::pane_emu::PaneEmu;
-use crate::queries::{PaneFormats, SessionInfo, Version, WindowInfo};
+use crate::queries::{self, PaneFormats, SessionInfo, Version, WindowInfo};
 use crate::rebuild::{rebuild_sequence, PaneCapture};
 use crate::sync::SyncStep;
 
@@ -94,7 +97,7 @@ impl Core {
             LineKind::ListSessions => {
                 self.handshake_lists = self.handshake_lists.saturating_sub(1);
                 if reply.ok {
-                    self.on_sessions(body);
+                    self.on_sessions(body, host);
                 }
             }
             LineKind::ListWindows => {
@@ -103,13 +106,17 @@ impl Core {
                     self.on_windows(body, host);
                 }
             }
-            LineKind::WindowInfo(window) => {
-                if let Some(info) = WindowInfo::parse_all(body).first() {
-                    if info.id == window && self.apply_window_info(info, info.index, host) {
-                        host.on_event(&ClientEvent::WindowIndexesChanged);
-                    }
+            LineKind::Host => {
+                if let Some(h) = reply.ok.then(|| queries::parse_host(body)).flatten() {
+                    self.model.host = Some(h.to_vec());
                 }
             }
+            LineKind::Options => {
+                if reply.ok {
+                    self.on_options(body, host);
+                }
+            }
+            LineKind::Probe(cps) => self.on_probe(&cps, reply, host),
             LineKind::ListPanes(scope) => {
                 if scope.is_none() {
                     self.handshake_lists = self.handshake_lists.saturating_sub(1);
@@ -119,18 +126,22 @@ impl Core {
                 }
             }
             LineKind::PaneMode(pane) => {
-                if reply.ok {
-                    if let Some(p) = self.model.panes.get_mut(&pane) {
-                        let m = String::from_utf8_lossy(body).trim().to_string();
-                        p.mode = if m.is_empty() { None } else { Some(m) };
-                    }
+                let mode = reply.ok.then(|| queries::parse_pane_mode(body)).flatten();
+                if let (Some(mode), Some(p)) = (mode, self.model.panes.get_mut(&pane)) {
+                    p.mode = mode.map(|m| {
+                        String::from_utf8_lossy(super::notify::bounded_name(m.as_bytes()))
+                            .into_owned()
+                    });
                 }
             }
         }
     }
 
     fn on_version(&mut self, reply: &Reply<'_>, host: &mut dyn Host) {
-        let text = String::from_utf8_lossy(reply.body).trim().to_string();
+        // At most 64 bytes of it, control characters and all: a hostile server's string
+        // is only shown, escaped, by whoever prints it.
+        let raw = String::from_utf8_lossy(reply.body);
+        let text: String = raw.trim().chars().take(64).collect();
         let v = if reply.ok {
             Version::parse(&text)
         } else {
@@ -153,46 +164,193 @@ impl Core {
                           next notification",
             });
         }
+        self.on_release(&text, host);
+    }
+
+    /// The release to emulate, from the version; then the options that change widths and
+    /// the width probe, where the server has them.
+    fn on_release(&mut self, text: &str, host: &mut dyn Host) {
+        let m = match TmuxRelease::from_version(text) {
+            Ok(m) => m,
+            // Unreadable (empty before 2.4, or not a version): the oldest known release,
+            // said so.
+            Err(_) => ReleaseMatch {
+                reported: ReportedVersion::Master,
+                release: TmuxRelease::OLDEST,
+                approximation: Some(Approximation::OlderThanKnown),
+            },
+        };
+        if let Some(notice) = m.notice() {
+            host.on_event(&ClientEvent::ReleaseApproximated {
+                reported: text,
+                emulated: m.release,
+                notice: &notice,
+            });
+        }
+        self.model.release = Some(m.release);
+        self.release = Some(m);
+        self.apply_profile();
+        if !self.live() {
+            return;
+        }
+        if self.version_at_least(3, 6) {
+            self.send_fenced(queries::options_cmd(), LineKind::Options);
+            self.outbox
+                .send(&queries::options_subscription_cmd(), LineKind::Quiet);
+        }
+        if probe::probe_is_safe(&m) {
+            self.send_probe(probe::FINGERPRINT.to_vec());
+        }
+    }
+
+    fn send_probe(&mut self, cps: Vec<u32>) {
+        for chunk in cps.chunks(probe::PROBE_BATCH) {
+            if let Some(cmd) = queries::probe_cmd(chunk) {
+                self.probes += 1;
+                self.outbox
+                    .send(&cmd, LineKind::Probe(chunk.to_vec().into_boxed_slice()));
+            }
+        }
+    }
+
+    /// A probe reply: the code points whose width on the server differs from muxlink's.
+    /// The fingerprint decides whether the whole candidate list is worth asking.
+    fn on_probe(&mut self, cps: &[u32], reply: &Reply<'_>, host: &mut dyn Host) {
+        self.probes = self.probes.saturating_sub(1);
+        let (Some(widths), Some(profile), Some(m)) = (
+            reply
+                .ok
+                .then(|| queries::parse_probe(reply.body, cps.len()))
+                .flatten(),
+            self.profile.as_ref(),
+            self.release,
+        ) else {
+            return;
+        };
+        let fingerprint = cps == probe::FINGERPRINT;
+        let mut differing = 0;
+        for (&cp, &w) in cps.iter().zip(&widths) {
+            if profile.widths.width(cp) != w {
+                differing += 1;
+                if !fingerprint {
+                    let pw = &mut self.model.platform_widths;
+                    if let Err(i) = pw.binary_search_by_key(&cp, |e| e.0) {
+                        pw.insert(i, (cp, w));
+                    }
+                }
+            }
+        }
+        if fingerprint {
+            if differing > 0 {
+                self.send_probe(probe::probe_candidates(m.release));
+            }
+        } else if self.probes == 0 {
+            host.on_event(&ClientEvent::PlatformWidths {
+                differing: self.model.platform_widths.len(),
+            });
+            // TODO(widths): hand `platform_widths` to the emulators once `ReleaseProfile`
+            // takes per-platform overrides; until then they are reported, not applied.
+        }
+    }
+
+    /// The width options (reply or subscription value): kept, and the panes follow them.
+    pub(super) fn on_options(&mut self, body: &[u8], host: &mut dyn Host) {
+        let Some((wide, items)) = queries::parse_options(body) else {
+            return;
+        };
+        let opts = ServerOptions {
+            variation_selector_always_wide: wide,
+            codepoint_widths: items,
+        };
+        if opts != self.model.server_options {
+            self.model.server_options = opts;
+            self.apply_profile();
+        }
+        host.on_event(&ClientEvent::ServerOptionsChanged);
+    }
+
+    /// Rebuilds the profile from the release and options and hands it to every emulator.
+    fn apply_profile(&mut self) {
+        let Some(m) = self.release else { return };
+        let (profile, _rejected) = m.release.profile(&self.model.server_options);
+        for p in self.model.panes.values_mut() {
+            if let Some(emu) = p.emu.as_mut() {
+                emu.set_profile(&profile);
+            }
+        }
+        self.profile = Some(profile);
     }
 
     /// A `list-sessions` body replaces the session set.
-    fn on_sessions(&mut self, body: &[u8]) {
-        let mut sessions = BTreeMap::new();
-        for i in SessionInfo::parse_all(body) {
-            let mut s = Session::new(i.id);
-            s.name = Some(i.name);
-            s.active_window = i.active_window;
-            sessions.insert(i.id, s);
+    fn on_sessions(&mut self, body: &[u8], host: &mut dyn Host) {
+        let infos = SessionInfo::parse_all(body);
+        let listed: HashSet<SessionId> = infos.iter().map(|i| i.id).collect();
+        let gone: Vec<SessionId> = self
+            .model
+            .sessions
+            .keys()
+            .filter(|s| !listed.contains(s))
+            .copied()
+            .collect();
+        for s in gone {
+            self.set_active_window(s, None);
+            if let Some(s) = self.model.sessions.remove(&s) {
+                self.budget.recharge(s.cost, 0);
+            }
         }
-        self.model.sessions = sessions;
+        for i in infos {
+            if let Some(s) = self.session_entry(i.id, host) {
+                super::notify::set_name(&mut s.name, &i.name);
+                let cost = budget::session_cost(s);
+                let old = std::mem::replace(&mut s.cost, cost);
+                self.budget.recharge(old, cost);
+                self.set_active_window(i.id, i.active_window);
+            }
+        }
     }
 
-    /// A `list-windows` body of the attached session replaces the window set and indexes.
+    /// A `list-windows -a` body replaces the window set: every window of every session, its
+    /// session and index. A window linked into the attached session is that session's (at
+    /// its lowest index there); another one is the session's with the lowest id.
     fn on_windows(&mut self, body: &[u8], host: &mut dyn Host) {
         let infos = WindowInfo::parse_all(body);
+        let attached = self.model.attached_session;
+        // Per window: the link to keep and whether it is in the attached session.
+        let mut windows: BTreeMap<WindowId, (&WindowInfo, bool)> = BTreeMap::new();
+        for info in &infos {
+            // Unknown attached session (not yet told): every window counts as attached.
+            let here = attached.is_none_or(|a| a == info.session);
+            let e = windows.entry(info.id).or_insert((info, here));
+            let better = match (here, e.1) {
+                (true, false) => true,
+                (false, true) => false,
+                (true, true) => info.index < e.0.index,
+                (false, false) => (info.session, info.index) < (e.0.session, e.0.index),
+            };
+            if better {
+                *e = (info, here);
+            }
+            if info.active {
+                if let Some(s) = self.model.sessions.get(&info.session) {
+                    if s.active_window != Some(info.id) {
+                        self.set_active_window(info.session, Some(info.id));
+                    }
+                }
+            }
+        }
         let gone: Vec<WindowId> = self
             .model
             .windows
             .keys()
-            .filter(|w| !infos.iter().any(|i| i.id == **w))
+            .filter(|w| !windows.contains_key(w))
             .copied()
             .collect();
         for w in gone {
             self.remove_window(w, host);
         }
-        // A window linked at several indexes of the session is listed once per link:
-        // applied once, with its lowest index.
-        let mut windows: BTreeMap<WindowId, (&WindowInfo, Option<u32>)> = BTreeMap::new();
-        for info in &infos {
-            let e = windows.entry(info.id).or_insert((info, info.index));
-            e.1 = match (e.1, info.index) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
         let mut reindexed = false;
-        for (info, index) in windows.into_values() {
-            reindexed |= self.apply_window_info(info, index, host);
+        for (info, here) in windows.into_values() {
+            reindexed |= self.apply_window_info(info, info.index, here, host);
         }
         if reindexed {
             host.on_event(&ClientEvent::WindowIndexesChanged);
@@ -204,11 +362,12 @@ impl Core {
     fn on_panes(&mut self, body: &[u8], all: bool, host: &mut dyn Host) {
         let listed = PaneFormats::parse_all(body);
         if all {
+            let ids: HashSet<PaneId> = listed.iter().filter_map(|f| f.id).collect();
             let gone: Vec<PaneId> = self
                 .model
                 .panes
                 .keys()
-                .filter(|p| !listed.iter().any(|f| f.id == Some(**p)))
+                .filter(|p| !ids.contains(p))
                 .copied()
                 .collect();
             for p in gone {
@@ -262,10 +421,13 @@ impl Core {
         };
         p.cols = cols;
         p.rows = rows;
-        p.x = f.x;
-        p.y = f.y;
+        p.set_position(f.x, f.y);
         p.mode = f.mode.clone();
-        p.title = Some(f.title.clone());
+        // tmux shows its host name as the title of a pane no program titled: that is
+        // `null`, not a title (a program that set the host name itself cannot be told
+        // apart, and reads as untitled too).
+        let untitled = f.title.is_empty() || self.model.host.as_deref() == Some(&f.title[..]);
+        p.title = (!untitled).then(|| super::notify::bounded_name(&f.title).to_vec());
         p.synced = true;
         // The emulator keeps as much history as tmux keeps for this pane.
         let limit = f.history_limit.unwrap_or(self.config.history_limit);
@@ -275,11 +437,40 @@ impl Core {
         rebuild_sequence(cap, &mut seq);
         match self.config.output_mode {
             OutputMode::Grid => {
-                let mut emu = PaneEmu::new(cols, rows, limit);
-                emu.feed(&seq);
-                emu.clear_effects();
-                p.emu = Some(emu);
-                self.mark_changed(pane, true);
+                // The old grid goes first: the new one is charged in its place.
+                if let Some(p) = self.model.panes.get_mut(&pane) {
+                    p.emu = None;
+                }
+                // On an alternate screen taller than the pane (made shorter since), the
+                // grid is built at the saved screen's height and then resized, as tmux's
+                // was: the saved screen keeps its lines until the pane leaves it.
+                let tall = crate::rebuild::taller_saved_screen(cap);
+                if tall.is_some() {
+                    seq.clear();
+                    crate::rebuild::rebuild_sequence_tall(cap, &mut seq);
+                }
+                match self.new_emu(cols, tall.unwrap_or(rows).max(rows), limit) {
+                    Ok(mut emu) => {
+                        emu.feed(&seq);
+                        if tall.is_some() {
+                            emu.resize(cols, rows);
+                        }
+                        emu.clear_effects();
+                        if let Some(p) = self.model.panes.get_mut(&pane) {
+                            p.emu = Some(emu);
+                            p.refused = false;
+                        }
+                        self.charge_pane(pane, host);
+                        self.mark_changed(pane, true);
+                    }
+                    Err(reason) => {
+                        if let Some(p) = self.model.panes.get_mut(&pane) {
+                            p.refused = true;
+                        }
+                        self.charge_pane(pane, host);
+                        host.on_event(&ClientEvent::PaneRefused { pane, reason });
+                    }
+                }
             }
             OutputMode::Bytes => host.on_event(&ClientEvent::PaneReset {
                 pane,

@@ -160,11 +160,17 @@ fn flood_pauses_resumes_and_ends_equal() {
             .collect::<Vec<_>>()
     );
     assert!(live.client.state().pane(PaneId(0)).unwrap().paused);
+    let pauses = live.host.paused.len();
     live.client.resume_pane(PaneId(0)).unwrap();
     assert!(live.pump_until(Duration::from_secs(10), |_, h| h
         .resumed
         .contains(&PaneId(0))));
-    assert!(!live.client.state().pane(PaneId(0)).unwrap().paused);
+    // Under the flood tmux may pause the pane again in the same batch as the resume's
+    // capture: then by a new `%pause`, never by the old one.
+    assert!(
+        !live.client.state().pane(PaneId(0)).unwrap().paused || live.host.paused.len() > pauses,
+        "still paused without a new %pause"
+    );
     // Keep up (resuming whenever tmux pauses again) until the flood is over.
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut resumed = live.host.resumed.len();

@@ -5,11 +5,13 @@
 mod alternate;
 mod during_output;
 mod flow;
+mod forged;
 mod modes;
 mod pause_reply;
 mod push_pull;
 #[path = "../common/push_pull.rs"]
 mod push_pull_common;
+mod releases;
 mod support;
 mod sync;
 mod window_index;

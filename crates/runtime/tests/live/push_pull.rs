@@ -53,7 +53,9 @@ fn pulled_frames_follow_tmux_and_replay_equal_to_pushed() {
         return;
     }
     let server = TmuxServer::start_with("rc-pull", 80, 24, &["sh"]).unwrap();
+    // Seeded fences: the clients that read the recording again send the same bytes.
     let config = ClientConfig::default()
+        .with_fence_seed(7)
         .with_size(80, 24)
         .with_frames(FrameDelivery::Pull);
     let mut live = Live::attach(&server, config.clone());

@@ -351,12 +351,36 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
             ));
         }
     }
-    if model.windows.len() != ids.len() {
+    let attached: Vec<_> = model.windows_by_index().iter().map(|w| w.id).collect();
+    if attached.len() != ids.len() {
+        return Err(format!("windows {attached:?} != tmux {ids:?}"));
+    }
+    // Every session's windows are in the model, each with a session that holds it.
+    let all = text(
+        server,
+        &["list-windows", "-a", "-F", "#{window_id} #{session_id}"],
+    );
+    let mut links: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for line in all.lines() {
+        let (w, s) = line.split_once(' ').unwrap();
+        links.entry(w.to_string()).or_default().push(s.to_string());
+    }
+    if model.windows.len() != links.len() {
         return Err(format!(
-            "windows {:?} != tmux {:?}",
+            "all windows {:?} != tmux {:?}",
             model.windows.keys().collect::<Vec<_>>(),
-            ids
+            links.keys().collect::<Vec<_>>()
         ));
+    }
+    for (w, sessions) in &links {
+        let id = muxlink_runtime::WindowId::parse(w.as_bytes()).unwrap();
+        let mw = model
+            .window(id)
+            .ok_or(format!("window {w} (of {sessions:?}) missing"))?;
+        let ms = mw.session.map(|s| s.to_string()).unwrap_or_default();
+        if !sessions.contains(&ms) {
+            return Err(format!("{w} in session {ms:?}, tmux: {sessions:?}"));
+        }
     }
     let panes = text(
         server,

@@ -136,3 +136,35 @@ fn tmux_3_5a_splits() {
 fn tmux_3_7c_floating() {
     check("tmux-3.7c-floating");
 }
+
+/// A replay with a session switch keeps the other session's windows (issue 12): what tmux
+/// 3.3a sends a control client when another session is made and the client switches to it.
+#[test]
+fn a_session_switch_keeps_the_other_sessions_windows() {
+    let stream = b"%session-changed $0 main\n\
+%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n\
+%output %0 first\\015\\012\n\
+%sessions-changed\n\
+%unlinked-window-add @1\n\
+%session-changed $1 other\n\
+%layout-change @1 b25e,80x24,0,0,1 b25e,80x24,0,0,1 *\n\
+%output %1 second\\015\\012\n\
+%unlinked-window-renamed @0 renamed-away\n";
+    let client = replay(stream, 80, 24, 7);
+    let m = client.state();
+    assert_eq!(m.attached_session, Some(muxlink_runtime::SessionId(1)));
+    let w0 = m
+        .window(muxlink_runtime::WindowId(0))
+        .expect("the left session's window");
+    assert_eq!(w0.session, Some(muxlink_runtime::SessionId(0)));
+    assert!(!w0.attached);
+    assert_eq!(w0.name, b"renamed-away");
+    let w1 = m.window(muxlink_runtime::WindowId(1)).unwrap();
+    assert!(w1.attached);
+    assert_eq!(w1.session, Some(muxlink_runtime::SessionId(1)));
+    let tabs: Vec<_> = m.windows_by_index().iter().map(|w| w.id).collect();
+    assert_eq!(tabs, [muxlink_runtime::WindowId(1)]);
+    // The left session's pane keeps what it showed.
+    let p0 = m.pane(muxlink_runtime::PaneId(0)).unwrap();
+    assert_eq!(p0.screen_lines()[0].trim_end(), "first");
+}

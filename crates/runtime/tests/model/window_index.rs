@@ -27,7 +27,7 @@ impl Fake {
     fn window_line(&self, id: u32, index: u32) -> String {
         let l = Fake::layout(id);
         let active = u8::from(id == self.windows[0].0);
-        format!("@{id}\t{l}\t{l}\t0\t%{id}\t{active}\t{index}\tw{id}")
+        format!("@{id}\t$0\t{l}\t{l}\t0\t%{id}\t{active}\t{index}\tw{id}")
     }
 
     fn pane_line(id: u32) -> String {
@@ -45,8 +45,17 @@ impl Fake {
             t.strip_prefix(sigil)?.split(' ').next()?.parse().ok()
         };
         let has = |id: u32| self.windows.iter().any(|w| w.0 == id);
-        Some(if cmd.starts_with("display-message -p -- ") {
-            "3.3a".into()
+        let quoted = cmd
+            .strip_prefix("display-message -p -- \"")
+            .and_then(|q| q.strip_suffix('"'));
+        Some(if let Some(q) = quoted {
+            match q {
+                "#{version}" => "3.3a".into(),
+                "H#{host}" => "Hhost".into(),
+                // A fence: its nonce, printed back.
+                q if q.len() == 32 && q.bytes().all(|b| b.is_ascii_hexdigit()) => q.into(),
+                _ => String::new(),
+            }
         } else if cmd.starts_with("list-sessions") {
             "$0\t@0\tmain".into()
         } else if cmd.starts_with("list-windows") {
@@ -108,7 +117,8 @@ impl Fake {
     fn listings_sent(&self) -> usize {
         self.sent
             .iter()
-            .filter(|l| l.starts_with("list-windows"))
+            // Fenced: the listing sits between two fences on its line.
+            .filter(|l| l.contains("list-windows"))
             .count()
     }
 }

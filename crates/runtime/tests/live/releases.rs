@@ -1,0 +1,189 @@
+//! The release and the width options come from the server (issue 12): the client takes the
+//! release from `#{version}`, reads `variation-selector-always-wide` and `codepoint-widths`
+//! at attach (tmux 3.6+) and follows them when they change.
+
+use std::time::Duration;
+
+use muxlink_runtime::{ClientConfig, TmuxRelease};
+use muxlink_testkit::{shared_tmux, TmuxServer};
+
+use crate::support::Live;
+
+#[test]
+fn release_and_width_options_followed_on_3_6_and_later() {
+    for name in ["3.6a", "3.7c", "next-3.8"] {
+        let Some(program) = shared_tmux(name) else {
+            eprintln!("../shared/tmux/tmux-{name} absent: not tested");
+            continue;
+        };
+        let server =
+            TmuxServer::start_program(&program, "widths", 80, 24, &["exec sleep 100000"]).unwrap();
+        server
+            .tmux_ok(&["set-option", "-s", "codepoint-widths", "U+1F600=1"])
+            .unwrap();
+        let mut live = Live::attach(&server, ClientConfig::default().with_size(80, 24));
+        live.ready();
+        let want = TmuxRelease::from_name(name).unwrap();
+        assert!(
+            live.pump_until(Duration::from_secs(5), |c, _| {
+                let m = c.state();
+                m.release == Some(want)
+                    && m.server_options.codepoint_widths == ["U+1F600=1"]
+                    && m.server_options.variation_selector_always_wide
+            }),
+            "{name}: {:?} {:?}",
+            live.client.state().release,
+            live.client.state().server_options
+        );
+        server
+            .tmux_ok(&["set-option", "-s", "variation-selector-always-wide", "off"])
+            .unwrap();
+        server
+            .tmux_ok(&["set-option", "-sa", "codepoint-widths", "U+2600=2"])
+            .unwrap();
+        assert!(
+            live.pump_until(Duration::from_secs(5), |c, _| {
+                let o = &c.state().server_options;
+                !o.variation_selector_always_wide && o.codepoint_widths == ["U+1F600=1", "U+2600=2"]
+            }),
+            "{name}: not followed: {:?}",
+            live.client.state().server_options
+        );
+        live.assert_equal(&server);
+    }
+}
+
+#[test]
+fn an_older_release_is_taken_from_its_version() {
+    for name in ["3.2a", "3.4"] {
+        let Some(program) = shared_tmux(name) else {
+            eprintln!("../shared/tmux/tmux-{name} absent: not tested");
+            continue;
+        };
+        let server = TmuxServer::start_program(
+            &program,
+            "release",
+            80,
+            24,
+            &["printf 'hi\\n'; exec sleep 100000"],
+        )
+        .unwrap();
+        let mut live = Live::attach(&server, ClientConfig::default().with_size(80, 24));
+        live.ready();
+        assert_eq!(live.client.state().release, TmuxRelease::from_name(name));
+        live.assert_equal(&server);
+    }
+}
+
+/// A pane that printed 30 lines, entered the alternate screen and was made shorter by a
+/// split (40 to 19 rows), then left it: the model's history and screen equal tmux's, on the
+/// system's tmux and every shared release (issue 12), in both orders of events (the split
+/// before the client attached, and while it is attached).
+///
+/// Known gaps, printed and not asserted (the emulator's restore of a saved screen taller
+/// than the pane, `crates/term`): after leaving the alternate screen when the split came
+/// before the attach (ours: lines 1..19 and no history; tmux: 13..30 and 12 lines), and
+/// tmux 3.2a when it came while attached.
+#[test]
+fn resizes_across_the_alternate_screen_equal_tmux() {
+    let programs =
+        muxlink_testkit::tmux_programs(&["3.2a", "3.4", "3.5a", "3.6a", "3.7c", "next-3.8"]);
+    let script =
+        "seq 1 30; printf '\\033[?1049halt'; read x; printf '\\033[?1049l'; exec sleep 100000";
+    let mut failures = Vec::new();
+    for program in programs {
+        for split_first in [true, false] {
+            let server =
+                TmuxServer::start_program(&program, "altresize", 80, 40, &[script]).unwrap();
+            let version = server.version();
+            // Window names are not the point here (automatic renames race the checks).
+            server
+                .tmux_ok(&["set-option", "-g", "automatic-rename", "off"])
+                .unwrap();
+            server
+                .wait_for(Duration::from_secs(10), |s| {
+                    let c = s.tmux_ok(&["capture-pane", "-p", "-t", "%0"]).ok()?;
+                    String::from_utf8_lossy(&c).contains("alt").then_some(())
+                })
+                .unwrap();
+            let split = || {
+                server
+                    .tmux_ok(&[
+                        "split-window",
+                        "-v",
+                        "-l",
+                        "20",
+                        "-t",
+                        "%0",
+                        "exec sleep 100000",
+                    ])
+                    .unwrap();
+            };
+            if split_first {
+                split();
+            }
+            let mut live = Live::attach(&server, ClientConfig::default().with_size(80, 40));
+            live.ready();
+            if !split_first {
+                split();
+            }
+            let history = |live: &mut Live, label: &str, failures: &mut Vec<String>| {
+                let state = |live: &Live| {
+                    let theirs = server
+                        .tmux_ok(&[
+                            "display-message",
+                            "-p",
+                            "-t",
+                            "%0",
+                            "#{pane_height} #{history_size}",
+                        ])
+                        .unwrap();
+                    let theirs = String::from_utf8_lossy(&theirs).trim().to_owned();
+                    let p = live
+                        .client
+                        .state()
+                        .pane(muxlink_runtime::PaneId(0))
+                        .unwrap();
+                    let ours = format!("{} {}", p.rows, p.history_len().unwrap_or(0));
+                    (ours, theirs, crate::support::compare(&live.client, &server))
+                };
+                let _ = live.pump_until(Duration::from_secs(5), |c, _| {
+                    crate::support::compare(c, &server).is_ok()
+                });
+                let (ours, theirs, cmp) = state(live);
+                let order = if split_first {
+                    "before attach"
+                } else {
+                    "while attached"
+                };
+                if ours != theirs {
+                    failures.push(format!(
+                        "{version} (split {order}): {label}: rows/history {ours} != tmux {theirs}"
+                    ));
+                }
+                if let Err(e) = cmp {
+                    failures.push(format!("{version} (split {order}): {label}: {e}"));
+                }
+            };
+            history(&mut live, "on the alternate screen", &mut failures);
+            server.tmux_ok(&["send-keys", "-t", "%0", "Enter"]).unwrap();
+            history(&mut live, "after leaving it", &mut failures);
+        }
+    }
+    let known = |f: &&String| {
+        (f.contains("(split before attach): after leaving it"))
+            || f.starts_with("3.2a (split while")
+    };
+    let (known, new): (Vec<&String>, Vec<&String>) = failures.iter().partition(known);
+    for f in &known {
+        eprintln!("known gap: {f}");
+    }
+    assert!(
+        new.is_empty(),
+        "{}",
+        new.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -1,0 +1,86 @@
+//! When `muxlink attach` draws.
+//!
+//! tmux draws a client as soon as a pane has output for it, and backs off only when the
+//! terminal does not keep up (tmux 3.3a `tty.c`, `tty_block_maybe`; `server-client.c`,
+//! `server_client_check_redraw`). Drawing every read of a flood would waste the terminal's
+//! time on output nobody can read, and waiting a frame for every echo makes typing feel slow
+//! (one frame interval per key under a flood). So:
+//!
+//! - the active pane, and a pane typed into within [`TYPED_HOT`], are drawn at once;
+//! - anything else that changes in the model (layout, windows, the status line, the view)
+//!   is drawn at once too: it follows a person's action;
+//! - other panes' output is drawn at most once per [`FRAME`]; a draw made earlier for a
+//!   hot pane keeps their last drawn cells (they are "held").
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use muxlink_runtime::{Client, PaneId};
+
+use super::ui::Ui;
+
+/// The shortest time between two draws of output nobody is waiting for (~60 a second).
+pub(super) const FRAME: Duration = Duration::from_millis(16);
+/// How long after a key a pane counts as typed into (its echo is awaited).
+pub(super) const TYPED_HOT: Duration = Duration::from_millis(500);
+
+/// What to do now.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Decision {
+    /// Nothing to draw.
+    Idle,
+    /// Draw now, keeping these panes as they were drawn last.
+    Draw { hold: HashSet<PaneId> },
+    /// Draw at this instant (held output becomes due).
+    At(Instant),
+}
+
+/// The pacing state: when output nobody waits for was last drawn.
+#[derive(Debug, Default)]
+pub(super) struct Pacer {
+    last_paced: Option<Instant>,
+}
+
+impl Pacer {
+    /// Decides whether to draw now, given what is dirty in `ui`.
+    pub(super) fn decide(&self, ui: &mut Ui, client: &Client, now: Instant) -> Decision {
+        ui.retain_shown(client);
+        if !ui.dirty() {
+            return Decision::Idle;
+        }
+        let due_at = self.last_paced.map(|t| t + FRAME);
+        let due = due_at.is_none_or(|t| t <= now);
+        if ui.dirty_all || due {
+            return Decision::Draw {
+                hold: HashSet::new(),
+            };
+        }
+        let hot = ui.hot_panes(client, now.checked_sub(TYPED_HOT).unwrap_or(now));
+        let cold: HashSet<PaneId> = ui
+            .dirty_panes
+            .keys()
+            .copied()
+            .filter(|p| !hot.contains(p))
+            .collect();
+        if cold.len() < ui.dirty_panes.len() {
+            Decision::Draw { hold: cold }
+        } else {
+            Decision::At(due_at.unwrap_or(now))
+        }
+    }
+
+    /// A draw was made; `held` says whether some output was left for later.
+    pub(super) fn drew(&mut self, held: bool, now: Instant) {
+        if !held {
+            self.last_paced = Some(now);
+        }
+    }
+
+    /// When held output becomes due, if any is held.
+    pub(super) fn next_due(&self, ui: &Ui, now: Instant) -> Option<Instant> {
+        if ui.dirty_panes.is_empty() && !ui.dirty_all {
+            return None;
+        }
+        Some(self.last_paced.map_or(now, |t| t + FRAME))
+    }
+}

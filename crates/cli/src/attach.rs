@@ -646,6 +646,9 @@ fn never_attached(
 ) -> String {
     match (exit, transport, last_message) {
         (Some(ExitReason::Refused(msg)), _, _) => format!("tmux: {}", visible(msg.as_bytes())),
+        (Some(ExitReason::Exit(Some(msg))), _, _) => {
+            format!("tmux: {}", visible(msg.as_bytes()))
+        }
         (_, Some(ExitReason::Transport(msg)), _) => visible(msg.as_bytes()),
         // `last_message` is visible already.
         (_, _, Some(m)) => format!("tmux: {m}"),

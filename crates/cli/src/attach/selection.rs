@@ -107,12 +107,14 @@ impl Selection {
                     start,
                     last,
                     inclusive,
+                    vi: self.inclusive,
                 }
             }
             Unit::Word => Range {
                 start: word_bounds(t, first, separators).0,
                 last: word_bounds(t, second, separators).1,
                 inclusive: true,
+                vi: self.inclusive,
             },
             Unit::Line => Range {
                 start: Point {
@@ -124,6 +126,7 @@ impl Selection {
                     col: t.cols().saturating_sub(1),
                 },
                 inclusive: true,
+                vi: self.inclusive,
             },
         }
     }
@@ -136,6 +139,9 @@ pub(super) struct Range {
     pub(super) start: Point,
     pub(super) last: Point,
     pub(super) inclusive: bool,
+    /// tmux's `vi` mode-keys: a range that runs past the end of its last line keeps the
+    /// final newline (`emacs` drops it).
+    pub(super) vi: bool,
 }
 
 impl Range {
@@ -169,7 +175,7 @@ impl Range {
             return out;
         }
         // The final newline goes, unless a `vi` selection ran past the end of its line.
-        if (!self.inclusive || lastex <= ey_last)
+        if (!self.vi || lastex <= ey_last)
             && (!t.line_wrapped(ey) || lastex != ey_last)
             && out.ends_with('\n')
         {
@@ -456,8 +462,9 @@ mod tests {
         // A line selection takes the whole logical line.
         let l = Selection::new(Spot::of(pt(1, 3), total), Unit::Line, true);
         assert_eq!(l.range(&t, SEPS).text(&t), "abcdefgh ij\n");
+        // emacs drops the final newline (tmux's `window_copy_get_selection`).
         let l = Selection::new(Spot::of(pt(1, 3), total), Unit::Line, false);
-        assert_eq!(l.range(&t, SEPS).text(&t), "abcdefgh ij\n");
+        assert_eq!(l.range(&t, SEPS).text(&t), "abcdefgh ij");
     }
 
     #[test]

@@ -63,6 +63,7 @@ mod outer;
 mod pacing;
 mod poller;
 mod selection;
+mod turn_budget;
 mod ui;
 
 use actions::{apply, Clicks, Ctx, LateNotes, Request};
@@ -74,6 +75,7 @@ use messages::{bare_exit, visible, Ending};
 use outer::TerminalGuard;
 use pacing::{Decision, Pacer};
 use poller::{read_stdin, Poller, Signals, StdinRead};
+use turn_budget::{Budgeted, TurnBudget};
 use ui::Ui;
 
 /// The socket name used when neither `-L` nor `-S` is given.
@@ -232,6 +234,8 @@ struct App {
     attempt: u32,
     /// The terminal had more input than one turn reads.
     stdin_more: bool,
+    /// tmux output read per turn (see `turn_budget`).
+    budget: Arc<TurnBudget>,
     /// Writing to the terminal failed: it is gone.
     terminal_gone: bool,
     inputs: Vec<escapes::Input>,
@@ -260,6 +264,7 @@ impl App {
             retry: None,
             attempt: 0,
             stdin_more: false,
+            budget: Arc::new(TurnBudget::default()),
             terminal_gone: false,
             inputs: Vec::new(),
             actions: Vec::new(),
@@ -279,7 +284,10 @@ impl App {
         self.generation += 1;
         self.asked_options = false;
         self.ui.link = ui::Link::default();
-        Connection::new(Client::new(config), transport)
+        Connection::new(
+            Client::new(config),
+            Budgeted::new(transport, self.budget.clone()),
+        )
     }
 
     fn run(&mut self, poller: &mut Poller, signals: &mut Signals) -> anyhow::Result<End> {
@@ -290,9 +298,9 @@ impl App {
                 }
             }
             if self.conn.is_none() && self.retry.is_none() {
-                return Ok(End::Said(Ending::Detached {
-                    session: self.ui.session.as_ref().and_then(|s| s.1.clone()),
-                }));
+                // Left while waiting to reconnect.
+                let why = self.leaving.map_or(Leave::DetachKey, |l| l.0);
+                return Ok(self.leave_ending(why));
             }
             poller.sync(self.conn.as_ref(), self.generation)?;
             let now = Instant::now();
@@ -308,11 +316,16 @@ impl App {
             .flatten()
             .min()
             .map(|t| t.saturating_duration_since(now));
-            if self.stdin_more || self.conn.as_ref().is_some_and(|c| c.has_pending_read()) {
+            if self.stdin_more
+                || self.budget.stopped()
+                || self.conn.as_ref().is_some_and(|c| c.has_pending_read())
+            {
                 wait = Some(Duration::ZERO);
             }
             let woken = poller.wait(wait)?;
             let now = Instant::now();
+            // Output left over by the last turn's budget is read as if the pipe said so.
+            let carry = self.budget.next_turn();
 
             // The terminal first: a key goes to tmux before a flood's output is read.
             if woken.stdin || self.stdin_more {
@@ -335,7 +348,7 @@ impl App {
                 // stderr first, so that an exit found on stdout can quote it.
                 for pipe in [Pipe::Error, Pipe::Input, Pipe::Output] {
                     let mut r = woken.pipe(pipe);
-                    if pipe == Pipe::Output && conn.has_pending_read() {
+                    if pipe == Pipe::Output && (carry || conn.has_pending_read()) {
                         r.readable = true;
                     }
                     if r != Readiness::default() {
@@ -361,7 +374,12 @@ impl App {
             if self.retry.as_ref().is_some_and(|r| r.at <= now) && self.leaving.is_none() {
                 self.reconnect(now);
             }
-            self.draw(Instant::now());
+            let now = Instant::now();
+            if self.ui.note.as_ref().is_some_and(|n| n.1 <= now) {
+                self.ui.note = None;
+                self.ui.dirty_all = true;
+            }
+            self.draw(now);
         }
     }
 
@@ -485,12 +503,7 @@ impl App {
         let session = self.ui.session.clone();
         let session_name = session.as_ref().and_then(|s| s.1.clone());
         if let Some((why, _)) = self.leaving {
-            return Some(match why {
-                Leave::Signal(sig) => End::Signal(sig),
-                Leave::DetachKey | Leave::TerminalGone => End::Said(Ending::Detached {
-                    session: session_name,
-                }),
-            });
+            return Some(self.leave_ending(why));
         }
         let exit = self.ui.link.exit.clone();
         let transport_end = conn.exit_reason().cloned();
@@ -546,6 +559,16 @@ impl App {
         }
     }
 
+    /// The ending after leaving on purpose.
+    fn leave_ending(&self, why: Leave) -> End {
+        match why {
+            Leave::Signal(sig) => End::Signal(sig),
+            Leave::DetachKey | Leave::TerminalGone => End::Said(Ending::Detached {
+                session: self.ui.session.as_ref().and_then(|s| s.1.clone()),
+            }),
+        }
+    }
+
     fn schedule_retry(&mut self, why: &str, now: Instant) {
         self.attempt += 1;
         let delay = backoff(self.attempt);
@@ -597,7 +620,7 @@ impl App {
         };
         let drawn = self
             .ui
-            .draw(client, &hold, now, &mut self.out)
+            .draw(client, &hold, &mut self.out)
             .and_then(|_| self.out.flush());
         if drawn.is_err() {
             // The terminal is gone (a hangup): nobody sees anything any more.

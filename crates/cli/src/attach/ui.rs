@@ -302,16 +302,11 @@ impl Ui {
         &mut self,
         client: &Client,
         hold: &HashSet<PaneId>,
-        now: Instant,
         out: &mut impl Write,
     ) -> io::Result<()> {
         if !self.to_terminal.is_empty() {
             out.write_all(&self.to_terminal)?;
             self.to_terminal.clear();
-        }
-        if self.note.as_ref().is_some_and(|(_, until)| *until <= now) {
-            self.note = None;
-            self.dirty_all = true;
         }
         let whole = self.dirty_all || self.full_redraw;
         self.dirty_all = false;

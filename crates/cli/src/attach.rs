@@ -434,7 +434,11 @@ impl App {
     /// Starts leaving: detach from tmux (the session lives on) and wait for its answer
     /// at most [`LEAVE_GRACE`].
     fn leave(&mut self, why: Leave, now: Instant) {
-        if self.leaving.is_some() {
+        if let Some((current, at)) = self.leaving {
+            // A hangup closes the input and sends SIGHUP: end as the signal says.
+            if matches!(why, Leave::Signal(_)) && !matches!(current, Leave::Signal(_)) {
+                self.leaving = Some((why, at));
+            }
             return;
         }
         self.leaving = Some((why, now));

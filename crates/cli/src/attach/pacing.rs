@@ -84,3 +84,77 @@ impl Pacer {
         Some(self.last_paced.map_or(now, |t| t + FRAME))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use muxlink_runtime::ClientConfig;
+
+    /// A client that sees session `$0` with window `@0` split into `%0` (active) and `%1`,
+    /// as a replay would (no handshake).
+    fn client(ui: &mut Ui, now: Instant) -> Client {
+        let mut c = Client::new(ClientConfig {
+            handshake: false,
+            ..ClientConfig::default()
+        });
+        let body = "80x24,0,0{40x24,0,0,0,39x24,41,0,1}";
+        let sum = muxlink_proto::layout::layout_checksum(body.as_bytes());
+        let stream = format!(
+            "%session-changed $0 main\n%session-window-changed $0 @0\n\
+             %layout-change @0 {sum:04x},{body} {sum:04x},{body} *\n\
+             %window-pane-changed @0 %0\n"
+        );
+        c.receive(stream.as_bytes(), now, ui);
+        c.flush_frames(now, ui);
+        c
+    }
+
+    #[test]
+    fn the_active_pane_draws_at_once_others_wait_for_their_frame() {
+        let t0 = Instant::now();
+        let mut ui = Ui::new(80, 25);
+        let mut c = client(&mut ui, t0);
+        let mut pacer = Pacer::default();
+        // The first draw (everything).
+        assert!(
+            matches!(pacer.decide(&mut ui, &c, t0), Decision::Draw { ref hold } if hold.is_empty())
+        );
+        pacer.drew(false, t0);
+        ui.dirty_all = false;
+        ui.dirty_panes.clear();
+
+        // Output in the other pane a moment later: it waits for the frame interval.
+        let t1 = t0 + Duration::from_millis(2);
+        c.receive(b"%output %1 flood\\015\\012\n", t1, &mut ui);
+        c.flush_frames(t1, &mut ui);
+        assert_eq!(pacer.decide(&mut ui, &c, t1), Decision::At(t0 + FRAME));
+
+        // The echo in the active pane: drawn now, the other pane held.
+        c.receive(b"%output %0 x\n", t1, &mut ui);
+        c.flush_frames(t1, &mut ui);
+        let Decision::Draw { hold } = pacer.decide(&mut ui, &c, t1) else {
+            panic!("the active pane waits");
+        };
+        assert_eq!(hold.into_iter().collect::<Vec<_>>(), [PaneId(1)]);
+        pacer.drew(true, t1);
+
+        // Once the frame interval has passed, the held output is drawn.
+        let t2 = t0 + FRAME;
+        assert_eq!(pacer.next_due(&ui, t1), Some(t2));
+        ui.dirty_panes.remove(&PaneId(0));
+        assert!(
+            matches!(pacer.decide(&mut ui, &c, t2), Decision::Draw { ref hold } if hold.is_empty())
+        );
+
+        // A pane typed into counts as hot too (a program that has the mouse, say).
+        pacer.drew(false, t2);
+        ui.dirty_panes.clear();
+        let t3 = t2 + Duration::from_millis(1);
+        ui.typed_into(PaneId(1), t3);
+        c.receive(b"%output %1 more\n", t3, &mut ui);
+        c.flush_frames(t3, &mut ui);
+        assert!(
+            matches!(pacer.decide(&mut ui, &c, t3), Decision::Draw { ref hold } if hold.is_empty())
+        );
+    }
+}

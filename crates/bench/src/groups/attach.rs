@@ -21,6 +21,12 @@
 //! unmeasured keys, then [`keys_per_round`] measured ones with a 4-12 ms pause between
 //! them (a typist's pace, never in step with a frame clock), then ends the client.
 //!
+//! A third subject, `control_floor`, is the least any control-mode client can do: a loop in
+//! this process that forwards the PTY's keys to `tmux -C` as `send-keys -H` and writes the
+//! typed pane's `%output` back, with no emulation and no drawing. Its latency is the floor
+//! set by tmux's control mode itself (the command queue, one more process on the way each
+//! way), which `tmux attach` does not pay.
+//!
 //! Reported per client and case: `p50_ms`, `p99_ms`, `mean_ms`, `max_ms` and `keys` (keys
 //! measured); `mb_per_s` is 0 (not a throughput). A key whose echo never comes within
 //! [`ECHO_TIMEOUT`] fails the group. The group is skipped, with a note, when `tmux` or the
@@ -49,19 +55,28 @@ const ATTACH_TIMEOUT: Duration = Duration::from_secs(20);
 /// Keys sent after attaching, not measured (first-use costs).
 const WARMUP_KEYS: usize = 3;
 
-/// The two clients.
+/// The clients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Subject {
     Tmux,
     Muxlink,
+    /// The least a control-mode client can do (see the module docs).
+    Floor,
 }
 
 impl Subject {
+    const ALL: [Subject; 3] = [Subject::Tmux, Subject::Muxlink, Subject::Floor];
+
     fn name(self) -> &'static str {
         match self {
             Subject::Tmux => "tmux",
             Subject::Muxlink => "muxlink",
+            Subject::Floor => "control_floor",
         }
+    }
+
+    fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -102,14 +117,15 @@ impl Group for AttachGroup {
             if case == "flood" {
                 server.tmux(&["split-window", "-h", "-d", "-t", "bench:0.0", "exec yes"])?;
             }
-            let mut samples: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+            let mut samples: [Vec<Duration>; 3] = [Vec::new(), Vec::new(), Vec::new()];
             let mut alphabet = Alphabet::default();
             for round in 0..rounds {
-                let order = if round % 2 == 0 {
-                    [Subject::Tmux, Subject::Muxlink]
-                } else {
-                    [Subject::Muxlink, Subject::Tmux]
-                };
+                // A different order each round.
+                let mut order = Subject::ALL;
+                order.rotate_left(round % 3);
+                if round % 2 == 1 {
+                    order.reverse();
+                }
                 for subject in order {
                     if ctx
                         .only_impl
@@ -120,11 +136,11 @@ impl Group for AttachGroup {
                     }
                     let got = measure(&server, &muxlink, subject, per_round, &mut alphabet)
                         .with_context(|| format!("attach/{case}: {}", subject.name()))?;
-                    samples[(subject == Subject::Muxlink) as usize].extend(got);
+                    samples[subject.index()].extend(got);
                 }
             }
-            for subject in [Subject::Tmux, Subject::Muxlink] {
-                let s = &mut samples[(subject == Subject::Muxlink) as usize];
+            for subject in Subject::ALL {
+                let s = &mut samples[subject.index()];
                 if s.is_empty() {
                     continue;
                 }
@@ -311,6 +327,15 @@ impl PtyClient {
         };
         let pty = rustix_openpty::openpty(None, Some(&size)).context("opening a PTY")?;
         let user: OwnedFd = pty.user;
+        if subject == Subject::Floor {
+            let child = floor::start(server, user)?;
+            let controller = pty.controller;
+            rustix::fs::fcntl_setfl(&controller, rustix::fs::OFlags::NONBLOCK)?;
+            return Ok(PtyClient {
+                child,
+                pty: std::fs::File::from(controller),
+            });
+        }
         let setsid = std::path::Path::new("/usr/bin/setsid").is_file();
         let mut cmd = if setsid {
             let mut c = Command::new("/usr/bin/setsid");
@@ -327,6 +352,7 @@ impl PtyClient {
                     "bench",
                 ]);
             }
+            Subject::Floor => unreachable!("started above"),
             Subject::Muxlink => {
                 cmd.arg(muxlink)
                     .arg("attach")
@@ -490,6 +516,110 @@ fn measure_on(
         samples.push(client.key_to_echo(alphabet.next())?);
     }
     Ok(samples)
+}
+
+/// The control-mode floor client: a thread that forwards between the PTY and `tmux -C`.
+mod floor {
+    use std::io::{Read, Write};
+    use std::os::fd::OwnedFd;
+    use std::process::{Child, Stdio};
+
+    use anyhow::{Context as _, Result};
+
+    use super::Server;
+
+    /// Starts `tmux -C attach-session -t bench` and a thread that types what the PTY's user
+    /// side reads as `send-keys -H` and writes the typed pane's output back to it. The
+    /// thread ends when either side closes. Returns the `tmux -C` process.
+    pub(super) fn start(server: &Server, user: OwnedFd) -> Result<Child> {
+        let pane = server.tmux(&["display-message", "-p", "-t", "bench:0.0", "#{pane_id}"])?;
+        let pane = pane.trim().to_owned();
+        let mut t = rustix::termios::tcgetattr(&user)?;
+        t.make_raw();
+        rustix::termios::tcsetattr(&user, rustix::termios::OptionalActions::Now, &t)?;
+        let mut child = server
+            .command()
+            .args(["-C", "attach-session", "-t", "bench"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting tmux -C")?;
+        let mut to_tmux = child.stdin.take().context("tmux -C stdin")?;
+        let mut from_tmux = child.stdout.take().context("tmux -C stdout")?;
+        let mut term = std::fs::File::from(user);
+        std::thread::spawn(move || {
+            let prefix = format!("%output {pane} ");
+            let mut line = Vec::new();
+            let mut buf = [0u8; 65536];
+            loop {
+                let mut fds = [
+                    rustix::event::PollFd::new(&term, rustix::event::PollFlags::IN),
+                    rustix::event::PollFd::new(&from_tmux, rustix::event::PollFlags::IN),
+                ];
+                if rustix::event::poll(&mut fds, None).is_err() {
+                    continue;
+                }
+                let (keys, out) = (!fds[0].revents().is_empty(), !fds[1].revents().is_empty());
+                if keys {
+                    let Ok(n @ 1..) = term.read(&mut buf) else {
+                        return;
+                    };
+                    let mut cmd = format!("send-keys -t {pane} -H");
+                    for b in &buf[..n] {
+                        cmd.push_str(&format!(" {b:02x}"));
+                    }
+                    cmd.push('\n');
+                    if to_tmux.write_all(cmd.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+                if out {
+                    let Ok(n @ 1..) = from_tmux.read(&mut buf) else {
+                        return;
+                    };
+                    for &b in &buf[..n] {
+                        if b != b'\n' {
+                            line.push(b);
+                            continue;
+                        }
+                        if let Some(data) = line.strip_prefix(prefix.as_bytes()) {
+                            let _ = term.write_all(&unescape(data));
+                        }
+                        line.clear();
+                    }
+                }
+            }
+        });
+        Ok(child)
+    }
+
+    /// `%output`'s `\ooo` escapes undone.
+    fn unescape(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len());
+        let mut i = 0;
+        while i < data.len() {
+            if data[i] == b'\\' && i + 3 < data.len() {
+                let v = data[i + 1..i + 4]
+                    .iter()
+                    .fold(0u32, |a, &d| a * 8 + u32::from(d.wrapping_sub(b'0') & 7));
+                out.push(v as u8);
+                i += 4;
+            } else {
+                out.push(data[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn unescapes_octal() {
+            assert_eq!(super::unescape(b"a\\015\\012b\\134"), b"a\r\nb\\");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -118,6 +118,9 @@ pub(super) struct Ui {
     rows: u16,
     prev: Vec<DrawCell>,
     next: Vec<DrawCell>,
+    /// A draw of some rows only: which rows were composed (`next` holds only those; the
+    /// others are as in `prev`).
+    partial: Option<Vec<bool>>,
     /// Panes with output not drawn yet, and which of their rows.
     pub(super) dirty_panes: HashMap<PaneId, Rows>,
     /// Something other than pane output changed (layout, windows, names, input state):
@@ -158,6 +161,7 @@ impl Ui {
             rows,
             prev: vec![DrawCell::BLANK; n],
             next: vec![DrawCell::BLANK; n],
+            partial: None,
             dirty_panes: HashMap::new(),
             dirty_all: true,
             full_redraw: true,
@@ -275,6 +279,22 @@ impl Ui {
         self.dirty_all = true;
     }
 
+    /// In a partial draw, row `y` is about to be composed: start it from the last draw.
+    fn touch(&mut self, y: u16) {
+        let Some(rows) = self.partial.as_mut() else {
+            return;
+        };
+        let Some(t) = rows.get_mut(usize::from(y)) else {
+            return;
+        };
+        if !*t {
+            *t = true;
+            let cols = usize::from(self.cols);
+            let a = usize::from(y) * cols;
+            self.next[a..a + cols].copy_from_slice(&self.prev[a..a + cols]);
+        }
+    }
+
     fn put(&mut self, x: u16, y: u16, c: DrawCell) {
         if x < self.cols && y < self.rows {
             self.next[y as usize * self.cols as usize + x as usize] = c;
@@ -351,7 +371,9 @@ impl Ui {
             }
             self.draw_status(client);
         } else {
-            self.next.copy_from_slice(&self.prev);
+            // Only the rows composed below are compared and written; `touch` brings each
+            // one from the last draw first.
+            self.partial = Some(vec![false; usize::from(self.rows)]);
             for (pid, rows) in &work {
                 if shown.contains(pid) {
                     self.compose_pane(client, *pid, Some(rows), (wc, wr));
@@ -397,14 +419,15 @@ impl Ui {
         let rows = rows.unwrap_or(&all);
         for y in 0..pr {
             if rows.contains(y) {
+                self.touch(py + y);
                 for x in 0..pc {
                     self.put(px + x, py + y, DrawCell::BLANK);
                 }
             }
         }
         let top_line = history - offset;
-        pane_cells(p, offset, |x, y, mut cell| {
-            if x < pc && y < pr && rows.contains(y) {
+        pane_cells(p, offset, rows, |x, y, mut cell| {
+            if x < pc && y < pr {
                 let at = Point {
                     line: top_line + usize::from(y),
                     col: x,
@@ -652,7 +675,11 @@ impl Ui {
         }
         let mut style: Option<(Packed, Packed, AttrBits)> = None;
         let cols = self.cols as usize;
+        let partial = self.partial.take();
         for y in 0..self.rows as usize {
+            if partial.as_ref().is_some_and(|p| !p[y]) {
+                continue;
+            }
             let mut x = 0usize;
             let mut positioned = false;
             while x < cols {
@@ -692,7 +719,16 @@ impl Ui {
         if let Some((cx, cy)) = cursor {
             queue!(out, cursor::MoveTo(cx, cy), cursor::Show)?;
         }
-        std::mem::swap(&mut self.prev, &mut self.next);
+        match partial {
+            // Only the composed rows changed: bring them into `prev`.
+            Some(rows) => {
+                for (y, _) in rows.iter().enumerate().filter(|(_, t)| **t) {
+                    let a = y * cols;
+                    self.prev[a..a + cols].copy_from_slice(&self.next[a..a + cols]);
+                }
+            }
+            None => std::mem::swap(&mut self.prev, &mut self.next),
+        }
         self.full_redraw = false;
         Ok(())
     }
@@ -863,13 +899,14 @@ fn printable(c: char) -> char {
     }
 }
 
-/// Calls `put(x, y, cell)` for the cells of a pane's view, from the pane's emulator
-/// (characters, colours, attributes, wide characters): the visible screen, or the view
-/// `offset` lines back into the history. A pane without an emulator yet (still being
+/// Calls `put(x, y, cell)` for the cells of a pane's view in `rows`, from the pane's
+/// emulator (characters, colours, attributes, wide characters): the visible screen, or the
+/// view `offset` lines back into the history. A pane without an emulator yet (still being
 /// captured) draws nothing.
 fn pane_cells(
     pane: &muxlink_runtime::Pane,
     offset: usize,
+    rows: &Rows,
     mut put: impl FnMut(u16, u16, DrawCell),
 ) {
     let Some(term) = pane.terminal() else {
@@ -879,6 +916,9 @@ fn pane_cells(
     let offset = offset.min(history);
     let lines = history + usize::from(term.rows());
     for y in 0..pane.rows.min(term.rows()) {
+        if !rows.contains(y) {
+            continue;
+        }
         let line = history - offset + usize::from(y);
         if line >= lines {
             return;

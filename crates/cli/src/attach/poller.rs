@@ -235,6 +235,11 @@ pub(super) fn read_stdin(out: &mut Vec<u8>) -> StdinRead {
         let revents = fds[0].revents();
         match rustix::io::read(fd, &mut buf) {
             Ok(0) => return StdinRead::Closed,
+            // A terminal gives what it has: a short read took everything.
+            Ok(n) if n < buf.len() => {
+                out.extend_from_slice(&buf[..n]);
+                return StdinRead::Data;
+            }
             Ok(n) => {
                 out.extend_from_slice(&buf[..n]);
                 got = StdinRead::Data;

@@ -274,13 +274,10 @@ impl App {
 
     /// A connection over `transport` with a client of the terminal's size.
     fn connection(&mut self, transport: ChildTransport) -> Connection {
-        let config = ClientConfig {
-            cols: self.cols.max(2),
-            rows: self.rows.saturating_sub(1).max(1),
+        let config = ClientConfig::default()
+            .with_size(self.cols.max(2), self.rows.saturating_sub(1).max(1))
             // Kept after the end: shown while reconnecting, named in the detach message.
-            keep_state_on_exit: true,
-            ..ClientConfig::default()
-        };
+            .with_keep_state_on_exit(true);
         self.generation += 1;
         self.asked_options = false;
         self.ui.link = ui::Link::default();
@@ -676,7 +673,13 @@ fn never_attached(
         (Some(ExitReason::Exit(Some(msg))), _, _) => {
             format!("tmux: {}", visible(msg.as_bytes()))
         }
-        (_, Some(ExitReason::Transport(msg)), _) => visible(msg.as_bytes()),
+        // A transport that failed, or a child that said why it ended, explains it best.
+        (_, Some(r @ (ExitReason::Transport { .. } | ExitReason::ClosedByHost)), _) => {
+            visible(r.to_string().as_bytes())
+        }
+        (_, Some(r @ ExitReason::ProcessExited { stderr, .. }), _) if !stderr.is_empty() => {
+            visible(r.to_string().as_bytes())
+        }
         // `last_message` is visible already.
         (_, _, Some(m)) => format!("tmux: {m}"),
         (_, Some(r), None) => format!("could not attach: {}", visible(r.to_string().as_bytes())),

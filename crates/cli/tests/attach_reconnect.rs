@@ -148,7 +148,7 @@ fn no_reconnect_without_the_flag_locally() {
         dir.path().join("status").exists()
     });
     assert!(
-        screen(&outer, "main").contains("[lost connection: tmux was killed]"),
+        screen(&outer, "main").contains("[lost connection: tmux was killed"),
         "{}",
         screen(&outer, "main")
     );

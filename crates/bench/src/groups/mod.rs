@@ -11,6 +11,7 @@ use crate::measure::{Budget, Measurement};
 
 pub mod attach;
 pub mod emulator;
+pub mod pane_ops;
 pub mod pipeline;
 pub mod proto;
 pub mod router;
@@ -28,6 +29,9 @@ pub struct Context {
     pub budget: Budget,
     /// Terminal sizes for the emulator group (the first is reported without a suffix).
     pub sizes: Vec<(usize, usize)>,
+    /// Bytes per `feed` call for the emulator group, each measured in turn (64 KiB is
+    /// reported without a suffix).
+    pub feeds: Vec<usize>,
     /// Only workloads whose name contains this.
     pub filter: Option<String>,
     /// Only implementations named this (for profiling one side alone).

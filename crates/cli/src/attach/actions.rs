@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use muxlink_runtime::{Client, Pane, PaneId, SplitDirection, WindowId};
+use muxlink_runtime::{Client, Pane, PaneId, SplitDirection};
 use muxlink_term::Modes;
 
 use super::clipboard::{osc52, set_buffer_command, truncate_utf8, COPY_MAX};
@@ -31,34 +31,10 @@ const NOTE_TIME: Duration = Duration::from_secs(3);
 /// program's" (most terminals keep Shift-drag for their own selection and never send it).
 const SHIFT: u8 = 4;
 
-pub(super) fn active_window(c: &Client) -> Option<WindowId> {
-    c.state().session()?.active_window
-}
-
-/// The active pane of the active window; right after a window appears (before tmux said
-/// which pane is active) its first pane.
-pub(super) fn active_pane(c: &Client) -> Option<PaneId> {
+/// The pane of the active window drawn at outer cell (`x`, `y`) (see `Model::pane_at`).
+fn pane_at(c: &Client, x: u16, y: u16) -> Option<PaneId> {
     let m = c.state();
-    let w = m.window(active_window(c)?)?;
-    w.active_pane.or_else(|| w.panes.first().copied())
-}
-
-/// The pane of the active window drawn at outer cell (`x`, `y`): the active pane alone when
-/// the window is zoomed. `None` on a border or outside the window.
-pub(super) fn pane_at(c: &Client, x: u16, y: u16) -> Option<PaneId> {
-    let m = c.state();
-    let w = m.window(active_window(c)?)?;
-    let active = active_pane(c);
-    let shown: &[PaneId] = match (w.zoomed, &active) {
-        (true, Some(a)) => std::slice::from_ref(a),
-        _ => &w.panes,
-    };
-    shown.iter().copied().find(|&id| {
-        m.pane(id).is_some_and(|p| {
-            (p.x..p.x.saturating_add(p.cols)).contains(&x)
-                && (p.y..p.y.saturating_add(p.rows)).contains(&y)
-        })
-    })
+    m.pane_at(m.active_window()?, x, y)
 }
 
 /// What the caller must do after an action.
@@ -103,7 +79,7 @@ pub(super) fn apply(c: &mut Client, cx: &mut Ctx<'_>, action: KeyAction) -> Opti
     let ui = &mut *cx.ui;
     match action {
         KeyAction::Input(bytes) => {
-            let p = active_pane(c)?;
+            let p = c.state().active_pane()?;
             if ui.copy.as_ref().is_some_and(|m| m.pane == p) {
                 copy_mode_keys(c, cx, p, &bytes);
                 return None;
@@ -118,7 +94,7 @@ pub(super) fn apply(c: &mut Client, cx: &mut Ctx<'_>, action: KeyAction) -> Opti
         }
         KeyAction::Paste(text) => {
             // `paste` brackets the text when the pane's program asked for it (mode 2004).
-            if let Some(p) = active_pane(c) {
+            if let Some(p) = c.state().active_pane() {
                 if ui.copy.as_ref().is_some_and(|m| m.pane == p) {
                     ui.copy = None;
                 }
@@ -138,7 +114,9 @@ pub(super) fn apply(c: &mut Client, cx: &mut Ctx<'_>, action: KeyAction) -> Opti
 
 /// The prefix then `[`: copy mode in the active pane (again: no change).
 fn enter_copy_mode(c: &Client, ui: &mut Ui) {
-    let Some(p) = active_pane(c) else { return };
+    let Some(p) = c.state().active_pane() else {
+        return;
+    };
     if ui.copy.as_ref().is_some_and(|m| m.pane == p) {
         return;
     }
@@ -219,14 +197,17 @@ pub(super) fn copy_text(c: &mut Client, cx: &mut Ctx<'_>, mut text: String) {
 }
 
 fn command(c: &mut Client, ui: &mut Ui, cmd: Command2) {
-    let pane = active_pane(c);
+    let pane = c.state().active_pane();
     let _ = match cmd {
         Command2::Detach | Command2::CopyMode => Ok(()),
         Command2::NewWindow => c.new_window(None).map(|_| ()),
         Command2::NextWindow | Command2::PrevWindow => {
             // tmux's order: by window index.
             let ws = ui.window_order(c);
-            let cur = active_window(c).and_then(|w| ws.iter().position(|x| *x == w));
+            let cur = c
+                .state()
+                .active_window()
+                .and_then(|w| ws.iter().position(|x| *x == w));
             if let (Some(i), false) = (cur, ws.is_empty()) {
                 let n = ws.len();
                 let j = if cmd == Command2::NextWindow {
@@ -248,7 +229,7 @@ fn command(c: &mut Client, ui: &mut Ui, cmd: Command2) {
             None => Ok(()),
         },
         Command2::NextPane => {
-            let next = active_window(c).and_then(|w| {
+            let next = c.state().active_window().and_then(|w| {
                 let win = c.state().window(w)?;
                 let i = win.panes.iter().position(|x| Some(*x) == pane)?;
                 win.panes.get((i + 1) % win.panes.len()).copied()
@@ -289,7 +270,7 @@ fn mouse(c: &mut Client, cx: &mut Ctx<'_>, m: MouseEvent) {
     if m.y == cx.ui.status_row() && cx.ui.grab.is_none() && !dragging {
         if (m.kind, m.button) == (MouseKind::Press, Button::Left) {
             if let Some(w) = cx.ui.window_at_status(m.x) {
-                if Some(w) != active_window(c) {
+                if Some(w) != c.state().active_window() {
                     let _ = c.select_window(w);
                 }
             }
@@ -305,7 +286,7 @@ fn mouse(c: &mut Client, cx: &mut Ctx<'_>, m: MouseEvent) {
     match m.kind {
         MouseKind::Press if !is_wheel => {
             cx.ui.grab = Some(pane);
-            if m.button == Button::Left && active_pane(c) != Some(pane) {
+            if m.button == Button::Left && c.state().active_pane() != Some(pane) {
                 let _ = c.select_pane(pane);
             }
         }

@@ -93,10 +93,7 @@ mod tests {
     /// A client that sees session `$0` with window `@0` split into `%0` (active) and `%1`,
     /// as a replay would (no handshake).
     fn client(ui: &mut Ui, now: Instant) -> Client {
-        let mut c = Client::new(ClientConfig {
-            handshake: false,
-            ..ClientConfig::default()
-        });
+        let mut c = Client::new(ClientConfig::default().with_handshake(false));
         let body = "80x24,0,0{40x24,0,0,0,39x24,41,0,1}";
         let sum = muxlink_proto::layout::layout_checksum(body.as_bytes());
         let stream = format!(

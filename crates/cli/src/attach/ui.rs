@@ -17,7 +17,6 @@ use crossterm::{cursor, queue, terminal};
 
 use muxlink_runtime::{Client, ClientEvent, ExitReason, Frame, Host, PaneId, WindowId};
 
-use super::actions::{active_pane, active_window};
 use super::copy_mode::{CopyMode, ModeKeys};
 use super::messages::{is_control, push_visible, visible};
 use super::selection::{total_lines, Point, Range, Selection};
@@ -221,7 +220,12 @@ impl Ui {
 
     /// Windows of the model in tmux's order (by index).
     pub(super) fn window_order(&self, client: &Client) -> Vec<WindowId> {
-        tmux_order(client.state().windows.values().map(|w| (w.id, w.index)))
+        client
+            .state()
+            .windows_by_index()
+            .iter()
+            .map(|w| w.id)
+            .collect()
     }
 
     /// How far `pane`'s view is scrolled back (0: live).
@@ -267,7 +271,7 @@ impl Ui {
     pub(super) fn hot_panes(&mut self, client: &Client, since: Instant) -> Vec<PaneId> {
         self.typed.retain(|_, t| *t >= since);
         let mut hot: Vec<PaneId> = self.typed.keys().copied().collect();
-        if let Some(p) = active_pane(client) {
+        if let Some(p) = client.state().active_pane() {
             hot.push(p);
         }
         hot
@@ -340,15 +344,11 @@ impl Ui {
             }
         }
         let model = client.state();
-        let win = active_window(client).and_then(|w| model.window(w));
-        let active = active_pane(client);
+        let win = model.active_window().and_then(|w| model.window(w));
+        let active = model.active_pane();
         let body_rows = self.rows.saturating_sub(1);
         // A zoomed window shows its active pane alone.
-        let shown: Vec<PaneId> = match (win, active) {
-            (Some(w), Some(a)) if w.zoomed => vec![a],
-            (Some(w), _) => w.panes.clone(),
-            (None, _) => Vec::new(),
-        };
+        let shown: Vec<PaneId> = win.map_or_else(Vec::new, |w| model.visible_panes(w.id).to_vec());
         let (wc, wr) = win.map_or((0, 0), |w| (w.cols.min(self.cols), w.rows.min(body_rows)));
         if whole {
             self.next.fill(DrawCell::BLANK);
@@ -540,7 +540,7 @@ impl Ui {
             return;
         }
         let model = client.state();
-        let win = active_window(client).and_then(|w| model.window(w));
+        let win = model.active_window().and_then(|w| model.window(w));
         match win {
             Some(w) => self.dirty_panes.retain(|p, _| w.panes.contains(p)),
             None => self.dirty_panes.clear(),
@@ -581,7 +581,7 @@ impl Ui {
             status.push_str(&visible(s.name.as_deref().unwrap_or_default()));
             status.push_str("] ");
         }
-        let cur = active_window(client);
+        let cur = client.state().active_window();
         let mut labels = Vec::new();
         for id in self.window_order(client) {
             let Some(w) = model.window(id) else { continue };
@@ -612,7 +612,9 @@ impl Ui {
         self.status_spans = spans;
         // The active pane's title on the right, as tmux's default `status-right` shows
         // it: at most 21 characters.
-        let title = active_pane(client)
+        let title = client
+            .state()
+            .active_pane()
             .and_then(|p| model.pane(p))
             .and_then(|p| p.title.clone())
             .map(|t| {
@@ -881,14 +883,6 @@ impl Rows {
     }
 }
 
-/// Window ids in tmux's order: by index where known, the others (not listed yet) after
-/// them by id.
-fn tmux_order(windows: impl Iterator<Item = (WindowId, Option<u32>)>) -> Vec<WindowId> {
-    let mut v: Vec<(WindowId, Option<u32>)> = windows.collect();
-    v.sort_by_key(|&(w, index)| (index.unwrap_or(u32::MAX), w));
-    v.into_iter().map(|(w, _)| w).collect()
-}
-
 /// A character safe to write to the outer terminal: C0 and C1 controls become `?` (pane
 /// cells never hold them; this is a second fence).
 fn printable(c: char) -> char {
@@ -952,24 +946,5 @@ fn pane_cells(
                 },
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windows_go_by_index_then_unknown_by_id() {
-        let order = tmux_order(
-            [
-                (WindowId(9), None),
-                (WindowId(4), Some(7)),
-                (WindowId(0), Some(1)),
-                (WindowId(2), None),
-            ]
-            .into_iter(),
-        );
-        assert_eq!(order, [WindowId(0), WindowId(4), WindowId(2), WindowId(9)]);
     }
 }

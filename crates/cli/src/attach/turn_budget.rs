@@ -53,6 +53,7 @@ pub(super) struct Budgeted {
 
 impl Budgeted {
     pub(super) fn new(inner: ChildTransport, budget: Arc<TurnBudget>) -> Budgeted {
+        shrink_output_pipe(&inner);
         Budgeted { inner, budget }
     }
 }
@@ -89,4 +90,22 @@ impl Transport for Budgeted {
     fn finish(&mut self, grace: Duration) -> ExitReason {
         Transport::finish(&mut self.inner, grace)
     }
+}
+
+/// The least output pipe Linux gives (a page).
+#[cfg(target_os = "linux")]
+const PIPE_BYTES: usize = 4096;
+
+/// Makes the pipe tmux writes its output to as small as the system allows. tmux shares
+/// its output among panes fairly before it writes (`control.c`), but the pipe is first in,
+/// first out: a full 64 KiB pipe of another pane's flood holds back an echo by as much.
+/// With a page, the flood waits inside tmux and the echo takes its turn there. Best
+/// effort: elsewhere, or when refused, the pipe stays as it is.
+fn shrink_output_pipe(t: &ChildTransport) {
+    #[cfg(target_os = "linux")]
+    if let Some(fd) = t.fd(Pipe::Output) {
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = t;
 }

@@ -25,7 +25,8 @@
 //! this process that forwards the PTY's keys to `tmux -C` as `send-keys -H` and writes the
 //! typed pane's `%output` back, with no emulation and no drawing. Its latency is the floor
 //! set by tmux's control mode itself (the command queue, one more process on the way each
-//! way), which `tmux attach` does not pay.
+//! way), which `tmux attach` does not pay. Like `muxlink attach`, it shrinks the pipe tmux
+//! writes to to a page (Linux).
 //!
 //! Reported per client and case: `p50_ms`, `p99_ms`, `mean_ms`, `max_ms` and `keys` (keys
 //! measured); `mb_per_s` is 0 (not a throughput). A key whose echo never comes within
@@ -547,6 +548,10 @@ mod floor {
             .context("starting tmux -C")?;
         let mut to_tmux = child.stdin.take().context("tmux -C stdin")?;
         let mut from_tmux = child.stdout.take().context("tmux -C stdout")?;
+        // As `muxlink attach` does: a page of pipe, so that the flood waits inside tmux,
+        // whose output is shared among panes fairly, rather than in the pipe.
+        #[cfg(target_os = "linux")]
+        let _ = rustix::pipe::fcntl_setpipe_size(&from_tmux, 4096);
         let mut term = std::fs::File::from(user);
         std::thread::spawn(move || {
             let prefix = format!("%output {pane} ");

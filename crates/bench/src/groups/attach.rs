@@ -29,8 +29,9 @@
 //! writes to to a page (Linux).
 //!
 //! Reported per client and case: `p50_ms`, `p99_ms`, `mean_ms`, `max_ms` and `keys` (keys
-//! measured); `mb_per_s` is 0 (not a throughput). A key whose echo never comes within
-//! [`ECHO_TIMEOUT`] fails the group. The group is skipped, with a note, when `tmux` or the
+//! measured), and for the other clients `p50_vs_tmux`, `p99_vs_tmux` (their percentile over
+//! `tmux attach`'s in the same run; the target is <= 1); `mb_per_s` is 0 (not a
+//! throughput). A key whose echo never comes within [`ECHO_TIMEOUT`] fails the group. The group is skipped, with a note, when `tmux` or the
 //! `muxlink` binary is missing (it looks beside this executable, or at `$MUXLINK_BIN`).
 
 use std::io::{self, Read, Write};
@@ -140,6 +141,10 @@ impl Group for AttachGroup {
                     samples[subject.index()].extend(got);
                 }
             }
+            let tmux = {
+                let s = &mut samples[Subject::Tmux.index()];
+                (!s.is_empty()).then(|| Stats::of(s))
+            };
             for subject in Subject::ALL {
                 let s = &mut samples[subject.index()];
                 if s.is_empty() {
@@ -154,7 +159,16 @@ impl Group for AttachGroup {
                     stats.p99_ms,
                     stats.keys
                 ));
-                rows.push(stats.row(case, subject.name()));
+                let mut row = stats.row(case, subject.name());
+                if let (Some(t), false) = (tmux, subject == Subject::Tmux) {
+                    // The target: no worse than `tmux attach` in the same run (<= 1).
+                    let ratio = |a: f64, b: f64| Value::from((a / b * 100.0).round() / 100.0);
+                    row.extra
+                        .insert("p50_vs_tmux".into(), ratio(stats.p50_ms, t.p50_ms));
+                    row.extra
+                        .insert("p99_vs_tmux".into(), ratio(stats.p99_ms, t.p99_ms));
+                }
+                rows.push(row);
             }
         }
         Ok(rows)

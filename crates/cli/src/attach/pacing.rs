@@ -154,4 +154,29 @@ mod tests {
             matches!(pacer.decide(&mut ui, &c, t3), Decision::Draw { ref hold } if hold.is_empty())
         );
     }
+
+    /// The reply to a key (`send-keys` succeeded) changes nothing shown: it draws nothing,
+    /// so it neither writes to the terminal nor lets held output through early.
+    #[test]
+    fn a_command_reply_draws_nothing() {
+        let t0 = Instant::now();
+        let mut ui = Ui::new(80, 25);
+        let mut c = client(&mut ui, t0);
+        let mut pacer = Pacer::default();
+        pacer.drew(false, t0);
+        ui.dirty_all = false;
+        ui.dirty_panes.clear();
+        let t1 = t0 + Duration::from_millis(1);
+        c.send_input(PaneId(0), b"x").unwrap();
+        let _ = c.outgoing();
+        c.receive(b"%begin 1 1 1\n%end 1 1 1\n", t1, &mut ui);
+        c.flush_frames(t1, &mut ui);
+        assert_eq!(pacer.decide(&mut ui, &c, t1), Decision::Idle);
+        // Output of the other pane meanwhile waits for its frame, reply or not.
+        c.receive(b"%output %1 flood\n", t1, &mut ui);
+        c.send_input(PaneId(0), b"y").unwrap();
+        c.receive(b"%begin 1 2 1\n%end 1 2 1\n", t1, &mut ui);
+        c.flush_frames(t1, &mut ui);
+        assert_eq!(pacer.decide(&mut ui, &c, t1), Decision::At(t0 + FRAME));
+    }
 }

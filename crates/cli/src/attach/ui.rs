@@ -821,10 +821,24 @@ impl Host for Ui {
     }
 
     fn on_event(&mut self, event: &ClientEvent<'_>) {
-        self.dirty_all = true;
+        // Replies change nothing shown: a key's `send-keys` succeeding must not redraw the
+        // screen (nor let a flood's held output through) before its echo arrives. Pane
+        // output reaches the screen through frames.
+        let unseen = matches!(
+            event,
+            ClientEvent::CommandSucceeded { .. }
+                | ClientEvent::CommandReply { .. }
+                | ClientEvent::UnmatchedReply { .. }
+                | ClientEvent::FrameReady { .. }
+                | ClientEvent::PaneBytes { .. }
+                | ClientEvent::OutputAge { .. }
+        );
+        if !unseen {
+            self.dirty_all = true;
+        }
         match event {
-            // Every event redraws, `WindowIndexesChanged` too: the status line reads the
-            // indexes from the model.
+            // Every other event redraws, `WindowIndexesChanged` too: the status line reads
+            // the indexes from the model.
             ClientEvent::Ready => {
                 self.link.ready = true;
                 self.ever_ready = true;

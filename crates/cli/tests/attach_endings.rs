@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use attach_support::{
     assert_terminal_restored, attached_then_record, kill, lines, muxlink_pid, outer_modes, screen,
-    stand_in_ssh, status_line, then_record, wait, WAIT,
+    stand_in_ssh, status_line, then_record, type_line, wait, WAIT,
 };
 use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
 
@@ -95,10 +95,19 @@ fn a_killed_server() {
     wait(&outer, "muxlink saw the second session", |_| {
         lines(&inner, &["list-sessions", "-F", "#S"]).len() == 2
     });
-    // Let the session list reach muxlink (a `%sessions-changed` and its listing).
-    wait(&outer, "still attached", |s| {
-        status_line(s).contains("[main]")
-    });
+    // Let the session list reach muxlink (a `%sessions-changed`, then the listing it asks
+    // for): tmux's stream is in order, so once the echo of a line typed after the new
+    // session is drawn, muxlink has read the notification and asked; once the echo of a
+    // second line is drawn, the listing's reply, sent before that line's keys, was read.
+    for (typed, shown) in [
+        ("echo one-$((1+1))", "one-2"),
+        ("echo two-$((2+2))", "two-4"),
+    ] {
+        type_line(&outer, typed);
+        wait(&outer, "the echo drawn", |s| {
+            screen(s, "main").lines().any(|l| l.trim_end() == shown)
+        });
+    }
     let _ = inner.tmux(&["kill-server"]);
     assert_eq!(ended(&outer, &dir), "0");
     assert!(

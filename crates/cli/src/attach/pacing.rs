@@ -179,4 +179,25 @@ mod tests {
         c.flush_frames(t1, &mut ui);
         assert_eq!(pacer.decide(&mut ui, &c, t1), Decision::At(t0 + FRAME));
     }
+
+    /// A draw that changes no cell and leaves the cursor where it was writes nothing (a
+    /// flood of `yes` looks the same every frame); a change writes it.
+    #[test]
+    fn a_draw_that_changes_nothing_writes_nothing() {
+        let t0 = Instant::now();
+        let mut ui = Ui::new(80, 25);
+        let mut c = client(&mut ui, t0);
+        let none = HashSet::new();
+        let mut out = Vec::new();
+        ui.draw(&c, &none, &mut out).unwrap();
+        assert!(!out.is_empty());
+        out.clear();
+        ui.dirty_all = true;
+        ui.draw(&c, &none, &mut out).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out), "");
+        c.receive(b"%output %0 x\n", t0, &mut ui);
+        c.flush_frames(t0, &mut ui);
+        ui.draw(&c, &none, &mut out).unwrap();
+        assert!(String::from_utf8_lossy(&out).contains('x'));
+    }
 }

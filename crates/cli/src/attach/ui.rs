@@ -126,6 +126,11 @@ pub(super) struct Ui {
     /// draw everything now.
     pub(super) dirty_all: bool,
     full_redraw: bool,
+    /// Where the last draw left the terminal's cursor (`Some(None)`: hidden; `None`: not
+    /// drawn yet). A draw that changes no cell and leaves the cursor there writes nothing.
+    drawn_cursor: Option<Option<(u16, u16)>>,
+    /// The bytes of one draw, written at once (reused).
+    scratch: Vec<u8>,
     pub(super) link: Link,
     /// Whether any connection ever finished its handshake.
     pub(super) ever_ready: bool,
@@ -164,6 +169,8 @@ impl Ui {
             dirty_panes: HashMap::new(),
             dirty_all: true,
             full_redraw: true,
+            drawn_cursor: None,
+            scratch: Vec::new(),
             link: Link::default(),
             ever_ready: false,
             status_spans: Vec::new(),
@@ -666,8 +673,24 @@ impl Ui {
         x + w
     }
 
-    fn flush_diff(&mut self, out: &mut impl Write, cursor: Option<(u16, u16)>) -> io::Result<()> {
+    fn flush_diff(&mut self, to: &mut impl Write, cursor: Option<(u16, u16)>) -> io::Result<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let wrote = self.diff_into(&mut scratch, cursor);
+        if wrote.is_ok() && !scratch.is_empty() {
+            to.write_all(&scratch)?;
+        }
+        self.scratch = scratch;
+        wrote
+    }
+
+    /// The bytes that bring the terminal from the last draw to this one, into `out`;
+    /// nothing when no cell changed and the cursor stays where it was (a flood whose frames
+    /// look alike, a reply that changed nothing).
+    fn diff_into(&mut self, out: &mut Vec<u8>, cursor: Option<(u16, u16)>) -> io::Result<()> {
+        let full = self.full_redraw;
         queue!(out, cursor::Hide)?;
+        let hide_len = out.len();
         if self.full_redraw {
             queue!(
                 out,
@@ -717,9 +740,15 @@ impl Ui {
                 }
             }
         }
-        queue!(out, SetAttribute(Attribute::Reset))?;
-        if let Some((cx, cy)) = cursor {
-            queue!(out, cursor::MoveTo(cx, cy), cursor::Show)?;
+        let unchanged = !full && out.len() == hide_len && self.drawn_cursor == Some(cursor);
+        if unchanged {
+            out.clear();
+        } else {
+            queue!(out, SetAttribute(Attribute::Reset))?;
+            if let Some((cx, cy)) = cursor {
+                queue!(out, cursor::MoveTo(cx, cy), cursor::Show)?;
+            }
+            self.drawn_cursor = Some(cursor);
         }
         match partial {
             // Only the composed rows changed: bring them into `prev`.

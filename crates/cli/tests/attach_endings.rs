@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use attach_support::{
     assert_terminal_restored, attached_then_record, kill, lines, muxlink_pid, outer_modes, screen,
-    stand_in_ssh, status_line, then_record, type_line, wait, WAIT,
+    stand_in_ssh, then_record, type_line, wait, WAIT,
 };
 use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
 

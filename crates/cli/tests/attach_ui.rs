@@ -6,46 +6,12 @@
 
 mod attach_support;
 
-use attach_support::{lines, screen, stand_in_ssh, wait, WAIT};
+use attach_support::{
+    assert_terminal_restored, attached, attached_then_record, inner_has_line, kill, lines,
+    muxlink_pid, outer_modes, screen, stand_in_ssh, status_line, terminal_sends, then_record,
+    type_line, wait,
+};
 use muxlink_testkit::{tmux_available, TempDir, TmuxServer};
-
-fn status_line(outer: &TmuxServer) -> String {
-    screen(outer, "main")
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Writes `bytes` to muxlink's terminal, as the terminal itself would send them.
-fn terminal_sends(outer: &TmuxServer, bytes: &[u8]) {
-    let mut args: Vec<String> = ["send-keys", "-t", "main", "-H"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(bytes.iter().map(|b| format!("{b:02x}")));
-    outer.tmux_ok(&args).unwrap();
-}
-
-/// Starts an inner server (panes run `sh`) and muxlink attached to it inside an outer one
-/// of `cols` x `rows`; waits until muxlink drew its status line.
-fn attached(tag: &str, cols: u16, rows: u16, setup: &[&[&str]]) -> (TmuxServer, TmuxServer) {
-    let inner = TmuxServer::start_with(&format!("{tag}-inner"), 80, 24, &["sh"]).unwrap();
-    for args in setup {
-        inner.tmux_ok(args).unwrap();
-    }
-    let cmd = format!(
-        "{} attach -L {} -t main",
-        env!("CARGO_BIN_EXE_muxlink"),
-        inner.socket_name()
-    );
-    let outer = TmuxServer::start_with(&format!("{tag}-outer"), cols, rows, &[&cmd]).unwrap();
-    outer
-        .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
-        .unwrap();
-    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
-    (inner, outer)
-}
 
 /// The status line shows tmux's window indexes (here 0 and 7, with a gap), not positions.
 #[test]
@@ -113,20 +79,6 @@ fn status_line_shows_tmux_window_indexes() {
         let line = status_line(s);
         line.contains(" 1:seven") && line.contains(" 7:") && !line.contains(" 7:seven")
     });
-}
-
-/// Types `text` and Enter into muxlink's terminal.
-fn type_line(outer: &TmuxServer, text: &str) {
-    outer
-        .tmux_ok(&["send-keys", "-t", "main", "-l", text])
-        .unwrap();
-    outer
-        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
-        .unwrap();
-}
-
-fn inner_has_line(inner: &TmuxServer, target: &str, want: &str) -> bool {
-    screen(inner, target).lines().any(|l| l.trim_end() == want)
 }
 
 /// A bracketed paste from the terminal reaches the active pane as a paste: plain for a
@@ -304,81 +256,6 @@ fn mouse_selects_panes_and_windows_and_scrolls() {
     });
 }
 
-/// The outer pane's modes as tmux tracks them: alternate screen, mouse 1000/1002/1006,
-/// cursor visible.
-fn outer_modes(outer: &TmuxServer) -> Vec<String> {
-    lines(
-        outer,
-        &[
-            "display-message",
-            "-p",
-            "-t",
-            "main",
-            "#{alternate_on} #{mouse_standard_flag} #{mouse_button_flag} #{mouse_sgr_flag} \
-             #{cursor_flag}",
-        ],
-    )
-}
-
-/// After muxlink ended, the shell script running it recorded `stty -a` in `dir/stty` and
-/// then waits for one line into `dir/after`: checks that the terminal is back as it was
-/// (no mouse, no alternate screen, cursor shown, cooked mode, no bracketed paste).
-fn assert_terminal_restored(outer: &TmuxServer, dir: &TempDir) {
-    let stty = dir.path().join("stty");
-    outer
-        .wait_for(WAIT, |_| {
-            std::fs::read_to_string(&stty)
-                .ok()
-                .filter(|s| s.contains("icanon"))
-        })
-        .unwrap_or_else(|_| panic!("muxlink did not end: {}", screen(outer, "main")));
-    let stty = std::fs::read_to_string(&stty).unwrap();
-    let words: Vec<&str> = stty.split_whitespace().collect();
-    for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
-        assert!(words.contains(&mode), "{mode} not restored: {stty}");
-    }
-    assert_eq!(outer_modes(outer), ["0 0 0 0 1"]);
-    // Bracketed paste is off: tmux pastes without markers.
-    outer
-        .tmux_ok(&["set-buffer", "-b", "t", "after-text"])
-        .unwrap();
-    outer
-        .tmux_ok(&["paste-buffer", "-p", "-b", "t", "-t", "main"])
-        .unwrap();
-    outer
-        .tmux_ok(&["send-keys", "-t", "main", "Enter"])
-        .unwrap();
-    let after = dir.path().join("after");
-    let got = outer
-        .wait_for(WAIT, |_| {
-            std::fs::read(&after).ok().filter(|b| b.ends_with(b"\n"))
-        })
-        .expect("a line read after muxlink ended");
-    assert_eq!(got, b"after-text\n", "{:?}", String::from_utf8_lossy(&got));
-}
-
-/// muxlink attached to an inner server (panes run `sh`) in an 80x20 outer pane that
-/// records the terminal's state after it ends (see `then_record`); waits for the status line.
-fn attached_then_record(tag: &str) -> (TmuxServer, TmuxServer, TempDir) {
-    let inner = TmuxServer::start_with(&format!("{tag}-inner"), 80, 24, &["sh"]).unwrap();
-    let dir = TempDir::new(tag).unwrap();
-    let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
-    let outer = TmuxServer::start_with(&format!("{tag}-outer"), 80, 20, &[&cmd]).unwrap();
-    wait(&outer, "status line", |s| status_line(s).contains("[main]"));
-    (inner, outer, dir)
-}
-
-/// What the outer pane runs: muxlink, then the checks' recorders.
-fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
-    let d = dir.path().display();
-    format!(
-        "{} {muxlink_args}; echo $? >{d}/status; stty -a >{d}/stty.tmp; \
-         mv {d}/stty.tmp {d}/stty; head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; \
-         exec sleep 100",
-        env!("CARGO_BIN_EXE_muxlink"),
-    )
-}
-
 /// Mouse reporting, bracketed paste and the alternate screen are on while muxlink runs and
 /// off again after it detached, with the terminal back in cooked mode.
 #[test]
@@ -418,33 +295,22 @@ fn terminal_restored_after_sigterm_and_sighup() {
         eprintln!("tmux not installed; skipping");
         return;
     }
-    for (sig, status) in [("TERM", "143"), ("HUP", "129")] {
+    // What tmux's own client says for each (client.c: `terminated`, `lost tty`).
+    for (sig, status, words) in [
+        ("TERM", "143", "[terminated]"),
+        ("HUP", "129", "[lost tty]"),
+    ] {
         let (inner, outer, dir) = attached_then_record(&format!("attach-sig{sig}"));
         assert_eq!(
             lines(&inner, &["list-clients", "-F", "#{client_flags}"]).len(),
             1
         );
-        // The outer pane's shell runs muxlink as its child.
-        let shell = lines(
-            &outer,
-            &["display-message", "-p", "-t", "main", "#{pane_pid}"],
-        );
-        let out = std::process::Command::new("pgrep")
-            .args(["-P", &shell[0]])
-            .output()
-            .unwrap();
-        let pids = String::from_utf8_lossy(&out.stdout).to_string();
-        let pid = pids.split_whitespace().next().expect("muxlink's pid");
-        let killed = std::process::Command::new("kill")
-            .args([&format!("-{sig}"), pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        kill(sig, &muxlink_pid(&outer));
         assert_terminal_restored(&outer, &dir);
         let got = std::fs::read_to_string(dir.path().join("status")).unwrap();
         assert_eq!(got.trim(), status, "the shell saw a death by SIG{sig}");
         assert!(
-            screen(&outer, "main").contains(&format!("[detached: SIG{sig}]")),
+            screen(&outer, "main").contains(words),
             "{}",
             screen(&outer, "main")
         );

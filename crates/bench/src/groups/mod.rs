@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::measure::{Budget, Measurement};
 
+pub mod attach;
 pub mod emulator;
 pub mod pane_ops;
 pub mod pipeline;
@@ -105,5 +106,6 @@ pub fn all() -> Vec<Box<dyn Group>> {
         Box::new(pipeline::PipelineGroup),
         Box::new(router::RouterGroup),
         Box::new(soak::SoakGroup),
+        Box::new(attach::AttachGroup),
     ]
 }

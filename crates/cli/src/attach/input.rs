@@ -15,6 +15,8 @@ pub(super) enum Command2 {
     NextPane,
     KillPane,
     Zoom,
+    /// `[`: muxlink's own copy mode.
+    CopyMode,
 }
 
 /// Splits terminal input into bytes for the active pane, pastes, mouse reports and prefix
@@ -61,6 +63,7 @@ impl KeyReader {
                     b'o' => Some(Command2::NextPane),
                     b'x' => Some(Command2::KillPane),
                     b'z' => Some(Command2::Zoom),
+                    b'[' => Some(Command2::CopyMode),
                     PREFIX => {
                         plain.push(PREFIX);
                         None
@@ -116,6 +119,10 @@ mod tests {
         assert_eq!(
             feed(&mut k, b"\x02d"),
             vec![KeyAction::Command(Command2::Detach)]
+        );
+        assert_eq!(
+            feed(&mut k, b"\x02["),
+            vec![KeyAction::Command(Command2::CopyMode)]
         );
         // Unknown keys after the prefix are swallowed, as tmux does.
         assert_eq!(

@@ -81,8 +81,10 @@ build_static() {
         "$lib_dir/libmuxlink.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 }
 
+parts=(replay bad ledger live hostloop hostfed threads)
+
 run_plain() {
-    "$out/$1" "${@:2}" "$out/expected.txt"
+    "$out/$1" "${@:2}" --expected "$out/expected.txt" "${parts[@]}"
 }
 
 run_valgrind() {
@@ -90,7 +92,7 @@ run_valgrind() {
     valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect \
         --track-origins=yes --track-fds=yes --malloc-fill=0xAA --free-fill=0xBB \
         --error-exitcode=1 --log-file="$log" \
-        "$out/$1" "${@:2}" "$out/expected.txt"
+        "$out/$1" "${@:2}" --expected "$out/expected.txt" "${parts[@]}"
     local rc=$?
     grep -E "ERROR SUMMARY|definitely lost|indirectly lost|FILE DESCRIPTORS" "$log" | sed 's/^==[0-9]*== //'
     # --track-fds lists every descriptor open at exit; those the harness (or muxlink) opened

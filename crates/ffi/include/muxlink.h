@@ -683,7 +683,8 @@ typedef struct {
      */
     bool ok;
     /**
-     * The operation's command id (`MUXLINK_EVENT_COMMAND_*`), else 0.
+     * The operation's command id (`MUXLINK_EVENT_COMMAND_*`: the id the operation returned,
+     * never 0), else 0.
      */
     uint64_t command;
     /**
@@ -1165,6 +1166,212 @@ typedef void (*muxlink_call_fn)(void *userdata, muxlink_client *client);
  * each batch, once per pane that changed.
  */
 #define MUXLINK_FRAMES_PUSH 1
+
+/**
+ * No event: `muxlink_client_next_event` found none waiting.
+ */
+#define MUXLINK_EVENT_NONE 0
+
+/**
+ * Host stream: a DCS `1000p` was seen. Any program can print it, so the host decides:
+ * `muxlink_client_accept_control_mode` or `muxlink_client_decline_control_mode`.
+ */
+#define MUXLINK_EVENT_CONTROL_MODE_REQUESTED 1
+
+/**
+ * Host stream: control mode ended (`ESC \` after `%exit`).
+ */
+#define MUXLINK_EVENT_CONTROL_MODE_LEFT 2
+
+/**
+ * Host stream: bytes outside control mode, untouched: `data`.
+ */
+#define MUXLINK_EVENT_PASSTHROUGH 3
+
+/**
+ * The attach handshake finished: the model and every pane equal tmux's.
+ */
+#define MUXLINK_EVENT_READY 4
+
+/**
+ * tmux is older than 3.2: `data` is tmux's version, `extra` says what is missing.
+ */
+#define MUXLINK_EVENT_DEGRADED 5
+
+/**
+ * This client is now attached to `session`.
+ */
+#define MUXLINK_EVENT_SESSION_CHANGED 6
+
+/**
+ * Sessions were created or destroyed.
+ */
+#define MUXLINK_EVENT_SESSIONS_CHANGED 7
+
+/**
+ * `session` was renamed.
+ */
+#define MUXLINK_EVENT_SESSION_RENAMED 8
+
+/**
+ * `window` appeared in the attached session.
+ */
+#define MUXLINK_EVENT_WINDOW_ADDED 9
+
+/**
+ * `window` closed; its panes are gone.
+ */
+#define MUXLINK_EVENT_WINDOW_CLOSED 10
+
+/**
+ * `window` was renamed.
+ */
+#define MUXLINK_EVENT_WINDOW_RENAMED 11
+
+/**
+ * tmux's index of one or more windows changed (`muxlink_client_windows` lists them in
+ * tmux's order).
+ */
+#define MUXLINK_EVENT_WINDOW_INDEXES_CHANGED 12
+
+/**
+ * `window`'s layout (or zoom) changed; panes may have been added, removed or resized.
+ */
+#define MUXLINK_EVENT_LAYOUT_CHANGED 13
+
+/**
+ * `window` was linked into another session.
+ */
+#define MUXLINK_EVENT_UNLINKED_WINDOW_ADDED 14
+
+/**
+ * `window`, outside the attached session, was renamed.
+ */
+#define MUXLINK_EVENT_UNLINKED_WINDOW_RENAMED 15
+
+/**
+ * `pane` appeared, in `window` (`MUXLINK_NONE` when not known yet).
+ */
+#define MUXLINK_EVENT_PANE_ADDED 16
+
+/**
+ * `pane` is gone.
+ */
+#define MUXLINK_EVENT_PANE_CLOSED 17
+
+/**
+ * `session`'s current window is now `window`.
+ */
+#define MUXLINK_EVENT_ACTIVE_WINDOW_CHANGED 18
+
+/**
+ * `window`'s active pane is now `pane`.
+ */
+#define MUXLINK_EVENT_ACTIVE_PANE_CHANGED 19
+
+/**
+ * `pane` entered or left a mode such as copy-mode.
+ */
+#define MUXLINK_EVENT_PANE_MODE_CHANGED 20
+
+/**
+ * tmux paused `pane`'s output (flow control); `muxlink_client_resume_pane` resumes it.
+ */
+#define MUXLINK_EVENT_PAUSED 21
+
+/**
+ * `pane` runs again and has been re-captured.
+ */
+#define MUXLINK_EVENT_RESUMED 22
+
+/**
+ * `pane`'s output reached the client `number` milliseconds late.
+ */
+#define MUXLINK_EVENT_OUTPUT_AGE 23
+
+/**
+ * `pane`'s title changed: `data` (raw bytes from the pane's program).
+ */
+#define MUXLINK_EVENT_TITLE 24
+
+/**
+ * `pane` rang the bell.
+ */
+#define MUXLINK_EVENT_BELL 25
+
+/**
+ * `pane` set the clipboard (OSC 52): `extra` the selection letters, `data` the base64
+ * payload as sent. The host decides whether to honour it.
+ */
+#define MUXLINK_EVENT_CLIPBOARD 26
+
+/**
+ * Pulled frames: `pane` changed since the host last pulled it
+ * (`muxlink_client_pull_frame`); sent once per pull.
+ */
+#define MUXLINK_EVENT_FRAME_READY 27
+
+/**
+ * Bytes mode: `pane`'s output, `data`, in order.
+ */
+#define MUXLINK_EVENT_PANE_BYTES 28
+
+/**
+ * Bytes mode: reset the pane's emulator to `cols` x `rows` and feed it `data`, which
+ * rebuilds what tmux holds (history, screen, cursor, modes). On attach and after a pause.
+ */
+#define MUXLINK_EVENT_PANE_RESET 29
+
+/**
+ * A message tmux sent that the model keeps nothing of: `detail` is a
+ * `MUXLINK_NOTICE_*`, `data` its raw text.
+ */
+#define MUXLINK_EVENT_NOTICE 30
+
+/**
+ * Operation `command` succeeded.
+ */
+#define MUXLINK_EVENT_COMMAND_SUCCEEDED 31
+
+/**
+ * Operation `command` failed; `data` is tmux's message.
+ */
+#define MUXLINK_EVENT_COMMAND_FAILED 32
+
+/**
+ * The answer to `muxlink_client_command` number `command`: `ok`, and the body lines
+ * joined with `\n` in `data`.
+ */
+#define MUXLINK_EVENT_COMMAND_REPLY 33
+
+/**
+ * A reply matched no command of this client; tmux's number in `number`.
+ */
+#define MUXLINK_EVENT_UNMATCHED_REPLY 34
+
+/**
+ * Input the client could not take: `data` the line, `extra` what was wrong. Parsing
+ * goes on at the next line.
+ */
+#define MUXLINK_EVENT_PROTOCOL_ERROR 35
+
+/**
+ * A notification this muxlink does not know (a newer tmux): `data` the line.
+ */
+#define MUXLINK_EVENT_UNKNOWN 36
+
+/**
+ * The client closed; every pane and pending command is gone. `detail` is a
+ * `MUXLINK_EXIT_*`, `data` tmux's own words when it gave some (the `%exit` reason, the
+ * refusal, the child's standard error), `extra` one line for a person; `exit_code`,
+ * `exit_signal`, `os_error` as they apply (-1 otherwise).
+ */
+#define MUXLINK_EVENT_EXITED 37
+
+/**
+ * Something this version of the C ABI has no kind for (a newer runtime); skip it.
+ */
+#define MUXLINK_EVENT_OTHER 38
 
 #ifdef __cplusplus
 extern "C" {

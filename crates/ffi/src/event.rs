@@ -21,106 +21,216 @@ pub const MUXLINK_NONE: u32 = u32::MAX;
 /// values. New values may come with new library versions: skip what you do not know.
 pub type muxlink_event_kind_t = u32;
 
-macro_rules! kinds {
-    ($($(#[$doc:meta])* $name:ident = $v:expr;)*) => {
-        $($(#[$doc])* pub const $name: muxlink_event_kind_t = $v;)*
-        /// Every kind's name, for tests and logs.
-        #[cfg(test)]
-        pub(crate) const KIND_NAMES: &[(&str, muxlink_event_kind_t)] = &[$((stringify!($name), $v)),*];
-    };
-}
+/// No event: `muxlink_client_next_event` found none waiting.
+pub const MUXLINK_EVENT_NONE: muxlink_event_kind_t = 0;
 
-kinds! {
-    /// No event: `muxlink_client_next_event` found none waiting.
-    MUXLINK_EVENT_NONE = 0;
-    /// Host stream: a DCS `1000p` was seen. Any program can print it, so the host decides:
-    /// `muxlink_client_accept_control_mode` or `muxlink_client_decline_control_mode`.
-    MUXLINK_EVENT_CONTROL_MODE_REQUESTED = 1;
-    /// Host stream: control mode ended (`ESC \` after `%exit`).
-    MUXLINK_EVENT_CONTROL_MODE_LEFT = 2;
-    /// Host stream: bytes outside control mode, untouched: `data`.
-    MUXLINK_EVENT_PASSTHROUGH = 3;
-    /// The attach handshake finished: the model and every pane equal tmux's.
-    MUXLINK_EVENT_READY = 4;
-    /// tmux is older than 3.2: `data` is tmux's version, `extra` says what is missing.
-    MUXLINK_EVENT_DEGRADED = 5;
-    /// This client is now attached to `session`.
-    MUXLINK_EVENT_SESSION_CHANGED = 6;
-    /// Sessions were created or destroyed.
-    MUXLINK_EVENT_SESSIONS_CHANGED = 7;
-    /// `session` was renamed.
-    MUXLINK_EVENT_SESSION_RENAMED = 8;
-    /// `window` appeared in the attached session.
-    MUXLINK_EVENT_WINDOW_ADDED = 9;
-    /// `window` closed; its panes are gone.
-    MUXLINK_EVENT_WINDOW_CLOSED = 10;
-    /// `window` was renamed.
-    MUXLINK_EVENT_WINDOW_RENAMED = 11;
-    /// tmux's index of one or more windows changed (`muxlink_client_windows` lists them in
-    /// tmux's order).
-    MUXLINK_EVENT_WINDOW_INDEXES_CHANGED = 12;
-    /// `window`'s layout (or zoom) changed; panes may have been added, removed or resized.
-    MUXLINK_EVENT_LAYOUT_CHANGED = 13;
-    /// `window` was linked into another session.
-    MUXLINK_EVENT_UNLINKED_WINDOW_ADDED = 14;
-    /// `window`, outside the attached session, was renamed.
-    MUXLINK_EVENT_UNLINKED_WINDOW_RENAMED = 15;
-    /// `pane` appeared, in `window` (`MUXLINK_NONE` when not known yet).
-    MUXLINK_EVENT_PANE_ADDED = 16;
-    /// `pane` is gone.
-    MUXLINK_EVENT_PANE_CLOSED = 17;
-    /// `session`'s current window is now `window`.
-    MUXLINK_EVENT_ACTIVE_WINDOW_CHANGED = 18;
-    /// `window`'s active pane is now `pane`.
-    MUXLINK_EVENT_ACTIVE_PANE_CHANGED = 19;
-    /// `pane` entered or left a mode such as copy-mode.
-    MUXLINK_EVENT_PANE_MODE_CHANGED = 20;
-    /// tmux paused `pane`'s output (flow control); `muxlink_client_resume_pane` resumes it.
-    MUXLINK_EVENT_PAUSED = 21;
-    /// `pane` runs again and has been re-captured.
-    MUXLINK_EVENT_RESUMED = 22;
-    /// `pane`'s output reached the client `number` milliseconds late.
-    MUXLINK_EVENT_OUTPUT_AGE = 23;
-    /// `pane`'s title changed: `data` (raw bytes from the pane's program).
-    MUXLINK_EVENT_TITLE = 24;
-    /// `pane` rang the bell.
-    MUXLINK_EVENT_BELL = 25;
-    /// `pane` set the clipboard (OSC 52): `extra` the selection letters, `data` the base64
-    /// payload as sent. The host decides whether to honour it.
-    MUXLINK_EVENT_CLIPBOARD = 26;
-    /// Pulled frames: `pane` changed since the host last pulled it
-    /// (`muxlink_client_pull_frame`); sent once per pull.
-    MUXLINK_EVENT_FRAME_READY = 27;
-    /// Bytes mode: `pane`'s output, `data`, in order.
-    MUXLINK_EVENT_PANE_BYTES = 28;
-    /// Bytes mode: reset the pane's emulator to `cols` x `rows` and feed it `data`, which
-    /// rebuilds what tmux holds (history, screen, cursor, modes). On attach and after a pause.
-    MUXLINK_EVENT_PANE_RESET = 29;
-    /// A message tmux sent that the model keeps nothing of: `detail` is a
-    /// `MUXLINK_NOTICE_*`, `data` its raw text.
-    MUXLINK_EVENT_NOTICE = 30;
-    /// Operation `command` succeeded.
-    MUXLINK_EVENT_COMMAND_SUCCEEDED = 31;
-    /// Operation `command` failed; `data` is tmux's message.
-    MUXLINK_EVENT_COMMAND_FAILED = 32;
-    /// The answer to `muxlink_client_command` number `command`: `ok`, and the body lines
-    /// joined with `\n` in `data`.
-    MUXLINK_EVENT_COMMAND_REPLY = 33;
-    /// A reply matched no command of this client; tmux's number in `number`.
-    MUXLINK_EVENT_UNMATCHED_REPLY = 34;
-    /// Input the client could not take: `data` the line, `extra` what was wrong. Parsing
-    /// goes on at the next line.
-    MUXLINK_EVENT_PROTOCOL_ERROR = 35;
-    /// A notification this muxlink does not know (a newer tmux): `data` the line.
-    MUXLINK_EVENT_UNKNOWN = 36;
-    /// The client closed; every pane and pending command is gone. `detail` is a
-    /// `MUXLINK_EXIT_*`, `data` tmux's own words when it gave some (the `%exit` reason, the
-    /// refusal, the child's standard error), `extra` one line for a person; `exit_code`,
-    /// `exit_signal`, `os_error` as they apply (-1 otherwise).
-    MUXLINK_EVENT_EXITED = 37;
-    /// Something this version of the C ABI has no kind for (a newer runtime); skip it.
-    MUXLINK_EVENT_OTHER = 38;
-}
+/// Host stream: a DCS `1000p` was seen. Any program can print it, so the host decides:
+/// `muxlink_client_accept_control_mode` or `muxlink_client_decline_control_mode`.
+pub const MUXLINK_EVENT_CONTROL_MODE_REQUESTED: muxlink_event_kind_t = 1;
+
+/// Host stream: control mode ended (`ESC \` after `%exit`).
+pub const MUXLINK_EVENT_CONTROL_MODE_LEFT: muxlink_event_kind_t = 2;
+
+/// Host stream: bytes outside control mode, untouched: `data`.
+pub const MUXLINK_EVENT_PASSTHROUGH: muxlink_event_kind_t = 3;
+
+/// The attach handshake finished: the model and every pane equal tmux's.
+pub const MUXLINK_EVENT_READY: muxlink_event_kind_t = 4;
+
+/// tmux is older than 3.2: `data` is tmux's version, `extra` says what is missing.
+pub const MUXLINK_EVENT_DEGRADED: muxlink_event_kind_t = 5;
+
+/// This client is now attached to `session`.
+pub const MUXLINK_EVENT_SESSION_CHANGED: muxlink_event_kind_t = 6;
+
+/// Sessions were created or destroyed.
+pub const MUXLINK_EVENT_SESSIONS_CHANGED: muxlink_event_kind_t = 7;
+
+/// `session` was renamed.
+pub const MUXLINK_EVENT_SESSION_RENAMED: muxlink_event_kind_t = 8;
+
+/// `window` appeared in the attached session.
+pub const MUXLINK_EVENT_WINDOW_ADDED: muxlink_event_kind_t = 9;
+
+/// `window` closed; its panes are gone.
+pub const MUXLINK_EVENT_WINDOW_CLOSED: muxlink_event_kind_t = 10;
+
+/// `window` was renamed.
+pub const MUXLINK_EVENT_WINDOW_RENAMED: muxlink_event_kind_t = 11;
+
+/// tmux's index of one or more windows changed (`muxlink_client_windows` lists them in
+/// tmux's order).
+pub const MUXLINK_EVENT_WINDOW_INDEXES_CHANGED: muxlink_event_kind_t = 12;
+
+/// `window`'s layout (or zoom) changed; panes may have been added, removed or resized.
+pub const MUXLINK_EVENT_LAYOUT_CHANGED: muxlink_event_kind_t = 13;
+
+/// `window` was linked into another session.
+pub const MUXLINK_EVENT_UNLINKED_WINDOW_ADDED: muxlink_event_kind_t = 14;
+
+/// `window`, outside the attached session, was renamed.
+pub const MUXLINK_EVENT_UNLINKED_WINDOW_RENAMED: muxlink_event_kind_t = 15;
+
+/// `pane` appeared, in `window` (`MUXLINK_NONE` when not known yet).
+pub const MUXLINK_EVENT_PANE_ADDED: muxlink_event_kind_t = 16;
+
+/// `pane` is gone.
+pub const MUXLINK_EVENT_PANE_CLOSED: muxlink_event_kind_t = 17;
+
+/// `session`'s current window is now `window`.
+pub const MUXLINK_EVENT_ACTIVE_WINDOW_CHANGED: muxlink_event_kind_t = 18;
+
+/// `window`'s active pane is now `pane`.
+pub const MUXLINK_EVENT_ACTIVE_PANE_CHANGED: muxlink_event_kind_t = 19;
+
+/// `pane` entered or left a mode such as copy-mode.
+pub const MUXLINK_EVENT_PANE_MODE_CHANGED: muxlink_event_kind_t = 20;
+
+/// tmux paused `pane`'s output (flow control); `muxlink_client_resume_pane` resumes it.
+pub const MUXLINK_EVENT_PAUSED: muxlink_event_kind_t = 21;
+
+/// `pane` runs again and has been re-captured.
+pub const MUXLINK_EVENT_RESUMED: muxlink_event_kind_t = 22;
+
+/// `pane`'s output reached the client `number` milliseconds late.
+pub const MUXLINK_EVENT_OUTPUT_AGE: muxlink_event_kind_t = 23;
+
+/// `pane`'s title changed: `data` (raw bytes from the pane's program).
+pub const MUXLINK_EVENT_TITLE: muxlink_event_kind_t = 24;
+
+/// `pane` rang the bell.
+pub const MUXLINK_EVENT_BELL: muxlink_event_kind_t = 25;
+
+/// `pane` set the clipboard (OSC 52): `extra` the selection letters, `data` the base64
+/// payload as sent. The host decides whether to honour it.
+pub const MUXLINK_EVENT_CLIPBOARD: muxlink_event_kind_t = 26;
+
+/// Pulled frames: `pane` changed since the host last pulled it
+/// (`muxlink_client_pull_frame`); sent once per pull.
+pub const MUXLINK_EVENT_FRAME_READY: muxlink_event_kind_t = 27;
+
+/// Bytes mode: `pane`'s output, `data`, in order.
+pub const MUXLINK_EVENT_PANE_BYTES: muxlink_event_kind_t = 28;
+
+/// Bytes mode: reset the pane's emulator to `cols` x `rows` and feed it `data`, which
+/// rebuilds what tmux holds (history, screen, cursor, modes). On attach and after a pause.
+pub const MUXLINK_EVENT_PANE_RESET: muxlink_event_kind_t = 29;
+
+/// A message tmux sent that the model keeps nothing of: `detail` is a
+/// `MUXLINK_NOTICE_*`, `data` its raw text.
+pub const MUXLINK_EVENT_NOTICE: muxlink_event_kind_t = 30;
+
+/// Operation `command` succeeded.
+pub const MUXLINK_EVENT_COMMAND_SUCCEEDED: muxlink_event_kind_t = 31;
+
+/// Operation `command` failed; `data` is tmux's message.
+pub const MUXLINK_EVENT_COMMAND_FAILED: muxlink_event_kind_t = 32;
+
+/// The answer to `muxlink_client_command` number `command`: `ok`, and the body lines
+/// joined with `\n` in `data`.
+pub const MUXLINK_EVENT_COMMAND_REPLY: muxlink_event_kind_t = 33;
+
+/// A reply matched no command of this client; tmux's number in `number`.
+pub const MUXLINK_EVENT_UNMATCHED_REPLY: muxlink_event_kind_t = 34;
+
+/// Input the client could not take: `data` the line, `extra` what was wrong. Parsing
+/// goes on at the next line.
+pub const MUXLINK_EVENT_PROTOCOL_ERROR: muxlink_event_kind_t = 35;
+
+/// A notification this muxlink does not know (a newer tmux): `data` the line.
+pub const MUXLINK_EVENT_UNKNOWN: muxlink_event_kind_t = 36;
+
+/// The client closed; every pane and pending command is gone. `detail` is a
+/// `MUXLINK_EXIT_*`, `data` tmux's own words when it gave some (the `%exit` reason, the
+/// refusal, the child's standard error), `extra` one line for a person; `exit_code`,
+/// `exit_signal`, `os_error` as they apply (-1 otherwise).
+pub const MUXLINK_EVENT_EXITED: muxlink_event_kind_t = 37;
+
+/// Something this version of the C ABI has no kind for (a newer runtime); skip it.
+pub const MUXLINK_EVENT_OTHER: muxlink_event_kind_t = 38;
+
+/// Every kind's name, for tests.
+#[cfg(test)]
+pub(crate) const KIND_NAMES: &[(&str, muxlink_event_kind_t)] = &[
+    ("MUXLINK_EVENT_NONE", MUXLINK_EVENT_NONE),
+    (
+        "MUXLINK_EVENT_CONTROL_MODE_REQUESTED",
+        MUXLINK_EVENT_CONTROL_MODE_REQUESTED,
+    ),
+    (
+        "MUXLINK_EVENT_CONTROL_MODE_LEFT",
+        MUXLINK_EVENT_CONTROL_MODE_LEFT,
+    ),
+    ("MUXLINK_EVENT_PASSTHROUGH", MUXLINK_EVENT_PASSTHROUGH),
+    ("MUXLINK_EVENT_READY", MUXLINK_EVENT_READY),
+    ("MUXLINK_EVENT_DEGRADED", MUXLINK_EVENT_DEGRADED),
+    (
+        "MUXLINK_EVENT_SESSION_CHANGED",
+        MUXLINK_EVENT_SESSION_CHANGED,
+    ),
+    (
+        "MUXLINK_EVENT_SESSIONS_CHANGED",
+        MUXLINK_EVENT_SESSIONS_CHANGED,
+    ),
+    (
+        "MUXLINK_EVENT_SESSION_RENAMED",
+        MUXLINK_EVENT_SESSION_RENAMED,
+    ),
+    ("MUXLINK_EVENT_WINDOW_ADDED", MUXLINK_EVENT_WINDOW_ADDED),
+    ("MUXLINK_EVENT_WINDOW_CLOSED", MUXLINK_EVENT_WINDOW_CLOSED),
+    ("MUXLINK_EVENT_WINDOW_RENAMED", MUXLINK_EVENT_WINDOW_RENAMED),
+    (
+        "MUXLINK_EVENT_WINDOW_INDEXES_CHANGED",
+        MUXLINK_EVENT_WINDOW_INDEXES_CHANGED,
+    ),
+    ("MUXLINK_EVENT_LAYOUT_CHANGED", MUXLINK_EVENT_LAYOUT_CHANGED),
+    (
+        "MUXLINK_EVENT_UNLINKED_WINDOW_ADDED",
+        MUXLINK_EVENT_UNLINKED_WINDOW_ADDED,
+    ),
+    (
+        "MUXLINK_EVENT_UNLINKED_WINDOW_RENAMED",
+        MUXLINK_EVENT_UNLINKED_WINDOW_RENAMED,
+    ),
+    ("MUXLINK_EVENT_PANE_ADDED", MUXLINK_EVENT_PANE_ADDED),
+    ("MUXLINK_EVENT_PANE_CLOSED", MUXLINK_EVENT_PANE_CLOSED),
+    (
+        "MUXLINK_EVENT_ACTIVE_WINDOW_CHANGED",
+        MUXLINK_EVENT_ACTIVE_WINDOW_CHANGED,
+    ),
+    (
+        "MUXLINK_EVENT_ACTIVE_PANE_CHANGED",
+        MUXLINK_EVENT_ACTIVE_PANE_CHANGED,
+    ),
+    (
+        "MUXLINK_EVENT_PANE_MODE_CHANGED",
+        MUXLINK_EVENT_PANE_MODE_CHANGED,
+    ),
+    ("MUXLINK_EVENT_PAUSED", MUXLINK_EVENT_PAUSED),
+    ("MUXLINK_EVENT_RESUMED", MUXLINK_EVENT_RESUMED),
+    ("MUXLINK_EVENT_OUTPUT_AGE", MUXLINK_EVENT_OUTPUT_AGE),
+    ("MUXLINK_EVENT_TITLE", MUXLINK_EVENT_TITLE),
+    ("MUXLINK_EVENT_BELL", MUXLINK_EVENT_BELL),
+    ("MUXLINK_EVENT_CLIPBOARD", MUXLINK_EVENT_CLIPBOARD),
+    ("MUXLINK_EVENT_FRAME_READY", MUXLINK_EVENT_FRAME_READY),
+    ("MUXLINK_EVENT_PANE_BYTES", MUXLINK_EVENT_PANE_BYTES),
+    ("MUXLINK_EVENT_PANE_RESET", MUXLINK_EVENT_PANE_RESET),
+    ("MUXLINK_EVENT_NOTICE", MUXLINK_EVENT_NOTICE),
+    (
+        "MUXLINK_EVENT_COMMAND_SUCCEEDED",
+        MUXLINK_EVENT_COMMAND_SUCCEEDED,
+    ),
+    ("MUXLINK_EVENT_COMMAND_FAILED", MUXLINK_EVENT_COMMAND_FAILED),
+    ("MUXLINK_EVENT_COMMAND_REPLY", MUXLINK_EVENT_COMMAND_REPLY),
+    (
+        "MUXLINK_EVENT_UNMATCHED_REPLY",
+        MUXLINK_EVENT_UNMATCHED_REPLY,
+    ),
+    ("MUXLINK_EVENT_PROTOCOL_ERROR", MUXLINK_EVENT_PROTOCOL_ERROR),
+    ("MUXLINK_EVENT_UNKNOWN", MUXLINK_EVENT_UNKNOWN),
+    ("MUXLINK_EVENT_EXITED", MUXLINK_EVENT_EXITED),
+    ("MUXLINK_EVENT_OTHER", MUXLINK_EVENT_OTHER),
+];
 
 /// `MUXLINK_EVENT_NOTICE`'s `detail`: `%message`.
 pub const MUXLINK_NOTICE_MESSAGE: u32 = 1;
@@ -184,7 +294,8 @@ pub struct muxlink_event {
     pub rows: u16,
     /// `MUXLINK_EVENT_COMMAND_REPLY`: `%end` (true) or `%error` (false).
     pub ok: muxlink_bool_t,
-    /// The operation's command id (`MUXLINK_EVENT_COMMAND_*`), else 0.
+    /// The operation's command id (`MUXLINK_EVENT_COMMAND_*`: the id the operation returned,
+    /// never 0), else 0.
     pub command: u64,
     /// Kind-specific number (reply number, output age, exit: 0 read / 1 write), else 0.
     pub number: u64,
@@ -394,16 +505,16 @@ impl muxlink_event {
                 MUXLINK_EVENT_NOTICE
             }
             ClientEvent::CommandSucceeded { id } => {
-                e.command = id.0;
+                e.command = command_id(id);
                 MUXLINK_EVENT_COMMAND_SUCCEEDED
             }
             ClientEvent::CommandFailed { id, message } => {
-                e.command = id.0;
+                e.command = command_id(id);
                 e.data(message);
                 MUXLINK_EVENT_COMMAND_FAILED
             }
             ClientEvent::CommandReply { id, ok, body } => {
-                e.command = id.0;
+                e.command = command_id(id);
                 e.ok = ok as u8;
                 e.data(body);
                 MUXLINK_EVENT_COMMAND_REPLY
@@ -432,6 +543,12 @@ impl muxlink_event {
             e.extra(scratch.as_bytes());
         }
     }
+}
+
+/// A command id as the C ABI reports it: the runtime's number plus one, so that 0 means "no
+/// command" in every out-parameter and event.
+pub(crate) fn command_id(id: muxlink_runtime::CommandId) -> u64 {
+    id.0.saturating_add(1)
 }
 
 fn notice(kind: NoticeKind) -> u32 {
@@ -538,7 +655,8 @@ mod tests {
         );
         assert_eq!(
             (e.kind, e.command, e.ok),
-            (MUXLINK_EVENT_COMMAND_REPLY, 9, 1)
+            (MUXLINK_EVENT_COMMAND_REPLY, 10, 1),
+            "the C id is the runtime's plus one, so that 0 means none"
         );
         assert_eq!((e.data, e.data_len), (body.as_ptr(), 3));
         assert_eq!((e.pane, e.extra_len), (MUXLINK_NONE, 0));

@@ -1,6 +1,7 @@
-//! Operations: commands the host asks for. Each returns the `CommandId` tmux's answer will
+//! Operations: commands the host asks for. Each returns the command id tmux's answer will
 //! carry (`MUXLINK_EVENT_COMMAND_SUCCEEDED`, `_FAILED`, `_REPLY`) in `*command` (which may be
-//! NULL when the host does not need it). Targets are tmux's integer ids; nothing that came
+//! NULL when the host does not need it). Ids start at 1 and grow in send order; 0 means no
+//! command was sent. Targets are tmux's integer ids; nothing that came
 //! from tmux is put into a command. The bytes for tmux are written (or queued for
 //! `muxlink_client_outgoing`) before the call returns.
 
@@ -68,7 +69,7 @@ unsafe fn op(
         muxlink_client::with_mut(client, |c| {
             let id = c.driver.apply(|cl, _| f(cl)).map_err(client_error)?;
             if !command.is_null() {
-                command.write(id.map_or(0, |i| i.0));
+                command.write(id.map_or(0, crate::event::command_id));
             }
             c.driver.check_callbacks()
         })

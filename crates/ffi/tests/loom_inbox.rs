@@ -44,7 +44,10 @@ fn pushes_are_drained_once_and_never_left_without_a_wake() {
         let mut rest = Vec::new();
         let pending = inbox.has_pending();
         inbox.drain_into(&mut rest);
-        assert!(rest.is_empty() || pending, "items {rest:?} queued with no wake asked");
+        assert!(
+            rest.is_empty() || pending,
+            "items {rest:?} queued with no wake asked"
+        );
         assert!(wakes.load(Ordering::SeqCst) >= 1, "nobody asked for a wake");
         seen.extend(rest);
         seen.sort_unstable();
@@ -94,7 +97,10 @@ struct Target {
 
 impl Wake for Target {
     fn wake(&self) {
-        assert!(!self.replaced.load(Ordering::SeqCst), "called after set() returned");
+        assert!(
+            !self.replaced.load(Ordering::SeqCst),
+            "called after set() returned"
+        );
         self.calls.fetch_add(1, Ordering::SeqCst);
     }
 }

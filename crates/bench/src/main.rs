@@ -36,6 +36,9 @@ struct Args {
     /// Emulator sizes, comma separated (the first is reported without a suffix).
     #[arg(long, default_value = "80x24", value_name = "COLSxROWS,...")]
     sizes: String,
+    /// Emulator feed sizes in bytes, comma separated (each workload is measured at each).
+    #[arg(long, default_value = "65536,1024,256,64", value_name = "BYTES,...")]
+    feeds: String,
     /// Run only this implementation (`muxlink`, `termwiz`, `alacritty_terminal`, `vt100`),
     /// e.g. under a profiler.
     #[arg(long = "impl", value_name = "NAME")]
@@ -68,6 +71,21 @@ fn parse_sizes(s: &str) -> Result<Vec<(usize, usize)>> {
     Ok(out)
 }
 
+fn parse_feeds(s: &str) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let n: usize = part
+            .trim()
+            .parse()
+            .with_context(|| format!("feed size {part:?} is not a number"))?;
+        if n == 0 || n > 16 << 20 {
+            bail!("feed size {part:?} out of range (1..=16 MiB)");
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let mut budget = if args.quick {
@@ -86,6 +104,7 @@ fn main() -> Result<()> {
             .unwrap_or_else(workloads::default_dir),
         budget,
         sizes: parse_sizes(&args.sizes)?,
+        feeds: parse_feeds(&args.feeds)?,
         filter: args.workload.clone(),
         only_impl: args.only_impl.clone(),
     };
@@ -119,6 +138,7 @@ fn main() -> Result<()> {
         config.insert("clock".into(), json!(budget.clock.name()));
         config.insert("reset_each_sample".into(), json!(budget.reset_each_sample));
         config.insert("sizes".into(), json!(args.sizes));
+        config.insert("feeds".into(), json!(ctx.feeds));
         config.insert("history_limit".into(), json!(groups::emulator::HISTORY));
         config.insert(
             "seconds".into(),

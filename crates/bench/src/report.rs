@@ -98,7 +98,8 @@ pub struct Target {
     pub goal: Goal,
 }
 
-/// The targets of issues 2 (proto) and 3 (emulator).
+/// The targets of issues 2 (proto), 3 and 13 (emulator). Ratio targets hold at every feed
+/// size; MB/s targets are stated for 64 KiB feeds.
 pub const TARGETS: &[Target] = &[
     Target {
         group: "proto",
@@ -119,6 +120,16 @@ pub const TARGETS: &[Target] = &[
         group: "emulator",
         workload: None,
         goal: Goal::RatioVs("alacritty_terminal", 1.5),
+    },
+    Target {
+        group: "emulator",
+        workload: Some("unicode"),
+        goal: Goal::RatioVs("alacritty_terminal", 2.0),
+    },
+    Target {
+        group: "emulator",
+        workload: Some("cursor_motion"),
+        goal: Goal::RatioVs("alacritty_terminal", 2.0),
     },
     Target {
         group: "emulator",
@@ -155,13 +166,19 @@ pub fn verdicts(rows: &[Row]) -> Vec<Verdict> {
     let ratios = ratios(rows);
     let mut out = Vec::new();
     for ours in rows.iter().filter(|r| r.impl_name == SELF) {
-        let base = ours.workload.split('@').next().unwrap_or(&ours.workload);
+        // Without the size (`@COLSxROWS`) and feed (`/NB`) suffixes.
+        let base = ours
+            .workload
+            .split(['@', '/'])
+            .next()
+            .unwrap_or(&ours.workload);
         for t in TARGETS {
             if t.group != ours.group || t.workload.is_some_and(|w| w != base) {
                 continue;
             }
             let name = format!("{}/{}", ours.group, ours.workload);
             match t.goal {
+                Goal::MbPerS(_) if ours.workload.contains('/') => {}
                 Goal::MbPerS(min) => out.push(Verdict {
                     what: format!("{name}: MB/s"),
                     measured: ours.mb_per_s,

@@ -142,7 +142,7 @@ impl muxlink_transport {
         let bad = muxlink_result::MUXLINK_ERR_INVALID_ARGUMENT;
         // SAFETY: forwarded.
         let t = unsafe { sized::read(p)? };
-        // SAFETY (every block below): the strings are readable (the caller's promise).
+        // SAFETY: the strings are readable as their lengths say (the caller's promise).
         let target = unsafe { text(&t.target)? };
         let action = match t.action {
             MUXLINK_ACTION_ATTACH => Action::Attach { target },
@@ -160,7 +160,10 @@ impl muxlink_transport {
         // SAFETY: as above.
         if let Some(name) = unsafe { text(&t.socket_name)? } {
             tmux = tmux.socket(Socket::Name(name));
-        } else if let Some(path) = unsafe { bytes(&t.socket_path)? } {
+        } else if let Some(path) =
+            // SAFETY: as above.
+            unsafe { bytes(&t.socket_path)? }
+        {
             tmux = tmux.socket(Socket::Path(OsStr::from_bytes(path).into()));
         }
         // SAFETY: as above.

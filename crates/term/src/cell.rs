@@ -203,7 +203,20 @@ pub struct Cell {
     pub ul_color: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<Cell>() == 16);
+// The C layout in the module docs, which hosts read without conversion and `fill.rs`
+// writes as one 16-byte image: a change here is an ABI change.
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<Cell>() == 16);
+    assert!(align_of::<Cell>() == 4);
+    assert!(offset_of!(Cell, ch) == 0);
+    assert!(offset_of!(Cell, fg) == 4);
+    assert!(offset_of!(Cell, bg) == 8);
+    assert!(offset_of!(Cell, attrs) == 12);
+    assert!(offset_of!(Cell, flags) == 14);
+    assert!(offset_of!(Cell, ul_color) == 15);
+    assert!(size_of::<Color>() == 4 && size_of::<Attrs>() == 2 && size_of::<CellFlags>() == 1);
+};
 
 impl Default for Cell {
     fn default() -> Self {

@@ -24,6 +24,10 @@ pub struct Damage {
 }
 
 impl Damage {
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.words.capacity() * 8
+    }
+
     pub(crate) fn new(rows: u16) -> Damage {
         let mut d = Damage {
             words: vec![0; (rows as usize).div_ceil(64)],

@@ -28,6 +28,9 @@ pub struct Context {
     pub budget: Budget,
     /// Terminal sizes for the emulator group (the first is reported without a suffix).
     pub sizes: Vec<(usize, usize)>,
+    /// Bytes per `feed` call for the emulator group, each measured in turn (64 KiB is
+    /// reported without a suffix).
+    pub feeds: Vec<usize>,
     /// Only workloads whose name contains this.
     pub filter: Option<String>,
     /// Only implementations named this (for profiling one side alone).

@@ -1,0 +1,355 @@
+//! One line of cells, with the bookkeeping tmux keeps per line (`struct grid_line`).
+//!
+//! The fields are private: a row keeps its own invariants (cells at or past
+//! `max(extent, used)` are [`EMPTY`]; cells past `size` are [`EMPTY`]; no cell at or past
+//! `ext_end` carries [`CellFlags::TMUX_EXTENDED`]) and the writers go through its methods.
+//!
+//! A row that was never written holds no cells at all (every cell reads as [`EMPTY`]): a
+//! grid costs memory for the rows that hold something, not for its area (a 10000x10000
+//! pane with a prompt in it costs a few rows). The first write gives it the grid's width.
+
+use crate::cell::{Cell, CellFlags, Color};
+
+/// One line of the grid.
+#[derive(Clone, Debug)]
+pub(crate) struct Row {
+    /// None (never written: all [`EMPTY`]), or at least `cols` cells; more when tmux keeps
+    /// cells past the right edge (a wide character in a 1-column pane, a line moved whole
+    /// by a narrowing reflow).
+    cells: Vec<Cell>,
+    /// tmux's `cellused`: one past the last cell ever written (not erased) on this line.
+    /// `capture-pane` prints only these cells.
+    used: u16,
+    /// tmux's `GRID_LINE_WRAPPED`: the line continues on the next one.
+    wrapped: bool,
+    /// Cells at or past `max(extent, used)` are default blanks, so clearing the row for
+    /// reuse only touches the cells before it (most lines are shorter than the screen).
+    extent: u16,
+    /// tmux's `cellsize`: cells tmux has storage for (grown in steps by `expand`). Cells past
+    /// it count as "default" rather than "cleared" in tmux's no-change check.
+    size: u16,
+    /// No cell at or past this column carries [`CellFlags::TMUX_EXTENDED`] (a bound kept
+    /// as such cells are written, reset when the line is emptied; tmux's
+    /// `GRID_LINE_EXTENDED`, narrowed to a prefix). Plain text written at or past it needs
+    /// no per-cell keep of that flag, which is the common case: text after the non-ASCII
+    /// characters of its line.
+    ext_end: u16,
+}
+
+impl Row {
+    /// A line of `cols` blanks with background `bg`, nothing used (tmux's
+    /// `grid_empty_line`).
+    pub fn new(cols: u16, bg: Color) -> Row {
+        let cells = if bg.is_default() {
+            Vec::new()
+        } else {
+            vec![Cell::blank_with_bg(bg); cols as usize]
+        };
+        Row {
+            cells,
+            used: 0,
+            wrapped: false,
+            extent: if bg.is_default() { 0 } else { cols },
+            size: if bg.is_default() { 0 } else { cols },
+            ext_end: blank_ext_end(bg, cols),
+        }
+    }
+
+    /// The cells held: none for a row never written, else at least the grid's width.
+    #[inline(always)]
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// Cell `x` ([`EMPTY`] where the row holds none).
+    #[inline(always)]
+    pub fn cell(&self, x: usize) -> Cell {
+        self.cells.get(x).copied().unwrap_or(EMPTY)
+    }
+
+    /// The first `cols` cells, blanks for a row never written.
+    #[inline]
+    pub fn view(&self, cols: u16) -> &[Cell] {
+        let cols = cols as usize;
+        match self.cells.get(..cols) {
+            Some(cells) => cells,
+            // Never written (a row holds none or at least `cols` cells).
+            None => &BLANK_ROW[..cols.min(BLANK_ROW.len())],
+        }
+    }
+
+    /// The cells, to write (at least `cols` of them: a row never written gets them now).
+    /// Writers keep the row's invariants: they call [`Row::touch`] for what they write,
+    /// [`Row::mark_ext`] for cells tmux stores out of line and [`Row::cover`] for blanks
+    /// with a colour.
+    #[inline(always)]
+    pub fn cells_mut(&mut self, cols: u16) -> &mut [Cell] {
+        if self.cells.len() < cols as usize {
+            self.materialize(cols);
+        }
+        &mut self.cells
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn materialize(&mut self, cols: u16) {
+        // Copied from a ready blank line (`vec![cell; n]` writes field by field).
+        let have = self.cells.len();
+        self.cells
+            .extend_from_slice(&BLANK_ROW[have..(cols as usize).min(BLANK_ROW.len())]);
+        self.cells.resize(cols as usize, EMPTY);
+    }
+
+    /// tmux's `cellused`.
+    #[inline(always)]
+    pub fn used(&self) -> u16 {
+        self.used
+    }
+
+    /// Records that cells before `end` were written (`cellused` grows to `end`).
+    #[inline(always)]
+    pub fn touch(&mut self, end: usize) {
+        if (self.used as usize) < end {
+            self.used = end.min(u16::MAX as usize) as u16;
+        }
+    }
+
+    /// Whether the line continues on the next one.
+    #[inline(always)]
+    pub fn wrapped(&self) -> bool {
+        self.wrapped
+    }
+
+    /// Sets the wrapped flag.
+    #[inline(always)]
+    pub fn set_wrapped(&mut self, wrapped: bool) {
+        self.wrapped = wrapped;
+    }
+
+    /// tmux's `cellsize`.
+    #[inline(always)]
+    pub fn size(&self) -> u16 {
+        self.size
+    }
+
+    /// See the field: cells at or past it never carry `TMUX_EXTENDED`.
+    #[inline(always)]
+    pub fn ext_end(&self) -> u16 {
+        self.ext_end
+    }
+
+    /// tmux's `grid_expand_line`: storage for at least `needed` cells, grown to a quarter,
+    /// half or all of the screen width. The new cells read as cleared (tmux's
+    /// `grid_clear_cell`: blank with `CellFlags::CLEARED`, which its no-change check sees):
+    /// every cell past `size` is [`EMPTY`].
+    #[inline]
+    pub fn expand(&mut self, needed: usize, cols: u16) {
+        if needed <= self.size as usize {
+            return;
+        }
+        self.grow_size(expanded_size(needed, cols));
+    }
+
+    /// The size `expand(needed)` would give a line whose size is `from`, applied to this
+    /// line (whose size may already be larger; it never shrinks). A collect item that
+    /// continues across `feed` calls uses this to expand once, as tmux does.
+    #[inline]
+    pub fn expand_from(&mut self, from: u16, needed: usize, cols: u16) {
+        if needed <= from as usize {
+            return;
+        }
+        let n = expanded_size(needed, cols);
+        if n > self.size as usize {
+            self.grow_size(n);
+        }
+    }
+
+    /// Cells past `size` are kept as [`EMPTY`] (cleared, default colours), so the cells
+    /// the new storage covers are already what tmux's `grid_clear_cell` makes of them.
+    #[inline]
+    fn grow_size(&mut self, n: usize) {
+        self.size = n.min(u16::MAX as usize) as u16;
+    }
+
+    /// tmux's `grid_empty_line`: `cols` blanks with `bg`, nothing used, not wrapped.
+    #[inline]
+    pub fn clear(&mut self, bg: Color, cols: u16) {
+        self.clear_keeping(bg, cols, 0);
+    }
+
+    /// [`Row::clear`], except that with the default background cells `1..keep` may keep
+    /// what they held: the caller overwrites cells `0..keep` before anything reads the
+    /// line (cell 0 is cleared all the same, since writing at column 0 looks at it first).
+    /// A printed line that scrolls in then writes its cells once rather than twice.
+    #[inline]
+    pub fn clear_keeping(&mut self, bg: Color, cols: u16, keep: u16) {
+        if self.cells.is_empty() && bg.is_default() {
+            // Never written: stays so.
+        } else if self.cells.len() != cols as usize {
+            self.cells.resize(cols as usize, EMPTY);
+            crate::fill::fill_cells(&mut self.cells, Cell::blank_with_bg(bg));
+        } else if bg.is_default() {
+            let e = (self.extent.max(self.used) as usize).min(self.cells.len());
+            let s = if keep > 1 && e > 0 {
+                self.cells[0] = EMPTY;
+                (keep as usize).min(e)
+            } else {
+                0
+            };
+            let stale = &mut self.cells[s..e];
+            if stale.len() > 16 && stale.len() <= BLANK_ROW.len() {
+                // A copy from a ready blank line: `memcpy` uses the widest stores the CPU
+                // has, which beats one store per cell on the scrolling path.
+                stale.copy_from_slice(&BLANK_ROW[..stale.len()]);
+            } else {
+                crate::fill::fill_cells(stale, EMPTY);
+            }
+        } else {
+            crate::fill::fill_cells(&mut self.cells, Cell::blank_with_bg(bg));
+        }
+        self.extent = if bg.is_default() { 0 } else { cols };
+        self.size = self.extent;
+        self.used = 0;
+        self.wrapped = false;
+        self.ext_end = blank_ext_end(bg, cols);
+    }
+
+    /// Records that cells before `end` may carry `CellFlags::TMUX_EXTENDED`.
+    #[inline]
+    pub fn mark_ext(&mut self, end: usize) {
+        let end = end.min(u16::MAX as usize) as u16;
+        if self.ext_end < end {
+            self.ext_end = end;
+        }
+    }
+
+    /// Records that cells before `end` may hold blanks with a colour (they are cleared when
+    /// the row is reused).
+    #[inline]
+    pub fn cover(&mut self, end: usize) {
+        let end = end.min(u16::MAX as usize) as u16;
+        if self.extent < end {
+            self.extent = end;
+        }
+    }
+
+    /// Makes room for cells up to `end`, past the right edge `cols` if need be (a wide
+    /// character that does not fit, a reflowed cell): the row grows, as tmux's storage does.
+    pub fn grow_past_edge(&mut self, end: usize, cols: u16) {
+        if self.cells.len() < cols as usize {
+            self.materialize(cols);
+        }
+        if self.cells.len() < end {
+            self.cells.resize(end, EMPTY);
+            self.extent = self.cells.len().min(u16::MAX as usize) as u16;
+        }
+    }
+
+    /// Changes the width, keeping contents: padded with blanks, or kept past the new right
+    /// edge (tmux keeps what lies past the edge when a pane narrows, with or without
+    /// reflow; it comes back if the pane widens again).
+    pub fn set_width(&mut self, cols: u16) {
+        if self.cells.is_empty() {
+            return;
+        }
+        if self.cells.len() < cols as usize {
+            self.cells.resize(cols as usize, EMPTY);
+        }
+        self.extent = self.cells.len().min(u16::MAX as usize) as u16;
+    }
+
+    /// Keeps only cells `0..at` (tmux's reflow splitting a line: `cellsize` and `cellused`
+    /// become `at`); returns the cells from `at` to `used`.
+    pub fn split_off(&mut self, at: usize) -> Vec<Cell> {
+        let used = (self.used as usize).min(self.cells.len());
+        let tail = self.cells[at.min(used)..used].to_vec();
+        self.cells.truncate(at);
+        self.used = at as u16;
+        self.size = at as u16;
+        tail
+    }
+
+    /// Moves cells `from..used` to the start and cuts the line to them (tmux's reflow after
+    /// taking the first `from` cells of a line onto the one above).
+    pub fn keep_from(&mut self, from: usize) {
+        let used = (self.used as usize).min(self.cells.len());
+        if used == 0 {
+            return;
+        }
+        let left = used.saturating_sub(from);
+        self.cells.copy_within(from..from + left, 0);
+        for c in &mut self.cells[left..] {
+            *c = EMPTY;
+        }
+        self.used = left as u16;
+        self.size = left as u16;
+    }
+
+    /// Heap bytes the row holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.cells.capacity() * std::mem::size_of::<Cell>()
+    }
+
+    /// Calls `f` with the combined-table index of every [`CellFlags::EXTENDED`] cell (to
+    /// read or rewrite it).
+    pub fn extended_indices(&mut self, f: &mut impl FnMut(&mut u32)) {
+        let end = (self.ext_end as usize).min(self.cells.len());
+        for c in &mut self.cells[..end] {
+            if c.flags.contains(CellFlags::EXTENDED) {
+                f(&mut c.ch);
+            }
+        }
+    }
+
+    /// tmux's `grid_set_cell` writing over cell `x`: the new cell is stored out of line
+    /// when it needs to be or when the cell it replaces was (tmux never packs that slot
+    /// again). Returns `cell` with [`CellFlags::TMUX_EXTENDED`] as tmux would have it.
+    #[inline]
+    pub fn tmux_extended(&mut self, x: usize, mut cell: Cell, width: usize) -> Cell {
+        if cell.needs_tmux_extended()
+            || (x < self.ext_end as usize && self.cells[x].flags.contains(CellFlags::TMUX_EXTENDED))
+        {
+            cell.flags |= CellFlags::TMUX_EXTENDED;
+            self.mark_ext(x + width);
+        }
+        cell
+    }
+}
+
+/// tmux's `grid_expand_line` size step for `needed` cells on a `cols`-wide grid.
+#[inline]
+fn expanded_size(needed: usize, cols: u16) -> usize {
+    let c = cols as usize;
+    if needed < c / 4 {
+        c / 4
+    } else if needed < c / 2 {
+        c / 2
+    } else if c > needed {
+        c
+    } else {
+        needed
+    }
+}
+
+/// What every cell past a line's storage (`Row::size`) holds: a cleared blank with default
+/// colours. tmux has no cells there (they read as the default cell, which `Screen` accounts
+/// for); keeping them cleared means growing the storage writes nothing.
+pub(crate) const EMPTY: Cell = Cell::blank_with_bg(Color::DEFAULT);
+
+/// A line of [`EMPTY`] cells as wide as tmux allows a pane (`WINDOW_MAXIMUM`): what a row
+/// never written reads as, and what rows are cleared and filled from (160 KB of read-only
+/// data, touched only as far as panes are wide).
+static BLANK_ROW: [Cell; crate::MAX_SIZE as usize] = [EMPTY; crate::MAX_SIZE as usize];
+
+/// `Row::ext_end` of a line emptied with `bg`: an RGB background is stored out of line.
+#[inline]
+fn blank_ext_end(bg: Color, cols: u16) -> u16 {
+    if Cell::blank_with_bg(bg)
+        .flags
+        .contains(CellFlags::TMUX_EXTENDED)
+    {
+        cols
+    } else {
+        0
+    }
+}

@@ -84,9 +84,11 @@ static atomic_long live_blocks, total_allocs, total_frees, live_bytes;
 
 static void *ledger_alloc(void *ctx, size_t size, size_t align) {
     (void)ctx;
-    /* aligned_alloc wants a size that is a multiple of the alignment. */
-    size_t rounded = (size + align - 1) / align * align;
-    void *p = aligned_alloc(align < sizeof(void *) ? sizeof(void *) : align, rounded);
+    /* aligned_alloc wants a size that is a multiple of the alignment it is given (which
+     * AddressSanitizer enforces), and an alignment of at least a pointer here. */
+    size_t a = align < sizeof(void *) ? sizeof(void *) : align;
+    size_t rounded = (size + a - 1) / a * a;
+    void *p = aligned_alloc(a, rounded == 0 ? a : rounded);
     if (p != NULL) {
         atomic_fetch_add(&live_blocks, 1);
         atomic_fetch_add(&total_allocs, 1);

@@ -3,7 +3,7 @@
  * (shared or static). tests/c/run.sh builds it and runs it plain, under valgrind memcheck,
  * under AddressSanitizer + LeakSanitizer and (the threaded part) under ThreadSanitizer.
  *
- *   harness [--system-allocator] [--tmux PROGRAM] [--expected FILE] PART...
+ *   harness [--system-allocator] [--tmux PROGRAM] [--muxlink CLI] [--expected FILE] PART...
  *
  * PARTs:
  *   replay    recorded streams fed in five chunkings, every row compared with what
@@ -14,6 +14,9 @@
  *   live      the whole lifecycle against real tmux on a private socket: spawn, attach,
  *             split, type, frames, resize, pause and continue under a flood, detach, a second
  *             attach, tmux killed, free
+ *   bytes     bytes mode against real tmux: no grid, the pane's bytes in order, and a
+ *             second client's rebuild sequence, fed to `muxlink emulate` (the --muxlink
+ *             CLI), showing exactly what `capture-pane -p` shows
  *   hostloop  the client driven by a poll() loop written here (watch/unwatch/timer/wake),
  *             swapped to the built-in loop and back, removed with nothing left registered
  *   hostfed   `tmux -CC` on a PTY, its bytes fed by the host, replies through a write callback
@@ -775,6 +778,183 @@ static void hl_turn(hostloop *h, muxlink_client *c, watch_t *w) {
     pump(c, w);
 }
 
+/* ---- bytes: bytes mode against real tmux ---- */
+
+/* What a bytes-mode host keeps of one pane: its last rebuild sequence and the bytes since. */
+typedef struct {
+    uint32_t pane;
+    int resets, ready, exited;
+    uint16_t cols, rows;
+    char *reset;
+    size_t reset_len;
+    char tail[65536]; /* the latest pane bytes (older ones slide out) */
+    size_t tail_len;
+} bytes_watch;
+
+static void bytes_pump(muxlink_client *c, bytes_watch *b) {
+    muxlink_event ev;
+    muxlink_event_init(&ev);
+    while (muxlink_client_next_event(c, &ev) == MUXLINK_OK && ev.kind != MUXLINK_EVENT_NONE) {
+        if (ev.kind == MUXLINK_EVENT_READY) b->ready = 1;
+        if (ev.kind == MUXLINK_EVENT_EXITED) b->exited = 1;
+        if (ev.kind == MUXLINK_EVENT_FRAME_READY) CHECK(0, "a frame in bytes mode");
+        if (ev.pane != b->pane) continue;
+        if (ev.kind == MUXLINK_EVENT_PANE_RESET) {
+            b->resets++;
+            b->cols = ev.cols;
+            b->rows = ev.rows;
+            free(b->reset);
+            b->reset = malloc(ev.data_len + 1);
+            if (b->reset == NULL) abort();
+            memcpy(b->reset, ev.data, ev.data_len);
+            b->reset_len = ev.data_len;
+            b->tail_len = 0;
+        } else if (ev.kind == MUXLINK_EVENT_PANE_BYTES) {
+            size_t n = ev.data_len > sizeof b->tail ? sizeof b->tail : ev.data_len;
+            const uint8_t *src = ev.data + (ev.data_len - n);
+            if (b->tail_len + n > sizeof b->tail) {
+                size_t keep = sizeof b->tail - n;
+                memmove(b->tail, b->tail + (b->tail_len - keep), keep);
+                b->tail_len = keep;
+            }
+            memcpy(b->tail + b->tail_len, src, n);
+            b->tail_len += n;
+        }
+    }
+}
+
+static muxlink_client *spawn_bytes_client(const char *sock, uint32_t action) {
+    muxlink_client_config cfg;
+    muxlink_client_config_init(&cfg);
+    cfg.output_mode = MUXLINK_OUTPUT_BYTES;
+    muxlink_client *c = NULL;
+    CHECK_RESULT(muxlink_client_new(&cfg, &c), MUXLINK_OK);
+    if (c == NULL) return NULL;
+    muxlink_transport t;
+    muxlink_transport_init(&t);
+    t.action = action;
+    t.program = str(tmux_program);
+    t.socket_name = str(sock);
+    t.config_file = str("/dev/null");
+    CHECK_RESULT(muxlink_client_spawn(c, &t), MUXLINK_OK);
+    return c;
+}
+
+/* Runs a shell command and returns its standard output (malloc'd), or NULL. */
+static char *command_output(const char *cmd) {
+    FILE *p = popen(cmd, "r");
+    if (p == NULL) return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL) abort();
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            if (buf == NULL) abort();
+        }
+    }
+    buf[len] = 0;
+    int rc = pclose(p);
+    if (rc != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static const char *muxlink_cli = NULL;
+
+/* The rebuild sequence, fed to an emulator of the pane's size (`muxlink emulate`), shows
+ * exactly what tmux shows for the pane (`capture-pane -p`). */
+static void check_rebuild(const char *sock, const bytes_watch *b) {
+    if (muxlink_cli == NULL) {
+        printf("bytes: no --muxlink CLI given; rebuild not compared with tmux\n");
+        return;
+    }
+    char path[128], cmd[1024];
+    snprintf(path, sizeof path, "/tmp/mxc-%d-reset.bin", (int)getpid());
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(b->reset, 1, b->reset_len, f) != b->reset_len) {
+        CHECK(0, "writing %s", path);
+        if (f) fclose(f);
+        return;
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' emulate --size %ux%u '%s'", muxlink_cli, b->cols, b->rows,
+             path);
+    char *emulated = command_output(cmd);
+    snprintf(cmd, sizeof cmd, "'%s' -L '%s' capture-pane -p -t %%%u", tmux_program, sock,
+             b->pane);
+    char *tmux = command_output(cmd);
+    CHECK(emulated != NULL && tmux != NULL, "emulate or capture-pane failed");
+    if (emulated != NULL && tmux != NULL)
+        CHECK(strcmp(emulated, tmux) == 0,
+              "the rebuild sequence shows\n%s\n---- where tmux shows\n%s", emulated, tmux);
+    free(emulated);
+    free(tmux);
+    unlink(path);
+}
+
+static void part_bytes(void) {
+    char sock[64];
+    socket_name(sock, sizeof sock, "bytes");
+    long blocks_before = atomic_load(&live_blocks);
+    bytes_watch *b = calloc(1, sizeof *b);
+    if (b == NULL) abort();
+    b->pane = MUXLINK_NONE;
+    muxlink_client *c = spawn_bytes_client(sock, MUXLINK_ACTION_NEW);
+    if (c == NULL) {
+        free(b);
+        return;
+    }
+    WAIT_UNTIL((muxlink_client_turn(c, 50), bytes_pump(c, b)), b->ready || b->exited, "attach");
+    uint32_t window = MUXLINK_NONE;
+    CHECK_RESULT(muxlink_client_active(c, &window, &b->pane), MUXLINK_OK);
+    char buf[8];
+    size_t len = 0;
+    CHECK_RESULT(muxlink_client_pane_row_text(c, b->pane, 0, (uint8_t *)buf, sizeof buf, &len),
+                 MUXLINK_ERR_NO_GRID);
+    muxlink_render_state rs;
+    muxlink_render_state_init(&rs);
+    CHECK_RESULT(muxlink_client_pull_frame(c, b->pane, &rs), MUXLINK_ERR_NO_GRID);
+
+    /* Live bytes: what the shell prints arrives as the pane's bytes, in order. */
+    const char *typed = "printf 'bytes-%s\\n' $((6*7)); printf '\\033[1;31mred\\033[m\\n'\r";
+    CHECK_RESULT(muxlink_client_send_input(c, b->pane, (const uint8_t *)typed, strlen(typed),
+                                           NULL),
+                 MUXLINK_OK);
+    WAIT_UNTIL((muxlink_client_turn(c, 50), bytes_pump(c, b)),
+               memmem(b->tail, b->tail_len, "bytes-42", 8) != NULL &&
+                   memmem(b->tail, b->tail_len, "\033[1;31mred", 10) != NULL,
+               "the pane's bytes (%zu seen)", b->tail_len);
+    muxlink_client_free(c);
+
+    /* A second client's rebuild sequence for the pane shows what tmux shows. */
+    bytes_watch *b2 = calloc(1, sizeof *b2);
+    if (b2 == NULL) abort();
+    b2->pane = b->pane;
+    c = spawn_bytes_client(sock, MUXLINK_ACTION_ATTACH);
+    if (c != NULL) {
+        WAIT_UNTIL((muxlink_client_turn(c, 50), bytes_pump(c, b2)), b2->ready || b2->exited,
+                   "second attach");
+        CHECK(b2->resets == 1, "%d resets of %%%u on attach", b2->resets, b2->pane);
+        CHECK(b2->cols == 80 && b2->rows == 24, "reset size %ux%u", b2->cols, b2->rows);
+        CHECK(b2->reset_len > 0 && memmem(b2->reset, b2->reset_len, "bytes-42", 8) != NULL,
+              "the rebuild sequence lacks the shell's output");
+        if (b2->resets == 1) check_rebuild(sock, b2);
+        muxlink_client_free(c);
+    }
+    kill_server(sock);
+    free(b->reset);
+    free(b2->reset);
+    free(b);
+    free(b2);
+    check_ledger_back(blocks_before, "bytes clients");
+}
+
 static void part_hostloop(void) {
     char sock[64];
     socket_name(sock, sizeof sock, "hostloop");
@@ -1293,6 +1473,8 @@ int main(int argc, char **argv) {
             host_allocator = 0;
         else if (strcmp(argv[i], "--tmux") == 0 && i + 1 < argc)
             tmux_program = argv[++i];
+        else if (strcmp(argv[i], "--muxlink") == 0 && i + 1 < argc)
+            muxlink_cli = argv[++i];
         else if (strcmp(argv[i], "--expected") == 0 && i + 1 < argc)
             expected = argv[++i];
         else if (nparts < 16)
@@ -1300,7 +1482,7 @@ int main(int argc, char **argv) {
     }
     if (nparts == 0) {
         fprintf(stderr, "usage: %s [--system-allocator] [--tmux PROGRAM] [--expected FILE] "
-                        "replay|bad|ledger|live|hostloop|hostfed|threads...\n", argv[0]);
+                        "replay|bad|ledger|live|bytes|hostloop|hostfed|threads...\n", argv[0]);
         return 2;
     }
     /* The harness writes to PTYs and sockets itself: a peer that went away must not kill it. */
@@ -1349,6 +1531,8 @@ int main(int argc, char **argv) {
             part_ledger();
         } else if (strcmp(part, "live") == 0) {
             part_live();
+        } else if (strcmp(part, "bytes") == 0) {
+            part_bytes();
         } else if (strcmp(part, "hostloop") == 0) {
             part_hostloop();
         } else if (strcmp(part, "hostfed") == 0) {

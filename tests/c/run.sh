@@ -87,10 +87,10 @@ build_static() {
         "$lib_dir/libmuxlink.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 }
 
-parts=(replay bad ledger live hostloop hostfed threads)
+parts=(replay bad ledger live bytes hostloop hostfed threads)
 
 run_plain() {
-    "$out/$1" "${@:2}" --expected "$out/expected.txt" "${parts[@]}"
+    "$out/$1" "${@:2}" --muxlink "$lib_dir/muxlink" --expected "$out/expected.txt" "${parts[@]}"
 }
 
 run_valgrind() {
@@ -98,7 +98,7 @@ run_valgrind() {
     valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect \
         --track-origins=yes --track-fds=yes --malloc-fill=0xAA --free-fill=0xBB \
         --error-exitcode=1 --log-file="$log" \
-        "$out/$1" "${@:2}" --expected "$out/expected.txt" "${parts[@]}"
+        "$out/$1" "${@:2}" --muxlink "$lib_dir/muxlink" --expected "$out/expected.txt" "${parts[@]}"
     local rc=$?
     grep -E "ERROR SUMMARY|definitely lost|indirectly lost|FILE DESCRIPTORS" "$log" | sed 's/^==[0-9]*== //'
     # --track-fds lists every descriptor open at exit; those the harness (or muxlink) opened
@@ -164,7 +164,7 @@ build_asan() {
 run_asan() {
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
         LSAN_OPTIONS=report_objects=1 \
-        "$out/harness-asan" "$@" --expected "$out/expected.txt" "${parts[@]}"
+        "$out/harness-asan" "$@" --muxlink "$lib_dir/muxlink" --expected "$out/expected.txt" "${parts[@]}"
 }
 
 # ThreadSanitizer needs every line that touches shared memory instrumented, std included

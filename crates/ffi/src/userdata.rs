@@ -56,15 +56,20 @@ mod tests {
     use std::sync::Arc;
 
     static DESTROYED: AtomicUsize = AtomicUsize::new(0);
+    static EXPECTED: AtomicUsize = AtomicUsize::new(0);
 
     unsafe extern "C" fn count(p: *mut c_void) {
-        assert_eq!(p as usize, 0x1234);
+        assert_eq!(p as usize, EXPECTED.load(Ordering::SeqCst));
         DESTROYED.fetch_add(1, Ordering::SeqCst);
     }
 
     #[test]
     fn the_destructor_runs_once_when_the_last_holder_lets_go() {
-        let u = Arc::new(Userdata::new(0x1234 as *mut c_void, Some(count)));
+        // A real address (Miri checks provenance), never dereferenced.
+        static TARGET: u8 = 0;
+        let ptr = std::ptr::addr_of!(TARGET).cast_mut().cast::<c_void>();
+        EXPECTED.store(ptr as usize, Ordering::SeqCst);
+        let u = Arc::new(Userdata::new(ptr, Some(count)));
         let other = u.clone();
         drop(u);
         assert_eq!(DESTROYED.load(Ordering::SeqCst), 0);

@@ -931,6 +931,7 @@ static void part_bytes(void) {
                    memmem(b->tail, b->tail_len, "\033[1;31mred", 10) != NULL,
                "the pane's bytes (%zu seen)", b->tail_len);
     muxlink_client_free(c);
+    check_ledger_back(blocks_before, "first bytes client");
 
     /* A second client's rebuild sequence for the pane shows what tmux shows. */
     bytes_watch *b2 = calloc(1, sizeof *b2);

@@ -1458,6 +1458,14 @@ static void part_ledger(void) {
            per_frame, (long)(w.frames - frames_before));
     CHECK(w.frames - frames_before >= 1000, "frames pulled: %d", w.frames - (int)frames_before);
     CHECK(per_frame == 0, "%ld allocations once warm", per_frame);
+    /* A failed pull leaves no pointer from the previous one behind. */
+    muxlink_render_state rs;
+    muxlink_render_state_init(&rs);
+    CHECK_RESULT(muxlink_client_pull_frame(c, 0, &rs), MUXLINK_OK);
+    CHECK(rs.frame != NULL && rs.rows == 24, "pull of %%0");
+    CHECK_RESULT(muxlink_client_pull_frame(c, 4242, &rs), MUXLINK_ERR_NO_SUCH_PANE);
+    CHECK(rs.frame == NULL && rs.dirty_rows == NULL && rs.dirty_len == 0 && rs.title == NULL,
+          "a failed pull left the previous state's pointers");
     muxlink_client_free(c);
     CHECK(atomic_load(&live_blocks) <= blocks_before, "ledger client left %ld blocks",
           atomic_load(&live_blocks) - blocks_before);

@@ -144,6 +144,24 @@ build_pkgconfig() {
     }
 }
 
+# The README's first C host, built through pkg-config, against a server of its own.
+first_host() {
+    export PKG_CONFIG_PATH=$out/prefix/lib/pkgconfig
+    # shellcheck disable=SC2046 # pkg-config's output is a list of flags
+    cc -std=c11 -Wall -Wextra -Werror -pedantic tests/c/first_host.c -o "$out/first-host" \
+        $(pkg-config --cflags --libs muxlink) -Wl,-rpath,"$out/prefix/lib" || return 1
+    local sock=mxc-first-$$ shown rc=0
+    tmux -L "$sock" -f /dev/null new-session -d -x 80 -y 24 'echo first-host-$((6*7)); exec sleep 300' || return 1
+    for _ in $(seq 100); do
+        tmux -L "$sock" capture-pane -p | grep -q first-host-42 && break
+        sleep 0.1
+    done
+    shown=$("$out/first-host" "$sock") || rc=$?
+    tmux -L "$sock" kill-server 2>/dev/null
+    echo "$shown" | head -3
+    ((rc == 0)) && grep -q '^first-host-42$' <<<"$shown"
+}
+
 # ---- sanitizers: libmuxlink.a instrumented, the harness compiled with the same sanitizer ----
 
 host_target=x86_64-unknown-linux-gnu
@@ -205,6 +223,7 @@ step "shared, system allocator" run_plain harness-shared --system-allocator
 step install install_prefix
 step build-pkgconfig build_pkgconfig
 step "pkg-config build, bad calls" "$out/harness-pc" bad
+step "first host (README)" first_host
 if [[ "${SKIP_VALGRIND:-}" != 1 ]]; then
     step "valgrind: shared, host allocator" run_valgrind harness-shared
     step "valgrind: static, system allocator" run_valgrind harness-static --system-allocator

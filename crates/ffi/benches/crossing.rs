@@ -338,13 +338,15 @@ fn bench_pipeline(cr: &mut Criterion) {
                     MUXLINK_EVENT_NONE => break,
                     MUXLINK_EVENT_FRAME_READY => {
                         let pane = ev.pane;
-                        unsafe { muxlink_client_pull_frame(c, pane, &mut rs) };
-                        let dirty =
-                            unsafe { std::slice::from_raw_parts(rs.dirty_rows, rs.dirty_len) };
-                        for &y in dirty {
-                            let (mut cells, mut len) = (ptr::null(), 0);
-                            unsafe { muxlink_frame_row(rs.frame, y, &mut cells, &mut len) };
-                            sum = sum.wrapping_add(len as u64);
+                        let r = unsafe { muxlink_client_pull_frame(c, pane, &mut rs) };
+                        if r == muxlink_result::MUXLINK_OK {
+                            let dirty =
+                                unsafe { std::slice::from_raw_parts(rs.dirty_rows, rs.dirty_len) };
+                            for &y in dirty {
+                                let (mut cells, mut len) = (ptr::null(), 0);
+                                unsafe { muxlink_frame_row(rs.frame, y, &mut cells, &mut len) };
+                                sum = sum.wrapping_add(len as u64);
+                            }
                         }
                     }
                     _ => {}

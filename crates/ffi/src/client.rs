@@ -505,7 +505,8 @@ pub unsafe extern "C" fn muxlink_client_next_event(
 /// resized or rebuilt), however many batches arrived meanwhile, the cursor, modes and title
 /// now, and `frame` to read rows with `muxlink_frame_row`. The dirty set restarts empty.
 /// Every pointer in `*state` is valid until the next call on this client other than the
-/// read-only ones. Allocates nothing once warm.
+/// read-only ones. Allocates nothing once warm. On an error after the struct's size and
+/// version were checked, `*state` is left empty (no rows, `frame` NULL).
 ///
 /// Errors: `MUXLINK_ERR_NO_SUCH_PANE`, `MUXLINK_ERR_NO_GRID` (bytes mode), `MUXLINK_ERR_NULL`,
 /// `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`, `MUXLINK_ERR_POISONED`.
@@ -526,6 +527,9 @@ pub unsafe extern "C" fn muxlink_client_pull_frame(
     unsafe {
         muxlink_client::with_mut(client, |c| {
             sized::check_out(state)?;
+            // Whatever happens next, the state holds no pointer from an earlier pull (a host
+            // that misses an error reads an empty state, never a dangling row).
+            state.write(<muxlink_render_state as sized::Sized>::defaults());
             let p = c
                 .client()
                 .state()

@@ -95,7 +95,7 @@ run_plain() {
 
 run_valgrind() {
     local log=$out/valgrind-$1${2:+$2}.log
-    valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect \
+    MUXLINK_UNDER_VALGRIND=1 valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect \
         --track-origins=yes --track-fds=yes --malloc-fill=0xAA --free-fill=0xBB \
         --error-exitcode=1 --log-file="$log" \
         "$out/$1" "${@:2}" --muxlink "$lib_dir/muxlink" --expected "$out/expected.txt" "${parts[@]}"

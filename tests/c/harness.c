@@ -11,6 +11,8 @@
  *   bad       bad calls: NULLs, wrong sizes and versions, wrong modes, calls after close,
  *             callbacks that report failure, destructors run once
  *   ledger    no allocation per frame once warm (host allocator only)
+ *   pause     flow control through C: %pause reported, output before it kept, resume
+ *             sends tmux's continue
  *   live      the whole lifecycle against real tmux on a private socket: spawn, attach,
  *             split, type, frames, resize, pause and continue under a flood, detach, a second
  *             attach, tmux killed, free
@@ -621,13 +623,12 @@ static void part_live(void) {
         double until = now_s() + 1.0;
         while (now_s() < until && w.paused == 0) TURN(c, &w);
     }
-    /* tmux pauses when output it queued for us is older than pause-after when it next gets
-     * to write; under valgrind the client reads too slowly for that moment to come reliably
-     * (tmux stops reading the flooding pane instead), so there the pause is not required. */
-    if (under_valgrind() && w.paused == 0)
-        printf("live: no pause under valgrind (not required there)\n");
-    else
-        CHECK(w.paused > 0, "tmux never paused the flooded pane");
+    /* tmux (3.3a's control.c) pauses a pane when output it queued for us is older than
+     * pause-after when it next writes; but it stops reading a pane as soon as 512 bytes wait
+     * for us, so output queues beyond its 8 KiB buffer only when one read of the pane
+     * outruns it: a race this harness cannot force. The pause and resume path is checked
+     * deterministically in part `pause`; here it is exercised when tmux obliges. */
+    printf("live: tmux %s the flooded pane\n", w.paused > 0 ? "paused" : "did not pause");
     if (w.paused > 0) {
         CHECK_RESULT(muxlink_client_resume_pane(c, w.paused_pane, &cmd), MUXLINK_OK);
         WAIT_UNTIL(TURN(c, &w), w.resumed > 0, "resume after pause");
@@ -1456,6 +1457,38 @@ static void part_bad(void) {
     check_ledger_back(blocks_before, "bad calls");
 }
 
+/* ---- pause: flow control through C, on tmux's own lines ---- */
+
+static void part_pause(void) {
+    muxlink_client_config cfg;
+    muxlink_client_config_init(&cfg);
+    cfg.handshake = false;
+    cfg.pause_after = 1;
+    muxlink_client *c = NULL;
+    CHECK_RESULT(muxlink_client_new(&cfg, &c), MUXLINK_OK);
+    if (c == NULL) return;
+    watch_t w = {0};
+    const char *start = "%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n"
+                        "%output %0 before\\015\\012\n%pause %0\n";
+    CHECK_RESULT(muxlink_client_feed(c, (const uint8_t *)start, strlen(start)), MUXLINK_OK);
+    pump(c, &w);
+    CHECK(w.paused == 1 && w.paused_pane == 0, "paused %d (pane %u)", w.paused, w.paused_pane);
+    /* Output tmux sent before the pause took effect is not lost. */
+    CHECK(pane_shows(c, 0, "before"), "the output before the pause");
+    const uint8_t *out = NULL;
+    size_t out_len = 0;
+    CHECK_RESULT(muxlink_client_outgoing(c, &out, &out_len), MUXLINK_OK);
+    CHECK_RESULT(muxlink_client_consume_outgoing(c, out_len), MUXLINK_OK);
+    uint64_t cmd = 0;
+    CHECK_RESULT(muxlink_client_resume_pane(c, 0, &cmd), MUXLINK_OK);
+    CHECK(cmd > 0, "resume's command id");
+    CHECK_RESULT(muxlink_client_outgoing(c, &out, &out_len), MUXLINK_OK);
+    CHECK(out_len > 0 && memmem(out, out_len, "%0:continue", 11) != NULL,
+          "resume sent no continue: %.*s", (int)out_len, out ? (const char *)out : "");
+    CHECK_RESULT(muxlink_client_resume_pane(c, 4242, NULL), MUXLINK_ERR_NO_SUCH_PANE);
+    muxlink_client_free(c);
+}
+
 /* ---- ledger: no allocation per frame once warm ---- */
 
 static void part_ledger(void) {
@@ -1524,7 +1557,7 @@ int main(int argc, char **argv) {
     }
     if (nparts == 0) {
         fprintf(stderr, "usage: %s [--system-allocator] [--tmux PROGRAM] [--expected FILE] "
-                        "replay|bad|ledger|live|bytes|hostloop|hostfed|threads...\n", argv[0]);
+                        "replay|bad|ledger|pause|live|bytes|hostloop|hostfed|threads...\n", argv[0]);
         return 2;
     }
     /* The harness writes to PTYs and sockets itself: a peer that went away must not kill it. */
@@ -1573,6 +1606,8 @@ int main(int argc, char **argv) {
             part_ledger();
         } else if (strcmp(part, "live") == 0) {
             part_live();
+        } else if (strcmp(part, "pause") == 0) {
+            part_pause();
         } else if (strcmp(part, "bytes") == 0) {
             part_bytes();
         } else if (strcmp(part, "hostloop") == 0) {

@@ -87,7 +87,7 @@ build_static() {
         "$lib_dir/libmuxlink.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 }
 
-parts=(replay bad ledger live bytes hostloop hostfed threads)
+parts=(replay bad ledger pause live bytes hostloop hostfed threads)
 
 run_plain() {
     "$out/$1" "${@:2}" --muxlink "$lib_dir/muxlink" --expected "$out/expected.txt" "${parts[@]}"
@@ -96,7 +96,7 @@ run_plain() {
 run_valgrind() {
     local log=$out/valgrind-$1${2:+$2}.log
     MUXLINK_UNDER_VALGRIND=1 valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect \
-        --track-origins=yes --track-fds=yes --malloc-fill=0xAA --free-fill=0xBB \
+        --track-origins=yes --track-fds=yes --malloc-fill=0xAA --free-fill=0xBB --child-silent-after-fork=yes \
         --error-exitcode=1 --log-file="$log" \
         "$out/$1" "${@:2}" --muxlink "$lib_dir/muxlink" --expected "$out/expected.txt" "${parts[@]}"
     local rc=$?
@@ -137,9 +137,11 @@ build_pkgconfig() {
     cc -std=c11 -O1 -g -Wall -Wextra -Werror -pedantic tests/c/harness.c -o "$out/harness-pc" \
         $flags -Wl,-rpath,"$out/prefix/lib"
     # The binary must load the installed library, not the one in cargo's target directory.
-    ldd "$out/harness-pc" | grep -q "$out/prefix/lib/libmuxlink.so" || {
+    local libs
+    libs=$(ldd "$out/harness-pc")
+    grep -q "$out/prefix/lib/libmuxlink.so" <<<"$libs" || {
         echo "harness-pc does not load the installed libmuxlink.so:"
-        ldd "$out/harness-pc"
+        echo "$libs"
         return 1
     }
 }

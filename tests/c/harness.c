@@ -845,6 +845,12 @@ static void bytes_pump(muxlink_client *c, bytes_watch *b) {
     }
 }
 
+/* Whether the pane printed something (the prompt) after the line "red". */
+static int prompt_after_red(const bytes_watch *b) {
+    const char *red = memmem(b->tail, b->tail_len, "\033[1;31mred\033[m\r\n", 14);
+    return red != NULL && (size_t)(red + 14 - b->tail) < b->tail_len;
+}
+
 static muxlink_client *spawn_bytes_client(const char *sock, uint32_t action) {
     muxlink_client_config cfg;
     muxlink_client_config_init(&cfg);
@@ -948,9 +954,10 @@ static void part_bytes(void) {
     CHECK_RESULT(muxlink_client_send_input(c, b->pane, (const uint8_t *)typed, strlen(typed),
                                            NULL),
                  MUXLINK_OK);
+    /* Until the shell's next prompt came after the red line: the pane is then quiet, and a
+     * second client's rebuild and tmux's capture below see the same screen. */
     WAIT_UNTIL((muxlink_client_turn(c, 50), bytes_pump(c, b)),
-               memmem(b->tail, b->tail_len, "bytes-42", 8) != NULL &&
-                   memmem(b->tail, b->tail_len, "\033[1;31mred", 10) != NULL,
+               memmem(b->tail, b->tail_len, "bytes-42", 8) != NULL && prompt_after_red(b),
                "the pane's bytes (%zu seen)", b->tail_len);
     muxlink_client_free(c);
     check_ledger_back(blocks_before, "first bytes client");

@@ -4,6 +4,7 @@
 //!   zig build test                      builds libmuxlink with cargo, then runs the tests
 //!   zig build test -Dlink=static        the same against libmuxlink.a
 //!   zig build test -Dcargo=false        links what cargo already built
+//!   zig build run-example -- -L SOCKET  attaches to a tmux server, prints each pane
 //!
 //! Options: -Dprofile=release|debug (the cargo profile, default release), -Dtarget-dir=PATH
 //! (cargo's target directory; default $CARGO_TARGET_DIR or the repository's target/),
@@ -98,4 +99,35 @@ pub fn build(b: *std.Build) void {
     if (run_cargo) tests.step.dependOn(&cargo.step);
     const test_step = b.step("test", "Run the binding's tests against libmuxlink");
     test_step.dependOn(&b.addRunArtifact(tests).step);
+
+    // Against real tmux on a private socket (tmux must be on PATH).
+    const live_tests = b.addTest(.{
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("tests/live_test.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{.{ .name = "muxlink", .module = muxlink }},
+        }),
+    });
+    if (run_cargo) live_tests.step.dependOn(&cargo.step);
+    test_step.dependOn(&b.addRunArtifact(live_tests).step);
+
+    // The example host: `zig build run-example -- -L SOCKET`.
+    const example = b.addExecutable(.{
+        .name = "print-panes",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("examples/print_panes.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{.{ .name = "muxlink", .module = muxlink }},
+        }),
+    });
+    if (run_cargo) example.step.dependOn(&cargo.step);
+    b.installArtifact(example);
+    const run_example = b.addRunArtifact(example);
+    if (b.args) |args| run_example.addArgs(args);
+    const run_step = b.step("run-example", "Attach to a tmux server and print what each pane shows");
+    run_step.dependOn(&run_example.step);
+    // The example is compiled by `zig build test` too, so that it cannot rot.
+    test_step.dependOn(&example.step);
 }

@@ -51,6 +51,22 @@ pub const Error = error{
     AllocatorInUse,
     /// MUXLINK_ERR_UNSUPPORTED.
     Unsupported,
+    /// MUXLINK_ERR_NO_SUCH_WINDOW.
+    NoSuchWindow,
+    /// MUXLINK_ERR_NO_SUCH_SESSION.
+    NoSuchSession,
+    /// MUXLINK_ERR_READ_ONLY: the client attached read-only.
+    ReadOnly,
+    /// MUXLINK_ERR_TMUX_TOO_OLD: the operation needs a newer tmux.
+    TmuxTooOld,
+    /// MUXLINK_ERR_WRONG_MODE: a call for another drive mode or output mode.
+    WrongMode,
+    /// MUXLINK_ERR_SPAWN: the tmux (or ssh) process could not be started.
+    Spawn,
+    /// MUXLINK_ERR_IO: reading or writing tmux's pipes failed.
+    Io,
+    /// MUXLINK_ERR_CALLBACK: a host callback reported failure.
+    Callback,
     /// A code this binding does not know (a newer library).
     UnknownResult,
 };
@@ -73,6 +89,14 @@ pub fn check(result: c.muxlink_result) Error!void {
         c.MUXLINK_ERR_CLOSED => error.Closed,
         c.MUXLINK_ERR_ALLOCATOR_IN_USE => error.AllocatorInUse,
         c.MUXLINK_ERR_UNSUPPORTED => error.Unsupported,
+        c.MUXLINK_ERR_NO_SUCH_WINDOW => error.NoSuchWindow,
+        c.MUXLINK_ERR_NO_SUCH_SESSION => error.NoSuchSession,
+        c.MUXLINK_ERR_READ_ONLY => error.ReadOnly,
+        c.MUXLINK_ERR_TMUX_TOO_OLD => error.TmuxTooOld,
+        c.MUXLINK_ERR_WRONG_MODE => error.WrongMode,
+        c.MUXLINK_ERR_SPAWN => error.Spawn,
+        c.MUXLINK_ERR_IO => error.Io,
+        c.MUXLINK_ERR_CALLBACK => error.Callback,
         else => error.UnknownResult,
     };
 }
@@ -217,5 +241,375 @@ pub const Client = struct {
         const text = try self.paneRowText(pane, row, buf);
         std.debug.assert(text.len == len);
         return buf;
+    }
+
+    // ---- transports and drive modes ----
+
+    /// Starts tmux (or `ssh HOST tmux`) as a child process with `-C`; the client then runs
+    /// on the built-in loop (`turn`, `run`). The strings are copied before this returns.
+    pub fn spawn(self: *Client, transport: Transport) Error!void {
+        var t: c.muxlink_transport = undefined;
+        c.muxlink_transport_init(&t);
+        t.kind = @intFromEnum(transport.kind);
+        t.action = @intFromEnum(transport.action);
+        t.program = str(transport.program);
+        t.socket_name = str(transport.socket_name);
+        t.socket_path = str(transport.socket_path);
+        t.config_file = str(transport.config_file);
+        t.target = str(transport.target);
+        t.ssh_host = str(transport.ssh_host);
+        try check(c.muxlink_client_spawn(self.handle, &t));
+    }
+
+    /// Built-in loop: waits up to `timeout_ms` (-1: no limit) for tmux, the timer or a wake,
+    /// and handles what came. Events and frames are then ready to pull.
+    pub fn turn(self: *Client, timeout_ms: i32) Error!void {
+        try check(c.muxlink_client_turn(self.handle, timeout_ms));
+    }
+
+    /// Built-in loop: turns until the connection has finished or `Remote.stop` was called.
+    pub fn run(self: *Client) Error!void {
+        try check(c.muxlink_client_run(self.handle));
+    }
+
+    /// Host-fed mode: `writer(ctx, bytes)` writes the bytes for tmux (to the PTY the host
+    /// reads) and returns how many it took, or a negative number for a failure. `ctx` must
+    /// outlive the client (muxlink calls no destructor for it). The bytes are borrowed for
+    /// the call.
+    pub fn setWriter(
+        self: *Client,
+        comptime Ctx: type,
+        ctx: *Ctx,
+        comptime writer: fn (ctx: *Ctx, bytes: []const u8) isize,
+    ) Error!void {
+        const Trampoline = struct {
+            fn write(ud: ?*anyopaque, bytes: [*c]const u8, len: usize) callconv(.c) isize {
+                const p: *Ctx = @ptrCast(@alignCast(ud.?));
+                return writer(p, if (len == 0) &.{} else bytes[0..len]);
+            }
+        };
+        try check(c.muxlink_client_set_writer(self.handle, Trampoline.write, ctx, null));
+    }
+
+    /// Sans-I/O: the bytes waiting to be written to tmux (borrowed until the next call on
+    /// this client). Call `consumeOutgoing` with what was written.
+    pub fn outgoing(self: *const Client) Error![]const u8 {
+        var ptr: [*c]const u8 = null;
+        var len: usize = 0;
+        try check(c.muxlink_client_outgoing(self.handle, &ptr, &len));
+        return if (len == 0) &.{} else ptr[0..len];
+    }
+
+    /// Sans-I/O: `n` bytes of `outgoing` were written.
+    pub fn consumeOutgoing(self: *Client, n: usize) Error!void {
+        try check(c.muxlink_client_consume_outgoing(self.handle, n));
+    }
+
+    /// Host stream: enter control mode after `EventKind.control_mode_requested`.
+    pub fn acceptControlMode(self: *Client) Error!void {
+        try check(c.muxlink_client_accept_control_mode(self.handle));
+    }
+
+    /// Host stream: refuse it; the bytes after it pass through.
+    pub fn declineControlMode(self: *Client) Error!void {
+        try check(c.muxlink_client_decline_control_mode(self.handle));
+    }
+
+    /// Whether the connection has finished (`EventKind.exited` was queued).
+    pub fn isClosed(self: *const Client) Error!bool {
+        var closed = false;
+        try check(c.muxlink_client_is_closed(self.handle, &closed));
+        return closed;
+    }
+
+    /// Closes the connection from the host's side (pending replies are dropped).
+    pub fn close(self: *Client) Error!void {
+        try check(c.muxlink_client_close(self.handle));
+    }
+
+    /// A handle other threads use to queue input and wake this client; `Remote.deinit` it.
+    pub fn remote(self: *Client) Error!Remote {
+        var r: ?*c.muxlink_remote = null;
+        try check(c.muxlink_client_remote(self.handle, &r));
+        return .{ .handle = r orelse return error.NullPointer };
+    }
+
+    // ---- events and frames ----
+
+    /// The next queued event, or null when none waits. Its `data` and `extra` are borrowed
+    /// until the next call on this client.
+    pub fn nextEvent(self: *Client) Error!?Event {
+        var ev: c.muxlink_event = undefined;
+        c.muxlink_event_init(&ev);
+        try check(c.muxlink_client_next_event(self.handle, &ev));
+        if (ev.kind == c.MUXLINK_EVENT_NONE) return null;
+        return .{ .raw = ev };
+    }
+
+    /// Pane `%pane`'s render state: the rows dirtied since its last pull, cursor, modes.
+    /// Everything it points to is borrowed until the next call on this client.
+    pub fn pullFrame(self: *Client, pane: u32) Error!RenderState {
+        var rs: c.muxlink_render_state = undefined;
+        c.muxlink_render_state_init(&rs);
+        try check(c.muxlink_client_pull_frame(self.handle, pane, &rs));
+        return .{ .raw = rs };
+    }
+
+    // ---- operations: each returns the command id tmux's answer will carry ----
+
+    /// Types `bytes` into pane `%pane` (sent as hex, never interpreted by tmux).
+    pub fn sendInput(self: *Client, pane: u32, bytes: []const u8) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_send_input(self.handle, pane, bytes.ptr, bytes.len, &id));
+        return id;
+    }
+
+    /// Pastes `bytes` into pane `%pane` (bracketed when the pane asked for it).
+    pub fn paste(self: *Client, pane: u32, bytes: []const u8) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_paste(self.handle, pane, bytes.ptr, bytes.len, &id));
+        return id;
+    }
+
+    /// Sets the client's size (every window follows unless sized on its own).
+    pub fn resize(self: *Client, cols: u16, rows: u16) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_resize(self.handle, cols, rows, &id));
+        return id;
+    }
+
+    /// Splits pane `%pane`.
+    pub fn split(self: *Client, pane: u32, direction: SplitDirection) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_split(self.handle, pane, @intFromEnum(direction), &id));
+        return id;
+    }
+
+    /// Makes `%pane` its window's active pane.
+    pub fn selectPane(self: *Client, pane: u32) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_select_pane(self.handle, pane, &id));
+        return id;
+    }
+
+    /// Closes pane `%pane`.
+    pub fn killPane(self: *Client, pane: u32) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_kill_pane(self.handle, pane, &id));
+        return id;
+    }
+
+    /// Resumes a pane tmux paused (`EventKind.paused`); it is re-captured.
+    pub fn resumePane(self: *Client, pane: u32) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_resume_pane(self.handle, pane, &id));
+        return id;
+    }
+
+    /// Detaches; tmux answers with `%exit` and the client closes.
+    pub fn detach(self: *Client) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_detach(self.handle, &id));
+        return id;
+    }
+
+    /// The user's own tmux command (one line, no `;`); the answer comes as
+    /// `EventKind.command_reply`. Never build `text` from strings that came from tmux.
+    pub fn command(self: *Client, text: []const u8) Error!u64 {
+        var id: u64 = 0;
+        try check(c.muxlink_client_command(self.handle, text.ptr, text.len, &id));
+        return id;
+    }
+
+    // ---- the session model ----
+
+    /// The windows in tmux's order, written to `buf`; the part of `buf` filled.
+    pub fn windows(self: *const Client, buf: []u32) Error![]u32 {
+        var n: usize = 0;
+        try check(c.muxlink_client_windows(self.handle, buf.ptr, buf.len, &n));
+        return buf[0..n];
+    }
+
+    /// The panes of window `@window`, written to `buf`; the part of `buf` filled.
+    pub fn panes(self: *const Client, window: u32, buf: []u32) Error![]u32 {
+        var n: usize = 0;
+        try check(c.muxlink_client_panes(self.handle, window, buf.ptr, buf.len, &n));
+        return buf[0..n];
+    }
+
+    /// The active window and its active pane (`none` when not known).
+    pub fn active(self: *const Client) Error!struct { window: u32, pane: u32 } {
+        var w: u32 = none;
+        var p: u32 = none;
+        try check(c.muxlink_client_active(self.handle, &w, &p));
+        return .{ .window = w, .pane = p };
+    }
+};
+
+/// An id that is not known (`MUXLINK_NONE`).
+pub const none: u32 = c.MUXLINK_NONE;
+
+fn str(s: ?[]const u8) c.muxlink_str {
+    const v = s orelse return .{ .ptr = null, .len = 0 };
+    return .{ .ptr = v.ptr, .len = v.len };
+}
+
+/// Which process `Client.spawn` starts.
+pub const TransportKind = enum(u32) {
+    tmux = c.MUXLINK_TRANSPORT_TMUX,
+    ssh = c.MUXLINK_TRANSPORT_SSH,
+};
+
+/// What the spawned tmux does.
+pub const Action = enum(u32) {
+    /// Attach to `target` (or the most recent session).
+    attach = c.MUXLINK_ACTION_ATTACH,
+    /// Make a new session (named `target` when given).
+    new = c.MUXLINK_ACTION_NEW,
+    /// Attach to session `target`, making it when missing.
+    attach_or_new = c.MUXLINK_ACTION_ATTACH_OR_NEW,
+};
+
+/// Options of `Client.spawn`; null strings take muxlink's defaults.
+pub const Transport = struct {
+    kind: TransportKind = .tmux,
+    action: Action = .attach,
+    /// The tmux program (default `tmux` from PATH).
+    program: ?[]const u8 = null,
+    /// `-L NAME`.
+    socket_name: ?[]const u8 = null,
+    /// `-S PATH`.
+    socket_path: ?[]const u8 = null,
+    /// `-f FILE`.
+    config_file: ?[]const u8 = null,
+    /// The session to attach to or to name.
+    target: ?[]const u8 = null,
+    /// `kind = .ssh`: the host.
+    ssh_host: ?[]const u8 = null,
+};
+
+/// Where `Client.split` puts the new pane.
+pub const SplitDirection = enum(u32) {
+    right = c.MUXLINK_SPLIT_RIGHT,
+    down = c.MUXLINK_SPLIT_DOWN,
+};
+
+/// What an event says (`MUXLINK_EVENT_*`). Values this binding does not name may come from a
+/// newer library: skip them.
+pub const EventKind = enum(u32) {
+    control_mode_requested = c.MUXLINK_EVENT_CONTROL_MODE_REQUESTED,
+    control_mode_left = c.MUXLINK_EVENT_CONTROL_MODE_LEFT,
+    passthrough = c.MUXLINK_EVENT_PASSTHROUGH,
+    ready = c.MUXLINK_EVENT_READY,
+    degraded = c.MUXLINK_EVENT_DEGRADED,
+    session_changed = c.MUXLINK_EVENT_SESSION_CHANGED,
+    sessions_changed = c.MUXLINK_EVENT_SESSIONS_CHANGED,
+    session_renamed = c.MUXLINK_EVENT_SESSION_RENAMED,
+    window_added = c.MUXLINK_EVENT_WINDOW_ADDED,
+    window_closed = c.MUXLINK_EVENT_WINDOW_CLOSED,
+    window_renamed = c.MUXLINK_EVENT_WINDOW_RENAMED,
+    window_indexes_changed = c.MUXLINK_EVENT_WINDOW_INDEXES_CHANGED,
+    layout_changed = c.MUXLINK_EVENT_LAYOUT_CHANGED,
+    unlinked_window_added = c.MUXLINK_EVENT_UNLINKED_WINDOW_ADDED,
+    unlinked_window_renamed = c.MUXLINK_EVENT_UNLINKED_WINDOW_RENAMED,
+    pane_added = c.MUXLINK_EVENT_PANE_ADDED,
+    pane_closed = c.MUXLINK_EVENT_PANE_CLOSED,
+    active_window_changed = c.MUXLINK_EVENT_ACTIVE_WINDOW_CHANGED,
+    active_pane_changed = c.MUXLINK_EVENT_ACTIVE_PANE_CHANGED,
+    pane_mode_changed = c.MUXLINK_EVENT_PANE_MODE_CHANGED,
+    paused = c.MUXLINK_EVENT_PAUSED,
+    resumed = c.MUXLINK_EVENT_RESUMED,
+    output_age = c.MUXLINK_EVENT_OUTPUT_AGE,
+    title = c.MUXLINK_EVENT_TITLE,
+    bell = c.MUXLINK_EVENT_BELL,
+    clipboard = c.MUXLINK_EVENT_CLIPBOARD,
+    frame_ready = c.MUXLINK_EVENT_FRAME_READY,
+    pane_bytes = c.MUXLINK_EVENT_PANE_BYTES,
+    pane_reset = c.MUXLINK_EVENT_PANE_RESET,
+    notice = c.MUXLINK_EVENT_NOTICE,
+    command_succeeded = c.MUXLINK_EVENT_COMMAND_SUCCEEDED,
+    command_failed = c.MUXLINK_EVENT_COMMAND_FAILED,
+    command_reply = c.MUXLINK_EVENT_COMMAND_REPLY,
+    unmatched_reply = c.MUXLINK_EVENT_UNMATCHED_REPLY,
+    protocol_error = c.MUXLINK_EVENT_PROTOCOL_ERROR,
+    unknown = c.MUXLINK_EVENT_UNKNOWN,
+    exited = c.MUXLINK_EVENT_EXITED,
+    other = c.MUXLINK_EVENT_OTHER,
+    _,
+};
+
+/// One event (`muxlink_event`); `data` and `extra` are borrowed until the next call on the
+/// client that gave it.
+pub const Event = struct {
+    raw: c.muxlink_event,
+
+    pub fn kind(self: *const Event) EventKind {
+        return @enumFromInt(self.raw.kind);
+    }
+
+    /// The pane it concerns, or `none`.
+    pub fn pane(self: *const Event) u32 {
+        return self.raw.pane;
+    }
+
+    /// Kind-specific bytes: pane output (`pane_bytes`), the rebuild sequence (`pane_reset`),
+    /// a title, tmux's message...
+    pub fn data(self: *const Event) []const u8 {
+        return if (self.raw.data_len == 0) &.{} else self.raw.data[0..self.raw.data_len];
+    }
+
+    /// Kind-specific second string (a clipboard's selections, an exit's explanation).
+    pub fn extra(self: *const Event) []const u8 {
+        return if (self.raw.extra_len == 0) &.{} else self.raw.extra[0..self.raw.extra_len];
+    }
+};
+
+/// A pane's render state (`muxlink_render_state`), borrowed until the next call on the client.
+pub const RenderState = struct {
+    raw: c.muxlink_render_state,
+
+    /// The screen rows that changed since the last pull.
+    pub fn dirtyRows(self: *const RenderState) []const u16 {
+        return if (self.raw.dirty_len == 0) &.{} else self.raw.dirty_rows[0..self.raw.dirty_len];
+    }
+
+    /// Row `y`'s cells (`muxlink_cell`, one per column).
+    pub fn row(self: *const RenderState, y: u16) Error![]const c.muxlink_cell {
+        var cells: [*c]const c.muxlink_cell = null;
+        var len: usize = 0;
+        try check(c.muxlink_frame_row(self.raw.frame, y, &cells, &len));
+        return if (len == 0) &.{} else cells[0..len];
+    }
+
+    /// The pane's title, when it has one.
+    pub fn title(self: *const RenderState) ?[]const u8 {
+        if (!self.raw.has_title) return null;
+        return if (self.raw.title_len == 0) &.{} else self.raw.title[0..self.raw.title_len];
+    }
+};
+
+/// A client's handle for other threads: input and wakes, queued; free with `deinit` on any
+/// thread.
+pub const Remote = struct {
+    handle: *c.muxlink_remote,
+
+    /// Queues input for pane `%pane` (copied) and wakes the client's loop.
+    pub fn sendInput(self: Remote, pane: u32, bytes: []const u8) Error!void {
+        try check(c.muxlink_remote_send_input(self.handle, pane, bytes.ptr, bytes.len));
+    }
+
+    /// Wakes the client's loop.
+    pub fn wake(self: Remote) Error!void {
+        try check(c.muxlink_remote_wake(self.handle));
+    }
+
+    /// Makes `Client.run` return at its next turn.
+    pub fn stop(self: Remote) Error!void {
+        try check(c.muxlink_remote_stop(self.handle));
+    }
+
+    pub fn deinit(self: *Remote) void {
+        c.muxlink_remote_free(self.handle);
+        self.* = undefined;
     }
 };

@@ -3,18 +3,31 @@
  * SPDX-License-Identifier: MIT OR Apache-2.0
  *
  * Conventions of this API:
- * - Every name starts with muxlink_ (MUXLINK_ for constants). Handles are opaque.
- * - Functions that can fail return muxlink_result; MUXLINK_OK is 0; muxlink_result_str()
- *   names any value.
- * - Option structs start with size_t size and uint32_t abi_version and are filled by their
- *   _init function. Check muxlink_abi_version() == MUXLINK_ABI_VERSION once, before any other
- *   call: an _init function writes the struct as the loaded library lays it out.
+ * - Every name starts with muxlink_ (MUXLINK_ for constants). Handles are opaque:
+ *   muxlink_client (one connection; one thread at a time) and muxlink_remote (other
+ *   threads' way in: any thread, any time).
+ * - Functions that can fail return muxlink_result, an int-wide enum: MUXLINK_OK is 0, errors
+ *   are positive; muxlink_result_str() names any value. On error, out-parameters are as
+ *   each function says (usually NULL or 0) and nothing else changed unless it says so.
+ * - Structs the host passes start with size_t size and uint32_t abi_version, are filled by
+ *   their _init macro (which passes the caller's sizeof to the _init_sized function, so a
+ *   newer library never writes past an older host's struct) and then changed field by
+ *   field; zero means the default. Check muxlink_abi_version() == MUXLINK_ABI_VERSION once,
+ *   before any other call.
  * - Strings and buffers are a pointer and a length; nothing relies on a NUL terminator.
- * - Pointers passed in are borrowed for the call only, unless a function says otherwise.
- *   What muxlink allocates, muxlink frees (the _free functions); _free(NULL) does nothing.
+ *   Bytes from tmux (names, titles, pane output) may hold anything: escape before showing.
+ * - Ownership: pointers passed in are borrowed for the call only, unless a function says
+ *   otherwise. Pointers handed out are borrowed from the client: from a call on a
+ *   `muxlink_client *` until the next call on the same client other than the read-only ones
+ *   (those taking `const muxlink_client *`, and muxlink_frame_*); inside a callback, for
+ *   that call only. What muxlink allocates, muxlink frees (the _free functions);
+ *   _free(NULL) does nothing. A userdata pointer given with a destructor belongs to muxlink
+ *   from the successful call on, and its destructor runs exactly once, when the last holder
+ *   lets go.
+ * - Callbacks run synchronously inside calls the host makes (except wake functions, which
+ *   any thread may call) and must not call into the same client unless they say so.
  * - Every function checks its pointers and catches panics: a panic returns
  *   MUXLINK_ERR_PANIC and poisons the handle, which then refuses every call but _free.
- * - A handle is used by one thread at a time.
  */
 
 
@@ -35,7 +48,251 @@
 #define MUXLINK_ABI_VERSION 1
 
 /**
- * What a call did. `MUXLINK_OK` is zero; every other value is an error, and an error leaves
+ * Watch for readability (in `watch_fd`), or it is readable / at end of file (in
+ * `muxlink_client_on_ready`).
+ */
+#define MUXLINK_FD_READABLE 1
+
+/**
+ * Watch for writability, or it is writable.
+ */
+#define MUXLINK_FD_WRITABLE 2
+
+/**
+ * `muxlink_client_on_ready` only: an error or hang-up condition.
+ */
+#define MUXLINK_FD_ERROR 4
+
+/**
+ * The largest history limit accepted (lines per pane).
+ */
+#define MUXLINK_MAX_HISTORY_LIMIT 1000000
+
+/**
+ * An id field that does not apply, or an unknown id: `UINT32_MAX`.
+ */
+#define MUXLINK_NONE UINT32_MAX
+
+/**
+ * `MUXLINK_EVENT_NOTICE`'s `detail`: `%message`.
+ */
+#define MUXLINK_NOTICE_MESSAGE 1
+
+/**
+ * `%config-error`.
+ */
+#define MUXLINK_NOTICE_CONFIG_ERROR 2
+
+/**
+ * `%client-detached` (another client; its name).
+ */
+#define MUXLINK_NOTICE_CLIENT_DETACHED 3
+
+/**
+ * `%client-session-changed` (another client).
+ */
+#define MUXLINK_NOTICE_CLIENT_SESSION_CHANGED 4
+
+/**
+ * `%paste-buffer-changed`.
+ */
+#define MUXLINK_NOTICE_PASTE_BUFFER_CHANGED 5
+
+/**
+ * `%paste-buffer-deleted`.
+ */
+#define MUXLINK_NOTICE_PASTE_BUFFER_DELETED 6
+
+/**
+ * `%subscription-changed` of a subscription this client did not make.
+ */
+#define MUXLINK_NOTICE_SUBSCRIPTION_CHANGED 7
+
+/**
+ * A notice this version does not name.
+ */
+#define MUXLINK_NOTICE_OTHER 0
+
+/**
+ * `MUXLINK_EVENT_EXITED`'s `detail`: tmux sent `%exit` (`data`: its reason, if any).
+ */
+#define MUXLINK_EXIT_TMUX 1
+
+/**
+ * tmux refused the command it was started with (`data`: tmux's message).
+ */
+#define MUXLINK_EXIT_REFUSED 2
+
+/**
+ * The stream ended without `%exit`.
+ */
+#define MUXLINK_EXIT_EOF 3
+
+/**
+ * The child process (tmux, ssh) ended: `exit_code` or `exit_signal`, `data` its standard
+ * error.
+ */
+#define MUXLINK_EXIT_PROCESS 4
+
+/**
+ * Reading or writing failed (`os_error`; `number` is 0 for a read, 1 for a write).
+ */
+#define MUXLINK_EXIT_TRANSPORT 5
+
+/**
+ * The host closed the client (`muxlink_client_close`, or a failed host callback).
+ */
+#define MUXLINK_EXIT_CLOSED_BY_HOST 6
+
+/**
+ * A reason this version does not name (`extra` says it).
+ */
+#define MUXLINK_EXIT_OTHER 0
+
+/**
+ * First cell of a width-2 character.
+ */
+#define MUXLINK_CELL_WIDE (1 << 0)
+
+/**
+ * Second cell of a width-2 character: draw nothing.
+ */
+#define MUXLINK_CELL_WIDE_SPACER (1 << 1)
+
+/**
+ * `ch` is an index for `muxlink_frame_combined`.
+ */
+#define MUXLINK_CELL_EXTENDED (1 << 2)
+
+/**
+ * Erased or never written: a blank.
+ */
+#define MUXLINK_CELL_CLEARED (1 << 3)
+
+/**
+ * The cursor is shown (DECTCEM).
+ */
+#define MUXLINK_MODE_CURSOR_VISIBLE (1 << 0)
+
+/**
+ * Application cursor keys (DECCKM).
+ */
+#define MUXLINK_MODE_APP_CURSOR (1 << 1)
+
+/**
+ * Application keypad.
+ */
+#define MUXLINK_MODE_APP_KEYPAD (1 << 2)
+
+/**
+ * Bracketed paste (2004).
+ */
+#define MUXLINK_MODE_BRACKETED_PASTE (1 << 3)
+
+/**
+ * Mouse press/release reporting (1000).
+ */
+#define MUXLINK_MODE_MOUSE_STANDARD (1 << 4)
+
+/**
+ * Mouse button-motion reporting (1002).
+ */
+#define MUXLINK_MODE_MOUSE_BUTTON (1 << 5)
+
+/**
+ * All mouse motion reporting (1003).
+ */
+#define MUXLINK_MODE_MOUSE_ANY (1 << 6)
+
+/**
+ * UTF-8 mouse encoding (1005).
+ */
+#define MUXLINK_MODE_MOUSE_UTF8 (1 << 7)
+
+/**
+ * SGR mouse encoding (1006).
+ */
+#define MUXLINK_MODE_MOUSE_SGR (1 << 8)
+
+/**
+ * Focus events (1004).
+ */
+#define MUXLINK_MODE_FOCUS_EVENTS (1 << 9)
+
+/**
+ * Origin mode (DECOM).
+ */
+#define MUXLINK_MODE_ORIGIN (1 << 10)
+
+/**
+ * Insert mode (IRM).
+ */
+#define MUXLINK_MODE_INSERT (1 << 11)
+
+/**
+ * Autowrap (DECAWM).
+ */
+#define MUXLINK_MODE_AUTOWRAP (1 << 12)
+
+/**
+ * Blinking cursor (12).
+ */
+#define MUXLINK_MODE_CURSOR_BLINKING (1 << 13)
+
+/**
+ * The new pane to the right (`split-window -h`).
+ */
+#define MUXLINK_SPLIT_RIGHT 0
+
+/**
+ * The new pane below (`split-window -v`).
+ */
+#define MUXLINK_SPLIT_DOWN 1
+
+/**
+ * The longest command text, window name or input accepted in one call (1 MiB).
+ */
+#define MUXLINK_OP_BYTES_MAX (1 << 20)
+
+/**
+ * A local tmux (`tmux [-L|-S] [-f] -C ...`).
+ */
+#define MUXLINK_TRANSPORT_TMUX 0
+
+/**
+ * tmux on another machine over ssh (`ssh [OPTIONS] HOST -- tmux ... -C ...`).
+ */
+#define MUXLINK_TRANSPORT_SSH 1
+
+/**
+ * `attach-session [-t TARGET]` (the default): fails when there is no such server or session.
+ */
+#define MUXLINK_ACTION_ATTACH 0
+
+/**
+ * `new-session [-s TARGET]`: starts the server when needed.
+ */
+#define MUXLINK_ACTION_NEW 1
+
+/**
+ * `new-session -A -s TARGET`: attach to TARGET, creating it (and the server) when needed.
+ */
+#define MUXLINK_ACTION_ATTACH_OR_NEW 2
+
+/**
+ * The longest string a transport field may hold.
+ */
+#define MUXLINK_TRANSPORT_STR_MAX 4096
+
+/**
+ * The most ssh options.
+ */
+#define MUXLINK_TRANSPORT_SSH_OPTIONS_MAX 64
+
+/**
+ * What a call did. `MUXLINK_OK` is zero; every other value is a positive error code (the
+ * type is a C `int`: every value fits, and `MUXLINK_RESULT_MAX`, `INT_MAX`, keeps the enum
+ * int-wide on every compiler). An error leaves
  * every out-parameter and handle as the function's documentation says (usually untouched).
  * New codes may be added at the end; `muxlink_result_str` names any value, known or not.
  */
@@ -102,14 +359,65 @@ typedef enum {
      * This build of the library lacks the feature asked for.
      */
     MUXLINK_ERR_UNSUPPORTED = 14,
+    /**
+     * No window with that id is known.
+     */
+    MUXLINK_ERR_NO_SUCH_WINDOW = 15,
+    /**
+     * No session with that id is known.
+     */
+    MUXLINK_ERR_NO_SUCH_SESSION = 16,
+    /**
+     * The client attached read-only and changes nothing.
+     */
+    MUXLINK_ERR_READ_ONLY = 17,
+    /**
+     * The connected tmux is too old for the operation.
+     */
+    MUXLINK_ERR_TMUX_TOO_OLD = 18,
+    /**
+     * The call does not fit the client's drive mode (e.g. `muxlink_client_turn` on a client
+     * that is not on the built-in loop, `muxlink_client_outgoing` on a spawned client).
+     */
+    MUXLINK_ERR_WRONG_MODE = 19,
+    /**
+     * The transport's program (tmux, ssh) could not be started.
+     */
+    MUXLINK_ERR_SPAWN = 20,
+    /**
+     * The operating system refused something (polling, a pipe); the client is unchanged.
+     */
+    MUXLINK_ERR_IO = 21,
+    /**
+     * A host callback reported failure (a `watch_fd` or `write` that failed); the client
+     * closed (`MUXLINK_EVENT_EXITED`).
+     */
+    MUXLINK_ERR_CALLBACK = 22,
+    /**
+     * Never returned: keeps the enum as wide as `int` on every compiler.
+     */
+    MUXLINK_RESULT_MAX = 2147483647,
 } muxlink_result;
 
 /**
  * One control-mode client (opaque). Made by `muxlink_client_new`, freed by
  * `muxlink_client_free`. Used by one thread at a time; it may move between threads between
- * calls.
+ * calls. Other threads reach it only through a `muxlink_remote`.
  */
 typedef struct muxlink_client muxlink_client;
+
+/**
+ * A pane's emulator as a frame reads it (opaque). Reached through
+ * `muxlink_render_state.frame`, valid as long as the render state's pointers are.
+ */
+typedef struct muxlink_frame muxlink_frame;
+
+/**
+ * A handle other threads use to queue work for a client and wake its loop (opaque). Made by
+ * `muxlink_client_remote`, freed by `muxlink_remote_free`, independently of the client: once
+ * the client is freed its functions return `MUXLINK_ERR_CLOSED`. Thread-safe.
+ */
+typedef struct muxlink_remote muxlink_remote;
 
 /**
  * The host's allocator, for `muxlink_set_allocator`. Fill it with `muxlink_allocator_init`,
@@ -153,17 +461,97 @@ typedef struct {
 } muxlink_allocator;
 
 /**
+ * A destructor for a userdata pointer: called once with the pointer when the last holder
+ * (the client, a pending callback, an operation queued from another thread) lets go. May
+ * be NULL. It may run on any thread that frees the last holder (the client's thread, or a
+ * thread that frees a `muxlink_remote`), must not unwind and must not call into muxlink.
+ */
+typedef void (*muxlink_destroy_fn)(void *userdata);
+
+/**
+ * `watch_fd`: watch `fd` for `events` (`MUXLINK_FD_*` bits) and report readiness with
+ * `muxlink_client_on_ready(client, token, events)`. A token already watched changes to the
+ * new descriptor and events. Return 0, or non-zero on failure (the client then closes).
+ */
+typedef int (*muxlink_watch_fd_fn)(void *userdata, int fd, uint32_t events, uint64_t token);
+
+/**
+ * `unwatch_fd`: stop watching `token` (its descriptor may be closed already). Return 0, or
+ * non-zero on failure (ignored: the token is forgotten either way).
+ */
+typedef int (*muxlink_unwatch_fd_fn)(void *userdata, uint64_t token);
+
+/**
+ * `set_timer`: call `muxlink_client_on_timer` once, `timeout_ms` from now, replacing any
+ * earlier timer; -1 cancels it.
+ */
+typedef void (*muxlink_set_timer_fn)(void *userdata, int64_t timeout_ms);
+
+/**
+ * `wake`: make the loop call `muxlink_client_on_wake` soon. Called from ANY thread, possibly
+ * at once from several; must not call into muxlink. Several wakes may collapse into one call.
+ */
+typedef void (*muxlink_wake_fn)(void *userdata);
+
+/**
+ * The host's loop, for `muxlink_client_set_backend`. Fill it with `muxlink_backend_init`,
+ * then set every function (all four are required) and the userdata. muxlink calls
+ * `watch_fd`, `unwatch_fd` and `set_timer` only from inside calls the host makes on the
+ * client (never re-entering them), and `wake` from any thread.
+ */
+typedef struct {
+    /**
+     * `sizeof(muxlink_backend)`, set by `muxlink_backend_init`.
+     */
+    size_t size;
+    /**
+     * `MUXLINK_ABI_VERSION`, set by `muxlink_backend_init`.
+     */
+    uint32_t abi_version;
+    /**
+     * Passed to every function; muxlink never reads it. Owned by the client from a
+     * successful `muxlink_client_set_backend` until `destroy` runs.
+     */
+    void *userdata;
+    /**
+     * Called once with `userdata` when the last holder lets go: the client (backend removed,
+     * swapped or client freed) and any `muxlink_remote` wake in progress. May be NULL.
+     */
+    muxlink_destroy_fn destroy;
+    /**
+     * Required.
+     */
+    muxlink_watch_fd_fn watch_fd;
+    /**
+     * Required.
+     */
+    muxlink_unwatch_fd_fn unwatch_fd;
+    /**
+     * Required.
+     */
+    muxlink_set_timer_fn set_timer;
+    /**
+     * Required.
+     */
+    muxlink_wake_fn wake;
+} muxlink_backend;
+
+/**
  * How a client hands pane output to the host: a `uint32_t` holding one of the
  * `MUXLINK_OUTPUT_*` values.
  */
 typedef uint32_t muxlink_output_mode_t;
 
 /**
+ * How grid-mode frames reach the host: a `uint32_t` holding one of the `MUXLINK_FRAMES_*`
+ * values.
+ */
+typedef uint32_t muxlink_frames_t;
+
+/**
  * Options for `muxlink_client_new`. Fill it with `muxlink_client_config_init`, then change
- * the fields you need. Zero means the default for every field except `handshake`.
- *
- * Layout: this struct changes only together with `MUXLINK_ABI_VERSION`;
- * `muxlink_client_new` refuses a `size` or `abi_version` other than this library's.
+ * the fields you need. Zero means the default for every field except `handshake` (whose
+ * default, set by init, is true).
  */
 typedef struct {
     /**
@@ -188,6 +576,25 @@ typedef struct {
      */
     muxlink_output_mode_t output_mode;
     /**
+     * `MUXLINK_FRAMES_PULL` (default) or `MUXLINK_FRAMES_PUSH`.
+     */
+    muxlink_frames_t frames;
+    /**
+     * Scrollback lines captured per pane on attach (and kept by panes whose own
+     * `history-limit` is unknown). 0 means tmux's default, 2000; at most
+     * `MUXLINK_MAX_HISTORY_LIMIT`.
+     */
+    uint32_t history_limit;
+    /**
+     * Flow control: `refresh-client -f pause-after=N` (seconds, tmux 3.2+). 0: off.
+     */
+    uint32_t pause_after;
+    /**
+     * Pushed frames: the least time between two frames of one pane, in milliseconds. 0:
+     * a frame at the end of every batch.
+     */
+    uint32_t frame_interval_ms;
+    /**
      * true (the default): when control mode starts, attach (ask tmux for its version,
      * sessions, windows, panes and every pane's content). false: only decode what arrives
      * and send nothing, as `muxlink replay` does with a recorded stream.
@@ -198,7 +605,543 @@ typedef struct {
      * pane, so they can still be read. false (the default): closing frees them.
      */
     bool keep_state_on_exit;
+    /**
+     * true: attach as an observer (`ignore-size,read-only`): no size is set, nothing typed.
+     */
+    bool read_only;
+    /**
+     * true: the input is a host PTY stream in which control mode starts at DCS `1000p`
+     * (`tmux -CC`); bytes outside it come back as `MUXLINK_EVENT_PASSTHROUGH`, and a DCS is
+     * reported as `MUXLINK_EVENT_CONTROL_MODE_REQUESTED` for the host to accept or decline.
+     */
+    bool host_stream;
+    /**
+     * true: in a host stream, enter control mode without waiting for
+     * `muxlink_client_accept_control_mode` (the event is still reported).
+     */
+    bool auto_accept_control_mode;
+    /**
+     * true: on `%pause`, resume the pane at once instead of waiting for
+     * `muxlink_client_resume_pane`.
+     */
+    bool auto_resume;
 } muxlink_client_config;
+
+/**
+ * Which event a `muxlink_event` holds: a `uint32_t` with one of the `MUXLINK_EVENT_*`
+ * values. New values may come with new library versions: skip what you do not know.
+ */
+typedef uint32_t muxlink_event_kind_t;
+
+/**
+ * One event. The host fills `size` and `abi_version` with `muxlink_event_init` once; muxlink
+ * writes every other field. Every pointer in it is borrowed: from a pulled event
+ * (`muxlink_client_next_event`) until the next call on the same client other than the
+ * read-only ones (those taking `const muxlink_client *`); in the `on_event` callback, for
+ * that call only. Byte fields are not NUL-terminated and may hold any byte (they come from
+ * tmux or a pane's program: escape them before showing them).
+ */
+typedef struct {
+    /**
+     * `sizeof(muxlink_event)`, set by `muxlink_event_init`.
+     */
+    size_t size;
+    /**
+     * `MUXLINK_ABI_VERSION`, set by `muxlink_event_init`.
+     */
+    uint32_t abi_version;
+    /**
+     * A `MUXLINK_EVENT_*` value.
+     */
+    muxlink_event_kind_t kind;
+    /**
+     * The pane (`%N`), or `MUXLINK_NONE`.
+     */
+    uint32_t pane;
+    /**
+     * The window (`@N`), or `MUXLINK_NONE`.
+     */
+    uint32_t window;
+    /**
+     * The session (`$N`), or `MUXLINK_NONE`.
+     */
+    uint32_t session;
+    /**
+     * Kind-specific: a `MUXLINK_NOTICE_*` or `MUXLINK_EXIT_*`, else 0.
+     */
+    uint32_t detail;
+    /**
+     * `MUXLINK_EVENT_PANE_RESET`: the pane's width, else 0.
+     */
+    uint16_t cols;
+    /**
+     * `MUXLINK_EVENT_PANE_RESET`: the pane's height, else 0.
+     */
+    uint16_t rows;
+    /**
+     * `MUXLINK_EVENT_COMMAND_REPLY`: `%end` (true) or `%error` (false).
+     */
+    bool ok;
+    /**
+     * The operation's command id (`MUXLINK_EVENT_COMMAND_*`: the id the operation returned,
+     * never 0), else 0.
+     */
+    uint64_t command;
+    /**
+     * Kind-specific number (reply number, output age, exit: 0 read / 1 write), else 0.
+     */
+    uint64_t number;
+    /**
+     * `MUXLINK_EVENT_EXITED`: the child's exit status, else -1.
+     */
+    int32_t exit_code;
+    /**
+     * `MUXLINK_EVENT_EXITED`: the signal that ended the child, else -1.
+     */
+    int32_t exit_signal;
+    /**
+     * `MUXLINK_EVENT_EXITED`: the OS error number of a failed read or write, else -1.
+     */
+    int32_t os_error;
+    /**
+     * The event's main bytes (see each kind), or NULL with `data_len` 0.
+     */
+    const uint8_t *data;
+    /**
+     * Length of `data`.
+     */
+    size_t data_len;
+    /**
+     * Second bytes (see each kind), or NULL with `extra_len` 0.
+     */
+    const uint8_t *extra;
+    /**
+     * Length of `extra`.
+     */
+    size_t extra_len;
+} muxlink_event;
+
+/**
+ * A pane's render state: what changed since the host last pulled it (or, pushed, since its
+ * last frame), the cursor, modes and title, and `frame` to read rows. Fill `size` and
+ * `abi_version` with `muxlink_render_state_init` once; muxlink writes every other field.
+ *
+ * Lifetime of every pointer inside (`dirty_rows`, `title`, `frame`, and the rows
+ * `muxlink_frame_row` returns): pulled (`muxlink_client_pull_frame`), until the next call on
+ * the same client other than the read-only ones (those taking `const muxlink_client *`,
+ * and the `muxlink_frame_*` functions); pushed (`on_frame`), for that call only.
+ */
+typedef struct {
+    /**
+     * `sizeof(muxlink_render_state)`, set by `muxlink_render_state_init`.
+     */
+    size_t size;
+    /**
+     * `MUXLINK_ABI_VERSION`, set by `muxlink_render_state_init`.
+     */
+    uint32_t abi_version;
+    /**
+     * The pane (`%N`).
+     */
+    uint32_t pane;
+    /**
+     * Its window, or `MUXLINK_NONE` when not known yet.
+     */
+    uint32_t window;
+    /**
+     * Width in cells.
+     */
+    uint16_t cols;
+    /**
+     * Height in cells.
+     */
+    uint16_t rows;
+    /**
+     * Cursor column, 0-based (may equal `cols`: the pending-wrap column).
+     */
+    uint16_t cursor_x;
+    /**
+     * Cursor row, 0-based.
+     */
+    uint16_t cursor_y;
+    /**
+     * Whether the program shows the cursor.
+     */
+    bool cursor_visible;
+    /**
+     * Whether the alternate screen is on.
+     */
+    bool alternate;
+    /**
+     * Every row is dirty: the pane is new, resized or rebuilt.
+     */
+    bool full;
+    /**
+     * Whether `title` is set (false while muxlink has not learnt it).
+     */
+    bool has_title;
+    /**
+     * `MUXLINK_MODE_*` bits.
+     */
+    uint32_t modes;
+    /**
+     * Lines pushed into the history since the last frame (a host showing history moves its
+     * view up this many lines to stay on the same text).
+     */
+    uint32_t scrolled;
+    /**
+     * The dirty rows, ascending, 0-based from the top of the screen (`dirty_len` of them).
+     */
+    const uint16_t *dirty_rows;
+    /**
+     * Number of dirty rows.
+     */
+    size_t dirty_len;
+    /**
+     * The title, raw bytes from the pane's program (not NUL-terminated), or NULL.
+     */
+    const uint8_t *title;
+    /**
+     * Length of `title`.
+     */
+    size_t title_len;
+    /**
+     * The pane's emulator, for `muxlink_frame_row` and `muxlink_frame_combined`.
+     */
+    const muxlink_frame *frame;
+} muxlink_render_state;
+
+/**
+ * Receives one event. `event` and every pointer in it are valid for this call only. Runs on
+ * the thread that made the call into muxlink that produced the event; must not call into
+ * the same client (read it afterwards, or queue work for later).
+ */
+typedef void (*muxlink_event_fn)(void *userdata, const muxlink_event *event);
+
+/**
+ * Receives one pane's frame (pushed frames, `MUXLINK_FRAMES_PUSH`). `state` and every
+ * pointer in it (rows read through `state->frame` included) are valid for this call only.
+ * Must not call into the same client; `muxlink_frame_row` and `muxlink_frame_combined` on
+ * `state->frame` are allowed.
+ */
+typedef void (*muxlink_frame_fn)(void *userdata, const muxlink_render_state *state);
+
+/**
+ * Callbacks for a host that prefers to be called (`muxlink_client_set_callbacks`). Fill it
+ * with `muxlink_callbacks_init`. A NULL `on_event` keeps events queued for
+ * `muxlink_client_next_event`; a NULL `on_frame` drops pushed frames.
+ */
+typedef struct {
+    /**
+     * `sizeof(muxlink_callbacks)`, set by `muxlink_callbacks_init`.
+     */
+    size_t size;
+    /**
+     * `MUXLINK_ABI_VERSION`, set by `muxlink_callbacks_init`.
+     */
+    uint32_t abi_version;
+    /**
+     * Passed to every callback; muxlink never reads it. Owned by the client from a
+     * successful `muxlink_client_set_callbacks` until `destroy` runs.
+     */
+    void *userdata;
+    /**
+     * Called once with `userdata` when the client lets go of it (callbacks replaced, client
+     * freed). May be NULL.
+     */
+    muxlink_destroy_fn destroy;
+    /**
+     * Events; NULL: queue them for pulling.
+     */
+    muxlink_event_fn on_event;
+    /**
+     * Pushed frames; NULL: drop them.
+     */
+    muxlink_frame_fn on_frame;
+} muxlink_callbacks;
+
+/**
+ * The host's write callback for host-fed mode: returns how many of `len` bytes it took (0:
+ * none now, offered again at the next call on the client or `muxlink_client_flush`), or a
+ * negative value on failure (the client then closes with `MUXLINK_EXIT_TRANSPORT`).
+ * `bytes` is borrowed for the call only. Runs inside calls the host makes on the client;
+ * must not call into the same client.
+ */
+typedef ptrdiff_t (*muxlink_write_fn)(void *userdata, const uint8_t *bytes, size_t len);
+
+/**
+ * A string or byte buffer the host passes: a pointer and a length, no NUL needed. Borrowed
+ * for the call it is passed to. `ptr` may be NULL when `len` is 0 (the empty string).
+ */
+typedef struct {
+    /**
+     * The bytes.
+     */
+    const uint8_t *ptr;
+    /**
+     * How many.
+     */
+    size_t len;
+} muxlink_str;
+
+/**
+ * How `muxlink_client_spawn` reaches tmux. Fill it with `muxlink_transport_init`; every
+ * string is borrowed for the `muxlink_client_spawn` call only, may hold any byte but NUL,
+ * and is at most `MUXLINK_TRANSPORT_STR_MAX` bytes. Empty strings mean "not given".
+ */
+typedef struct {
+    /**
+     * `sizeof(muxlink_transport)`, set by `muxlink_transport_init`.
+     */
+    size_t size;
+    /**
+     * `MUXLINK_ABI_VERSION`, set by `muxlink_transport_init`.
+     */
+    uint32_t abi_version;
+    /**
+     * `MUXLINK_TRANSPORT_TMUX` (default) or `MUXLINK_TRANSPORT_SSH`.
+     */
+    uint32_t kind;
+    /**
+     * `MUXLINK_ACTION_*` (default attach).
+     */
+    uint32_t action;
+    /**
+     * The tmux program (a path, or a name looked up in `PATH`; on the remote host for ssh).
+     * Empty: `tmux`.
+     */
+    muxlink_str program;
+    /**
+     * `-L NAME`: a socket name in tmux's socket directory (UTF-8).
+     */
+    muxlink_str socket_name;
+    /**
+     * `-S PATH`: a socket path. Ignored when `socket_name` is given.
+     */
+    muxlink_str socket_path;
+    /**
+     * `-f FILE`: the configuration file used when this command starts the server.
+     */
+    muxlink_str config_file;
+    /**
+     * The session: attach's `-t`, new's `-s`, attach-or-new's name (UTF-8; required for
+     * `MUXLINK_ACTION_ATTACH_OR_NEW`).
+     */
+    muxlink_str target;
+    /**
+     * ssh: the ssh program. Empty: `ssh`.
+     */
+    muxlink_str ssh_program;
+    /**
+     * ssh: the host (required for `MUXLINK_TRANSPORT_SSH`, UTF-8).
+     */
+    muxlink_str ssh_host;
+    /**
+     * ssh: options placed before the host (`-p`, `2222`, ...), `ssh_options_len` of them.
+     */
+    const muxlink_str *ssh_options;
+    /**
+     * Number of `ssh_options` (at most `MUXLINK_TRANSPORT_SSH_OPTIONS_MAX`).
+     */
+    size_t ssh_options_len;
+} muxlink_transport;
+
+/**
+ * One grid cell, 16 bytes, exactly as muxlink stores it.
+ *
+ * - `ch`: a Unicode scalar value; with `MUXLINK_CELL_EXTENDED` in `flags` an index for
+ *   `muxlink_frame_combined` (a base character and its combining marks).
+ * - `fg`, `bg`: colours; the top byte is the kind: `0x00000000` default, `0x010000NN` one of
+ *   the 16 SGR colours (30..37 give 0..7, 90..97 give 8..15), `0x020000NN` 256-colour index
+ *   NN, `0x03RRGGBB` RGB.
+ * - `attrs`: bit 0 bold, 1 dim, 2 italic, 3 blink, 4 inverse, 5 hidden, 6 strikethrough,
+ *   7 overline, 8..10 underline style (0 none, 1 single, 2 double, 3 curly, 4 dotted,
+ *   5 dashed), 11 DEC line drawing (`ch` is the ASCII letter).
+ * - `flags`: the `MUXLINK_CELL_*` bits.
+ * - `ul_color`: 0 for the default underline colour, else an index into the pane's underline
+ *   colour table.
+ */
+typedef struct {
+    /**
+     * Character (see the struct's documentation).
+     */
+    uint32_t ch;
+    /**
+     * Foreground colour.
+     */
+    uint32_t fg;
+    /**
+     * Background colour.
+     */
+    uint32_t bg;
+    /**
+     * SGR attributes.
+     */
+    uint16_t attrs;
+    /**
+     * `MUXLINK_CELL_*` flags.
+     */
+    uint8_t flags;
+    /**
+     * Underline colour index.
+     */
+    uint8_t ul_color;
+} muxlink_cell;
+
+/**
+ * Called once with tmux's answer to `muxlink_client_command_with_reply`: `ok` (`%end`) or
+ * not (`%error`), and the body lines joined with `\n` (borrowed for the call). Runs inside
+ * a call the host made on the client; must not call into the same client. Not called when
+ * the client closes first (the destructor still runs).
+ */
+typedef void (*muxlink_reply_fn)(void *userdata, bool ok, const uint8_t *body, size_t len);
+
+/**
+ * What a pane is. Fill `size` and `abi_version` with `muxlink_pane_info_init`; muxlink
+ * writes the rest. `title` is borrowed until the next call on the client other than the
+ * read-only ones.
+ */
+typedef struct {
+    /**
+     * `sizeof(muxlink_pane_info)`.
+     */
+    size_t size;
+    /**
+     * `MUXLINK_ABI_VERSION`.
+     */
+    uint32_t abi_version;
+    /**
+     * `%N`.
+     */
+    uint32_t pane;
+    /**
+     * Its window, or `MUXLINK_NONE`.
+     */
+    uint32_t window;
+    /**
+     * Width in cells.
+     */
+    uint16_t cols;
+    /**
+     * Height in cells.
+     */
+    uint16_t rows;
+    /**
+     * Left edge within the window.
+     */
+    uint16_t x;
+    /**
+     * Top edge within the window.
+     */
+    uint16_t y;
+    /**
+     * Cursor column (grid mode; 0 in bytes mode).
+     */
+    uint16_t cursor_x;
+    /**
+     * Cursor row (grid mode).
+     */
+    uint16_t cursor_y;
+    /**
+     * Cursor shown (grid mode).
+     */
+    bool cursor_visible;
+    /**
+     * Alternate screen on (grid mode).
+     */
+    bool alternate;
+    /**
+     * tmux paused its output.
+     */
+    bool paused;
+    /**
+     * Its content equals tmux's (false while a capture is pending).
+     */
+    bool synced;
+    /**
+     * In a mode such as copy-mode.
+     */
+    bool in_mode;
+    /**
+     * Lines of history (grid mode).
+     */
+    uint32_t history;
+    /**
+     * Title, raw bytes; NULL while unknown.
+     */
+    const uint8_t *title;
+    /**
+     * Length of `title`.
+     */
+    size_t title_len;
+} muxlink_pane_info;
+
+/**
+ * What a window is. Fill with `muxlink_window_info_init`; `name` and `layout` are borrowed
+ * until the next call on the client other than the read-only ones.
+ */
+typedef struct {
+    /**
+     * `sizeof(muxlink_window_info)`.
+     */
+    size_t size;
+    /**
+     * `MUXLINK_ABI_VERSION`.
+     */
+    uint32_t abi_version;
+    /**
+     * `@N`.
+     */
+    uint32_t window;
+    /**
+     * tmux's index in the attached session (`#{window_index}`), or `MUXLINK_NONE` while
+     * unknown.
+     */
+    uint32_t index;
+    /**
+     * The active pane, or `MUXLINK_NONE`.
+     */
+    uint32_t active_pane;
+    /**
+     * Width from its layout.
+     */
+    uint16_t cols;
+    /**
+     * Height from its layout.
+     */
+    uint16_t rows;
+    /**
+     * A pane is zoomed.
+     */
+    bool zoomed;
+    /**
+     * Number of panes.
+     */
+    uint32_t panes;
+    /**
+     * The name, raw bytes from tmux (empty until known).
+     */
+    const uint8_t *name;
+    /**
+     * Length of `name`.
+     */
+    size_t name_len;
+    /**
+     * The layout string with its checksum (tmux's own text), or NULL while unknown.
+     */
+    const uint8_t *layout;
+    /**
+     * Length of `layout`.
+     */
+    size_t layout_len;
+} muxlink_window_info;
+
+/**
+ * A function queued from another thread (`muxlink_remote_call`); runs on the client's
+ * thread, inside `muxlink_client_on_wake`, `muxlink_client_turn` or `muxlink_client_run`,
+ * with the client, which it may use (every call but `muxlink_client_free`).
+ */
+typedef void (*muxlink_call_fn)(void *userdata, muxlink_client *client);
 
 /**
  * Grid mode (the default, zero): muxlink emulates every pane into a grid identical to tmux's.
@@ -206,10 +1149,229 @@ typedef struct {
 #define MUXLINK_OUTPUT_GRID 0
 
 /**
- * Bytes mode: the host has its own emulator and gets each pane's output bytes; muxlink keeps
- * no grid (`muxlink_client_pane_row_text` answers `MUXLINK_ERR_NO_GRID`).
+ * Bytes mode: the host has its own emulator and gets each pane's output bytes
+ * (`MUXLINK_EVENT_PANE_BYTES`) and rebuild sequences (`MUXLINK_EVENT_PANE_RESET`); muxlink
+ * keeps no grid (`muxlink_client_pane_row_text` answers `MUXLINK_ERR_NO_GRID`).
  */
 #define MUXLINK_OUTPUT_BYTES 1
+
+/**
+ * The host pulls a pane's render state when it draws (`muxlink_client_pull_frame`), told by
+ * `MUXLINK_EVENT_FRAME_READY` (the default, zero).
+ */
+#define MUXLINK_FRAMES_PULL 0
+
+/**
+ * muxlink calls the `on_frame` callback (`muxlink_client_set_callbacks`) at the end of
+ * each batch, once per pane that changed.
+ */
+#define MUXLINK_FRAMES_PUSH 1
+
+/**
+ * No event: `muxlink_client_next_event` found none waiting.
+ */
+#define MUXLINK_EVENT_NONE 0
+
+/**
+ * Host stream: a DCS `1000p` was seen. Any program can print it, so the host decides:
+ * `muxlink_client_accept_control_mode` or `muxlink_client_decline_control_mode`.
+ */
+#define MUXLINK_EVENT_CONTROL_MODE_REQUESTED 1
+
+/**
+ * Host stream: control mode ended (`ESC \` after `%exit`).
+ */
+#define MUXLINK_EVENT_CONTROL_MODE_LEFT 2
+
+/**
+ * Host stream: bytes outside control mode, untouched: `data`.
+ */
+#define MUXLINK_EVENT_PASSTHROUGH 3
+
+/**
+ * The attach handshake finished: the model and every pane equal tmux's.
+ */
+#define MUXLINK_EVENT_READY 4
+
+/**
+ * tmux is older than 3.2: `data` is tmux's version, `extra` says what is missing.
+ */
+#define MUXLINK_EVENT_DEGRADED 5
+
+/**
+ * This client is now attached to `session`.
+ */
+#define MUXLINK_EVENT_SESSION_CHANGED 6
+
+/**
+ * Sessions were created or destroyed.
+ */
+#define MUXLINK_EVENT_SESSIONS_CHANGED 7
+
+/**
+ * `session` was renamed.
+ */
+#define MUXLINK_EVENT_SESSION_RENAMED 8
+
+/**
+ * `window` appeared in the attached session.
+ */
+#define MUXLINK_EVENT_WINDOW_ADDED 9
+
+/**
+ * `window` closed; its panes are gone.
+ */
+#define MUXLINK_EVENT_WINDOW_CLOSED 10
+
+/**
+ * `window` was renamed.
+ */
+#define MUXLINK_EVENT_WINDOW_RENAMED 11
+
+/**
+ * tmux's index of one or more windows changed (`muxlink_client_windows` lists them in
+ * tmux's order).
+ */
+#define MUXLINK_EVENT_WINDOW_INDEXES_CHANGED 12
+
+/**
+ * `window`'s layout (or zoom) changed; panes may have been added, removed or resized.
+ */
+#define MUXLINK_EVENT_LAYOUT_CHANGED 13
+
+/**
+ * `window` was linked into another session.
+ */
+#define MUXLINK_EVENT_UNLINKED_WINDOW_ADDED 14
+
+/**
+ * `window`, outside the attached session, was renamed.
+ */
+#define MUXLINK_EVENT_UNLINKED_WINDOW_RENAMED 15
+
+/**
+ * `pane` appeared, in `window` (`MUXLINK_NONE` when not known yet).
+ */
+#define MUXLINK_EVENT_PANE_ADDED 16
+
+/**
+ * `pane` is gone.
+ */
+#define MUXLINK_EVENT_PANE_CLOSED 17
+
+/**
+ * `session`'s current window is now `window`.
+ */
+#define MUXLINK_EVENT_ACTIVE_WINDOW_CHANGED 18
+
+/**
+ * `window`'s active pane is now `pane`.
+ */
+#define MUXLINK_EVENT_ACTIVE_PANE_CHANGED 19
+
+/**
+ * `pane` entered or left a mode such as copy-mode.
+ */
+#define MUXLINK_EVENT_PANE_MODE_CHANGED 20
+
+/**
+ * tmux paused `pane`'s output (flow control); `muxlink_client_resume_pane` resumes it.
+ */
+#define MUXLINK_EVENT_PAUSED 21
+
+/**
+ * `pane` runs again and has been re-captured.
+ */
+#define MUXLINK_EVENT_RESUMED 22
+
+/**
+ * `pane`'s output reached the client `number` milliseconds late.
+ */
+#define MUXLINK_EVENT_OUTPUT_AGE 23
+
+/**
+ * `pane`'s title changed: `data` (raw bytes from the pane's program).
+ */
+#define MUXLINK_EVENT_TITLE 24
+
+/**
+ * `pane` rang the bell.
+ */
+#define MUXLINK_EVENT_BELL 25
+
+/**
+ * `pane` set the clipboard (OSC 52): `extra` the selection letters, `data` the base64
+ * payload as sent. The host decides whether to honour it.
+ */
+#define MUXLINK_EVENT_CLIPBOARD 26
+
+/**
+ * Pulled frames: `pane` changed since the host last pulled it
+ * (`muxlink_client_pull_frame`); sent once per pull.
+ */
+#define MUXLINK_EVENT_FRAME_READY 27
+
+/**
+ * Bytes mode: `pane`'s output, `data`, in order.
+ */
+#define MUXLINK_EVENT_PANE_BYTES 28
+
+/**
+ * Bytes mode: reset the pane's emulator to `cols` x `rows` and feed it `data`, which
+ * rebuilds what tmux holds (history, screen, cursor, modes). On attach and after a pause.
+ */
+#define MUXLINK_EVENT_PANE_RESET 29
+
+/**
+ * A message tmux sent that the model keeps nothing of: `detail` is a
+ * `MUXLINK_NOTICE_*`, `data` its raw text.
+ */
+#define MUXLINK_EVENT_NOTICE 30
+
+/**
+ * Operation `command` succeeded.
+ */
+#define MUXLINK_EVENT_COMMAND_SUCCEEDED 31
+
+/**
+ * Operation `command` failed; `data` is tmux's message.
+ */
+#define MUXLINK_EVENT_COMMAND_FAILED 32
+
+/**
+ * The answer to `muxlink_client_command` number `command`: `ok`, and the body lines
+ * joined with `\n` in `data`.
+ */
+#define MUXLINK_EVENT_COMMAND_REPLY 33
+
+/**
+ * A reply matched no command of this client; tmux's number in `number`.
+ */
+#define MUXLINK_EVENT_UNMATCHED_REPLY 34
+
+/**
+ * Input the client could not take: `data` the line, `extra` what was wrong. Parsing
+ * goes on at the next line.
+ */
+#define MUXLINK_EVENT_PROTOCOL_ERROR 35
+
+/**
+ * A notification this muxlink does not know (a newer tmux): `data` the line.
+ */
+#define MUXLINK_EVENT_UNKNOWN 36
+
+/**
+ * The client closed; every pane and pending command is gone. `detail` is a
+ * `MUXLINK_EXIT_*`, `data` tmux's own words when it gave some (the `%exit` reason, the
+ * refusal, the child's standard error), `extra` one line for a person; `exit_code`,
+ * `exit_signal`, `os_error` as they apply (-1 otherwise).
+ */
+#define MUXLINK_EVENT_EXITED 37
+
+/**
+ * Something this version of the C ABI has no kind for (a newer runtime); skip it.
+ */
+#define MUXLINK_EVENT_OTHER 38
 
 #ifdef __cplusplus
 extern "C" {
@@ -224,12 +1386,23 @@ uint32_t muxlink_abi_version(void);
 
 /**
  * Fills `*allocator` with this library's size, `MUXLINK_ABI_VERSION`, a NULL context and NULL
- * functions. A NULL or misaligned pointer is ignored. Costs nothing.
+ * functions. From C this name is a macro for
+ * `muxlink_allocator_init_sized(allocator, sizeof *allocator)`. A NULL or misaligned pointer
+ * is ignored. Costs nothing; allocates nothing.
  *
  * # Safety
- * `allocator` is NULL or points to a writable `muxlink_allocator`.
+ * `allocator` is NULL or points to a writable `muxlink_allocator` of this library's size.
  */
 void muxlink_allocator_init(muxlink_allocator *allocator);
+
+/**
+ * `muxlink_allocator_init` with the caller's `sizeof` (`MUXLINK_ERR_STRUCT_SIZE`, nothing
+ * written, for a size this library does not know). Allocates nothing.
+ *
+ * # Safety
+ * `allocator` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_allocator_init_sized(muxlink_allocator *allocator, size_t size);
 
 /**
  * Makes every later allocation of muxlink (in any thread, for the life of the process) go
@@ -249,9 +1422,30 @@ void muxlink_allocator_init(muxlink_allocator *allocator);
 muxlink_result muxlink_set_allocator(const muxlink_allocator *allocator);
 
 /**
+ * Fills `*backend` with this library's size, `MUXLINK_ABI_VERSION` and NULL everything.
+ * From C this name is a macro for `muxlink_backend_init_sized(backend, sizeof *backend)`.
+ * NULL is ignored.
+ *
+ * # Safety
+ * `backend` is NULL or points to a writable `muxlink_backend` of this library's size.
+ */
+void muxlink_backend_init(muxlink_backend *backend);
+
+/**
+ * `muxlink_backend_init` with the caller's `sizeof`.
+ *
+ * # Safety
+ * `backend` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_backend_init_sized(muxlink_backend *backend, size_t size);
+
+/**
  * Makes a client from `*config` (see `muxlink_client_config_init`) and stores it in `*out`.
- * A client made with a plain `tmux -C` stream in mind starts in control mode; with
- * `handshake` on it queues the attach commands at once.
+ * The client is sans-I/O: the host feeds it (`muxlink_client_feed`) and writes what it
+ * returns (`muxlink_client_outgoing`), or gives it a write callback
+ * (`muxlink_client_set_writer`, host-fed), or lets muxlink run tmux
+ * (`muxlink_client_spawn`). A client made for a plain `tmux -C` stream starts in control
+ * mode; with `handshake` on it queues the attach commands at once.
  *
  * Errors: `MUXLINK_ERR_NULL` (config or out is NULL), `MUXLINK_ERR_MISALIGNED`,
  * `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`, `MUXLINK_ERR_INVALID_ARGUMENT` (a
@@ -265,31 +1459,334 @@ muxlink_result muxlink_set_allocator(const muxlink_allocator *allocator);
 muxlink_result muxlink_client_new(const muxlink_client_config *config, muxlink_client **out);
 
 /**
- * Frees a client and everything it holds. NULL does nothing. A poisoned client is freed too.
- * The pointer is invalid afterwards.
+ * Frees a client and everything it holds: a child tmux (or ssh) is ended and reaped (in
+ * the background if it lingers), the host's loop is told to unwatch every descriptor,
+ * operations queued from other threads are dropped, and every userdata destructor still
+ * owed runs (those shared with a `muxlink_remote` run when that lets go too). NULL does
+ * nothing. A poisoned client is freed too. The pointer is invalid afterwards.
  *
  * # Safety
- * `client` is NULL or a pointer `muxlink_client_new` returned that has not been freed.
+ * `client` is NULL or a pointer `muxlink_client_new` returned that has not been freed, not
+ * in use by any other call.
  */
 void muxlink_client_free(muxlink_client *client);
 
 /**
- * Feeds `len` bytes read from tmux's stdout, cut anywhere (a notification, an escape
- * sequence or a UTF-8 character may span calls). The bytes are borrowed for the call only.
- * `bytes` may be NULL when `len` is 0.
+ * Feeds `len` bytes read from tmux's stdout (sans-I/O) or from the host's PTY (host-fed),
+ * cut anywhere (a notification, an escape sequence or a UTF-8 character may span calls).
+ * The bytes are borrowed for the call only. `bytes` may be NULL when `len` is 0. Events go
+ * to the queue or the `on_event` callback during the call; frames are flushed at its end; a
+ * host-fed client writes its replies through the writer before returning.
  *
  * Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_INVALID_ARGUMENT` (len
  * above `PTRDIFF_MAX`), `MUXLINK_ERR_CLOSED` (the client closed before this call: tmux's
  * `%exit` came earlier; bytes after `%exit` within the same call are ignored and the call
- * succeeds), `MUXLINK_ERR_POISONED`, `MUXLINK_ERR_PANIC`. Malformed input is not an error:
- * a line muxlink cannot take is skipped and parsing resumes at the next one.
+ * succeeds), `MUXLINK_ERR_WRONG_MODE` (a spawned client reads tmux itself),
+ * `MUXLINK_ERR_CALLBACK` (the writer failed; the client closed), `MUXLINK_ERR_POISONED`,
+ * `MUXLINK_ERR_PANIC`. Malformed input is not an error: a line muxlink cannot take is
+ * reported (`MUXLINK_EVENT_PROTOCOL_ERROR`) and parsing resumes at the next one.
  * Costs no allocation per notification once buffers are warm, except for what tmux creates
- * (panes, windows).
+ * (panes, windows) and events queued for pulling that the host has not taken yet.
  *
  * # Safety
  * `client` is NULL or a live handle; `bytes` is NULL or points to `len` readable bytes.
  */
 muxlink_result muxlink_client_feed(muxlink_client *client, const uint8_t *bytes, size_t len);
+
+/**
+ * Sans-I/O: the bytes waiting to be written to tmux's stdin, in `*bytes` / `*len` (NULL and
+ * 0 when none). Borrowed: valid until the next call on this client other than the read-only
+ * ones. After writing some, report it with `muxlink_client_consume_outgoing`.
+ *
+ * Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_WRONG_MODE` (host-fed
+ * and spawned clients write themselves), `MUXLINK_ERR_POISONED`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `bytes` and `len` are NULL or writable.
+ */
+muxlink_result muxlink_client_outgoing(const muxlink_client *client,
+                                       const uint8_t **bytes,
+                                       size_t *len);
+
+/**
+ * Sans-I/O: marks the first `n` bytes of `muxlink_client_outgoing` as written.
+ * Errors: `MUXLINK_ERR_OUT_OF_RANGE` (n above what is waiting; nothing changes),
+ * `MUXLINK_ERR_WRONG_MODE`, `MUXLINK_ERR_NULL`, `MUXLINK_ERR_POISONED`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_consume_outgoing(muxlink_client *client, size_t n);
+
+/**
+ * Sans-I/O and host-fed: how many milliseconds from now `muxlink_client_on_timeout` is due
+ * (rounded up), or -1 when no timer is needed, in `*timeout_ms`. (Spawned clients set their
+ * timers through their loop.)
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `timeout_ms` is NULL or writable.
+ */
+muxlink_result muxlink_client_timeout(const muxlink_client *client, int64_t *timeout_ms);
+
+/**
+ * Sans-I/O and host-fed: the host's timer for `muxlink_client_timeout` fired (early calls
+ * do nothing).
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_on_timeout(muxlink_client *client);
+
+/**
+ * Sans-I/O and host-fed: the stream ended (pipe or PTY closed). The client reports
+ * `MUXLINK_EVENT_EXITED` (`MUXLINK_EXIT_EOF`) unless it closed already.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_eof(muxlink_client *client);
+
+/**
+ * Any mode: the host ends the client now. A spawned tmux or ssh is told (its input
+ * closes), ended and reaped without blocking; the client reports `MUXLINK_EVENT_EXITED`
+ * (`MUXLINK_EXIT_CLOSED_BY_HOST`) unless it closed already. The client stays readable until
+ * freed.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_close(muxlink_client *client);
+
+/**
+ * Host-fed: offers the bytes waiting for tmux to the writer again (after it took fewer than
+ * offered). Other modes: writes what can be written now.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_flush(muxlink_client *client);
+
+/**
+ * Whether the client has closed (`%exit`, end of stream, the process ended, or
+ * `muxlink_client_close`), in `*closed`. A closed client takes no more input; its state
+ * stays readable when `keep_state_on_exit` was set.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `closed` is NULL or writable.
+ */
+muxlink_result muxlink_client_is_closed(const muxlink_client *client, bool *closed);
+
+/**
+ * Host stream: enter control mode after `MUXLINK_EVENT_CONTROL_MODE_REQUESTED`; the bytes
+ * held back since the DCS are processed now and the handshake is written. Does nothing when
+ * no DCS waits for an answer.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_accept_control_mode(muxlink_client *client);
+
+/**
+ * Host stream: refuse control mode; the DCS and what follows come back as
+ * `MUXLINK_EVENT_PASSTHROUGH`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_decline_control_mode(muxlink_client *client);
+
+/**
+ * Takes the next event into `*event` (filled once with `muxlink_event_init`): its kind is
+ * `MUXLINK_EVENT_NONE` when none is waiting. The event's pointers are valid until the next
+ * call on this client other than the read-only ones. Events wait here unless an `on_event`
+ * callback takes them. Allocates nothing.
+ *
+ * Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_STRUCT_SIZE`,
+ * `MUXLINK_ERR_ABI_VERSION` (the event was not initialised), `MUXLINK_ERR_POISONED`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `event` is NULL or points to `event->size` writable
+ * bytes.
+ */
+muxlink_result muxlink_client_next_event(muxlink_client *client, muxlink_event *event);
+
+/**
+ * Pulled frames: fills `*state` (initialised with `muxlink_render_state_init`) with pane
+ * `%pane`'s render state: every row dirtied since its last pull (all of them when it is new,
+ * resized or rebuilt), however many batches arrived meanwhile, the cursor, modes and title
+ * now, and `frame` to read rows with `muxlink_frame_row`. The dirty set restarts empty.
+ * Every pointer in `*state` is valid until the next call on this client other than the
+ * read-only ones. Allocates nothing once warm. On an error after the struct's size and
+ * version were checked, `*state` is left empty (no rows, `frame` NULL).
+ *
+ * Errors: `MUXLINK_ERR_NO_SUCH_PANE`, `MUXLINK_ERR_NO_GRID` (bytes mode), `MUXLINK_ERR_NULL`,
+ * `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`, `MUXLINK_ERR_POISONED`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `state` is NULL or points to `state->size` writable
+ * bytes.
+ */
+muxlink_result muxlink_client_pull_frame(muxlink_client *client,
+                                         uint32_t pane,
+                                         muxlink_render_state *state);
+
+/**
+ * Sets (or, with NULL, removes) the callbacks: events go to `on_event` instead of the queue,
+ * pushed frames to `on_frame`. The client owns `callbacks->userdata` from a successful call
+ * on; the previous callbacks' destructor runs now. Events already queued stay queued.
+ *
+ * Errors: `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`,
+ * `MUXLINK_ERR_POISONED` (on error the client does not take the userdata).
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `callbacks` is NULL or points to `callbacks->size`
+ * readable bytes.
+ */
+muxlink_result muxlink_client_set_callbacks(muxlink_client *client,
+                                            const muxlink_callbacks *callbacks);
+
+/**
+ * Host-fed mode: muxlink writes the bytes for tmux through `write` (see
+ * `muxlink_write_fn`) during the calls the host makes (feed, operations, timeouts), never
+ * before the first bytes were fed. Replaces an earlier writer (whose destructor runs then);
+ * NULL `write` pauses writing (bytes stay queued). The client owns `userdata` from a
+ * successful call on (its destructor runs once, when the writer is replaced or the client
+ * freed).
+ *
+ * Errors: `MUXLINK_ERR_WRONG_MODE` (a spawned client), `MUXLINK_ERR_NULL`,
+ * `MUXLINK_ERR_POISONED` (on error `destroy` is not called: the host keeps its userdata).
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `write` and `destroy` behave as documented.
+ */
+muxlink_result muxlink_client_set_writer(muxlink_client *client,
+                                         muxlink_write_fn write,
+                                         void *userdata,
+                                         muxlink_destroy_fn destroy);
+
+/**
+ * Sans-I/O and host-fed: the function that wakes the host's loop when another thread queues
+ * work (`muxlink_remote_*`); the loop then calls `muxlink_client_on_wake`. Callable from any
+ * thread (see `muxlink_wake_fn`). NULL removes it. The client owns `userdata` from a
+ * successful call (destructor once, when replaced or at free, after any wake in progress).
+ * (Spawned clients wake through their loop: the backend's `wake` or the built-in loop.)
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_set_waker(muxlink_client *client,
+                                        muxlink_wake_fn wake,
+                                        void *userdata,
+                                        muxlink_destroy_fn destroy);
+
+/**
+ * Lets muxlink run tmux itself: starts the program `*transport` describes (a local
+ * `tmux -C`, or ssh) and drives the client over its pipes on the built-in loop (call
+ * `muxlink_client_turn` or `muxlink_client_run`), or on the host's loop after
+ * `muxlink_client_set_backend`. Only a sans-I/O client that has not been fed can be
+ * spawned. The handshake is written once tmux has answered its startup command.
+ *
+ * Errors: `MUXLINK_ERR_WRONG_MODE` (already host-fed or spawned), `MUXLINK_ERR_NULL`,
+ * `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`, `MUXLINK_ERR_INVALID_ARGUMENT` (a
+ * string too long, holding NUL, not UTF-8 where it must be, a missing host or name),
+ * `MUXLINK_ERR_SPAWN` (the program could not start), `MUXLINK_ERR_IO`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `transport` is NULL or points to `transport->size`
+ * readable bytes whose strings are readable as their lengths say.
+ */
+muxlink_result muxlink_client_spawn(muxlink_client *client, const muxlink_transport *transport);
+
+/**
+ * Spawned clients: drive the client from the host's loop (`Some`), or from none (NULL: the
+ * client waits, nothing watched, until a backend or the built-in loop is set again). The
+ * previous backend is left with nothing registered: every descriptor it watched is
+ * unwatched and its timer cancelled (`set_timer(-1)`) before this returns; its userdata's
+ * destructor runs once nothing holds it. The new backend's `watch_fd` and `set_timer` are
+ * called during this call. The client owns `backend->userdata` from a successful call on.
+ *
+ * Errors: `MUXLINK_ERR_WRONG_MODE` (not spawned), `MUXLINK_ERR_NULL` (a function missing),
+ * `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`,
+ * `MUXLINK_ERR_CALLBACK` (`watch_fd` failed: the client is left with no backend),
+ * `MUXLINK_ERR_POISONED`. On an error found before any callback, nothing changes and the
+ * userdata stays the host's.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `backend` is NULL or points to `backend->size`
+ * readable bytes; its functions behave as `muxlink_backend` says.
+ */
+muxlink_result muxlink_client_set_backend(muxlink_client *client, const muxlink_backend *backend);
+
+/**
+ * Spawned clients: drive the client from muxlink's own loop again (after
+ * `muxlink_client_set_backend`); the host's backend is left with nothing registered.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_use_builtin_loop(muxlink_client *client);
+
+/**
+ * Built-in loop: waits up to `timeout_ms` (-1: until something happens) for tmux's output,
+ * a timer, or a wake from another thread, then handles what came (events, frames, writes,
+ * work queued by other threads). Returns at once when the connection has finished.
+ *
+ * Errors: `MUXLINK_ERR_WRONG_MODE` (not on the built-in loop), `MUXLINK_ERR_IO` (polling
+ * failed), `MUXLINK_ERR_POISONED`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_turn(muxlink_client *client, int32_t timeout_ms);
+
+/**
+ * Built-in loop: turns until the connection has finished (tmux exited, detached, or the
+ * host closed it) or another thread called `muxlink_remote_stop`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_run(muxlink_client *client);
+
+/**
+ * Host loop: a descriptor the backend watches for `token` is ready (`MUXLINK_FD_*` bits in
+ * `events`). The client reads, writes or drains it, and updates its watches and timer
+ * through the backend before returning. A token it no longer uses is ignored.
+ *
+ * Errors: `MUXLINK_ERR_WRONG_MODE` (not on a host loop), `MUXLINK_ERR_CALLBACK` (a
+ * `watch_fd` failed: the client closed), `MUXLINK_ERR_POISONED`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_on_ready(muxlink_client *client, uint64_t token, uint32_t events);
+
+/**
+ * Host loop: the timer the backend's `set_timer` armed fired.
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_on_timer(muxlink_client *client);
+
+/**
+ * Any mode: runs the work other threads queued (`muxlink_remote_send_input`,
+ * `muxlink_remote_call`), in the order it was queued. Call it on the client's thread after
+ * the wake function asked for it (a call with nothing queued costs an atomic load).
+ *
+ * # Safety
+ * `client` is NULL or a live handle.
+ */
+muxlink_result muxlink_client_on_wake(muxlink_client *client);
+
+/**
+ * Host loop: how many descriptors the host's backend watches for this client now (0 off
+ * the host loop), in `*count`. For checks that a swap or removal left nothing registered.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `count` is NULL or writable.
+ */
+muxlink_result muxlink_client_watched(const muxlink_client *client, size_t *count);
 
 /**
  * Writes screen row `row` (0 is the top) of pane `%pane` to `buf` as UTF-8, as tmux's
@@ -319,15 +1816,445 @@ muxlink_result muxlink_client_pane_row_text(const muxlink_client *client,
 
 /**
  * Fills `*config` with this library's size, `MUXLINK_ABI_VERSION` and every default: 80x24,
- * grid mode, handshake on, state freed on exit. Writes `sizeof(muxlink_client_config)` as
- * this library defines it, so check `muxlink_abi_version()` against the header's
- * `MUXLINK_ABI_VERSION` before the first call. A NULL or misaligned `config` is ignored.
- * Costs nothing; never fails.
+ * grid mode, pulled frames, tmux's history limit, no flow control, handshake on, state freed
+ * on exit, plain `tmux -C` input. From C this name is a macro for
+ * `muxlink_client_config_init_sized(config, sizeof *config)` (define
+ * `MUXLINK_NO_INIT_MACROS` to call this function itself, which writes this library's
+ * `sizeof`). A NULL or misaligned `config` is ignored. Costs nothing; never fails.
  *
  * # Safety
- * `config` is NULL or points to a writable `muxlink_client_config`.
+ * `config` is NULL or points to a writable `muxlink_client_config` of this library's size.
  */
 void muxlink_client_config_init(muxlink_client_config *config);
+
+/**
+ * Fills `*config` (`size` bytes: the caller's `sizeof`) as `muxlink_client_config_init`
+ * does, when this library knows that size; otherwise writes nothing and returns
+ * `MUXLINK_ERR_STRUCT_SIZE`. Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`,
+ * `MUXLINK_ERR_STRUCT_SIZE`.
+ *
+ * # Safety
+ * `config` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_client_config_init_sized(muxlink_client_config *config, size_t size);
+
+/**
+ * Fills `*event` with this library's size, `MUXLINK_ABI_VERSION` and an empty event
+ * (`MUXLINK_EVENT_NONE`). From C this name is a macro for
+ * `muxlink_event_init_sized(event, sizeof *event)` (see `muxlink_client_config_init`).
+ * A NULL or misaligned pointer is ignored.
+ *
+ * # Safety
+ * `event` is NULL or points to a writable `muxlink_event` of this library's size.
+ */
+void muxlink_event_init(muxlink_event *event);
+
+/**
+ * `muxlink_event_init` with the caller's `sizeof`: writes nothing and returns
+ * `MUXLINK_ERR_STRUCT_SIZE` for a size this library does not know.
+ *
+ * # Safety
+ * `event` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_event_init_sized(muxlink_event *event, size_t size);
+
+/**
+ * Fills `*state` with this library's size and `MUXLINK_ABI_VERSION` (every other field
+ * empty). From C this name is a macro for
+ * `muxlink_render_state_init_sized(state, sizeof *state)`. NULL is ignored.
+ *
+ * # Safety
+ * `state` is NULL or points to a writable `muxlink_render_state` of this library's size.
+ */
+void muxlink_render_state_init(muxlink_render_state *state);
+
+/**
+ * `muxlink_render_state_init` with the caller's `sizeof` (`MUXLINK_ERR_STRUCT_SIZE`, and
+ * nothing written, for a size this library does not know).
+ *
+ * # Safety
+ * `state` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_render_state_init_sized(muxlink_render_state *state, size_t size);
+
+/**
+ * Visible row `row` (0 is the top) of the frame's pane: `*cells` points to `*len` cells
+ * (exactly the pane's width), muxlink's own storage, read-only, valid as long as the render
+ * state's pointers are. No copy, no allocation.
+ *
+ * Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_OUT_OF_RANGE` (row >=
+ * the pane's height; `*cells` NULL and `*len` 0 then).
+ *
+ * # Safety
+ * `frame` is NULL or a render state's `frame` whose pointers are valid; `cells` and `len`
+ * are NULL or writable.
+ */
+muxlink_result muxlink_frame_row(const muxlink_frame *frame,
+                                 uint16_t row,
+                                 const muxlink_cell **cells,
+                                 size_t *len);
+
+/**
+ * The text of a cell flagged `MUXLINK_CELL_EXTENDED` (`index` is its `ch`): UTF-8, not
+ * NUL-terminated, in `*text` / `*len`, borrowed like the frame's rows. An index the pane does
+ * not know gives an empty string.
+ *
+ * # Safety
+ * As for `muxlink_frame_row`.
+ */
+muxlink_result muxlink_frame_combined(const muxlink_frame *frame,
+                                      uint32_t index,
+                                      const uint8_t **text,
+                                      size_t *len);
+
+/**
+ * Fills `*callbacks` with this library's size, `MUXLINK_ABI_VERSION` and NULL everything.
+ * From C this name is a macro for `muxlink_callbacks_init_sized(callbacks, sizeof
+ * *callbacks)`. NULL is ignored.
+ *
+ * # Safety
+ * `callbacks` is NULL or points to a writable `muxlink_callbacks` of this library's size.
+ */
+void muxlink_callbacks_init(muxlink_callbacks *callbacks);
+
+/**
+ * `muxlink_callbacks_init` with the caller's `sizeof` (`MUXLINK_ERR_STRUCT_SIZE`, nothing
+ * written, for a size this library does not know).
+ *
+ * # Safety
+ * `callbacks` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_callbacks_init_sized(muxlink_callbacks *callbacks, size_t size);
+
+/**
+ * Types `len` bytes into pane `%pane` (keys as the pane's program reads them, e.g. `\r`
+ * for Enter), sent as `send-keys -H` in lines of at most 4 KiB. `*command` is the last
+ * line's id (0, nothing sent, when `len` is 0); its success means every line ran.
+ * Errors: `MUXLINK_ERR_NO_SUCH_PANE`, `MUXLINK_ERR_READ_ONLY`, `MUXLINK_ERR_CLOSED`,
+ * `MUXLINK_ERR_INVALID_ARGUMENT` (len above `MUXLINK_OP_BYTES_MAX`), `MUXLINK_ERR_NULL`.
+ * Allocates the command text.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `bytes` points to `len` readable bytes (NULL with 0);
+ * `command` is NULL or writable.
+ */
+muxlink_result muxlink_client_send_input(muxlink_client *client,
+                                         uint32_t pane,
+                                         const uint8_t *bytes,
+                                         size_t len,
+                                         uint64_t *command);
+
+/**
+ * Pastes `len` bytes into pane `%pane`, bracketed when the pane's program asked for it
+ * (grid mode; in bytes mode the host brackets). As `muxlink_client_send_input` otherwise.
+ *
+ * # Safety
+ * As for `muxlink_client_send_input`.
+ */
+muxlink_result muxlink_client_paste(muxlink_client *client,
+                                    uint32_t pane,
+                                    const uint8_t *bytes,
+                                    size_t len,
+                                    uint64_t *command);
+
+/**
+ * Sets the client's size (`refresh-client -C COLSxROWS`, 1..10000 each); tmux answers with
+ * layout changes. Errors: `MUXLINK_ERR_INVALID_ARGUMENT`, `MUXLINK_ERR_READ_ONLY`,
+ * `MUXLINK_ERR_CLOSED`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `command` is NULL or writable.
+ */
+muxlink_result muxlink_client_resize(muxlink_client *client,
+                                     uint16_t cols,
+                                     uint16_t rows,
+                                     uint64_t *command);
+
+/**
+ * Sets one window's size for this client (`refresh-client -C @W:COLSxROWS`, tmux 3.3+;
+ * `MUXLINK_ERR_TMUX_TOO_OLD` before).
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_resize_window(muxlink_client *client,
+                                            uint32_t window,
+                                            uint16_t cols,
+                                            uint16_t rows,
+                                            uint64_t *command);
+
+/**
+ * Splits pane `%pane` (`MUXLINK_SPLIT_RIGHT` or `MUXLINK_SPLIT_DOWN`); the new pane arrives
+ * with `MUXLINK_EVENT_LAYOUT_CHANGED` and `MUXLINK_EVENT_PANE_ADDED`.
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_split(muxlink_client *client,
+                                    uint32_t pane,
+                                    uint32_t direction,
+                                    uint64_t *command);
+
+/**
+ * Makes pane `%pane` its window's active pane.
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_select_pane(muxlink_client *client, uint32_t pane, uint64_t *command);
+
+/**
+ * Makes window `@window` the current window.
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_select_window(muxlink_client *client,
+                                            uint32_t window,
+                                            uint64_t *command);
+
+/**
+ * Opens a window in the attached session, named `name` (UTF-8, `len` bytes; 0 for tmux's
+ * default name).
+ *
+ * # Safety
+ * As for `muxlink_client_send_input`.
+ */
+muxlink_result muxlink_client_new_window(muxlink_client *client,
+                                         const uint8_t *name,
+                                         size_t len,
+                                         uint64_t *command);
+
+/**
+ * Kills pane `%pane`.
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_kill_pane(muxlink_client *client, uint32_t pane, uint64_t *command);
+
+/**
+ * Toggles the zoom of pane `%pane`.
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_zoom(muxlink_client *client, uint32_t pane, uint64_t *command);
+
+/**
+ * Resumes pane `%pane` after `MUXLINK_EVENT_PAUSED` (`refresh-client -A '%P:continue'`) and
+ * re-captures it; `MUXLINK_EVENT_RESUMED` follows (and `MUXLINK_EVENT_PANE_RESET` in bytes
+ * mode).
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_resume_pane(muxlink_client *client, uint32_t pane, uint64_t *command);
+
+/**
+ * Detaches (`detach-client`); tmux answers with `%exit` and the client closes. Allowed when
+ * read-only.
+ *
+ * # Safety
+ * As for `muxlink_client_resize`.
+ */
+muxlink_result muxlink_client_detach(muxlink_client *client, uint64_t *command);
+
+/**
+ * Sends the user's own command (one line of UTF-8, no `;`, no line break); tmux's answer
+ * comes as `MUXLINK_EVENT_COMMAND_REPLY` with `*command`. Never compose `text` from strings
+ * that came from tmux.
+ *
+ * # Safety
+ * As for `muxlink_client_send_input`.
+ */
+muxlink_result muxlink_client_command(muxlink_client *client,
+                                      const uint8_t *text,
+                                      size_t len,
+                                      uint64_t *command);
+
+/**
+ * As `muxlink_client_command`, with tmux's answer given to `reply` (see `muxlink_reply_fn`)
+ * instead of an event. `destroy` runs exactly once: after `reply` ran, when the client
+ * closes or is freed before the answer came, or, when this call fails after checking its
+ * pointers and text, before it returns.
+ *
+ * # Safety
+ * As for `muxlink_client_send_input`; `reply` and `destroy` behave as documented.
+ */
+muxlink_result muxlink_client_command_with_reply(muxlink_client *client,
+                                                 const uint8_t *text,
+                                                 size_t len,
+                                                 muxlink_reply_fn reply,
+                                                 void *userdata,
+                                                 muxlink_destroy_fn destroy,
+                                                 uint64_t *command);
+
+/**
+ * The windows of the model in tmux's order (by index, then those whose index is not known
+ * yet, by id), up to `cap` ids in `ids`, their number in `*count` (ask with NULL and 0: the
+ * result is then `MUXLINK_ERR_BUFFER_TOO_SMALL` when there are any). Allocates a small list.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `ids` is NULL or points to `cap` writable `uint32_t`;
+ * `count` is NULL or writable.
+ */
+muxlink_result muxlink_client_windows(const muxlink_client *client,
+                                      uint32_t *ids,
+                                      size_t cap,
+                                      size_t *count);
+
+/**
+ * The panes of window `@window` that it shows, in layout order (the active one alone while
+ * zoomed), or every pane of the model when `window` is `MUXLINK_NONE` (by id). As
+ * `muxlink_client_windows` otherwise. An unknown window has none.
+ *
+ * # Safety
+ * As for `muxlink_client_windows`.
+ */
+muxlink_result muxlink_client_panes(const muxlink_client *client,
+                                    uint32_t window,
+                                    uint32_t *ids,
+                                    size_t cap,
+                                    size_t *count);
+
+/**
+ * The attached session's current window and its active pane (where typed keys go), each
+ * `MUXLINK_NONE` while not known.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `window` and `pane` are NULL or writable.
+ */
+muxlink_result muxlink_client_active(const muxlink_client *client,
+                                     uint32_t *window,
+                                     uint32_t *pane);
+
+/**
+ * Fills `*info` for pane `%pane` (initialised with `muxlink_pane_info_init`).
+ * Errors: `MUXLINK_ERR_NO_SUCH_PANE`, `MUXLINK_ERR_NULL`, `MUXLINK_ERR_STRUCT_SIZE`,
+ * `MUXLINK_ERR_ABI_VERSION`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `info` is NULL or points to `info->size` writable
+ * bytes.
+ */
+muxlink_result muxlink_client_pane_info(const muxlink_client *client,
+                                        uint32_t pane,
+                                        muxlink_pane_info *info);
+
+/**
+ * Fills `*info` for window `@window`. Errors: `MUXLINK_ERR_NO_SUCH_WINDOW`, as
+ * `muxlink_client_pane_info` otherwise.
+ *
+ * # Safety
+ * As for `muxlink_client_pane_info`.
+ */
+muxlink_result muxlink_client_window_info(const muxlink_client *client,
+                                          uint32_t window,
+                                          muxlink_window_info *info);
+
+/**
+ * Fills `*info` with this library's size, `MUXLINK_ABI_VERSION` and empty fields. From C
+ * this name is a macro for `muxlink_pane_info_init_sized(info, sizeof *info)`. NULL is ignored.
+ *
+ * # Safety
+ * `info` is NULL or points to a writable `muxlink_pane_info` of this library's size.
+ */
+void muxlink_pane_info_init(muxlink_pane_info *info);
+
+/**
+ * `muxlink_pane_info_init` with the caller's `sizeof` (`MUXLINK_ERR_STRUCT_SIZE`, nothing written, for a size
+ * this library does not know).
+ *
+ * # Safety
+ * `info` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_pane_info_init_sized(muxlink_pane_info *info,
+                                            size_t size);
+
+/**
+ * Fills `*info` with this library's size, `MUXLINK_ABI_VERSION` and empty fields. From C
+ * this name is a macro for `muxlink_window_info_init_sized(info, sizeof *info)`. NULL is ignored.
+ *
+ * # Safety
+ * `info` is NULL or points to a writable `muxlink_window_info` of this library's size.
+ */
+void muxlink_window_info_init(muxlink_window_info *info);
+
+/**
+ * `muxlink_window_info_init` with the caller's `sizeof` (`MUXLINK_ERR_STRUCT_SIZE`, nothing written, for a size
+ * this library does not know).
+ *
+ * # Safety
+ * `info` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_window_info_init_sized(muxlink_window_info *info,
+                                              size_t size);
+
+/**
+ * Makes a remote handle for `client` in `*out` (NULL on error). Call it on the client's
+ * thread; use the handle from any thread.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `out` is NULL or writable.
+ */
+muxlink_result muxlink_client_remote(muxlink_client *client, muxlink_remote **out);
+
+/**
+ * Frees a remote handle; NULL does nothing. The client is not affected.
+ *
+ * # Safety
+ * `remote` is NULL or a handle `muxlink_client_remote` made, not freed, not in use by
+ * another thread's call.
+ */
+void muxlink_remote_free(muxlink_remote *remote);
+
+/**
+ * Queues `len` bytes of input for pane `%pane` (as `muxlink_client_send_input`) and wakes
+ * the client's loop. The bytes are copied. Input for a pane that is gone when it runs is
+ * dropped. Errors: `MUXLINK_ERR_CLOSED` (the client was freed), `MUXLINK_ERR_NULL`,
+ * `MUXLINK_ERR_INVALID_ARGUMENT` (len above `MUXLINK_OP_BYTES_MAX`). Allocates the copy.
+ *
+ * # Safety
+ * `remote` is NULL or a live handle; `bytes` points to `len` readable bytes (NULL with 0).
+ */
+muxlink_result muxlink_remote_send_input(const muxlink_remote *remote,
+                                         uint32_t pane,
+                                         const uint8_t *bytes,
+                                         size_t len);
+
+/**
+ * Queues `f(userdata, client)` to run on the client's thread (see `muxlink_call_fn`) and
+ * wakes the client's loop. `destroy` runs exactly once: after `f` ran, when the client is
+ * freed before it could, or, when this call fails (`MUXLINK_ERR_CLOSED`), before it returns.
+ * Errors: `MUXLINK_ERR_NULL` (remote or f; `destroy` not called then), `MUXLINK_ERR_CLOSED`.
+ *
+ * # Safety
+ * `remote` is NULL or a live handle; `f` and `destroy` may be called on the client's thread
+ * (and `destroy` on this one).
+ */
+muxlink_result muxlink_remote_call(const muxlink_remote *remote,
+                                   muxlink_call_fn f,
+                                   void *userdata,
+                                   muxlink_destroy_fn destroy);
+
+/**
+ * Wakes the client's loop (it calls `muxlink_client_on_wake`, or the built-in loop's turn
+ * returns). Errors: `MUXLINK_ERR_CLOSED` (the client was freed), `MUXLINK_ERR_NULL`.
+ * Costs a lock and the host's wake function.
+ *
+ * # Safety
+ * `remote` is NULL or a live handle.
+ */
+muxlink_result muxlink_remote_wake(const muxlink_remote *remote);
+
+/**
+ * Makes `muxlink_client_run` return at its next turn (and wakes it).
+ *
+ * # Safety
+ * `remote` is NULL or a live handle.
+ */
+muxlink_result muxlink_remote_stop(const muxlink_remote *remote);
 
 /**
  * A static, NUL-terminated description of a result code (its constant's name, then what it
@@ -337,8 +2264,43 @@ void muxlink_client_config_init(muxlink_client_config *config);
  */
 const char *muxlink_result_str(muxlink_result result);
 
+/**
+ * Fills `*transport` with this library's size, `MUXLINK_ABI_VERSION` and the defaults (a
+ * local `tmux -C attach-session` on the default socket). From C this name is a macro for
+ * `muxlink_transport_init_sized(transport, sizeof *transport)`. NULL is ignored.
+ *
+ * # Safety
+ * `transport` is NULL or points to a writable `muxlink_transport` of this library's size.
+ */
+void muxlink_transport_init(muxlink_transport *transport);
+
+/**
+ * `muxlink_transport_init` with the caller's `sizeof`.
+ *
+ * # Safety
+ * `transport` is NULL or points to `size` writable bytes.
+ */
+muxlink_result muxlink_transport_init_sized(muxlink_transport *transport, size_t size);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
 
 #endif  /* MUXLINK_H */
+
+#ifndef MUXLINK_NO_INIT_MACROS
+/*
+ * The _init names are macros that pass the caller's own sizeof to the _init_sized
+ * functions (define MUXLINK_NO_INIT_MACROS to call the functions of the same name, which
+ * write this library's sizeof: only after checking muxlink_abi_version()).
+ */
+#define muxlink_client_config_init(p) ((void)muxlink_client_config_init_sized((p), sizeof *(p)))
+#define muxlink_event_init(p) ((void)muxlink_event_init_sized((p), sizeof *(p)))
+#define muxlink_render_state_init(p) ((void)muxlink_render_state_init_sized((p), sizeof *(p)))
+#define muxlink_callbacks_init(p) ((void)muxlink_callbacks_init_sized((p), sizeof *(p)))
+#define muxlink_backend_init(p) ((void)muxlink_backend_init_sized((p), sizeof *(p)))
+#define muxlink_transport_init(p) ((void)muxlink_transport_init_sized((p), sizeof *(p)))
+#define muxlink_pane_info_init(p) ((void)muxlink_pane_info_init_sized((p), sizeof *(p)))
+#define muxlink_window_info_init(p) ((void)muxlink_window_info_init_sized((p), sizeof *(p)))
+#define muxlink_allocator_init(p) ((void)muxlink_allocator_init_sized((p), sizeof *(p)))
+#endif

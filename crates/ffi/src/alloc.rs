@@ -252,29 +252,50 @@ unsafe impl GlobalAlloc for MuxlinkAlloc {
 #[global_allocator]
 static GLOBAL: MuxlinkAlloc = MuxlinkAlloc;
 
+// SAFETY: repr(C), starts with size and abi_version; raw and optional function pointers.
+unsafe impl crate::sized::Sized for muxlink_allocator {
+    fn defaults() -> Self {
+        muxlink_allocator {
+            size: std::mem::size_of::<muxlink_allocator>(),
+            abi_version: MUXLINK_ABI_VERSION,
+            ctx: std::ptr::null_mut(),
+            alloc: None,
+            realloc: None,
+            free: None,
+        }
+    }
+}
+
 /// Fills `*allocator` with this library's size, `MUXLINK_ABI_VERSION`, a NULL context and NULL
-/// functions. A NULL or misaligned pointer is ignored. Costs nothing.
+/// functions. From C this name is a macro for
+/// `muxlink_allocator_init_sized(allocator, sizeof *allocator)`. A NULL or misaligned pointer
+/// is ignored. Costs nothing; allocates nothing.
 ///
 /// # Safety
-/// `allocator` is NULL or points to a writable `muxlink_allocator`.
+/// `allocator` is NULL or points to a writable `muxlink_allocator` of this library's size.
 #[no_mangle]
 pub unsafe extern "C" fn muxlink_allocator_init(allocator: *mut muxlink_allocator) {
-    let _ = guard(|| {
+    // SAFETY: forwarded, with this library's size.
+    let _ = unsafe {
+        muxlink_allocator_init_sized(allocator, std::mem::size_of::<muxlink_allocator>())
+    };
+}
+
+/// `muxlink_allocator_init` with the caller's `sizeof` (`MUXLINK_ERR_STRUCT_SIZE`, nothing
+/// written, for a size this library does not know). Allocates nothing.
+///
+/// # Safety
+/// `allocator` is NULL or points to `size` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_allocator_init_sized(
+    allocator: *mut muxlink_allocator,
+    size: usize,
+) -> muxlink_result {
+    guard(|| {
         required(allocator)?;
-        // SAFETY: non-NULL, aligned (checked) and writable (the caller's promise).
-        unsafe {
-            allocator.write_bytes(0, 1);
-            allocator.write(muxlink_allocator {
-                size: std::mem::size_of::<muxlink_allocator>(),
-                abi_version: MUXLINK_ABI_VERSION,
-                ctx: std::ptr::null_mut(),
-                alloc: None,
-                realloc: None,
-                free: None,
-            });
-        }
-        Ok(())
-    });
+        // SAFETY: checked; `size` writable bytes (the caller's promise).
+        unsafe { crate::sized::init(allocator, size) }
+    })
 }
 
 /// Makes every later allocation of muxlink (in any thread, for the life of the process) go

@@ -1,46 +1,47 @@
-//! `muxlink_client`: one control-mode connection, fed by the host, read by the host.
+//! `muxlink_client`: one control-mode connection, its lifecycle, its input and its output.
 
 use std::cell::Cell;
-use std::time::Instant;
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use muxlink_runtime::{Client, ClientEvent, Frame, Host, Pane, PaneId};
+use muxlink_runtime::drive::Readiness;
+use muxlink_runtime::{Client, Pane, PaneId};
 
+use crate::backend::{
+    muxlink_backend, HostWake, VtableBackend, MUXLINK_FD_ERROR, MUXLINK_FD_READABLE,
+    MUXLINK_FD_WRITABLE,
+};
 use crate::boundary::{buffer, guard, required, FfiResult};
 use crate::config::muxlink_client_config;
+use crate::driver::{muxlink_write_fn, Driver, RemoteOp, Shared, WakeTarget, Writer};
+use crate::event::muxlink_event;
+use crate::frame::muxlink_render_state;
+use crate::host::{muxlink_callbacks, Callbacks, FfiHost};
 use crate::result::muxlink_result;
+use crate::sized;
+use crate::transport::muxlink_transport;
+use crate::userdata::{muxlink_destroy_fn, Userdata};
 
 /// One control-mode client (opaque). Made by `muxlink_client_new`, freed by
 /// `muxlink_client_free`. Used by one thread at a time; it may move between threads between
-/// calls.
+/// calls. Other threads reach it only through a `muxlink_remote`.
 pub struct muxlink_client {
-    client: Client,
-    host: SeedHost,
+    pub(crate) driver: Driver,
+    pub(crate) shared: Arc<Shared>,
     /// Set when a call on this handle panicked: every later call but `_free` is refused.
     poisoned: Cell<bool>,
-}
-
-/// The host side of the Rust client until the C ABI grows events and frames: it counts what
-/// it is told and keeps nothing.
-#[derive(Debug, Default)]
-struct SeedHost {
-    protocol_errors: u64,
-}
-
-impl Host for SeedHost {
-    fn on_frame(&mut self, _frame: &Frame<'_>) {}
-    fn on_event(&mut self, event: &ClientEvent<'_>) {
-        if let ClientEvent::ProtocolError { .. } = event {
-            self.protocol_errors += 1;
-        }
-    }
+    /// Operations taken from the inbox (reused).
+    remote_ops: Vec<RemoteOp>,
 }
 
 impl muxlink_client {
     /// Runs `body` on the handle behind `p` inside the panic boundary; a panic poisons it.
     ///
     /// # Safety
-    /// `p` is NULL or a pointer `muxlink_client_new` returned and that has not been freed.
-    unsafe fn with_mut(
+    /// `p` is NULL or a pointer `muxlink_client_new` returned and that has not been freed,
+    /// not borrowed by an outer call on this thread.
+    pub(crate) unsafe fn with_mut(
         p: *mut muxlink_client,
         body: impl FnOnce(&mut muxlink_client) -> FfiResult,
     ) -> muxlink_result {
@@ -64,7 +65,7 @@ impl muxlink_client {
     ///
     /// # Safety
     /// As for `with_mut`.
-    unsafe fn with_ref(
+    pub(crate) unsafe fn with_ref(
         p: *const muxlink_client,
         body: impl FnOnce(&muxlink_client) -> FfiResult,
     ) -> muxlink_result {
@@ -82,11 +83,89 @@ impl muxlink_client {
         }
         r
     }
+
+    /// The sans-I/O client, for reading.
+    pub(crate) fn client(&self) -> &Client {
+        self.driver.client()
+    }
+
+    /// Runs the operations other threads queued, outside any borrow of the handle (a queued
+    /// call may use the client).
+    ///
+    /// # Safety
+    /// As for `with_mut`.
+    unsafe fn run_remote_ops(p: *mut muxlink_client) -> muxlink_result {
+        let mut ops = Vec::new();
+        // SAFETY: forwarded.
+        let r = unsafe {
+            Self::with_mut(p, |c| {
+                if c.shared.inbox.has_pending() {
+                    ops = std::mem::take(&mut c.remote_ops);
+                    c.shared.inbox.drain_into(&mut ops);
+                }
+                Ok(())
+            })
+        };
+        if r != muxlink_result::MUXLINK_OK || ops.is_empty() {
+            return r;
+        }
+        let mut result = muxlink_result::MUXLINK_OK;
+        for op in ops.drain(..) {
+            match op {
+                RemoteOp::Input { pane, bytes } => {
+                    // SAFETY: forwarded.
+                    let r = unsafe {
+                        Self::with_mut(p, |c| {
+                            // Input for a pane that closed meanwhile is dropped.
+                            let _ = c
+                                .driver
+                                .apply(|client, _| client.send_input(PaneId(pane), &bytes));
+                            c.driver.check_callbacks()
+                        })
+                    };
+                    if r != muxlink_result::MUXLINK_OK {
+                        result = r;
+                    }
+                }
+                RemoteOp::Call { f, userdata } => {
+                    // SAFETY: the host's function with its userdata and the live client,
+                    // borrowed by nobody now (documented: it must not free the client).
+                    unsafe { f(userdata.ptr(), p) };
+                    // The userdata's destructor runs here, once.
+                    drop(userdata);
+                }
+            }
+        }
+        // SAFETY: forwarded; the reused vector goes back (empty).
+        let _ = unsafe {
+            Self::with_mut(p, |c| {
+                if c.remote_ops.capacity() < ops.capacity() {
+                    c.remote_ops = ops;
+                }
+                Ok(())
+            })
+        };
+        result
+    }
+}
+
+impl Drop for muxlink_client {
+    fn drop(&mut self) {
+        // Nothing stays watched by the host's loop, and nothing queued from another thread
+        // outlives the client: queued calls are dropped (their destructors run) and later
+        // pushes are refused.
+        self.driver.detach_backend();
+        drop(self.shared.inbox.close());
+        drop(self.shared.wake.set(None));
+    }
 }
 
 /// Makes a client from `*config` (see `muxlink_client_config_init`) and stores it in `*out`.
-/// A client made with a plain `tmux -C` stream in mind starts in control mode; with
-/// `handshake` on it queues the attach commands at once.
+/// The client is sans-I/O: the host feeds it (`muxlink_client_feed`) and writes what it
+/// returns (`muxlink_client_outgoing`), or gives it a write callback
+/// (`muxlink_client_set_writer`, host-fed), or lets muxlink run tmux
+/// (`muxlink_client_spawn`). A client made for a plain `tmux -C` stream starts in control
+/// mode; with `handshake` on it queues the attach commands at once.
 ///
 /// Errors: `MUXLINK_ERR_NULL` (config or out is NULL), `MUXLINK_ERR_MISALIGNED`,
 /// `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`, `MUXLINK_ERR_INVALID_ARGUMENT` (a
@@ -109,11 +188,15 @@ pub unsafe extern "C" fn muxlink_client_new(
         required(config)?;
         // SAFETY: checked non-NULL and aligned; readable as `muxlink_client_config::read`
         // needs (the caller's promise).
-        let config = unsafe { muxlink_client_config::read(config)? };
+        let checked = unsafe { muxlink_client_config::read(config)? };
         let handle = Box::new(muxlink_client {
-            client: Client::new(config),
-            host: SeedHost::default(),
+            driver: Driver::Direct {
+                client: Client::new(checked.config),
+                host: FfiHost::default(),
+            },
+            shared: Shared::new(),
             poisoned: Cell::new(false),
+            remote_ops: Vec::new(),
         });
         // SAFETY: as above.
         unsafe { out.write(Box::into_raw(handle)) };
@@ -121,11 +204,15 @@ pub unsafe extern "C" fn muxlink_client_new(
     })
 }
 
-/// Frees a client and everything it holds. NULL does nothing. A poisoned client is freed too.
-/// The pointer is invalid afterwards.
+/// Frees a client and everything it holds: a child tmux (or ssh) is ended and reaped (in
+/// the background if it lingers), the host's loop is told to unwatch every descriptor,
+/// operations queued from other threads are dropped, and every userdata destructor still
+/// owed runs (those shared with a `muxlink_remote` run when that lets go too). NULL does
+/// nothing. A poisoned client is freed too. The pointer is invalid afterwards.
 ///
 /// # Safety
-/// `client` is NULL or a pointer `muxlink_client_new` returned that has not been freed.
+/// `client` is NULL or a pointer `muxlink_client_new` returned that has not been freed, not
+/// in use by any other call.
 #[no_mangle]
 pub unsafe extern "C" fn muxlink_client_free(client: *mut muxlink_client) {
     if client.is_null() || !client.is_aligned() {
@@ -140,17 +227,21 @@ pub unsafe extern "C" fn muxlink_client_free(client: *mut muxlink_client) {
     });
 }
 
-/// Feeds `len` bytes read from tmux's stdout, cut anywhere (a notification, an escape
-/// sequence or a UTF-8 character may span calls). The bytes are borrowed for the call only.
-/// `bytes` may be NULL when `len` is 0.
+/// Feeds `len` bytes read from tmux's stdout (sans-I/O) or from the host's PTY (host-fed),
+/// cut anywhere (a notification, an escape sequence or a UTF-8 character may span calls).
+/// The bytes are borrowed for the call only. `bytes` may be NULL when `len` is 0. Events go
+/// to the queue or the `on_event` callback during the call; frames are flushed at its end; a
+/// host-fed client writes its replies through the writer before returning.
 ///
 /// Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_INVALID_ARGUMENT` (len
 /// above `PTRDIFF_MAX`), `MUXLINK_ERR_CLOSED` (the client closed before this call: tmux's
 /// `%exit` came earlier; bytes after `%exit` within the same call are ignored and the call
-/// succeeds), `MUXLINK_ERR_POISONED`, `MUXLINK_ERR_PANIC`. Malformed input is not an error:
-/// a line muxlink cannot take is skipped and parsing resumes at the next one.
+/// succeeds), `MUXLINK_ERR_WRONG_MODE` (a spawned client reads tmux itself),
+/// `MUXLINK_ERR_CALLBACK` (the writer failed; the client closed), `MUXLINK_ERR_POISONED`,
+/// `MUXLINK_ERR_PANIC`. Malformed input is not an error: a line muxlink cannot take is
+/// reported (`MUXLINK_EVENT_PROTOCOL_ERROR`) and parsing resumes at the next one.
 /// Costs no allocation per notification once buffers are warm, except for what tmux creates
-/// (panes, windows).
+/// (panes, windows) and events queued for pulling that the host has not taken yet.
 ///
 /// # Safety
 /// `client` is NULL or a live handle; `bytes` is NULL or points to `len` readable bytes.
@@ -164,7 +255,7 @@ pub unsafe extern "C" fn muxlink_client_feed(
         return e;
     }
     let body = |c: &mut muxlink_client| {
-        if c.client.is_closed() {
+        if c.client().is_closed() {
             return Err(muxlink_result::MUXLINK_ERR_CLOSED);
         }
         let bytes = if len == 0 {
@@ -174,14 +265,608 @@ pub unsafe extern "C" fn muxlink_client_feed(
             // promise), len at most isize::MAX; borrowed for this call only.
             unsafe { std::slice::from_raw_parts(bytes, len) }
         };
-        let now = Instant::now();
-        c.client.receive(bytes, now, &mut c.host);
-        c.client.flush_frames(now, &mut c.host);
-        Ok(())
+        c.driver.feed(bytes)
     };
     // SAFETY: forwarded promise about `client`.
     unsafe { muxlink_client::with_mut(client, body) }
 }
+
+/// Sans-I/O: the bytes waiting to be written to tmux's stdin, in `*bytes` / `*len` (NULL and
+/// 0 when none). Borrowed: valid until the next call on this client other than the read-only
+/// ones. After writing some, report it with `muxlink_client_consume_outgoing`.
+///
+/// Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_WRONG_MODE` (host-fed
+/// and spawned clients write themselves), `MUXLINK_ERR_POISONED`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `bytes` and `len` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_outgoing(
+    client: *const muxlink_client,
+    bytes: *mut *const u8,
+    len: *mut usize,
+) -> muxlink_result {
+    if let Err(e) = required(bytes).and(required(len)) {
+        return e;
+    }
+    // SAFETY: checked; writable (the caller's promise).
+    unsafe {
+        bytes.write(std::ptr::null());
+        len.write(0);
+    }
+    let body = |c: &muxlink_client| {
+        let out = c.driver.outgoing()?;
+        if !out.is_empty() {
+            // SAFETY: as above.
+            unsafe {
+                bytes.write(out.as_ptr());
+                len.write(out.len());
+            }
+        }
+        Ok(())
+    };
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_ref(client, body) }
+}
+
+/// Sans-I/O: marks the first `n` bytes of `muxlink_client_outgoing` as written.
+/// Errors: `MUXLINK_ERR_OUT_OF_RANGE` (n above what is waiting; nothing changes),
+/// `MUXLINK_ERR_WRONG_MODE`, `MUXLINK_ERR_NULL`, `MUXLINK_ERR_POISONED`.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_consume_outgoing(
+    client: *mut muxlink_client,
+    n: usize,
+) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_mut(client, |c| c.driver.consume(n)) }
+}
+
+/// Sans-I/O and host-fed: how many milliseconds from now `muxlink_client_on_timeout` is due
+/// (rounded up), or -1 when no timer is needed, in `*timeout_ms`. (Spawned clients set their
+/// timers through their loop.)
+///
+/// # Safety
+/// `client` is NULL or a live handle; `timeout_ms` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_timeout(
+    client: *const muxlink_client,
+    timeout_ms: *mut i64,
+) -> muxlink_result {
+    if let Err(e) = required(timeout_ms) {
+        return e;
+    }
+    // SAFETY: checked; writable.
+    unsafe { timeout_ms.write(-1) };
+    let body = |c: &muxlink_client| {
+        if let Some(t) = c.driver.timeout()? {
+            let d = t.saturating_duration_since(Instant::now());
+            let ms = i64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(i64::MAX);
+            // SAFETY: as above.
+            unsafe { timeout_ms.write(ms) };
+        }
+        Ok(())
+    };
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_ref(client, body) }
+}
+
+/// Sans-I/O and host-fed: the host's timer for `muxlink_client_timeout` fired (early calls
+/// do nothing).
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_on_timeout(client: *mut muxlink_client) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_mut(client, |c| c.driver.on_timeout()) }
+}
+
+/// Sans-I/O and host-fed: the stream ended (pipe or PTY closed). The client reports
+/// `MUXLINK_EVENT_EXITED` (`MUXLINK_EXIT_EOF`) unless it closed already.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_eof(client: *mut muxlink_client) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_mut(client, |c| c.driver.eof()) }
+}
+
+/// Any mode: the host ends the client now. A spawned tmux or ssh is told (its input
+/// closes), ended and reaped without blocking; the client reports `MUXLINK_EVENT_EXITED`
+/// (`MUXLINK_EXIT_CLOSED_BY_HOST`) unless it closed already. The client stays readable until
+/// freed.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_close(client: *mut muxlink_client) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            c.driver.close();
+            Ok(())
+        })
+    }
+}
+
+/// Host-fed: offers the bytes waiting for tmux to the writer again (after it took fewer than
+/// offered). Other modes: writes what can be written now.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_flush(client: *mut muxlink_client) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_mut(client, |c| c.driver.flush()) }
+}
+
+/// Whether the client has closed (`%exit`, end of stream, the process ended, or
+/// `muxlink_client_close`), in `*closed`. A closed client takes no more input; its state
+/// stays readable when `keep_state_on_exit` was set.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `closed` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_is_closed(
+    client: *const muxlink_client,
+    closed: *mut crate::muxlink_bool_t,
+) -> muxlink_result {
+    if let Err(e) = required(closed) {
+        return e;
+    }
+    // SAFETY: forwarded promise about `client`; `closed` writable.
+    unsafe {
+        muxlink_client::with_ref(client, |c| {
+            closed.write(c.driver.finished() as u8);
+            Ok(())
+        })
+    }
+}
+
+/// Host stream: enter control mode after `MUXLINK_EVENT_CONTROL_MODE_REQUESTED`; the bytes
+/// held back since the DCS are processed now and the handshake is written. Does nothing when
+/// no DCS waits for an answer.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_accept_control_mode(
+    client: *mut muxlink_client,
+) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            let now = Instant::now();
+            c.driver.apply(|cl, h| {
+                cl.accept_control_mode(now, h);
+                cl.flush_frames(now, h);
+            });
+            c.driver.check_callbacks()
+        })
+    }
+}
+
+/// Host stream: refuse control mode; the DCS and what follows come back as
+/// `MUXLINK_EVENT_PASSTHROUGH`.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_decline_control_mode(
+    client: *mut muxlink_client,
+) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            let now = Instant::now();
+            c.driver.apply(|cl, h| cl.decline_control_mode(now, h));
+            c.driver.check_callbacks()
+        })
+    }
+}
+
+// ---- events and frames ----
+
+/// Takes the next event into `*event` (filled once with `muxlink_event_init`): its kind is
+/// `MUXLINK_EVENT_NONE` when none is waiting. The event's pointers are valid until the next
+/// call on this client other than the read-only ones. Events wait here unless an `on_event`
+/// callback takes them. Allocates nothing.
+///
+/// Errors: `MUXLINK_ERR_NULL`, `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_STRUCT_SIZE`,
+/// `MUXLINK_ERR_ABI_VERSION` (the event was not initialised), `MUXLINK_ERR_POISONED`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `event` is NULL or points to `event->size` writable
+/// bytes.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_next_event(
+    client: *mut muxlink_client,
+    event: *mut muxlink_event,
+) -> muxlink_result {
+    if let Err(e) = required(event) {
+        return e;
+    }
+    // SAFETY: forwarded promise about `client`; `event` checked, its size checked below.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            sized::check_out(event)?;
+            c.driver.host_mut().next_event(&mut *event);
+            Ok(())
+        })
+    }
+}
+
+/// Pulled frames: fills `*state` (initialised with `muxlink_render_state_init`) with pane
+/// `%pane`'s render state: every row dirtied since its last pull (all of them when it is new,
+/// resized or rebuilt), however many batches arrived meanwhile, the cursor, modes and title
+/// now, and `frame` to read rows with `muxlink_frame_row`. The dirty set restarts empty.
+/// Every pointer in `*state` is valid until the next call on this client other than the
+/// read-only ones. Allocates nothing once warm. On an error after the struct's size and
+/// version were checked, `*state` is left empty (no rows, `frame` NULL).
+///
+/// Errors: `MUXLINK_ERR_NO_SUCH_PANE`, `MUXLINK_ERR_NO_GRID` (bytes mode), `MUXLINK_ERR_NULL`,
+/// `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`, `MUXLINK_ERR_POISONED`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `state` is NULL or points to `state->size` writable
+/// bytes.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_pull_frame(
+    client: *mut muxlink_client,
+    pane: u32,
+    state: *mut muxlink_render_state,
+) -> muxlink_result {
+    if let Err(e) = required(state) {
+        return e;
+    }
+    // SAFETY: forwarded promise about `client`; `state` checked, its size checked below.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            sized::check_out(state)?;
+            // Whatever happens next, the state holds no pointer from an earlier pull (a host
+            // that misses an error reads an empty state, never a dangling row).
+            state.write(<muxlink_render_state as sized::Sized>::defaults());
+            let p = c
+                .client()
+                .state()
+                .pane(PaneId(pane))
+                .ok_or(muxlink_result::MUXLINK_ERR_NO_SUCH_PANE)?;
+            if p.terminal().is_none() {
+                return Err(muxlink_result::MUXLINK_ERR_NO_GRID);
+            }
+            let mut s = *state;
+            let found = c
+                .driver
+                .apply(|cl, _| cl.pull_frame(PaneId(pane)).map(|f| s.fill(&f)).is_some());
+            if !found {
+                return Err(muxlink_result::MUXLINK_ERR_NO_SUCH_PANE);
+            }
+            state.write(s);
+            Ok(())
+        })
+    }
+}
+
+/// Sets (or, with NULL, removes) the callbacks: events go to `on_event` instead of the queue,
+/// pushed frames to `on_frame`. The client owns `callbacks->userdata` from a successful call
+/// on; the previous callbacks' destructor runs now. Events already queued stay queued.
+///
+/// Errors: `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`,
+/// `MUXLINK_ERR_POISONED` (on error the client does not take the userdata).
+///
+/// # Safety
+/// `client` is NULL or a live handle; `callbacks` is NULL or points to `callbacks->size`
+/// readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_set_callbacks(
+    client: *mut muxlink_client,
+    callbacks: *const muxlink_callbacks,
+) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`; `callbacks` checked before it is read.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            let cb = if callbacks.is_null() {
+                None
+            } else {
+                required(callbacks)?;
+                Some(Callbacks::new(&sized::read(callbacks)?))
+            };
+            c.driver.host_mut().set_callbacks(cb);
+            Ok(())
+        })
+    }
+}
+
+// ---- drive modes ----
+
+/// Host-fed mode: muxlink writes the bytes for tmux through `write` (see
+/// `muxlink_write_fn`) during the calls the host makes (feed, operations, timeouts), never
+/// before the first bytes were fed. Replaces an earlier writer (whose destructor runs then);
+/// NULL `write` pauses writing (bytes stay queued). The client owns `userdata` from a
+/// successful call on (its destructor runs once, when the writer is replaced or the client
+/// freed).
+///
+/// Errors: `MUXLINK_ERR_WRONG_MODE` (a spawned client), `MUXLINK_ERR_NULL`,
+/// `MUXLINK_ERR_POISONED` (on error `destroy` is not called: the host keeps its userdata).
+///
+/// # Safety
+/// `client` is NULL or a live handle; `write` and `destroy` behave as documented.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_set_writer(
+    client: *mut muxlink_client,
+    write: muxlink_write_fn,
+    userdata: *mut c_void,
+    destroy: muxlink_destroy_fn,
+) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            if matches!(
+                c.driver,
+                Driver::Idle { .. } | Driver::Builtin { .. } | Driver::Hosted { .. }
+            ) {
+                return Err(muxlink_result::MUXLINK_ERR_WRONG_MODE);
+            }
+            let w = write.map(|f| Writer::new(f, Userdata::new(userdata, destroy)));
+            c.driver.set_writer(w)
+        })
+    }
+}
+
+/// Sans-I/O and host-fed: the function that wakes the host's loop when another thread queues
+/// work (`muxlink_remote_*`); the loop then calls `muxlink_client_on_wake`. Callable from any
+/// thread (see `muxlink_wake_fn`). NULL removes it. The client owns `userdata` from a
+/// successful call (destructor once, when replaced or at free, after any wake in progress).
+/// (Spawned clients wake through their loop: the backend's `wake` or the built-in loop.)
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_set_waker(
+    client: *mut muxlink_client,
+    wake: crate::backend::muxlink_wake_fn,
+    userdata: *mut c_void,
+    destroy: muxlink_destroy_fn,
+) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            if !matches!(c.driver, Driver::Direct { .. } | Driver::Fed { .. }) {
+                return Err(muxlink_result::MUXLINK_ERR_WRONG_MODE);
+            }
+            let target =
+                wake.map(|f| WakeTarget::Host(HostWake::new(f, Userdata::new(userdata, destroy))));
+            drop(c.shared.wake.set(target));
+            Ok(())
+        })
+    }
+}
+
+/// Lets muxlink run tmux itself: starts the program `*transport` describes (a local
+/// `tmux -C`, or ssh) and drives the client over its pipes on the built-in loop (call
+/// `muxlink_client_turn` or `muxlink_client_run`), or on the host's loop after
+/// `muxlink_client_set_backend`. Only a sans-I/O client that has not been fed can be
+/// spawned. The handshake is written once tmux has answered its startup command.
+///
+/// Errors: `MUXLINK_ERR_WRONG_MODE` (already host-fed or spawned), `MUXLINK_ERR_NULL`,
+/// `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`, `MUXLINK_ERR_INVALID_ARGUMENT` (a
+/// string too long, holding NUL, not UTF-8 where it must be, a missing host or name),
+/// `MUXLINK_ERR_SPAWN` (the program could not start), `MUXLINK_ERR_IO`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `transport` is NULL or points to `transport->size`
+/// readable bytes whose strings are readable as their lengths say.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_spawn(
+    client: *mut muxlink_client,
+    transport: *const muxlink_transport,
+) -> muxlink_result {
+    if let Err(e) = required(transport) {
+        return e;
+    }
+    // SAFETY: forwarded promises.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            if !matches!(c.driver, Driver::Direct { .. }) {
+                return Err(muxlink_result::MUXLINK_ERR_WRONG_MODE);
+            }
+            let child = muxlink_transport::spawn(transport)?;
+            let shared = c.shared.clone();
+            c.driver.connect(child, &shared)
+        })
+    }
+}
+
+/// Spawned clients: drive the client from the host's loop (`Some`), or from none (NULL: the
+/// client waits, nothing watched, until a backend or the built-in loop is set again). The
+/// previous backend is left with nothing registered: every descriptor it watched is
+/// unwatched and its timer cancelled (`set_timer(-1)`) before this returns; its userdata's
+/// destructor runs once nothing holds it. The new backend's `watch_fd` and `set_timer` are
+/// called during this call. The client owns `backend->userdata` from a successful call on.
+///
+/// Errors: `MUXLINK_ERR_WRONG_MODE` (not spawned), `MUXLINK_ERR_NULL` (a function missing),
+/// `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`,
+/// `MUXLINK_ERR_CALLBACK` (`watch_fd` failed: the client is left with no backend),
+/// `MUXLINK_ERR_POISONED`. On an error found before any callback, nothing changes and the
+/// userdata stays the host's.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `backend` is NULL or points to `backend->size`
+/// readable bytes; its functions behave as `muxlink_backend` says.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_set_backend(
+    client: *mut muxlink_client,
+    backend: *const muxlink_backend,
+) -> muxlink_result {
+    // SAFETY: forwarded promises.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            if !matches!(
+                c.driver,
+                Driver::Idle { .. } | Driver::Builtin { .. } | Driver::Hosted { .. }
+            ) {
+                return Err(muxlink_result::MUXLINK_ERR_WRONG_MODE);
+            }
+            let b = if backend.is_null() {
+                None
+            } else {
+                required(backend)?;
+                Some(VtableBackend::read(backend)?)
+            };
+            let shared = c.shared.clone();
+            c.driver.set_backend(b, &shared)
+        })
+    }
+}
+
+/// Spawned clients: drive the client from muxlink's own loop again (after
+/// `muxlink_client_set_backend`); the host's backend is left with nothing registered.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_use_builtin_loop(
+    client: *mut muxlink_client,
+) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe {
+        muxlink_client::with_mut(client, |c| {
+            let shared = c.shared.clone();
+            c.driver.use_builtin(&shared)
+        })
+    }
+}
+
+/// Built-in loop: waits up to `timeout_ms` (-1: until something happens) for tmux's output,
+/// a timer, or a wake from another thread, then handles what came (events, frames, writes,
+/// work queued by other threads). Returns at once when the connection has finished.
+///
+/// Errors: `MUXLINK_ERR_WRONG_MODE` (not on the built-in loop), `MUXLINK_ERR_IO` (polling
+/// failed), `MUXLINK_ERR_POISONED`.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_turn(
+    client: *mut muxlink_client,
+    timeout_ms: i32,
+) -> muxlink_result {
+    let wait = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+    // SAFETY: forwarded promise about `client`.
+    let r = unsafe { muxlink_client::with_mut(client, |c| c.driver.turn(wait)) };
+    if r != muxlink_result::MUXLINK_OK {
+        return r;
+    }
+    // SAFETY: as above.
+    unsafe { muxlink_client::run_remote_ops(client) }
+}
+
+/// Built-in loop: turns until the connection has finished (tmux exited, detached, or the
+/// host closed it) or another thread called `muxlink_remote_stop`.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_run(client: *mut muxlink_client) -> muxlink_result {
+    loop {
+        let mut done = false;
+        // SAFETY: forwarded promise about `client`.
+        let r = unsafe {
+            muxlink_client::with_mut(client, |c| {
+                if !matches!(c.driver, Driver::Builtin { .. }) {
+                    return Err(muxlink_result::MUXLINK_ERR_WRONG_MODE);
+                }
+                done = c.driver.finished()
+                    || c.shared
+                        .stop
+                        .swap(false, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            })
+        };
+        if r != muxlink_result::MUXLINK_OK || done {
+            return r;
+        }
+        // SAFETY: as above.
+        let r = unsafe { muxlink_client_turn(client, -1) };
+        if r != muxlink_result::MUXLINK_OK {
+            return r;
+        }
+    }
+}
+
+/// Host loop: a descriptor the backend watches for `token` is ready (`MUXLINK_FD_*` bits in
+/// `events`). The client reads, writes or drains it, and updates its watches and timer
+/// through the backend before returning. A token it no longer uses is ignored.
+///
+/// Errors: `MUXLINK_ERR_WRONG_MODE` (not on a host loop), `MUXLINK_ERR_CALLBACK` (a
+/// `watch_fd` failed: the client closed), `MUXLINK_ERR_POISONED`.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_on_ready(
+    client: *mut muxlink_client,
+    token: u64,
+    events: u32,
+) -> muxlink_result {
+    let ready = Readiness {
+        readable: events & MUXLINK_FD_READABLE != 0,
+        writable: events & MUXLINK_FD_WRITABLE != 0,
+        error: events & MUXLINK_FD_ERROR != 0,
+    };
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_mut(client, |c| c.driver.on_ready(token, ready)) }
+}
+
+/// Host loop: the timer the backend's `set_timer` armed fired.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_on_timer(client: *mut muxlink_client) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::with_mut(client, |c| c.driver.on_timer()) }
+}
+
+/// Any mode: runs the work other threads queued (`muxlink_remote_send_input`,
+/// `muxlink_remote_call`), in the order it was queued. Call it on the client's thread after
+/// the wake function asked for it (a call with nothing queued costs an atomic load).
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_on_wake(client: *mut muxlink_client) -> muxlink_result {
+    // SAFETY: forwarded promise about `client`.
+    unsafe { muxlink_client::run_remote_ops(client) }
+}
+
+/// Host loop: how many descriptors the host's backend watches for this client now (0 off
+/// the host loop), in `*count`. For checks that a swap or removal left nothing registered.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `count` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_client_watched(
+    client: *const muxlink_client,
+    count: *mut usize,
+) -> muxlink_result {
+    if let Err(e) = required(count) {
+        return e;
+    }
+    // SAFETY: forwarded promise about `client`; `count` writable.
+    unsafe {
+        muxlink_client::with_ref(client, |c| {
+            count.write(c.driver.watched());
+            Ok(())
+        })
+    }
+}
+
+// ---- reading the model ----
 
 /// Writes screen row `row` (0 is the top) of pane `%pane` to `buf` as UTF-8, as tmux's
 /// `capture-pane -p` prints it (trailing spaces trimmed, no newline, no NUL), and its length
@@ -219,7 +904,7 @@ pub unsafe extern "C" fn muxlink_client_pane_row_text(
     }
     let body = |c: &muxlink_client| {
         let pane = c
-            .client
+            .client()
             .state()
             .pane(PaneId(pane))
             .ok_or(muxlink_result::MUXLINK_ERR_NO_SUCH_PANE)?;
@@ -255,7 +940,6 @@ fn row_text(pane: &Pane, row: u32) -> Result<String, muxlink_result> {
     text.truncate(text.trim_end_matches(' ').len());
     Ok(text)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,7 +1008,7 @@ mod tests {
                     assert_eq!(feed(c, piece), MUXLINK_OK);
                 }
                 // SAFETY: a live handle, read only.
-                let model = unsafe { (*c).client.state() };
+                let model = unsafe { (*c).client().state() };
                 assert!(!model.panes.is_empty());
                 for (id, pane) in &model.panes {
                     let lines = pane.screen_lines();

@@ -75,21 +75,40 @@
 #![allow(non_camel_case_types)]
 
 mod alloc;
+mod backend;
 mod boundary;
 mod client;
 mod config;
+mod driver;
+mod event;
+mod frame;
+mod host;
+mod inbox;
+mod ops;
+mod query;
+mod remote;
 mod result;
+mod sized;
+mod sync;
+mod transport;
+mod userdata;
 
-pub use alloc::{muxlink_allocator, muxlink_allocator_init, muxlink_set_allocator};
-pub use client::{
-    muxlink_client, muxlink_client_feed, muxlink_client_free, muxlink_client_new,
-    muxlink_client_pane_row_text,
+pub use alloc::{
+    muxlink_allocator, muxlink_allocator_init, muxlink_allocator_init_sized, muxlink_set_allocator,
 };
-pub use config::{
-    muxlink_client_config, muxlink_client_config_init, muxlink_output_mode_t, MUXLINK_OUTPUT_BYTES,
-    MUXLINK_OUTPUT_GRID,
-};
+pub use backend::*;
+pub use client::*;
+pub use config::*;
+pub use driver::{muxlink_call_fn, muxlink_write_fn};
+pub use event::*;
+pub use frame::*;
+pub use host::*;
+pub use ops::*;
+pub use query::*;
+pub use remote::*;
 pub use result::{muxlink_result, muxlink_result_str, muxlink_result_t};
+pub use transport::*;
+pub use userdata::muxlink_destroy_fn;
 
 /// The ABI version this header and library describe. See `muxlink_abi_version`.
 pub const MUXLINK_ABI_VERSION: u32 = 1;
@@ -117,14 +136,23 @@ mod layout_tests {
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn structs_have_the_documented_layout() {
-        assert_eq!(size_of::<muxlink_client_config>(), 24);
+        assert_eq!(size_of::<muxlink_client_config>(), 48);
         assert_eq!(align_of::<muxlink_client_config>(), 8);
         assert_eq!(offset_of!(muxlink_client_config, abi_version), 8);
         assert_eq!(offset_of!(muxlink_client_config, cols), 12);
         assert_eq!(offset_of!(muxlink_client_config, rows), 14);
         assert_eq!(offset_of!(muxlink_client_config, output_mode), 16);
-        assert_eq!(offset_of!(muxlink_client_config, handshake), 20);
-        assert_eq!(offset_of!(muxlink_client_config, keep_state_on_exit), 21);
+        assert_eq!(offset_of!(muxlink_client_config, frames), 20);
+        assert_eq!(offset_of!(muxlink_client_config, history_limit), 24);
+        assert_eq!(offset_of!(muxlink_client_config, handshake), 36);
+        assert_eq!(offset_of!(muxlink_client_config, auto_resume), 41);
+        assert_eq!(size_of::<muxlink_event>(), 104);
+        assert_eq!(offset_of!(muxlink_event, kind), 12);
+        assert_eq!(offset_of!(muxlink_event, data), 72);
+        assert_eq!(size_of::<muxlink_render_state>(), 80);
+        assert_eq!(size_of::<muxlink_cell>(), 16);
+        assert_eq!(size_of::<muxlink_backend>(), 64);
+        assert_eq!(size_of::<muxlink_callbacks>(), 48);
         assert_eq!(size_of::<muxlink_allocator>(), 48);
         assert_eq!(offset_of!(muxlink_allocator, ctx), 16);
         assert_eq!(offset_of!(muxlink_allocator, free), 40);

@@ -2,7 +2,9 @@
 
 use std::ffi::{c_char, c_int, CStr};
 
-/// What a call did. `MUXLINK_OK` is zero; every other value is an error, and an error leaves
+/// What a call did. `MUXLINK_OK` is zero; every other value is a positive error code (the
+/// type is a C `int`: every value fits, and `MUXLINK_RESULT_MAX`, `INT_MAX`, keeps the enum
+/// int-wide on every compiler). An error leaves
 /// every out-parameter and handle as the function's documentation says (usually untouched).
 /// New codes may be added at the end; `muxlink_result_str` names any value, known or not.
 #[repr(C)]
@@ -40,6 +42,26 @@ pub enum muxlink_result {
     MUXLINK_ERR_ALLOCATOR_IN_USE = 13,
     /// This build of the library lacks the feature asked for.
     MUXLINK_ERR_UNSUPPORTED = 14,
+    /// No window with that id is known.
+    MUXLINK_ERR_NO_SUCH_WINDOW = 15,
+    /// No session with that id is known.
+    MUXLINK_ERR_NO_SUCH_SESSION = 16,
+    /// The client attached read-only and changes nothing.
+    MUXLINK_ERR_READ_ONLY = 17,
+    /// The connected tmux is too old for the operation.
+    MUXLINK_ERR_TMUX_TOO_OLD = 18,
+    /// The call does not fit the client's drive mode (e.g. `muxlink_client_turn` on a client
+    /// that is not on the built-in loop, `muxlink_client_outgoing` on a spawned client).
+    MUXLINK_ERR_WRONG_MODE = 19,
+    /// The transport's program (tmux, ssh) could not be started.
+    MUXLINK_ERR_SPAWN = 20,
+    /// The operating system refused something (polling, a pipe); the client is unchanged.
+    MUXLINK_ERR_IO = 21,
+    /// A host callback reported failure (a `watch_fd` or `write` that failed); the client
+    /// closed (`MUXLINK_EVENT_EXITED`).
+    MUXLINK_ERR_CALLBACK = 22,
+    /// Never returned: keeps the enum as wide as `int` on every compiler.
+    MUXLINK_RESULT_MAX = 0x7fff_ffff,
 }
 
 /// A `muxlink_result` as a function receives it from the host: a plain integer, because a C
@@ -49,7 +71,7 @@ pub type muxlink_result_t = c_int;
 
 impl muxlink_result {
     /// Every code, in value order (for tests and for `muxlink_result_str`).
-    pub(crate) const ALL: [muxlink_result; 15] = [
+    pub(crate) const ALL: [muxlink_result; 23] = [
         muxlink_result::MUXLINK_OK,
         muxlink_result::MUXLINK_ERR_NULL,
         muxlink_result::MUXLINK_ERR_MISALIGNED,
@@ -65,10 +87,21 @@ impl muxlink_result {
         muxlink_result::MUXLINK_ERR_CLOSED,
         muxlink_result::MUXLINK_ERR_ALLOCATOR_IN_USE,
         muxlink_result::MUXLINK_ERR_UNSUPPORTED,
+        muxlink_result::MUXLINK_ERR_NO_SUCH_WINDOW,
+        muxlink_result::MUXLINK_ERR_NO_SUCH_SESSION,
+        muxlink_result::MUXLINK_ERR_READ_ONLY,
+        muxlink_result::MUXLINK_ERR_TMUX_TOO_OLD,
+        muxlink_result::MUXLINK_ERR_WRONG_MODE,
+        muxlink_result::MUXLINK_ERR_SPAWN,
+        muxlink_result::MUXLINK_ERR_IO,
+        muxlink_result::MUXLINK_ERR_CALLBACK,
     ];
 
     /// The code with this value, if there is one.
     pub(crate) fn from_raw(raw: muxlink_result_t) -> Option<muxlink_result> {
+        if raw == muxlink_result::MUXLINK_RESULT_MAX as c_int {
+            return Some(muxlink_result::MUXLINK_RESULT_MAX);
+        }
         usize::try_from(raw)
             .ok()
             .and_then(|i| Self::ALL.get(i).copied())
@@ -117,6 +150,23 @@ impl muxlink_result {
             MUXLINK_ERR_UNSUPPORTED => {
                 c"MUXLINK_ERR_UNSUPPORTED: this build of muxlink lacks the feature"
             }
+            MUXLINK_ERR_NO_SUCH_WINDOW => c"MUXLINK_ERR_NO_SUCH_WINDOW: no window with that id",
+            MUXLINK_ERR_NO_SUCH_SESSION => {
+                c"MUXLINK_ERR_NO_SUCH_SESSION: no session with that id"
+            }
+            MUXLINK_ERR_READ_ONLY => c"MUXLINK_ERR_READ_ONLY: the client is read-only",
+            MUXLINK_ERR_TMUX_TOO_OLD => {
+                c"MUXLINK_ERR_TMUX_TOO_OLD: the connected tmux is too old for this"
+            }
+            MUXLINK_ERR_WRONG_MODE => {
+                c"MUXLINK_ERR_WRONG_MODE: the call does not fit the client's drive mode"
+            }
+            MUXLINK_ERR_SPAWN => c"MUXLINK_ERR_SPAWN: the transport's program could not start",
+            MUXLINK_ERR_IO => c"MUXLINK_ERR_IO: the operating system refused (poll, pipe)",
+            MUXLINK_ERR_CALLBACK => {
+                c"MUXLINK_ERR_CALLBACK: a host callback reported failure; the client closed"
+            }
+            MUXLINK_RESULT_MAX => c"MUXLINK_RESULT_MAX: not a result",
         }
     }
 }
@@ -150,13 +200,7 @@ mod tests {
 
     #[test]
     fn unknown_values_are_named_not_trusted() {
-        for raw in [
-            -1,
-            muxlink_result::ALL.len() as c_int,
-            9999,
-            c_int::MIN,
-            c_int::MAX,
-        ] {
+        for raw in [-1, muxlink_result::ALL.len() as c_int, 9999, c_int::MIN] {
             assert_eq!(muxlink_result::from_raw(raw), None);
             // SAFETY: muxlink_result_str returns a pointer to a static C string.
             let s = unsafe { CStr::from_ptr(muxlink_result_str(raw)) };

@@ -535,6 +535,12 @@ pub const EventKind = enum(u32) {
     unknown = c.MUXLINK_EVENT_UNKNOWN,
     exited = c.MUXLINK_EVENT_EXITED,
     other = c.MUXLINK_EVENT_OTHER,
+    pane_refused = c.MUXLINK_EVENT_PANE_REFUSED,
+    history_trimmed = c.MUXLINK_EVENT_HISTORY_TRIMMED,
+    limit_reached = c.MUXLINK_EVENT_LIMIT_REACHED,
+    release_approximated = c.MUXLINK_EVENT_RELEASE_APPROXIMATED,
+    server_options_changed = c.MUXLINK_EVENT_SERVER_OPTIONS_CHANGED,
+    platform_widths = c.MUXLINK_EVENT_PLATFORM_WIDTHS,
     _,
 };
 

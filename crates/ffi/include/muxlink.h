@@ -74,6 +74,51 @@
 #define MUXLINK_NONE UINT32_MAX
 
 /**
+ * `MUXLINK_EVENT_PANE_REFUSED`'s `detail`: the grid would pass the memory budget.
+ */
+#define MUXLINK_REFUSED_MEMORY_BUDGET 1
+
+/**
+ * No random numbers for the fences that keep pane text from forging replies.
+ */
+#define MUXLINK_REFUSED_NO_RANDOM_SOURCE 2
+
+/**
+ * A reason this version of the C ABI does not name.
+ */
+#define MUXLINK_REFUSED_OTHER 0
+
+/**
+ * `MUXLINK_EVENT_LIMIT_REACHED`'s `detail`: sessions.
+ */
+#define MUXLINK_LIMIT_SESSIONS 1
+
+/**
+ * Windows.
+ */
+#define MUXLINK_LIMIT_WINDOWS 2
+
+/**
+ * Panes.
+ */
+#define MUXLINK_LIMIT_PANES 3
+
+/**
+ * Panes no layout or listing placed.
+ */
+#define MUXLINK_LIMIT_ORPHAN_PANES 4
+
+/**
+ * The model's own records (names, layouts, titles) and the memory budget.
+ */
+#define MUXLINK_LIMIT_MEMORY_BUDGET 5
+
+/**
+ * A bound this version of the C ABI does not name.
+ */
+#define MUXLINK_LIMIT_OTHER 0
+
+/**
  * `MUXLINK_EVENT_NOTICE`'s `detail`: `%message`.
  */
 #define MUXLINK_NOTICE_MESSAGE 1
@@ -1372,6 +1417,44 @@ typedef void (*muxlink_call_fn)(void *userdata, muxlink_client *client);
  * Something this version of the C ABI has no kind for (a newer runtime); skip it.
  */
 #define MUXLINK_EVENT_OTHER 38
+
+/**
+ * The pane's grid does not fit in the client's memory budget (or it could not be read
+ * safely): it stays in the model without an emulator and its output is dropped. `pane`;
+ * `detail` a `MUXLINK_REFUSED_*`; for the budget, `number` the bytes its grid needs;
+ * `extra` the reason in words.
+ */
+#define MUXLINK_EVENT_PANE_REFUSED 39
+
+/**
+ * The pane's history was cut to `number` lines (and will not grow past it) to keep the
+ * client within its memory budget. `pane`.
+ */
+#define MUXLINK_EVENT_HISTORY_TRIMMED 40
+
+/**
+ * A bound of the session model was reached; what the stream named beyond it is not kept.
+ * `detail` a `MUXLINK_LIMIT_*`; `extra` one line for a person.
+ */
+#define MUXLINK_EVENT_LIMIT_REACHED 41
+
+/**
+ * The server's tmux is a release muxlink does not know: panes follow the nearest older
+ * known release. `data` what tmux reported, `extra` a sentence for a person.
+ */
+#define MUXLINK_EVENT_RELEASE_APPROXIMATED 42
+
+/**
+ * The server options that change character widths (`variation-selector-always-wide`,
+ * `codepoint-widths`, tmux 3.6+) were read or changed.
+ */
+#define MUXLINK_EVENT_SERVER_OPTIONS_CHANGED 43
+
+/**
+ * The width probe found `number` code points to which the server's platform gives other
+ * widths than muxlink's tables.
+ */
+#define MUXLINK_EVENT_PLATFORM_WIDTHS 44
 
 #ifdef __cplusplus
 extern "C" {

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::mem::size_of;
 
-use muxlink_runtime::{ClientEvent, ExitReason, NoticeKind};
+use muxlink_runtime::{ClientEvent, ExitReason, ModelLimit, NoticeKind, RefusalReason};
 
 use crate::boundary::{guard, required};
 use crate::result::muxlink_result;
@@ -149,6 +149,52 @@ pub const MUXLINK_EVENT_EXITED: muxlink_event_kind_t = 37;
 /// Something this version of the C ABI has no kind for (a newer runtime); skip it.
 pub const MUXLINK_EVENT_OTHER: muxlink_event_kind_t = 38;
 
+/// The pane's grid does not fit in the client's memory budget (or it could not be read
+/// safely): it stays in the model without an emulator and its output is dropped. `pane`;
+/// `detail` a `MUXLINK_REFUSED_*`; for the budget, `number` the bytes its grid needs;
+/// `extra` the reason in words.
+pub const MUXLINK_EVENT_PANE_REFUSED: muxlink_event_kind_t = 39;
+
+/// The pane's history was cut to `number` lines (and will not grow past it) to keep the
+/// client within its memory budget. `pane`.
+pub const MUXLINK_EVENT_HISTORY_TRIMMED: muxlink_event_kind_t = 40;
+
+/// A bound of the session model was reached; what the stream named beyond it is not kept.
+/// `detail` a `MUXLINK_LIMIT_*`; `extra` one line for a person.
+pub const MUXLINK_EVENT_LIMIT_REACHED: muxlink_event_kind_t = 41;
+
+/// The server's tmux is a release muxlink does not know: panes follow the nearest older
+/// known release. `data` what tmux reported, `extra` a sentence for a person.
+pub const MUXLINK_EVENT_RELEASE_APPROXIMATED: muxlink_event_kind_t = 42;
+
+/// The server options that change character widths (`variation-selector-always-wide`,
+/// `codepoint-widths`, tmux 3.6+) were read or changed.
+pub const MUXLINK_EVENT_SERVER_OPTIONS_CHANGED: muxlink_event_kind_t = 43;
+
+/// The width probe found `number` code points to which the server's platform gives other
+/// widths than muxlink's tables.
+pub const MUXLINK_EVENT_PLATFORM_WIDTHS: muxlink_event_kind_t = 44;
+
+/// `MUXLINK_EVENT_PANE_REFUSED`'s `detail`: the grid would pass the memory budget.
+pub const MUXLINK_REFUSED_MEMORY_BUDGET: u32 = 1;
+/// No random numbers for the fences that keep pane text from forging replies.
+pub const MUXLINK_REFUSED_NO_RANDOM_SOURCE: u32 = 2;
+/// A reason this version of the C ABI does not name.
+pub const MUXLINK_REFUSED_OTHER: u32 = 0;
+
+/// `MUXLINK_EVENT_LIMIT_REACHED`'s `detail`: sessions.
+pub const MUXLINK_LIMIT_SESSIONS: u32 = 1;
+/// Windows.
+pub const MUXLINK_LIMIT_WINDOWS: u32 = 2;
+/// Panes.
+pub const MUXLINK_LIMIT_PANES: u32 = 3;
+/// Panes no layout or listing placed.
+pub const MUXLINK_LIMIT_ORPHAN_PANES: u32 = 4;
+/// The model's own records (names, layouts, titles) and the memory budget.
+pub const MUXLINK_LIMIT_MEMORY_BUDGET: u32 = 5;
+/// A bound this version of the C ABI does not name.
+pub const MUXLINK_LIMIT_OTHER: u32 = 0;
+
 /// Every kind's name, for tests.
 #[cfg(test)]
 pub(crate) const KIND_NAMES: &[(&str, muxlink_event_kind_t)] = &[
@@ -230,6 +276,18 @@ pub(crate) const KIND_NAMES: &[(&str, muxlink_event_kind_t)] = &[
     ("MUXLINK_EVENT_UNKNOWN", MUXLINK_EVENT_UNKNOWN),
     ("MUXLINK_EVENT_EXITED", MUXLINK_EVENT_EXITED),
     ("MUXLINK_EVENT_OTHER", MUXLINK_EVENT_OTHER),
+    ("MUXLINK_EVENT_PANE_REFUSED", MUXLINK_EVENT_PANE_REFUSED),
+    ("MUXLINK_EVENT_HISTORY_TRIMMED", MUXLINK_EVENT_HISTORY_TRIMMED),
+    ("MUXLINK_EVENT_LIMIT_REACHED", MUXLINK_EVENT_LIMIT_REACHED),
+    (
+        "MUXLINK_EVENT_RELEASE_APPROXIMATED",
+        MUXLINK_EVENT_RELEASE_APPROXIMATED,
+    ),
+    (
+        "MUXLINK_EVENT_SERVER_OPTIONS_CHANGED",
+        MUXLINK_EVENT_SERVER_OPTIONS_CHANGED,
+    ),
+    ("MUXLINK_EVENT_PLATFORM_WIDTHS", MUXLINK_EVENT_PLATFORM_WIDTHS),
 ];
 
 /// `MUXLINK_EVENT_NOTICE`'s `detail`: `%message`.
@@ -536,6 +594,48 @@ impl muxlink_event {
                 exit(e, reason);
                 let _ = write!(scratch, "{reason}");
                 MUXLINK_EVENT_EXITED
+            }
+            ClientEvent::PaneRefused { pane, reason } => {
+                e.pane = pane.0;
+                e.detail = match reason {
+                    RefusalReason::MemoryBudget { needed, .. } => {
+                        e.number = needed as u64;
+                        MUXLINK_REFUSED_MEMORY_BUDGET
+                    }
+                    RefusalReason::NoRandomSource => MUXLINK_REFUSED_NO_RANDOM_SOURCE,
+                    _ => MUXLINK_REFUSED_OTHER,
+                };
+                let _ = write!(scratch, "{reason:?}");
+                MUXLINK_EVENT_PANE_REFUSED
+            }
+            ClientEvent::HistoryTrimmed { pane, limit } => {
+                e.pane = pane.0;
+                e.number = limit as u64;
+                MUXLINK_EVENT_HISTORY_TRIMMED
+            }
+            ClientEvent::LimitReached { limit } => {
+                e.detail = match limit {
+                    ModelLimit::Sessions => MUXLINK_LIMIT_SESSIONS,
+                    ModelLimit::Windows => MUXLINK_LIMIT_WINDOWS,
+                    ModelLimit::Panes => MUXLINK_LIMIT_PANES,
+                    ModelLimit::OrphanPanes => MUXLINK_LIMIT_ORPHAN_PANES,
+                    ModelLimit::MemoryBudget => MUXLINK_LIMIT_MEMORY_BUDGET,
+                    _ => MUXLINK_LIMIT_OTHER,
+                };
+                let _ = write!(scratch, "{limit:?}");
+                MUXLINK_EVENT_LIMIT_REACHED
+            }
+            ClientEvent::ReleaseApproximated {
+                reported, notice, ..
+            } => {
+                e.data(reported.as_bytes());
+                scratch.push_str(notice);
+                MUXLINK_EVENT_RELEASE_APPROXIMATED
+            }
+            ClientEvent::ServerOptionsChanged => MUXLINK_EVENT_SERVER_OPTIONS_CHANGED,
+            ClientEvent::PlatformWidths { differing } => {
+                e.number = differing as u64;
+                MUXLINK_EVENT_PLATFORM_WIDTHS
             }
             _ => MUXLINK_EVENT_OTHER,
         };

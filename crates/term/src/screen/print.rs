@@ -8,7 +8,7 @@
 use super::Screen;
 use crate::cell::{Attrs, Cell, CellFlags, Color, ColorKind};
 use crate::combined::COMBINED_MAX_BYTES;
-use crate::grid::Row;
+use crate::grid::{Row, SPACER};
 use crate::modes::Modes;
 use crate::width::UNPRINTABLE;
 
@@ -57,6 +57,7 @@ impl Screen {
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
         let pen_ext = pen.style_needs_tmux_extended();
+        let style = Cell { ch: 0, ..pen };
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
@@ -76,8 +77,10 @@ impl Screen {
             // Overwriting half of a wide character blanks the other half (tmux). A line
             // just scrolled in has none (and its cells past the run may not be in cache).
             let ext_end = row.ext_end() as usize;
-            let cells = &mut row.cells_mut(cols as u16)[..cols];
+            let (cells, shadow) = row.cells_and_shadow(cols as u16);
+            let cells = &mut cells[..cols];
             if !fresh {
+                // (A row with wide characters has no shadow: they were not printed here.)
                 if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
                     fix_spacer_left_collect(cells, x);
                 }
@@ -91,6 +94,7 @@ impl Screen {
                 fill_ascii_tmux_extended(row, x, chunk, pen, pen_ext);
             } else {
                 crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
+                shadow.append(x, chunk, style);
             }
             row.touch(x + n);
             self.cx = (x + n) as u16;
@@ -517,12 +521,6 @@ fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
         *c = SPACER;
     }
 }
-
-/// The second cell of a wide character: stored out of line, as the character is.
-pub(crate) const SPACER: Cell = Cell {
-    flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
-    ..Cell::BLANK
-};
 
 /// A default cell written over `c` (tmux `grid_view_set_cell` with the default cell).
 #[inline]

@@ -304,6 +304,152 @@ pub fn proto_plain_output(target: usize) -> Vec<u8> {
     out
 }
 
+/// The window the `keystrokes` workload draws into: 160x48 split into four panes (two
+/// columns of two), as a `%layout-change` line (checksum included).
+pub fn keystrokes_layout() -> Vec<u8> {
+    let body =
+        b"160x48,0,0{80x48,0,0[80x24,0,0,0,80x23,0,25,1],79x48,81,0[79x24,81,0,2,79x23,81,25,3]}";
+    let sum = muxlink_proto::layout::layout_checksum(body);
+    let layout = format!("{sum:04x},{}", String::from_utf8_lossy(body));
+    format!("%layout-change @0 {layout} {layout} *\n").into_bytes()
+}
+
+/// Commands typed at the prompt of the `keystrokes` workload's shell pane.
+const TYPED: &[&str] = &[
+    "ls -la",
+    "git status",
+    "cargo build --release",
+    "cd src && ls",
+    "vim main.rs",
+    "grep -rn TODO .",
+    "make test",
+    "ssh buildbox",
+    "tail -f /var/log/syslog",
+    "echo $PATH",
+];
+
+/// Output lines of those commands (each well under 64 bytes with its line end).
+const OUTPUT: &[&str] = &[
+    "total 48",
+    "drwxr-xr-x  5 dev dev 4096 Dec  6 10:12 .",
+    "-rw-r--r--  1 dev dev  812 Dec  6 10:11 Cargo.toml",
+    "On branch main",
+    "nothing to commit, working tree clean",
+    "   Compiling muxlink v0.1.0",
+    "\x1b[1;32m    Finished\x1b[0m release [optimized] target(s)",
+    "src/lib.rs:42:    // TODO: bound this",
+    "\x1b[01;34msrc\x1b[0m  \x1b[01;32mrun.sh\x1b[0m  README.md",
+];
+
+const SPINNER: &[&str] = &[
+    "|", "/", "-", "\\", "\u{280b}", "\u{2819}", "\u{2839}", "\u{2838}",
+];
+
+const TASKS: &[&str] = &[
+    "building crate",
+    "resolving deps",
+    "fetching index",
+    "linking",
+    "running tests",
+];
+
+const TESTS: &[&str] = &[
+    "proto::parser::splits",
+    "term::grid::reflow",
+    "runtime::sync::phases",
+    "cli::attach::detach",
+    "bench::gen::sizes",
+];
+
+/// `keystrokes`: `%output` lines of 1 to 64 bytes across four panes, the way tmux 3.3a sends
+/// a person's interactive session (checked against a recording: bash echoes each typed key
+/// as a notification of its own, spinners and progress bars redraw a line with `\r`):
+/// a shell echoing typed commands key by key (with the odd backspace) and printing their
+/// short output, a spinner, a progress bar, and a test log. `notifications` lines in all,
+/// after the layout line.
+pub fn keystrokes(notifications: usize) -> Vec<u8> {
+    let mut r = Rng::new(SEED, 9);
+    let mut out = keystrokes_layout();
+    let mut data: Vec<u8> = Vec::with_capacity(64);
+    // Shell: the command being typed and how far; then its output lines; then a prompt.
+    let (mut cmd, mut typed, mut lines_left) = (0usize, 0usize, 0usize);
+    let mut spin = 0usize;
+    let mut progress = 0usize;
+    let mut test = 0usize;
+    for _ in 0..notifications {
+        data.clear();
+        let pane = match r.range(0, 99) {
+            0..=44 => 0,
+            45..=69 => 1,
+            70..=86 => 2,
+            _ => 3,
+        };
+        match pane {
+            0 => {
+                let c = TYPED[cmd].as_bytes();
+                if typed < c.len() {
+                    if typed > 0 && r.chance(1, 25) {
+                        // A typo taken back: the key, then backspace as bash echoes it.
+                        data.extend_from_slice(b"\x08\x1b[K");
+                    } else {
+                        data.push(c[typed]);
+                        typed += 1;
+                    }
+                } else if typed == c.len() {
+                    // Enter: bash leaves bracketed paste and starts the command.
+                    data.extend_from_slice(b"\r\n\x1b[?2004l\r");
+                    typed += 1;
+                    lines_left = r.range(0, 5);
+                } else if lines_left > 0 {
+                    data.extend_from_slice(OUTPUT[r.range(0, OUTPUT.len() - 1)].as_bytes());
+                    data.extend_from_slice(b"\r\n");
+                    lines_left -= 1;
+                } else {
+                    data.extend_from_slice(b"\x1b[?2004h$ ");
+                    cmd = (cmd + 1) % TYPED.len();
+                    typed = 0;
+                }
+            }
+            1 => {
+                spin += 1;
+                data.push(b'\r');
+                data.extend_from_slice(SPINNER[spin % SPINNER.len()].as_bytes());
+                data.push(b' ');
+                data.extend_from_slice(TASKS[(spin / 40) % TASKS.len()].as_bytes());
+                data.extend_from_slice(format!(" {}/{}", spin % 200, 200).as_bytes());
+            }
+            2 => {
+                progress = (progress + r.range(1, 4)) % 101;
+                let filled = progress / 5;
+                data.extend_from_slice(b"\r[\x1b[32m");
+                data.resize(data.len() + filled, b'#');
+                data.extend_from_slice(b"\x1b[0m");
+                data.resize(data.len() + 20 - filled, b' ');
+                data.extend_from_slice(
+                    format!("] {progress:3}% {}.{}MB/s", progress / 7, progress % 10).as_bytes(),
+                );
+                if progress == 100 {
+                    data.extend_from_slice(b"\r\n");
+                }
+            }
+            _ => {
+                test += 1;
+                let ok = !test.is_multiple_of(17);
+                data.extend_from_slice(b"test ");
+                data.extend_from_slice(TESTS[test % TESTS.len()].as_bytes());
+                data.extend_from_slice(if ok {
+                    b" ... \x1b[32mok\x1b[0m\r\n".as_slice()
+                } else {
+                    b" ... \x1b[31mFAILED\x1b[0m\r\n".as_slice()
+                });
+            }
+        }
+        debug_assert!((1..=64).contains(&data.len()), "{}", data.len());
+        push_output_line(&mut out, pane, &data);
+    }
+    out
+}
+
 /// Only the `%output` / `%extended-output` lines of a recorded control stream.
 pub fn output_lines_only(stream: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(stream.len());
@@ -350,6 +496,34 @@ mod tests {
         let mut out = Vec::new();
         push_output_line(&mut out, 3, b"a\r\n\x1b[1m\\z\xc3\xa9");
         assert_eq!(out, b"%output %3 a\\015\\012\\033[1m\\134z\xc3\xa9\n");
+    }
+
+    #[test]
+    fn keystrokes_are_short_outputs_in_four_panes() {
+        let s = keystrokes(20_000);
+        assert_eq!(s, keystrokes(20_000), "deterministic");
+        let mut lines = s.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        let layout = lines.next().unwrap();
+        assert!(layout.starts_with(b"%layout-change @0 "));
+        let l = layout.split(|&b| b == b' ').nth(2).unwrap();
+        assert_eq!(
+            muxlink_proto::layout::Layout::parse(l)
+                .unwrap()
+                .panes()
+                .len(),
+            4
+        );
+        let mut parser = muxlink_proto::Parser::new();
+        let (mut n, mut panes) = (0, std::collections::BTreeSet::new());
+        parser.feed(&s, |ev| {
+            if let muxlink_proto::Event::Output { pane, data } = ev {
+                assert!((1..=64).contains(&data.len()), "{} bytes", data.len());
+                n += 1;
+                panes.insert(pane.0);
+            }
+        });
+        assert_eq!(n, 20_000);
+        assert_eq!(panes.len(), 4);
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //!
 //! Threads: the main thread runs the loop, handles input and draws; one thread reads
 //! standard input, one watches the terminal size and one waits for signals. They hand their
-//! news over through channels and wake the loop through its `LoopHandle` (a mio waker), so
+//! news over through channels and wake the loop through its `RouterHandle` (a mio waker), so
 //! the loop never blocks on the terminal.
 
 use std::io::{self, Read, Write};
@@ -40,8 +40,9 @@ use anyhow::Context;
 use clap::Args;
 use crossterm::terminal;
 use muxlink_runtime::drive::Connection;
-use muxlink_runtime::mio_loop::{BuiltinLoop, LoopHandle};
+use muxlink_runtime::mio_loop::BuiltinLoop;
 use muxlink_runtime::record::Recorder;
+use muxlink_runtime::router::{ClientKey, RouterHandle};
 use muxlink_runtime::transport::{Action, ChildTransport, Socket, SshCommand, TmuxCommand};
 use muxlink_runtime::{Client, ClientConfig, ExitReason};
 
@@ -140,11 +141,7 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         ChildTransport::spawn_tmux(&tmux)?
     };
 
-    let config = ClientConfig {
-        cols: cols.max(2),
-        rows: rows.saturating_sub(1).max(1),
-        ..ClientConfig::default()
-    };
+    let config = ClientConfig::default().with_size(cols.max(2), rows.saturating_sub(1).max(1));
     let mut conn = Connection::new(Client::new(config), transport);
     if let Some(path) = &args.record {
         let rec = Recorder::create(path)
@@ -152,25 +149,27 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         conn = conn.with_recorder(rec);
     }
 
-    let mut lp = BuiltinLoop::new().context("creating the event loop")?;
+    let mut lp: BuiltinLoop<Ui> = BuiltinLoop::builtin().context("creating the event loop")?;
+    let key = lp
+        .add(conn, Ui::new(cols, rows))
+        .context("creating the event loop")?;
     let (input_tx, input_rx) = mpsc::channel();
     spawn_input_thread(lp.handle(), input_tx);
     let pending: PendingResize = Arc::new(Mutex::new(None));
-    spawn_resize_thread(lp.handle(), (cols, rows), pending.clone());
+    spawn_resize_thread(lp.handle(), key, (cols, rows), pending.clone());
     let caught = Arc::new(AtomicI32::new(0));
     {
         let (handle, caught) = (lp.handle(), caught.clone());
         std::thread::spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 caught.store(sig, Ordering::SeqCst);
-                let _ = handle.submit(|_, _| {});
+                handle.wake();
             }
         });
     }
     // The signal that ended the session, and when it came.
     let mut signalled: Option<(i32, Instant)> = None;
 
-    let mut ui = Ui::new(cols, rows);
     let mut splitter = InputSplitter::default();
     let mut keys = KeyReader::default();
     let mut inputs = Vec::new();
@@ -178,11 +177,12 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut last_draw: Option<Instant> = None;
     const FRAME: Duration = Duration::from_millis(16);
-    while !conn.is_finished() {
+    while lp.live() > 0 {
         // Idle: sleep until tmux, a key or a resize wakes the loop. Dirty but drawn less than
         // a frame ago: wake when the next draw is due; an escape sequence cut short: when
         // it is due to be taken as keys.
-        let draw_wait = ui.dirty.then(|| match last_draw {
+        let dirty = lp.host(key).is_some_and(|ui| ui.dirty);
+        let draw_wait = dirty.then(|| match last_draw {
             Some(t) => FRAME.saturating_sub(t.elapsed()),
             None => Duration::ZERO,
         });
@@ -194,15 +194,16 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
             .into_iter()
             .flatten()
             .min();
-        lp.turn(&mut conn, &mut ui, wait)?;
+        lp.turn(wait)?;
 
         match signalled {
             None => {
                 let sig = caught.load(Ordering::SeqCst);
                 if sig != 0 {
                     signalled = Some((sig, Instant::now()));
-                    let _ = conn.client_mut().detach();
-                    conn.flush_writes();
+                    lp.with_client(key, |c, _| {
+                        let _ = c.detach();
+                    });
                 }
             }
             // tmux did not confirm in time: leave without it (dropping the connection
@@ -224,20 +225,20 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         for i in inputs.drain(..) {
             keys.push(i, &mut actions);
         }
-        let acted = !actions.is_empty() || stdin_closed;
-        for a in actions.drain(..) {
-            apply(conn.client_mut(), &mut ui, a);
-        }
-        if stdin_closed {
-            // The terminal is gone: nobody can type `Ctrl-b d` any more.
-            let _ = conn.client_mut().detach();
-        }
-        if acted {
-            conn.flush_writes();
+        if !actions.is_empty() || stdin_closed {
+            lp.with_client(key, |c, ui| {
+                for a in actions.drain(..) {
+                    apply(c, ui, a);
+                }
+                if stdin_closed {
+                    // The terminal is gone: nobody can type `Ctrl-b d` any more.
+                    let _ = c.detach();
+                }
+            });
         }
 
         let resized = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some((c, r)) = resized {
+        if let (Some((c, r)), Some(ui)) = (resized, lp.host_mut(key)) {
             ui.resize(c, r);
         }
         // At most ~60 draws a second; a flood coalesces.
@@ -245,12 +246,18 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
             Some(t) => t.elapsed() >= FRAME,
             None => true,
         };
-        if ui.dirty && due {
-            ui.draw(conn.client(), &mut out)?;
+        if lp.host(key).is_some_and(|ui| ui.dirty) && due {
+            if let Some(drawn) = lp.with_client(key, |c, ui| ui.draw(c, &mut out)) {
+                drawn?;
+            }
             out.flush()?;
             last_draw = Some(Instant::now());
         }
     }
+    let (conn, ui) = lp
+        .remove(key)
+        .context("the event loop lost the connection")?;
+    drop(lp);
     drop(guard);
     if let Some((sig, _)) = signalled {
         drop(conn);
@@ -268,8 +275,14 @@ pub fn run(args: AttachArgs) -> anyhow::Result<()> {
         if let Some(ExitReason::Refused(msg)) = &ui.exit {
             anyhow::bail!("tmux: {msg}");
         }
+        // A transport that failed, or a child that said why it ended, explains it best.
+        let transport_says = match &transport_end {
+            Some(ExitReason::ProcessExited { stderr, .. }) => !stderr.is_empty(),
+            Some(ExitReason::Transport { .. } | ExitReason::ClosedByHost) => true,
+            _ => false,
+        };
         match (&transport_end, detail) {
-            (Some(ExitReason::Transport(msg)), _) => anyhow::bail!("{msg}"),
+            (Some(r), _) if transport_says => anyhow::bail!("{r}"),
             (_, Some(m)) => anyhow::bail!("tmux: {m}"),
             (Some(r), None) => anyhow::bail!("could not attach: {r}"),
             (None, None) => anyhow::bail!("could not attach"),
@@ -310,7 +323,7 @@ type PendingResize = Arc<Mutex<Option<(u16, u16)>>>;
 
 /// Reads standard input and hands each read to the main thread (`None`: end of input),
 /// waking the loop.
-fn spawn_input_thread(handle: LoopHandle, tx: mpsc::Sender<Option<Vec<u8>>>) {
+fn spawn_input_thread(handle: RouterHandle, tx: mpsc::Sender<Option<Vec<u8>>>) {
     std::thread::spawn(move || {
         let mut stdin = io::stdin().lock();
         let mut buf = [0u8; 4096];
@@ -322,14 +335,21 @@ fn spawn_input_thread(handle: LoopHandle, tx: mpsc::Sender<Option<Vec<u8>>>) {
                 Err(_) => None,
             };
             let end = read.is_none();
-            if tx.send(read).is_err() || handle.submit(|_, _| {}).is_err() || end {
+            if tx.send(read).is_err() || end {
+                handle.wake();
                 return;
             }
+            handle.wake();
         }
     });
 }
 
-fn spawn_resize_thread(handle: LoopHandle, mut last: (u16, u16), pending: PendingResize) {
+fn spawn_resize_thread(
+    handle: RouterHandle,
+    key: ClientKey,
+    mut last: (u16, u16),
+    pending: PendingResize,
+) {
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_millis(100));
         let Ok(size) = terminal::size() else {
@@ -339,7 +359,7 @@ fn spawn_resize_thread(handle: LoopHandle, mut last: (u16, u16), pending: Pendin
             last = size;
             let (cols, rows) = size;
             *pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(size);
-            let sent = handle.submit(move |c, _h| {
+            let sent = handle.submit(key, move |c, _h| {
                 let _ = c.set_client_size(cols.max(2), rows.saturating_sub(1).max(1));
             });
             if sent.is_err() {

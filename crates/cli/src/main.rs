@@ -11,6 +11,7 @@ mod json;
 mod parse;
 mod replay;
 mod snapshot;
+mod state;
 
 use std::io::Write as _;
 use std::process::ExitCode;

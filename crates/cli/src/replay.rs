@@ -5,7 +5,9 @@ use std::io::{Read, Write};
 use std::time::Instant;
 
 use clap::Args;
-use muxlink_runtime::{state_json, Client, ClientConfig, ClientEvent, Frame, Host};
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, Host};
+
+use crate::state;
 
 /// Arguments of `muxlink replay --size COLSxROWS [--json] FILE|-`.
 #[derive(Args, Debug)]
@@ -31,13 +33,12 @@ struct ReplayHost {
 }
 
 impl Host for ReplayHost {
-    fn on_frame(&mut self, _frame: &Frame<'_>) {}
     fn on_event(&mut self, event: &ClientEvent<'_>) {
-        if let ClientEvent::ProtocolError { message, line } = event {
+        if let ClientEvent::ProtocolError { error, line } = event {
             self.errors += 1;
             if self.errors <= 20 {
                 eprintln!(
-                    "muxlink: replay: {message}: {}",
+                    "muxlink: replay: {error}: {}",
                     String::from_utf8_lossy(&line[..line.len().min(200)])
                 );
             }
@@ -48,14 +49,11 @@ impl Host for ReplayHost {
 /// Runs `muxlink replay`.
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let (cols, rows) = args.size;
-    let mut client = Client::new(ClientConfig {
-        cols,
-        rows,
-        history_limit: args.history_limit,
-        handshake: false,
-        keep_state_on_exit: true,
-        ..ClientConfig::default()
-    });
+    let mut client = Client::new(
+        ClientConfig::replay()
+            .with_size(cols, rows)
+            .with_history_limit(args.history_limit),
+    );
     let mut input = crate::open_input(&args.input)?;
     let mut host = ReplayHost::default();
     let mut buf = vec![0u8; 64 * 1024];
@@ -71,11 +69,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
         client.flush_frames(now, &mut host);
     }
     let out = if args.json {
-        let mut s = serde_json::to_string_pretty(&state_json::state_document(client.state()))?;
+        let mut s = serde_json::to_string_pretty(&state::state_document(client.state()))?;
         s.push('\n');
         s
     } else {
-        state_json::state_text(client.state())
+        state::state_text(client.state())
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

@@ -3,7 +3,8 @@
 //! every pane, optionally keeps applying live output until MS milliseconds pass with none,
 //! prints the state document and detaches.
 //!
-//! It runs the client on the built-in loop over a `tmux -C attach-session -r` child.
+//! It runs the client on the built-in loop (the runtime's router over mio) over a
+//! `tmux -C attach-session -r` child.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -13,7 +14,9 @@ use clap::Args;
 use muxlink_runtime::drive::Connection;
 use muxlink_runtime::mio_loop::BuiltinLoop;
 use muxlink_runtime::transport::{ChildTransport, Socket, TmuxCommand};
-use muxlink_runtime::{state_json, Client, ClientConfig, ClientEvent, ExitReason, Frame, Host};
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, ExitReason, Host};
+
+use crate::state;
 
 /// Arguments of `muxlink snapshot [-L NAME|-S PATH] [-t SESSION] [--follow MS] [--json]`.
 #[derive(Args, Debug)]
@@ -49,7 +52,6 @@ struct SnapHost {
 }
 
 impl Host for SnapHost {
-    fn on_frame(&mut self, _frame: &Frame<'_>) {}
     fn on_event(&mut self, event: &ClientEvent<'_>) {
         match event {
             ClientEvent::Ready => self.ready = true,
@@ -74,35 +76,41 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<()> {
         .to_command();
     cmd.arg("-r"); // a read-only client from the first byte on
     let transport = ChildTransport::spawn(cmd).context("cannot start tmux")?;
-    let client = Client::new(ClientConfig {
-        read_only: true,
-        history_limit: args.history_limit,
-        ..ClientConfig::default()
-    });
-    let mut conn = Connection::new(client, transport);
-    let mut lp = BuiltinLoop::new().context("event loop")?;
-    let mut host = SnapHost::default();
+    let client = Client::new(
+        ClientConfig::default()
+            .with_read_only(true)
+            .with_history_limit(args.history_limit),
+    );
+    let mut lp: BuiltinLoop<SnapHost> = BuiltinLoop::builtin().context("event loop")?;
+    let key = lp
+        .add(Connection::new(client, transport), SnapHost::default())
+        .context("event loop")?;
     let timeout = Duration::from_millis(args.timeout);
     let started = Instant::now();
     let mut seen = 0u64;
     let mut last_output = Instant::now();
     let mut printed = false;
-    while !conn.is_finished() {
-        lp.turn(&mut conn, &mut host, Some(Duration::from_millis(20)))
+    while lp.live() > 0 {
+        lp.turn(Some(Duration::from_millis(20)))
             .context("event loop")?;
-        let bytes = conn.stats().bytes_in;
+        let bytes = lp.connection(key).map_or(seen, |c| c.stats().bytes_in);
         if bytes != seen {
             seen = bytes;
             last_output = Instant::now();
         }
-        if host.ready && !printed {
+        let ready = lp.host(key).is_some_and(|h| h.ready);
+        if ready && !printed {
             let quiet = args
                 .follow
                 .is_none_or(|ms| last_output.elapsed() >= Duration::from_millis(ms));
             if quiet {
-                print_state(conn.client(), args.json)?;
+                if let Some(conn) = lp.connection(key) {
+                    print_state(conn.client(), args.json)?;
+                }
                 printed = true;
-                let _ = conn.client_mut().detach();
+                lp.with_client(key, |c, _| {
+                    let _ = c.detach();
+                });
             }
         }
         let limit = if printed {
@@ -114,10 +122,11 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<()> {
             if printed {
                 break;
             }
-            conn.close(Instant::now(), &mut host);
+            lp.close(key);
             bail!("tmux did not answer within {} ms", args.timeout);
         }
     }
+    let (mut conn, mut host) = lp.remove(key).context("event loop")?;
     conn.close(Instant::now(), &mut host);
     if !printed {
         // tmux's own words (`%exit` reason, refused startup command) before the transport's.
@@ -137,11 +146,11 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<()> {
 
 fn print_state(client: &Client, json: bool) -> anyhow::Result<()> {
     let text = if json {
-        let mut s = serde_json::to_string_pretty(&state_json::state_document(client.state()))?;
+        let mut s = serde_json::to_string_pretty(&state::state_document(client.state()))?;
         s.push('\n');
         s
     } else {
-        state_json::state_text(client.state())
+        state::state_text(client.state())
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;

@@ -49,6 +49,7 @@
 
 use std::fmt;
 
+use crate::fence::{FenceMark, FencePlan, NonceError, NonceSource};
 use crate::ids::{PaneId, SessionId, WindowId};
 
 /// Most key bytes [`send_keys_hex`] puts on one line (a line is then at most
@@ -95,6 +96,9 @@ pub enum CommandError {
         /// Bytes allowed.
         max: usize,
     },
+    /// The nonce source of [`fenced_line`] failed.
+    #[error(transparent)]
+    Nonce(#[from] NonceError),
 }
 
 /// One complete command line (ends in `\n`), ready to write to tmux.
@@ -1018,6 +1022,173 @@ pub fn join(commands: &[Command]) -> Result<Command, CommandError> {
         line,
         blocks: Some(blocks),
     })
+}
+
+/// One command of a [`fenced_line`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinePart {
+    /// A command whose reply cannot hold text from a pane, a name or a title with a line
+    /// break (a `-F` format of ours, say): read as usual.
+    Plain(Command),
+    /// A command whose reply can hold such text (`capture-pane -p`): fenced. Must be a typed
+    /// command answered by exactly one block.
+    Fenced(Command),
+}
+
+/// A command line with fenced commands, from [`fenced_line`]: write [`FencedLine::line`]
+/// and [`FencedLine::close`] back to back (nothing else between them), then hand
+/// [`FencedLine::plan`] to [`crate::Parser::expect_fences`] before feeding any reply byte.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FencedLine {
+    line: Command,
+    close: Command,
+    plan: FencePlan,
+    replies: usize,
+}
+
+impl FencedLine {
+    /// The commands and their fences, one `;`-separated line.
+    pub fn line(&self) -> &Command {
+        &self.line
+    }
+
+    /// The closing fence, a line of its own: tmux runs it even when a command of
+    /// [`FencedLine::line`] failed and the rest of that line was skipped.
+    pub fn close(&self) -> &Command {
+        &self.close
+    }
+
+    /// Both lines, to be written as one piece. Allocates.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.line.line.len() + self.close.line.len());
+        v.extend_from_slice(&self.line.line);
+        v.extend_from_slice(&self.close.line);
+        v
+    }
+
+    /// What the parser must know to read the replies ([`crate::Parser::expect_fences`]).
+    pub fn plan(&self) -> &FencePlan {
+        &self.plan
+    }
+
+    /// The plan, without a copy.
+    pub fn into_plan(self) -> FencePlan {
+        self.plan
+    }
+
+    /// How many [`crate::Event::Reply`] blocks the parser yields for the two lines when
+    /// every command succeeds: one per [`LinePart`], in order (a plain part made by [`join`]
+    /// counts its commands). Fence blocks never reach the caller. As with any
+    /// `;`-separated line, a command that fails (`%error`) ends the replies early. This is
+    /// the count to give [`crate::ReplyMatcher::push_line`].
+    pub fn reply_blocks(&self) -> usize {
+        self.replies
+    }
+}
+
+/// Builds a line whose [`LinePart::Fenced`] commands no pane text can break out of, with
+/// nonces from `nonces`.
+///
+/// Every fenced command gets a fence (`display-message -p -- "NONCE"`, a fresh nonce each)
+/// right before it and right after it (one fence between two adjacent fenced commands
+/// serves both); the line's closing fence is a line of its own. For `[P, A, B]`:
+/// `P ; fence1 ; A ; fence2 ; B ; fence3` and `fence4`. See `crates/proto/FRAMING.md`
+/// for why each fence is where it is.
+///
+/// Fails on an empty list, a list without a fenced command, a fenced part that is not
+/// answered by exactly one block, [`raw`] text anywhere ([`CommandError::Invalid`]), or a
+/// failing nonce source. Costs one allocation per command and fence.
+pub fn fenced_line(
+    parts: &[LinePart],
+    nonces: &mut impl NonceSource,
+) -> Result<FencedLine, CommandError> {
+    if parts.is_empty() {
+        return Err(CommandError::Empty {
+            what: "command list",
+        });
+    }
+    let mut fenced = 0;
+    let mut replies = 0;
+    for p in parts {
+        match p {
+            LinePart::Plain(c) => {
+                replies += c.blocks.ok_or(CommandError::Invalid {
+                    what: "fenced line",
+                    why: "raw command text cannot be joined",
+                })?;
+            }
+            LinePart::Fenced(c) => {
+                if c.blocks != Some(1) {
+                    return Err(CommandError::Invalid {
+                        what: "fenced command",
+                        why: "must be one typed command answered by one block",
+                    });
+                }
+                fenced += 1;
+                replies += 1;
+            }
+        }
+    }
+    if fenced == 0 {
+        return Err(CommandError::Invalid {
+            what: "fenced line",
+            why: "no fenced command",
+        });
+    }
+
+    let mut cmds: Vec<Command> = Vec::with_capacity(parts.len() + 2 * fenced);
+    let mut marks: Vec<FenceMark> = Vec::with_capacity(2 * fenced + 1);
+    // Whether the last command written is a fence (the one a fenced command can share).
+    let mut after_fence = false;
+    for p in parts {
+        match p {
+            LinePart::Plain(c) => {
+                cmds.push(c.clone());
+                after_fence = false;
+            }
+            LinePart::Fenced(c) => {
+                if after_fence {
+                    if let Some(m) = marks.last_mut() {
+                        m.opens = true;
+                    }
+                } else {
+                    push_fence(&mut cmds, &mut marks, nonces, true, false)?;
+                }
+                cmds.push(c.clone());
+                push_fence(&mut cmds, &mut marks, nonces, false, false)?;
+                after_fence = true;
+            }
+        }
+    }
+    let mut close = Vec::with_capacity(1);
+    push_fence(&mut close, &mut marks, nonces, false, true)?;
+    let line = join(&cmds)?;
+    let close = close.pop().ok_or(CommandError::Empty {
+        what: "closing fence",
+    })?;
+    Ok(FencedLine {
+        line,
+        close,
+        plan: FencePlan { marks },
+        replies,
+    })
+}
+
+fn push_fence(
+    cmds: &mut Vec<Command>,
+    marks: &mut Vec<FenceMark>,
+    nonces: &mut impl NonceSource,
+    opens: bool,
+    closes_line: bool,
+) -> Result<(), CommandError> {
+    let nonce = nonces.next_nonce()?;
+    cmds.push(display_message(None, nonce.as_bytes())?);
+    marks.push(FenceMark {
+        nonce,
+        opens,
+        closes_line,
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -48,7 +48,28 @@ pub enum ProtoError {
     /// A line outside a reply block that does not start with `%name`.
     #[error("line is not a notification")]
     NotANotification,
-    /// The layout of a `%layout-change` was rejected (bad checksum or syntax).
+    /// The layout of a `%layout-change` was rejected (bad checksum, syntax or size).
     #[error("bad layout: {0}")]
     Layout(#[from] LayoutError),
+    /// A fence of a later line arrived before the closing fence of earlier fenced lines,
+    /// which tmux (answering lines in order) will then never send; those lines were
+    /// forgotten. Not seen from a tmux that runs every line it is sent.
+    #[error("{lines} fenced command line(s) ended without their closing fence")]
+    UnclosedFence {
+        /// How many registered lines were forgotten.
+        lines: usize,
+    },
+    /// A fence nonce (the `line` of the error) arrived without the `%begin` line of its own
+    /// block right before it. The fence still counts. Not seen from tmux.
+    #[error("fence outside its reply block")]
+    MisplacedFence,
+    /// Lines tmux wrote after a fenced reply block and before the fence that closed it were
+    /// dropped, because the held lines had reached `max_block_len`.
+    #[error("{lines} line(s) after fenced reply block {number} dropped at the block limit")]
+    FencedTailDropped {
+        /// The fenced block's command number.
+        number: u64,
+        /// How many lines were dropped.
+        lines: u64,
+    },
 }

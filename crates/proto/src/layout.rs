@@ -26,6 +26,11 @@
 //! `s` that parses. Nesting depth and node count are bounded ([`MAX_DEPTH`], [`MAX_NODES`]),
 //! so hostile input cannot exhaust the stack or memory; malformed input is an error, never a
 //! panic.
+//!
+//! Sizes are bounded as tmux bounds them: no width, height or offset above [`MAX_SIZE`]
+//! (tmux's `WINDOW_MAXIMUM`, which every resize path clamps to), and the panes together
+//! cover at most [`MAX_AREA`] cells. A layout beyond either is refused before anything is
+//! allocated for it, so a forged `%layout-change` cannot make a client size grids by it.
 
 use std::fmt;
 
@@ -34,7 +39,18 @@ use crate::ids::PaneId;
 /// Deepest nesting of splits accepted (the root is depth 1).
 pub const MAX_DEPTH: usize = 64;
 /// Most nodes (leaves and splits, tiled and floating together) accepted in one layout.
+/// tmux prints a layout into an 8 KiB buffer (`layout_dump`, 3.2a to 3.7c), which holds
+/// fewer than 1,000 nodes.
 pub const MAX_NODES: usize = 4096;
+/// Largest width, height or offset accepted: tmux's `WINDOW_MAXIMUM` (`tmux.h`, 3.2a to
+/// 3.7c). `new-session -x 20000` gives a 10000-column window; `refresh-client -C` and
+/// `resize-window` refuse more.
+pub const MAX_SIZE: u32 = 10_000;
+/// Most cells all panes of one layout may cover, summed over every pane cell of the tiled
+/// tree and of the floating list: twice the largest window. Tiled panes share the window
+/// (at most `MAX_SIZE²` cells); tmux 3.7 lists a floating pane both in the tree and in
+/// `<...>`.
+pub const MAX_AREA: u64 = 2 * (MAX_SIZE as u64) * (MAX_SIZE as u64);
 
 /// Why a layout string was rejected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +86,17 @@ pub enum LayoutError {
     /// More than [`MAX_NODES`] nodes.
     #[error("layout has more than {MAX_NODES} nodes")]
     TooManyNodes,
+    /// A width, height or offset above [`MAX_SIZE`].
+    #[error("layout size {value} at byte {offset} exceeds tmux's maximum {MAX_SIZE}")]
+    TooLarge {
+        /// Byte offset of the number.
+        offset: usize,
+        /// The number.
+        value: u32,
+    },
+    /// The panes together cover more than [`MAX_AREA`] cells.
+    #[error("layout panes cover more than {MAX_AREA} cells")]
+    TooMuchArea,
     /// Bytes left over after a complete layout.
     #[error("trailing bytes after layout at byte {offset}")]
     Trailing {
@@ -117,6 +144,17 @@ pub enum LayoutKind {
     TopBottom(Vec<LayoutNode>),
 }
 
+/// What [`Layout::validate`] counted in a layout it accepted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LayoutSummary {
+    /// Nodes (leaves and splits, tiled and floating).
+    pub nodes: usize,
+    /// Pane cells (leaves), a floating pane counted in the tree and in `<...>`.
+    pub pane_cells: usize,
+    /// Cells covered by those pane cells, summed (at most [`MAX_AREA`]).
+    pub area: u64,
+}
+
 /// A pane's place in a layout, as yielded by [`Layout::panes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PaneGeometry {
@@ -147,9 +185,43 @@ pub fn layout_checksum(bytes: &[u8]) -> u16 {
 }
 
 impl Layout {
+    /// Checks a full layout string as [`Layout::parse`] does (syntax, checksum, bounds)
+    /// without building the tree: allocates nothing. One pass over the bytes.
+    pub fn validate(bytes: &[u8]) -> Result<LayoutSummary, LayoutError> {
+        let checksum = checksum_prefix(bytes)?;
+        let mut p = TreeParser::new(bytes, 5, false);
+        p.node(1)?;
+        if p.peek() == Some(b'<') {
+            p.pos += 1;
+            loop {
+                p.node(1)?;
+                match p.peek() {
+                    Some(b',') => p.pos += 1,
+                    Some(b'>') => {
+                        p.pos += 1;
+                        break;
+                    }
+                    _ => return Err(p.syntax("',' or '>'")),
+                }
+            }
+        }
+        if p.pos != bytes.len() {
+            return Err(LayoutError::Trailing { offset: p.pos });
+        }
+        let computed = layout_checksum(&bytes[5..]);
+        if computed != checksum {
+            return Err(LayoutError::Checksum {
+                expected: checksum,
+                computed,
+            });
+        }
+        Ok(p.summary)
+    }
+
     /// Parses a full layout string (`CSUM,` included) and verifies its checksum.
     ///
-    /// Allocates one `Vec` per split and one for the floating list. Never panics.
+    /// Allocates one `Vec` per split and one for the floating list, only for a layout within
+    /// the bounds (checked as the bytes are read). Never panics.
     pub fn parse(bytes: &[u8]) -> Result<Layout, LayoutError> {
         let layout = Self::parse_unchecked(bytes)?;
         let computed = layout_checksum(&bytes[5..]);
@@ -165,23 +237,8 @@ impl Layout {
     /// Parses like [`Layout::parse`] but does not compare the checksum (it must still be
     /// 4 lowercase hex digits). [`Layout::checksum`] keeps the value written in the string.
     pub fn parse_unchecked(bytes: &[u8]) -> Result<Layout, LayoutError> {
-        if bytes.len() < 5 || bytes[4] != b',' {
-            return Err(LayoutError::BadChecksumPrefix);
-        }
-        let mut checksum: u16 = 0;
-        for &b in &bytes[..4] {
-            let d = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                _ => return Err(LayoutError::BadChecksumPrefix),
-            };
-            checksum = (checksum << 4) | u16::from(d);
-        }
-        let mut p = TreeParser {
-            s: bytes,
-            pos: 5,
-            nodes: 0,
-        };
+        let checksum = checksum_prefix(bytes)?;
+        let mut p = TreeParser::new(bytes, 5, true);
         let root = p.node(1)?;
         let mut floating = Vec::new();
         if p.peek() == Some(b'<') {
@@ -211,11 +268,7 @@ impl Layout {
     /// Parses only a tree without the `CSUM,` prefix and without a floating part
     /// (e.g. a hand-written layout body).
     pub fn parse_tree(bytes: &[u8]) -> Result<LayoutNode, LayoutError> {
-        let mut p = TreeParser {
-            s: bytes,
-            pos: 0,
-            nodes: 0,
-        };
+        let mut p = TreeParser::new(bytes, 0, true);
         let node = p.node(1)?;
         if p.pos != bytes.len() {
             return Err(LayoutError::Trailing { offset: p.pos });
@@ -282,10 +335,13 @@ impl Layout {
     /// that tmux lists both in the tree and in `<...>` is yielded once, as floating, with
     /// the floating geometry. Allocates the result.
     pub fn panes(&self) -> Vec<PaneGeometry> {
-        let floating_ids: Vec<PaneId> = self.floating.iter().flat_map(|n| n.pane_ids()).collect();
+        // Sorted, so that a layout of thousands of panes costs n log n, not n².
+        let mut floating_ids: Vec<PaneId> =
+            self.floating.iter().flat_map(|n| n.pane_ids()).collect();
+        floating_ids.sort_unstable();
         let mut out = Vec::new();
         self.root.for_each_pane(&mut |n, id| {
-            if !floating_ids.contains(&id) {
+            if floating_ids.binary_search(&id).is_err() {
                 out.push(n.geometry(id, false));
             }
         });
@@ -444,13 +500,50 @@ fn push_hex4(out: &mut Vec<u8>, v: u16) {
     }
 }
 
+/// The 4 lowercase hex digits and comma that start a layout string.
+fn checksum_prefix(bytes: &[u8]) -> Result<u16, LayoutError> {
+    if bytes.len() < 5 || bytes[4] != b',' {
+        return Err(LayoutError::BadChecksumPrefix);
+    }
+    let mut checksum: u16 = 0;
+    for &b in &bytes[..4] {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => return Err(LayoutError::BadChecksumPrefix),
+        };
+        checksum = (checksum << 4) | u16::from(d);
+    }
+    Ok(checksum)
+}
+
 struct TreeParser<'a> {
     s: &'a [u8],
     pos: usize,
-    nodes: usize,
+    /// Build the tree (else only check it: splits get no children, nothing is allocated).
+    build: bool,
+    summary: LayoutSummary,
 }
 
-impl TreeParser<'_> {
+impl<'a> TreeParser<'a> {
+    fn new(s: &'a [u8], pos: usize, build: bool) -> Self {
+        TreeParser {
+            s,
+            pos,
+            build,
+            summary: LayoutSummary::default(),
+        }
+    }
+
+    /// A [`TreeParser::number`] no larger than [`MAX_SIZE`].
+    fn size(&mut self) -> Result<u32, LayoutError> {
+        let offset = self.pos;
+        let value = self.number()?;
+        if value > MAX_SIZE {
+            return Err(LayoutError::TooLarge { offset, value });
+        }
+        Ok(value)
+    }
     fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
@@ -499,21 +592,27 @@ impl TreeParser<'_> {
         if depth > MAX_DEPTH {
             return Err(LayoutError::TooDeep);
         }
-        self.nodes += 1;
-        if self.nodes > MAX_NODES {
+        self.summary.nodes += 1;
+        if self.summary.nodes > MAX_NODES {
             return Err(LayoutError::TooManyNodes);
         }
-        let cols = self.number()?;
+        let cols = self.size()?;
         self.expect(b'x', "'x'")?;
-        let rows = self.number()?;
+        let rows = self.size()?;
         self.expect(b',', "','")?;
-        let x = self.number()?;
+        let x = self.size()?;
         self.expect(b',', "','")?;
-        let y = self.number()?;
+        let y = self.size()?;
         let kind = match self.peek() {
             Some(b',') => {
                 self.pos += 1;
-                LayoutKind::Pane(PaneId(self.number()?))
+                let id = PaneId(self.number()?);
+                self.summary.pane_cells += 1;
+                self.summary.area += u64::from(cols) * u64::from(rows);
+                if self.summary.area > MAX_AREA {
+                    return Err(LayoutError::TooMuchArea);
+                }
+                LayoutKind::Pane(id)
             }
             Some(b'{') => {
                 self.pos += 1;
@@ -537,7 +636,10 @@ impl TreeParser<'_> {
     fn children(&mut self, depth: usize, close: u8) -> Result<Vec<LayoutNode>, LayoutError> {
         let mut v = Vec::new();
         loop {
-            v.push(self.node(depth + 1)?);
+            let child = self.node(depth + 1)?;
+            if self.build {
+                v.push(child);
+            }
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(c) if c == close => {
@@ -702,6 +804,117 @@ mod tests {
         assert_eq!(
             Layout::parse_unchecked(&wide),
             Err(LayoutError::TooManyNodes)
+        );
+    }
+
+    #[test]
+    fn sizes_beyond_tmux_are_refused_before_allocating() {
+        // tmux's own largest window is fine, at any offset up to the maximum.
+        let max = Layout::new(
+            LayoutNode::pane(MAX_SIZE, MAX_SIZE, 0, 0, PaneId(1)),
+            vec![],
+        );
+        assert_eq!(Layout::parse(&max.to_bytes()), Ok(max.clone()));
+        let far = Layout::new(
+            LayoutNode::pane(1, 1, MAX_SIZE, MAX_SIZE, PaneId(1)),
+            vec![],
+        );
+        assert!(Layout::parse(&far.to_bytes()).is_ok());
+        // One more is refused, wherever it is.
+        for (cols, rows, x, y) in [
+            (65535, 65535, 0, 0),
+            (MAX_SIZE + 1, 1, 0, 0),
+            (1, MAX_SIZE + 1, 0, 0),
+            (1, 1, MAX_SIZE + 1, 0),
+            (1, 1, 0, MAX_SIZE + 1),
+        ] {
+            let l = Layout::new(LayoutNode::pane(cols, rows, x, y, PaneId(0)), vec![]);
+            let err = Layout::parse(&l.to_bytes()).unwrap_err();
+            assert!(
+                matches!(err, LayoutError::TooLarge { value, .. } if value > MAX_SIZE),
+                "{err:?}"
+            );
+            assert_eq!(Layout::validate(&l.to_bytes()), Err(err));
+        }
+        // Inside a split and in the floating list too.
+        let nested = b"0000,80x24,0,0{40x24,0,0,1,39x24,41,0[39x12,41,0,2,39x99999,41,13,3]}";
+        assert!(matches!(
+            Layout::parse_unchecked(nested),
+            Err(LayoutError::TooLarge { value: 99999, .. })
+        ));
+        let floating = b"0000,80x24,0,0,1<20000x5,1,1,2>";
+        assert!(matches!(
+            Layout::parse_unchecked(floating),
+            Err(LayoutError::TooLarge {
+                offset: 17,
+                value: 20000
+            })
+        ));
+    }
+
+    #[test]
+    fn total_area_is_bounded() {
+        // 4,000 panes of 1000x1000 in one layout (4e9 cells).
+        let mut body = b"1000x1000,0,0{".to_vec();
+        for i in 0..4000u32 {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(format!("1000x1000,0,0,{i}").as_bytes());
+        }
+        body.push(b'}');
+        let mut s = format!("{:04x},", layout_checksum(&body)).into_bytes();
+        s.extend_from_slice(&body);
+        assert_eq!(Layout::parse(&s), Err(LayoutError::TooMuchArea));
+        assert_eq!(Layout::validate(&s), Err(LayoutError::TooMuchArea));
+        // At the bound: two full-size panes (a floating one is listed twice).
+        let l = Layout::new(
+            LayoutNode::pane(MAX_SIZE, MAX_SIZE, 0, 0, PaneId(0)),
+            vec![LayoutNode::pane(MAX_SIZE, MAX_SIZE, 0, 0, PaneId(0))],
+        );
+        assert_eq!(
+            Layout::validate(&l.to_bytes()),
+            Ok(LayoutSummary {
+                nodes: 2,
+                pane_cells: 2,
+                area: MAX_AREA
+            })
+        );
+        let over = Layout::new(
+            l.root.clone(),
+            vec![l.root.clone(), LayoutNode::pane(1, 1, 0, 0, PaneId(2))],
+        );
+        assert_eq!(
+            Layout::parse(&over.to_bytes()),
+            Err(LayoutError::TooMuchArea)
+        );
+    }
+
+    #[test]
+    fn validate_agrees_with_parse() {
+        for s in [
+            SPLITS,
+            FLOATING,
+            b"0000,80x24,0,0,1",
+            b"d67e,80x24,0,0{40x24,0,0,0",
+            b"",
+            b"zzzz,1x1,0,0,1",
+        ] {
+            let parsed = Layout::parse(s);
+            let checked = Layout::validate(s);
+            assert_eq!(parsed.as_ref().err(), checked.as_ref().err(), "{s:?}");
+            if let Ok(l) = parsed {
+                let c = checked.unwrap();
+                assert_eq!(c.pane_cells, l.root.pane_ids().len() + l.floating.len());
+            }
+        }
+        assert_eq!(
+            Layout::validate(SPLITS),
+            Ok(LayoutSummary {
+                nodes: 5,
+                pane_cells: 3,
+                area: 40 * 24 + 39 * 12 + 39 * 11
+            })
         );
     }
 }

@@ -2,13 +2,16 @@
 //!
 //! Bytes go in ([`Parser::feed`]), typed [`Event`]s come out through a sink closure. No I/O,
 //! no clock, no unsafe. Layout strings are in [`layout`], outgoing commands in [`command`],
-//! reply bookkeeping in [`ReplyMatcher`].
+//! reply bookkeeping in [`ReplyMatcher`], framing that pane text cannot forge in [`fence`]
+//! (whose [`fence::OsNonces`] is the one thing here that asks the operating system for
+//! anything: random bits, when the caller uses it).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod command;
 mod error;
 mod event;
+pub mod fence;
 pub mod ids;
 pub mod layout;
 mod matcher;

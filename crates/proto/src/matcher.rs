@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 
+use crate::command::FencedLine;
 use crate::event::Reply;
 
 /// The outcome of [`ReplyMatcher::on_reply`].
@@ -80,6 +81,13 @@ impl<T> ReplyMatcher<T> {
             commands: commands.max(1),
             answered: 0,
         });
+    }
+
+    /// Records that a line built by [`crate::command::fenced_line`] was written (its line and
+    /// its closing line): it is answered by [`FencedLine::reply_blocks`] blocks, or fewer
+    /// when one fails. Fence blocks never reach the matcher.
+    pub fn push_fenced(&mut self, token: T, line: &FencedLine) {
+        self.push_line(token, line.reply_blocks());
     }
 
     /// Classifies one reply block; see [`ReplyMatch`].

@@ -119,14 +119,14 @@ pub(crate) fn parse_notification<'a>(
             let n = "layout-change";
             let window = window(&mut rest, n)?;
             let layout = field(&mut rest, n, "missing layout")?;
-            Layout::parse(layout)?;
+            Layout::validate(layout)?;
             let visible_layout = match rest {
                 Some(_) => Some(field(&mut rest, n, "missing visible layout")?),
                 None => None,
             };
             // Unzoomed windows repeat the layout as the visible one: validate it once.
             if let Some(v) = visible_layout.filter(|v| *v != layout) {
-                Layout::parse(v)?;
+                Layout::validate(v)?;
             }
             // Flags are the last field; tmux prints an empty string when there are none.
             let flags = rest;

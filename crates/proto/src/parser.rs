@@ -7,6 +7,7 @@ use std::mem;
 use memchr::memchr;
 
 use crate::event::{Event, Reply};
+use crate::fence::{FenceBook, FencePlan};
 use crate::ids::{parse_u32, parse_u64};
 use crate::notification::parse_notification;
 use crate::ProtoError;
@@ -75,6 +76,70 @@ struct Block {
     overflow: bool,
     /// At least one body line was taken (distinguishes "no lines" from the first line).
     has_line: bool,
+    role: Role,
+}
+
+/// What an open block is to the parser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Ends at its exact terminator and becomes an [`Event::Reply`].
+    Plain,
+    /// A fence's own block (its first line is an expected nonce): ends at its terminator and
+    /// is swallowed.
+    Fence,
+    /// A fenced block: every line is held in `body` until a fence decides where it ended
+    /// (see [`Region`]).
+    Fenced,
+}
+
+/// Bookkeeping of the open fenced block (valid while the block's role is [`Role::Fenced`]).
+/// Offsets are into `Parser::body`, where the held lines are joined with `\n`.
+#[derive(Debug, Default)]
+struct Region {
+    /// The last held line that is exactly this block's terminator.
+    term: Option<Term>,
+    /// The last line held.
+    last: Last,
+    /// A line did not fit in `max_block_len`: nothing more is stored (the stored lines stay
+    /// a prefix), only terminators are still recognised.
+    full: bool,
+    /// Lines were dropped before the last terminator: the reply, if that terminator is the
+    /// real one, is truncated.
+    dropped_before_term: bool,
+    /// Lines dropped after the last terminator.
+    dropped_after_term: u64,
+    /// A copy of the last line when it was dropped (the fence's `%begin` may be that line).
+    dropped_last: Vec<u8>,
+}
+
+impl Region {
+    /// Ready for a new fenced block, keeping the copy buffer's allocation.
+    fn reset(&mut self) {
+        let mut dropped_last = mem::take(&mut self.dropped_last);
+        dropped_last.clear();
+        *self = Region {
+            dropped_last,
+            ..Region::default()
+        };
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Term {
+    /// Stored at `body[start..end]`.
+    Stored { start: usize, end: usize, ok: bool },
+    /// Seen after the body was full.
+    Dropped { ok: bool },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Last {
+    #[default]
+    None,
+    /// Stored, starting at this offset.
+    Stored(usize),
+    /// Dropped (a copy is in [`Region::dropped_last`]).
+    Dropped,
 }
 
 /// Sans-I/O parser for a tmux control-mode stream.
@@ -98,6 +163,22 @@ struct Block {
 /// - `%name ...` with an unknown lowercase name is [`Event::Unknown`] (a newer tmux).
 /// - Anything else, including empty lines and lines not starting with `%`, is an
 ///   [`Event::Error`] with [`ProtoError::NotANotification`]: tmux never writes such lines.
+///
+/// # Fenced blocks
+///
+/// A block that can hold a pane's text is fenced when the caller says so
+/// ([`Parser::expect_fences`] with the plan of a line built by
+/// [`crate::command::fenced_line`]). The fence before it arms the parser; the next `%begin`
+/// with flags 1 opens the fenced block, and its lines are held, not read, until a line that
+/// is an expected fence nonce arrives. Then the block is taken to end at the **last** held
+/// line that is exactly its terminator (pane text comes before the real terminator, never
+/// after it): the lines before it are the [`Reply`]; the lines after it (tmux's own, written
+/// between the block and the fence) are parsed as if they came now; the fence's own block is
+/// swallowed. A held line beyond [`ParserConfig::max_block_len`] is dropped (the reply is
+/// then truncated, with [`ProtoError::BlockTooLong`]; lost lines after it are reported with
+/// [`ProtoError::FencedTailDropped`]). Error events for lines held back carry the line number
+/// of the fence that released them. `crates/proto/FRAMING.md` has the tmux facts this rests
+/// on.
 ///
 /// # Host streams
 ///
@@ -162,6 +243,13 @@ pub struct Parser {
     body: Vec<u8>,
     unescape_buf: Vec<u8>,
     exited: bool,
+    /// Fenced lines written and not yet closed.
+    fences: FenceBook,
+    /// The open fenced block's bookkeeping.
+    region: Region,
+    /// A second body buffer, for the fence's own block while a fenced block's lines are
+    /// read (kept small: the larger of the two buffers becomes `body`).
+    spare: Vec<u8>,
 }
 
 impl Default for Parser {
@@ -203,6 +291,9 @@ impl Parser {
             body: Vec::new(),
             unescape_buf: Vec::new(),
             exited: false,
+            fences: FenceBook::default(),
+            region: Region::default(),
+            spare: Vec::new(),
         }
     }
 
@@ -249,18 +340,35 @@ impl Parser {
         self.line_number
     }
 
-    /// Whether a `%begin` block is open.
+    /// Whether a `%begin` block (fenced or not) is open.
     pub fn in_block(&self) -> bool {
         self.block.is_some()
     }
 
+    /// Registers the fences of a line just written to tmux (`plan` from
+    /// [`crate::command::FencedLine::plan`]), in the order lines were written. Call it before
+    /// feeding any byte that may hold the line's replies: at the latest, right after writing.
+    /// Until the line's closing fence arrives, the parser looks for its nonces: a length
+    /// check per line inside blocks, nothing on `%output` lines.
+    pub fn expect_fences(&mut self, plan: FencePlan) {
+        self.fences.push(plan);
+    }
+
+    /// How many fenced lines registered with [`Parser::expect_fences`] still wait for their
+    /// closing fence.
+    pub fn pending_fences(&self) -> usize {
+        self.fences.pending()
+    }
+
     /// Bytes of memory the parser's buffers hold (their capacities). Bounded by about
-    /// `2 * max_line_len + max_block_len` whatever the input.
+    /// `3 * max_line_len + max_block_len` whatever the input.
     pub fn buffered_capacity(&self) -> usize {
         self.line.capacity()
             + self.body.capacity()
             + self.unescape_buf.capacity()
             + self.block_fields.capacity()
+            + self.region.dropped_last.capacity()
+            + self.spare.capacity()
     }
 
     /// Whether `%exit` was seen in the current control-mode session.
@@ -284,8 +392,9 @@ impl Parser {
     }
 
     /// Ends the input: a held-back partial DCS is passed through; a partial line gives
-    /// [`ProtoError::PartialLine`], an open block [`ProtoError::UnterminatedBlock`]. The parser
-    /// stays in its mode with empty buffers and may be fed again. A pending
+    /// [`ProtoError::PartialLine`], an open block [`ProtoError::UnterminatedBlock`] (the lines
+    /// of an open fenced block are dropped unread). Registered fences are forgotten. The
+    /// parser stays in its mode with empty buffers and may be fed again. A pending
     /// [`EnterPolicy::Ask`] decision stays pending.
     pub fn finish<F: FnMut(Event<'_>)>(&mut self, mut sink: F) {
         if self.dcs_matched > 0 {
@@ -307,6 +416,7 @@ impl Parser {
         }
         self.line.clear();
         self.close_unterminated(&mut sink);
+        self.fences.clear();
     }
 
     fn enter<F: FnMut(Event<'_>)>(&mut self, sink: &mut F) {
@@ -319,6 +429,7 @@ impl Parser {
     fn leave<F: FnMut(Event<'_>)>(&mut self, sink: &mut F) {
         self.line.clear();
         self.close_unterminated(sink);
+        self.fences.clear();
         self.mode = Mode::Passthrough;
         sink(Event::Leave);
     }
@@ -326,6 +437,10 @@ impl Parser {
     fn close_unterminated<F: FnMut(Event<'_>)>(&mut self, sink: &mut F) {
         if let Some(block) = self.block.take() {
             self.body.clear();
+            if block.role == Role::Fenced {
+                // Held lines may be pane text: never read them.
+                self.region.reset();
+            }
             sink(Event::Error {
                 line_number: self.line_number,
                 error: ProtoError::UnterminatedBlock {
@@ -518,15 +633,12 @@ impl Parser {
     /// One complete control-mode line, terminator stripped.
     fn dispatch<F: FnMut(Event<'_>)>(&mut self, line: &[u8], sink: &mut F) {
         if let Some(block) = &mut self.block {
-            if line.first() == Some(&b'%') {
-                let ok = if let Some(rest) = line.strip_prefix(b"%end ") {
-                    (rest == self.block_fields.as_slice()).then_some(true)
-                } else if let Some(rest) = line.strip_prefix(b"%error ") {
-                    (rest == self.block_fields.as_slice()).then_some(false)
-                } else {
-                    None
-                };
-                if let Some(ok) = ok {
+            if block.role == Role::Fenced {
+                self.fenced_line(line, sink);
+                return;
+            }
+            if let Some(ok) = terminator(line, &self.block_fields) {
+                if block.role == Role::Plain {
                     let reply = Reply {
                         time: block.time,
                         number: block.number,
@@ -535,14 +647,26 @@ impl Parser {
                         body: &self.body,
                     };
                     sink(Event::Reply(reply));
-                    self.body.clear();
-                    self.block = None;
-                    return;
                 }
+                self.body.clear();
+                self.block = None;
+                return;
             }
             if block.overflow {
                 return;
             }
+            if !block.has_line && !self.fences.is_empty() {
+                if let Some(found) = self.fences.find(line) {
+                    // A fence's block: swallowed at its terminator.
+                    block.role = Role::Fence;
+                    let applied = self.fences.apply(found);
+                    self.report_abandoned(applied.abandoned, line, sink);
+                    return;
+                }
+            }
+            let Some(block) = &mut self.block else {
+                return;
+            };
             let sep = usize::from(block.has_line);
             if self.body.len() + sep + line.len() > self.cfg.max_block_len {
                 block.overflow = true;
@@ -569,16 +693,15 @@ impl Parser {
             if let Some(rest) = line.strip_prefix(b"%begin ") {
                 match parse_fields(rest) {
                     Some((time, number, flags)) => {
-                        self.block_fields.clear();
-                        self.block_fields.extend_from_slice(rest);
-                        self.body.clear();
-                        self.block = Some(Block {
-                            time,
-                            number,
-                            flags,
-                            overflow: false,
-                            has_line: false,
-                        });
+                        // Only a block of this client (flags 1) is the fenced command's: a
+                        // hook's block (flags 0) may come first.
+                        let role = if flags & 1 == 1 && self.fences.take_armed() {
+                            self.region.reset();
+                            Role::Fenced
+                        } else {
+                            Role::Plain
+                        };
+                        self.open_block(rest, (time, number, flags), role);
                     }
                     None => self.report(
                         ProtoError::BadNotification {
@@ -619,6 +742,220 @@ impl Parser {
                 line,
             }),
         }
+    }
+
+    fn open_block(&mut self, fields: &[u8], (time, number, flags): (u64, u64, u32), role: Role) {
+        self.block_fields.clear();
+        self.block_fields.extend_from_slice(fields);
+        self.body.clear();
+        self.block = Some(Block {
+            time,
+            number,
+            flags,
+            overflow: false,
+            has_line: false,
+            role,
+        });
+    }
+
+    #[cold]
+    fn report_abandoned<F: FnMut(Event<'_>)>(&self, lines: usize, line: &[u8], sink: &mut F) {
+        if lines > 0 {
+            self.report(ProtoError::UnclosedFence { lines }, line, sink);
+        }
+    }
+
+    /// One line inside a fenced block: held (or dropped, past the limit) until a fence.
+    /// Kept out of line: the `%output` path through `dispatch` stays as small as it was.
+    #[inline(never)]
+    fn fenced_line<F: FnMut(Event<'_>)>(&mut self, line: &[u8], sink: &mut F) {
+        if self.fences.find(line).is_some() {
+            self.close_fenced(line, sink);
+            return;
+        }
+        let ok = terminator(line, &self.block_fields);
+        let Some(block) = &mut self.block else {
+            return;
+        };
+        let r = &mut self.region;
+        let sep = usize::from(block.has_line);
+        if !r.full && self.body.len() + sep + line.len() <= self.cfg.max_block_len {
+            if block.has_line {
+                self.body.push(b'\n');
+            }
+            block.has_line = true;
+            let start = self.body.len();
+            self.body.extend_from_slice(line);
+            r.last = Last::Stored(start);
+            if let Some(ok) = ok {
+                r.term = Some(Term::Stored {
+                    start,
+                    end: self.body.len(),
+                    ok,
+                });
+            }
+        } else {
+            r.full = true;
+            r.last = Last::Dropped;
+            r.dropped_last.clear();
+            r.dropped_last.extend_from_slice(line);
+            if let Some(ok) = ok {
+                r.term = Some(Term::Dropped { ok });
+            } else {
+                r.dropped_after_term += 1;
+                return;
+            }
+        }
+        if ok.is_some() {
+            r.dropped_before_term |= r.dropped_after_term > 0;
+            r.dropped_after_term = 0;
+        }
+    }
+
+    /// A fence nonce arrived inside a fenced block: the block ended at its last exact
+    /// terminator. Emits the reply, parses the lines tmux wrote after that terminator, opens
+    /// the fence's own block (from the held line before the nonce) and records the fence.
+    #[inline(never)]
+    fn close_fenced<F: FnMut(Event<'_>)>(&mut self, nonce: &[u8], sink: &mut F) {
+        let Some(block) = self.block.take() else {
+            return;
+        };
+        let mut region = mem::take(&mut self.region);
+        let mut held = mem::replace(&mut self.body, mem::take(&mut self.spare));
+        let number = block.number;
+        let limit = self.cfg.max_block_len;
+
+        // Where the fence's `%begin` (the line right before the nonce) is, if it came after
+        // the terminator; and which held lines lie between the two.
+        enum Cand {
+            None,
+            Stored(usize),
+            Dropped,
+        }
+        let mut cand = Cand::None;
+        let mut tail = 0..0;
+        let mut has_tail = false;
+        let mut lost = 0;
+        match region.term {
+            None => {
+                // No terminator at all: every held line may be pane text. Drop them.
+                self.report(ProtoError::UnterminatedBlock { number }, b"", sink);
+            }
+            Some(term) => {
+                if region.dropped_before_term {
+                    self.report(ProtoError::BlockTooLong { number, limit }, b"", sink);
+                }
+                let (body_end, ok) = match term {
+                    Term::Stored { start, ok, .. } => (start.saturating_sub(1), ok),
+                    Term::Dropped { ok } => (held.len(), ok),
+                };
+                sink(Event::Reply(Reply {
+                    time: block.time,
+                    number,
+                    flags: block.flags,
+                    ok,
+                    body: &held[..body_end],
+                }));
+                lost = region.dropped_after_term;
+                match (term, region.last) {
+                    (Term::Stored { start, end, .. }, Last::Stored(s)) if s > start => {
+                        cand = Cand::Stored(s);
+                        has_tail = s > end + 1;
+                        tail = end + 1..s - 1;
+                    }
+                    (Term::Stored { end, .. }, Last::Dropped) => {
+                        // The dropped last line came after the stored terminator.
+                        cand = Cand::Dropped;
+                        lost = lost.saturating_sub(1);
+                        has_tail = end < held.len();
+                        tail = (end + 1).min(held.len())..held.len();
+                    }
+                    (Term::Dropped { .. }, Last::Dropped) if lost > 0 => {
+                        cand = Cand::Dropped;
+                        lost -= 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if lost > 0 {
+            self.report(
+                ProtoError::FencedTailDropped {
+                    number,
+                    lines: lost,
+                },
+                b"",
+                sink,
+            );
+        }
+        if has_tail {
+            for line in held[tail].split(|&b| b == b'\n') {
+                self.dispatch(line, sink);
+            }
+        }
+        if self.block.is_some() {
+            // The lines after the terminator left a block open (never seen from tmux).
+            self.close_unterminated(sink);
+        }
+
+        let begin: &[u8] = match cand {
+            Cand::None => b"",
+            Cand::Stored(s) => &held[s..],
+            Cand::Dropped => &region.dropped_last,
+        };
+        let fields = begin
+            .strip_prefix(b"%begin ")
+            .and_then(|rest| parse_fields(rest).map(|f| (rest, f)));
+        match fields {
+            Some((rest, f)) => {
+                self.open_block(rest, f, Role::Fence);
+                if let Some(b) = &mut self.block {
+                    b.has_line = true;
+                }
+                self.body.extend_from_slice(nonce);
+            }
+            None => {
+                if !matches!(cand, Cand::None) {
+                    // Written by tmux after the terminator: an ordinary line.
+                    self.dispatch(begin, sink);
+                }
+                self.report(ProtoError::MisplacedFence, nonce, sink);
+            }
+        }
+        // Found again: the lines parsed above may have moved the record on.
+        if let Some(found) = self.fences.find(nonce) {
+            let applied = self.fences.apply(found);
+            self.report_abandoned(applied.abandoned, nonce, sink);
+        }
+
+        // Keep the larger allocation as the body, the smaller as the spare, and the copy
+        // buffer: no allocation for the next fenced block once warm.
+        held.clear();
+        if held.capacity() > self.body.capacity() {
+            held.extend_from_slice(&self.body);
+            mem::swap(&mut held, &mut self.body);
+            held.clear();
+        }
+        self.spare = held;
+        if self.region.dropped_last.capacity() == 0 {
+            region.dropped_last.clear();
+            self.region.dropped_last = region.dropped_last;
+        }
+    }
+}
+
+/// Whether `line` is exactly `%end FIELDS` (`Some(true)`) or `%error FIELDS` (`Some(false)`).
+#[inline]
+fn terminator(line: &[u8], fields: &[u8]) -> Option<bool> {
+    if line.first() != Some(&b'%') {
+        return None;
+    }
+    if let Some(rest) = line.strip_prefix(b"%end ") {
+        (rest == fields).then_some(true)
+    } else if let Some(rest) = line.strip_prefix(b"%error ") {
+        (rest == fields).then_some(false)
+    } else {
+        None
     }
 }
 

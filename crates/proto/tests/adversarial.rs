@@ -228,6 +228,50 @@ fn bad_layout_checksums_and_syntax_are_errors() {
     assert!(matches!(&ev[4], E::Other(s) if s.starts_with("LayoutChange")));
 }
 
+/// `%layout-change @1 LAYOUT LAYOUT *` with a correct checksum.
+fn layout_change(body: &[u8]) -> Vec<u8> {
+    let mut l = format!("{:04x},", muxlink_proto::layout::layout_checksum(body)).into_bytes();
+    l.extend_from_slice(body);
+    let mut line = b"%layout-change @1 ".to_vec();
+    line.extend_from_slice(&l);
+    line.push(b' ');
+    line.extend_from_slice(&l);
+    line.extend_from_slice(b" *\n");
+    line
+}
+
+#[test]
+fn layouts_larger_than_tmux_allows_are_refused() {
+    // 65535x65535; 4,000 panes of 1000x1000 (a 150 KB line); then tmux's largest window,
+    // which is accepted.
+    let mut many = b"1000x1000,0,0{".to_vec();
+    for i in 0..4000 {
+        if i > 0 {
+            many.push(b',');
+        }
+        many.extend_from_slice(format!("1000x1000,0,0,{i}").as_bytes());
+    }
+    many.push(b'}');
+    let mut input = layout_change(b"65535x65535,0,0,0");
+    input.extend_from_slice(&layout_change(&many));
+    input.extend_from_slice(&layout_change(b"10000x10000,0,0,0"));
+    assert!(input.len() > 100_000);
+    let ev = parse(&input);
+    assert_eq!(ev.len(), 3, "{:?}", errors(&ev));
+    assert_eq!(
+        *errors(&ev)[0],
+        ProtoError::Layout(LayoutError::TooLarge {
+            offset: 5,
+            value: 65535
+        })
+    );
+    assert_eq!(
+        *errors(&ev)[1],
+        ProtoError::Layout(LayoutError::TooMuchArea)
+    );
+    assert!(matches!(&ev[2], E::Other(s) if s.starts_with("LayoutChange")));
+}
+
 #[test]
 fn newer_tmux_lines_are_unknown() {
     let ev = parse(b"%pane-floated %3\n%window-layout-v2 @1 x y\n%x\n%output %3 ok\n");

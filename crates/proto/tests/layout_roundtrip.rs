@@ -1,18 +1,17 @@
 //! Property tests for layout strings: random trees print and parse back identically, and
 //! any string that parses prints back byte-identical.
 
-use muxlink_proto::layout::{layout_checksum, Layout, LayoutError, LayoutKind, LayoutNode};
+use muxlink_proto::layout::{
+    layout_checksum, Layout, LayoutError, LayoutKind, LayoutNode, MAX_SIZE,
+};
 use muxlink_proto::PaneId;
 use proptest::prelude::*;
 
 fn node() -> impl Strategy<Value = LayoutNode> {
-    let leaf = (
-        any::<u32>(),
-        any::<u32>(),
-        any::<u32>(),
-        any::<u32>(),
-        any::<u32>(),
-    )
+    // Within tmux's bounds: at most 64 leaves of 1000x1000 stay far below the area bound.
+    let size = prop_oneof![0u32..1000, Just(0), Just(1000)];
+    let offset = prop_oneof![0u32..=MAX_SIZE, Just(MAX_SIZE)];
+    let leaf = (size.clone(), size, offset.clone(), offset, any::<u32>())
         .prop_map(|(c, r, x, y, id)| LayoutNode::pane(c, r, x, y, PaneId(id)));
     leaf.prop_recursive(6, 64, 5, |inner| {
         (
@@ -76,8 +75,24 @@ proptest! {
     }
 
     #[test]
+    fn validate_agrees_with_parse(
+        l in layout(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(b"0123456789x,{}[]<>a ".to_vec())), 0..4),
+    ) {
+        let mut s = l.to_bytes();
+        for (i, b) in edits {
+            let i = i.index(s.len());
+            s[i] = b;
+        }
+        let parsed = Layout::parse(&s);
+        let checked = Layout::validate(&s);
+        prop_assert_eq!(parsed.as_ref().err(), checked.as_ref().err());
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let _ = Layout::parse(&bytes);
+        let _ = Layout::validate(&bytes);
         let mut with_prefix = b"0000,".to_vec();
         with_prefix.extend_from_slice(&bytes);
         let _ = Layout::parse_unchecked(&with_prefix);

@@ -16,8 +16,8 @@
 //! - No callback is re-entered: the router never calls the backend from inside a host call
 //!   back into the backend.
 //!
-//! [`MioBackend`] is a complete implementation on mio, used by the tests and the router
-//! benchmark; the C vtable (another issue) implements the same trait.
+//! [`MioBackend`] is a complete implementation on mio: the built-in loop
+//! ([`crate::mio_loop`]) is the router over it. The C vtable implements the same trait.
 
 use std::collections::HashMap;
 use std::io;
@@ -75,28 +75,19 @@ pub trait Backend {
     }
 }
 
-/// What one [`MioBackend::poll`] found.
+/// What one [`MioBackend::poll`] found (reused across polls).
 #[derive(Debug, Default)]
-pub struct Fired {
+pub(crate) struct Fired {
     /// Ready tokens, in the order the poller reported them.
-    pub ready: Vec<(Token, Readiness)>,
+    pub(crate) ready: Vec<(Token, Readiness)>,
     /// The timer expired.
-    pub timer: bool,
+    pub(crate) timer: bool,
     /// The waker fired.
-    pub woken: bool,
+    pub(crate) woken: bool,
 }
 
-/// A [`Backend`] on mio. Hosts without a loop of their own can use it; the tests and the
-/// router benchmark do.
-///
-/// ```no_run
-/// # use muxlink_runtime::{backend::MioBackend, router::Router};
-/// let mut router = Router::new(MioBackend::new().unwrap());
-/// // router.add(connection, Box::new(host))?;
-/// while router.live() > 0 {
-///     MioBackend::turn(&mut router, None).unwrap();
-/// }
-/// ```
+/// A [`Backend`] on mio (epoll on Linux, kqueue on macOS): the built-in loop
+/// ([`crate::mio_loop::BuiltinLoop`]) is a router over it.
 #[cfg(unix)]
 pub struct MioBackend {
     poll: mio::Poll,
@@ -105,19 +96,8 @@ pub struct MioBackend {
     timer: Option<Instant>,
     waker: Arc<mio::Waker>,
     woken: Arc<AtomicBool>,
-    calls: BackendCalls,
-    scratch: Fired,
-}
-
-/// How often the router called each backend function (for tests and benchmarks).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BackendCalls {
-    /// `watch_fd` calls.
-    pub watch: u64,
-    /// `unwatch_fd` calls.
-    pub unwatch: u64,
-    /// `set_timer` calls.
-    pub set_timer: u64,
+    /// Reused by the built-in loop's turns.
+    pub(crate) scratch: Fired,
 }
 
 #[cfg(unix)]
@@ -136,7 +116,6 @@ impl MioBackend {
             timer: None,
             waker,
             woken: Arc::new(AtomicBool::new(false)),
-            calls: BackendCalls::default(),
             scratch: Fired::default(),
         })
     }
@@ -151,14 +130,9 @@ impl MioBackend {
         self.timer.is_some()
     }
 
-    /// How often each backend function was called.
-    pub fn calls(&self) -> BackendCalls {
-        self.calls
-    }
-
     /// Waits for readiness, the timer, a wake or `max_wait`, whichever is first, and returns
-    /// what fired (into `out`, cleared first; reuse it to avoid allocating).
-    pub fn poll(&mut self, out: &mut Fired, max_wait: Option<Duration>) -> io::Result<()> {
+    /// what fired (into `out`, cleared first; reused to avoid allocating).
+    pub(crate) fn poll(&mut self, out: &mut Fired, max_wait: Option<Duration>) -> io::Result<()> {
         out.ready.clear();
         out.timer = false;
         out.woken = false;
@@ -193,35 +167,11 @@ impl MioBackend {
         }
         Ok(())
     }
-
-    /// One turn of a host loop over this backend: poll, then hand everything that fired to
-    /// the router. Allocates nothing once warm.
-    pub fn turn(
-        router: &mut crate::router::Router<MioBackend>,
-        max_wait: Option<Duration>,
-    ) -> io::Result<()> {
-        let mut fired = std::mem::take(&mut router.backend_mut().scratch);
-        let res = router.backend_mut().poll(&mut fired, max_wait);
-        if res.is_ok() {
-            for &(token, r) in &fired.ready {
-                router.on_ready(token, r);
-            }
-            if fired.timer {
-                router.on_timer();
-            }
-            if fired.woken {
-                router.on_wake();
-            }
-        }
-        router.backend_mut().scratch = fired;
-        res
-    }
 }
 
 #[cfg(unix)]
 impl Backend for MioBackend {
     fn watch_fd(&mut self, fd: RawFd, interest: Interest, token: Token) -> io::Result<()> {
-        self.calls.watch += 1;
         let mi = match (interest.readable, interest.writable) {
             (true, true) => mio::Interest::READABLE | mio::Interest::WRITABLE,
             (false, true) => mio::Interest::WRITABLE,
@@ -243,7 +193,6 @@ impl Backend for MioBackend {
     }
 
     fn unwatch_fd(&mut self, token: Token) -> io::Result<()> {
-        self.calls.unwatch += 1;
         if let Some((fd, _)) = self.watched.remove(&token) {
             // Already closed descriptors left the poller by themselves.
             let _ = self
@@ -255,7 +204,6 @@ impl Backend for MioBackend {
     }
 
     fn set_timer(&mut self, timeout: Option<Duration>) {
-        self.calls.set_timer += 1;
         self.timer = timeout.map(|d| Instant::now() + d);
     }
 
@@ -266,50 +214,5 @@ impl Backend for MioBackend {
             woken.store(true, Ordering::SeqCst);
             let _ = waker.wake();
         })
-    }
-}
-
-/// A backend that watches nothing and never fires: for in-memory transports driven by
-/// calling the router directly (the router benchmark) and for tests of the router itself.
-/// Counts the calls it receives.
-#[derive(Debug, Default)]
-pub struct NullBackend {
-    calls: BackendCalls,
-    timer: Option<Duration>,
-}
-
-impl NullBackend {
-    /// A new null backend.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// How often each backend function was called.
-    pub fn calls(&self) -> BackendCalls {
-        self.calls
-    }
-
-    /// The last timer the router asked for.
-    pub fn timer(&self) -> Option<Duration> {
-        self.timer
-    }
-}
-
-#[cfg(unix)]
-impl Backend for NullBackend {
-    fn watch_fd(&mut self, _fd: RawFd, _interest: Interest, _token: Token) -> io::Result<()> {
-        self.calls.watch += 1;
-        Ok(())
-    }
-    fn unwatch_fd(&mut self, _token: Token) -> io::Result<()> {
-        self.calls.unwatch += 1;
-        Ok(())
-    }
-    fn set_timer(&mut self, timeout: Option<Duration>) {
-        self.calls.set_timer += 1;
-        self.timer = timeout;
-    }
-    fn waker(&self) -> RemoteWaker {
-        RemoteWaker::new(|| {})
     }
 }

@@ -15,7 +15,9 @@ use std::io;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
-use crate::client::{Client, ExitReason, Host};
+use crate::client::Client;
+use crate::events::Host;
+use crate::exit::{ExitReason, IoOp};
 use crate::record::Recorder;
 use crate::transport::{ChildTransport, Pipe};
 
@@ -78,11 +80,12 @@ impl Readiness {
     };
 }
 
-/// A byte pipe to tmux for the fd-based drive modes.
+/// A byte pipe to tmux for the fd-based drive modes. `Send`, so that a [`Connection`] can
+/// move between threads.
 ///
-/// Implemented by [`ChildTransport`] (local tmux and ssh) and [`MemoryTransport`] (a recorded
-/// stream in memory, for benchmarks and tests).
-pub trait Transport {
+/// Implemented by [`ChildTransport`] (local tmux and ssh); the `testing` feature adds an
+/// in-memory one for benchmarks and tests.
+pub trait Transport: Send {
     /// Reads control-stream bytes: `Ok(0)` is end of file, `WouldBlock` is "nothing now".
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     /// Writes bytes for tmux; `WouldBlock` when full.
@@ -136,90 +139,8 @@ impl Transport for ChildTransport {
         ChildTransport::kill(self)
     }
     fn finish(&mut self, grace: Duration) -> ExitReason {
-        let status = self.end(grace);
-        let stderr = self.stderr_text();
-        match status.and_then(|s| s.code()) {
-            Some(code) if stderr.is_empty() => ExitReason::ProcessExited(Some(code)),
-            None if stderr.is_empty() => ExitReason::ProcessExited(None),
-            _ => ExitReason::Transport(self.exit_description()),
-        }
-    }
-}
-
-/// A transport that replays bytes from memory in fixed chunks and discards what is written.
-///
-/// Used to measure the drive path without a process or a kernel pipe (the router benchmark)
-/// and in unit tests. It has no descriptors: drive it by calling [`Connection::on_ready`].
-#[derive(Debug, Clone)]
-pub struct MemoryTransport {
-    data: Vec<u8>,
-    pos: usize,
-    chunk: usize,
-    written: u64,
-    one_chunk_per_ready: bool,
-    blocked: bool,
-}
-
-impl MemoryTransport {
-    /// Serves `data`, at most `chunk` bytes per read (at least 1), then end of file. One
-    /// readiness dispatch reads everything (up to [`READ_BUDGET`]).
-    pub fn new(data: Vec<u8>, chunk: usize) -> Self {
-        MemoryTransport {
-            data,
-            pos: 0,
-            chunk: chunk.max(1),
-            written: 0,
-            one_chunk_per_ready: false,
-            blocked: false,
-        }
-    }
-
-    /// Like [`MemoryTransport::new`], but like a pipe that a writer fills one `chunk` at a
-    /// time: each chunk is followed by one `WouldBlock`, so every readiness dispatch reads
-    /// exactly one chunk (what the router benchmark counts as a dispatch).
-    pub fn chunk_per_ready(data: Vec<u8>, chunk: usize) -> Self {
-        MemoryTransport {
-            one_chunk_per_ready: true,
-            ..Self::new(data, chunk)
-        }
-    }
-
-    /// Bytes the client wrote.
-    pub fn written(&self) -> u64 {
-        self.written
-    }
-
-    /// Bytes not yet read.
-    pub fn remaining(&self) -> usize {
-        self.data.len() - self.pos
-    }
-}
-
-impl Transport for MemoryTransport {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.blocked {
-            self.blocked = false;
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        self.blocked = self.one_chunk_per_ready;
-        let n = buf.len().min(self.chunk).min(self.data.len() - self.pos);
-        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.written += buf.len() as u64;
-        Ok(buf.len())
-    }
-    #[cfg(unix)]
-    fn raw_fd(&self, _pipe: Pipe) -> Option<RawFd> {
-        None
-    }
-    fn poll_exit(&mut self) -> Option<ExitReason> {
-        Some(ExitReason::Eof)
-    }
-    fn finish(&mut self, _grace: Duration) -> ExitReason {
-        ExitReason::Eof
+        self.end(grace);
+        self.exit_reason()
     }
 }
 
@@ -237,6 +158,8 @@ pub struct ConnectionStats {
 }
 
 /// One client over one transport: the unit every fd-based drive mode pumps.
+///
+/// `Send`: a connection may be built on one thread and driven on another.
 pub struct Connection {
     client: Client,
     transport: Box<dyn Transport>,
@@ -259,6 +182,8 @@ pub struct Connection {
     /// Output ended: when to check on the child next.
     reap_poll: Option<Instant>,
     finished: Option<ExitReason>,
+    /// A read failed: the stream ended for this reason, whatever the child says.
+    read_error: Option<ExitReason>,
     stats: ConnectionStats,
 }
 
@@ -289,6 +214,7 @@ impl Connection {
             killed: false,
             reap_poll: None,
             finished: None,
+            read_error: None,
             stats: ConnectionStats::default(),
         }
     }
@@ -325,9 +251,10 @@ impl Connection {
         self.finished.is_some()
     }
 
-    /// Why the transport ended, once finished: the child's exit status and standard error
-    /// (or "closed by the host"). When tmux said `%exit` first, the client's
-    /// [`crate::ClientEvent::Exited`] carried that reason; this is the transport's side.
+    /// Why the transport ended, once finished: the child's exit status and standard error,
+    /// a failed read, or [`ExitReason::ClosedByHost`]. When tmux said `%exit` first, the
+    /// client's [`crate::ClientEvent::Exited`] carried that reason; this is the transport's
+    /// side.
     pub fn exit_reason(&self) -> Option<&ExitReason> {
         self.finished.as_ref()
     }
@@ -358,8 +285,8 @@ impl Connection {
     }
 
     /// A small value that changes whenever [`Connection::watch`] would answer differently
-    /// for some pipe: drive modes compare it to skip re-syncing watches after a dispatch.
-    pub fn watch_signature(&self) -> u8 {
+    /// for some pipe: the router compares it to skip re-syncing watches after a dispatch.
+    pub(crate) fn watch_signature(&self) -> u8 {
         (self.is_finished() as u8)
             | (self.output_open as u8) << 1
             | (self.error_open as u8) << 2
@@ -467,7 +394,7 @@ impl Connection {
     /// Ends the connection from the host's side, without blocking: closes the pipes (tmux
     /// then ends control mode), reaps the child if it has exited, else leaves it to a
     /// background reaper that kills it after [`REAP_GRACE`] and reaps it; reports
-    /// [`ExitReason::Transport`] ("closed by the host") unless the client already closed.
+    /// [`ExitReason::ClosedByHost`] unless the client already closed.
     /// When this returns the connection holds nothing: pipes closed, buffers freed, and a
     /// child still running belongs to the reaper.
     pub fn close(&mut self, now: Instant, host: &mut dyn Host) {
@@ -478,8 +405,7 @@ impl Connection {
         self.transport.close_input();
         let _ = self.transport.finish(REAP_GRACE);
         self.output_open = false;
-        let reason = ExitReason::Transport("closed by the host".into());
-        self.release(reason, now, host);
+        self.release(ExitReason::ClosedByHost, now, host);
     }
 
     fn read_available(&mut self, now: Instant, host: &mut dyn Host) {
@@ -508,7 +434,8 @@ impl Connection {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
+                Err(e) => {
+                    self.read_error = Some(ExitReason::transport(IoOp::Read, &e));
                     self.output_open = false;
                     break;
                 }
@@ -567,6 +494,7 @@ impl Connection {
     }
 
     fn release(&mut self, reason: ExitReason, now: Instant, host: &mut dyn Host) {
+        let reason = self.read_error.take().unwrap_or(reason);
         self.error_open = false;
         self.pending_read = false;
         self.reap_poll = None;

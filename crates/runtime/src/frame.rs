@@ -1,6 +1,9 @@
-//! Frames: what changed in one pane since the last frame, with borrowed access to the cells.
+//! Frames: what changed in one pane since its last frame, with borrowed access to the cells.
+//! The same type serves pushed frames ([`crate::Host::on_frame`]) and pulled render state
+//! ([`crate::Client::pull_frame`]).
 
 use muxlink_proto::{PaneId, WindowId};
+use muxlink_term::{Cell, Modes, Terminal};
 
 /// The cursor as a frame reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,19 +16,19 @@ pub struct FrameCursor {
     pub visible: bool,
 }
 
-/// One pane's changes after a batch of input. Everything borrowed here is valid only during
-/// the [`crate::Host::on_frame`] call that receives it.
+/// One pane's changes: the rows dirtied since its last frame (pushed) or its last pull, and
+/// borrowed access to the pane's emulator. A pushed frame is valid during the
+/// [`crate::Host::on_frame`] call that receives it; a pulled one until the next call that
+/// borrows the client mutably. Building one allocates nothing once warm.
 pub struct Frame<'a> {
     pub(crate) pane: PaneId,
     pub(crate) window: Option<WindowId>,
-    pub(crate) cols: u16,
-    pub(crate) rows: u16,
     pub(crate) dirty: &'a [u16],
     pub(crate) cursor: FrameCursor,
     pub(crate) title: Option<&'a [u8]>,
     pub(crate) full: bool,
     pub(crate) scrolled: u32,
-    pub(crate) emu: &'a crate::pane_emu::PaneEmu,
+    pub(crate) term: &'a Terminal,
 }
 
 impl std::fmt::Debug for Frame<'_> {
@@ -51,11 +54,11 @@ impl<'a> Frame<'a> {
     }
     /// The pane's width.
     pub fn cols(&self) -> u16 {
-        self.cols
+        self.term.cols()
     }
     /// The pane's height.
     pub fn rows(&self) -> u16 {
-        self.rows
+        self.term.rows()
     }
     /// Lines the pane pushed into its history since its last frame (a scroll of the
     /// screen or of a region, or a clear that keeps the screen). A host showing the pane's
@@ -80,54 +83,24 @@ impl<'a> Frame<'a> {
     /// Visible row `y`'s cells (exactly `cols()` of them), borrowed from the emulator: no
     /// copy. `None` when `y >= rows()`. Text of a cell flagged `EXTENDED` is
     /// [`Frame::terminal`]`.combined(cell.ch)`.
-    pub fn row(&self, y: u16) -> Option<&'a [muxlink_term::Cell]> {
-        self.emu.row(y)
+    pub fn row(&self, y: u16) -> Option<&'a [Cell]> {
+        (y < self.term.rows()).then(|| self.term.screen_row(y))
     }
     /// The modes the program set (cursor keys, keypad, mouse, bracketed paste, ...).
-    pub fn modes(&self) -> muxlink_term::Modes {
-        self.emu.modes()
+    pub fn modes(&self) -> Modes {
+        self.term.modes()
     }
     /// Whether the alternate screen is on.
     pub fn alternate(&self) -> bool {
-        self.emu.alternate()
+        self.term.is_alternate_screen()
     }
     /// The pane's emulator, for anything else (combined characters, underline colours,
     /// history rows).
-    pub fn terminal(&self) -> &'a muxlink_term::Terminal {
-        self.emu.terminal()
+    pub fn terminal(&self) -> &'a Terminal {
+        self.term
     }
     /// Whether every row is in `dirty_rows` because the pane was resized, rebuilt or is new.
     pub fn is_full(&self) -> bool {
         self.full
     }
-}
-
-/// Builds and delivers one pane's frame from its emulator's damage, then resets the damage.
-pub(crate) fn emit(
-    pool: &mut crate::pool::FramePool,
-    pane: PaneId,
-    window: Option<WindowId>,
-    title: Option<&[u8]>,
-    emu: &mut crate::pane_emu::PaneEmu,
-    full: bool,
-    host: &mut dyn crate::Host,
-) {
-    pool.dirty.clear();
-    let scrolled = emu.take_damage(&mut pool.dirty, full);
-    let (cols, rows) = emu.size();
-    let cursor = emu.cursor();
-    let emu: &crate::pane_emu::PaneEmu = emu;
-    let frame = Frame {
-        emu,
-        pane,
-        window,
-        cols,
-        rows,
-        dirty: &pool.dirty,
-        cursor,
-        title,
-        full,
-        scrolled,
-    };
-    host.on_frame(&frame);
 }

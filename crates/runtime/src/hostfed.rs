@@ -2,7 +2,7 @@
 //! (typically from the PTY where the user typed `tmux -CC`) and calls [`HostFed::feed`];
 //! muxlink hands back the bytes for tmux through the host's write callback.
 //!
-//! For a host PTY stream, make the client with `ClientConfig { host_stream: true, .. }`:
+//! For a host PTY stream, make the client with `ClientConfig::default().with_host_stream(true)`:
 //! bytes outside control mode come back as [`crate::ClientEvent::Passthrough`], and a DCS
 //! `1000p` is reported as [`crate::ClientEvent::ControlModeRequested`]. Any program can print
 //! that sequence, so the host decides: [`HostFed::accept_control_mode`] or
@@ -10,16 +10,18 @@
 
 use std::time::Instant;
 
-use crate::client::{Client, ExitReason, Host};
+use crate::client::Client;
+use crate::events::Host;
+use crate::exit::ExitReason;
 use crate::record::Recorder;
 
 /// The host's write callback: it gets bytes for tmux and returns how many it took (the rest
 /// is offered again at the next flush). Borrowed for the call only. The host does the
 /// writing, so `SIGPIPE` is its concern: a PTY whose other side is gone gives `EIO`, but a
 /// pipe or socket raises `SIGPIPE` unless the host ignores it or sends with `MSG_NOSIGNAL`.
-pub type WriteFn = Box<dyn FnMut(&[u8]) -> usize>;
+pub type WriteFn = Box<dyn FnMut(&[u8]) -> usize + Send>;
 
-/// A client driven by bytes the host feeds.
+/// A client driven by bytes the host feeds. `Send`, like the client.
 pub struct HostFed {
     client: Client,
     write: WriteFn,
@@ -43,7 +45,7 @@ impl HostFed {
     /// Nothing is written before the first bytes are fed: tmux may read commands before its
     /// startup command (`attach-session`) has attached the client, so the handshake a plain
     /// `tmux -C` client queued waits for tmux to speak first.
-    pub fn new(client: Client, write: impl FnMut(&[u8]) -> usize + 'static) -> Self {
+    pub fn new(client: Client, write: impl FnMut(&[u8]) -> usize + Send + 'static) -> Self {
         HostFed {
             client,
             write: Box::new(write),

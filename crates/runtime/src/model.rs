@@ -1,14 +1,20 @@
 //! The session model: sessions, windows (with their layout trees) and panes (with their
 //! emulators), kept equal to tmux's by notifications and the attach handshake.
 //!
-//! The host reads it through [`crate::Client::state`]; only the client changes it.
+//! The host reads it through [`crate::Client::state`]; only the client changes it. The
+//! queries every host needs (the attached session's active window and pane, the pane at a
+//! cell, windows in tmux's order) are methods of [`Model`].
 
 use std::collections::BTreeMap;
 
 use muxlink_proto::{PaneId, SessionId, WindowId};
 
+use crate::frame::FrameCursor;
+use crate::pane_emu::PaneEmu;
+
 /// Everything the client knows about the server it is attached to.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct Model {
     /// Sessions by id.
     pub sessions: BTreeMap<SessionId, Session>,
@@ -24,6 +30,7 @@ pub struct Model {
 
 /// A tmux session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Session {
     /// `$N`.
     pub id: SessionId,
@@ -36,6 +43,7 @@ pub struct Session {
 
 /// A tmux window.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Window {
     /// `@N`.
     pub id: WindowId,
@@ -73,6 +81,7 @@ pub struct Window {
 
 /// A tmux pane and its emulator.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Pane {
     /// `%N`.
     pub id: PaneId,
@@ -98,13 +107,8 @@ pub struct Pane {
     /// bytes; `None` while neither has told it (e.g. a replay before any OSC 0/2).
     pub title: Option<Vec<u8>>,
     /// The emulator (grid mode only).
-    pub(crate) emu: Option<crate::pane_emu::PaneEmu>,
-    /// Sync lines sent and not yet fully answered; output is dropped while > 0, because the
-    /// capture that answers them already holds it.
-    pub(crate) syncs_in_flight: u32,
-    /// What the sync in progress has read so far.
-    pub(crate) capture: Option<crate::bytes_mode::PaneCapture>,
-    /// Changed since the last frame.
+    pub(crate) emu: Option<PaneEmu>,
+    /// Changed since its last frame (pushed) or pull.
     pub(crate) changed: bool,
     /// The next frame must list every row (new, resized or rebuilt).
     pub(crate) full: bool,
@@ -131,7 +135,7 @@ impl Pane {
     }
 
     /// The cursor (grid mode).
-    pub fn cursor(&self) -> Option<crate::FrameCursor> {
+    pub fn cursor(&self) -> Option<FrameCursor> {
         self.emu.as_ref().map(|e| e.cursor())
     }
 
@@ -143,6 +147,12 @@ impl Pane {
     /// Lines of scrollback (grid mode).
     pub fn history_len(&self) -> Option<usize> {
         self.emu.as_ref().map(|e| e.history_len())
+    }
+
+    /// Whether the cell (`x`, `y`) of its window lies inside this pane.
+    pub fn contains(&self, x: u16, y: u16) -> bool {
+        (self.x..self.x.saturating_add(self.cols)).contains(&x)
+            && (self.y..self.y.saturating_add(self.rows)).contains(&y)
     }
 
     pub(crate) fn new(id: PaneId, window: Option<WindowId>, cols: u16, rows: u16) -> Pane {
@@ -158,8 +168,6 @@ impl Pane {
             synced: false,
             title: None,
             emu: None,
-            syncs_in_flight: 0,
-            capture: None,
             changed: false,
             full: true,
         }
@@ -184,6 +192,16 @@ impl Window {
     }
 }
 
+impl Session {
+    pub(crate) fn new(id: SessionId) -> Session {
+        Session {
+            id,
+            name: None,
+            active_window: None,
+        }
+    }
+}
+
 impl Model {
     /// The attached session, when known.
     pub fn session(&self) -> Option<&Session> {
@@ -198,5 +216,128 @@ impl Model {
     /// A window by id.
     pub fn window(&self, id: WindowId) -> Option<&Window> {
         self.windows.get(&id)
+    }
+
+    /// The attached session's current window, when known.
+    pub fn active_window(&self) -> Option<WindowId> {
+        self.session()?.active_window
+    }
+
+    /// The active pane of `window`; right after a window appears (before tmux said which
+    /// pane is active) its first pane in layout order.
+    pub fn active_pane_of(&self, window: WindowId) -> Option<PaneId> {
+        let w = self.windows.get(&window)?;
+        w.active_pane.or_else(|| w.panes.first().copied())
+    }
+
+    /// The active pane of the attached session's current window (see
+    /// [`Model::active_pane_of`]): where typed keys go.
+    pub fn active_pane(&self) -> Option<PaneId> {
+        self.active_pane_of(self.active_window()?)
+    }
+
+    /// The panes `window` shows, in layout order: all of them, or the active one alone while
+    /// a pane is zoomed. Empty for an unknown window.
+    pub fn visible_panes(&self, window: WindowId) -> &[PaneId] {
+        let Some(w) = self.windows.get(&window) else {
+            return &[];
+        };
+        if w.zoomed {
+            if let Some(i) = self
+                .active_pane_of(window)
+                .and_then(|a| w.panes.iter().position(|&p| p == a))
+            {
+                return std::slice::from_ref(&w.panes[i]);
+            }
+        }
+        &w.panes
+    }
+
+    /// The pane of `window` shown at its cell (`x`, `y`) (0-based within the window): the
+    /// active pane alone while zoomed. `None` on a border, outside the window, or for an
+    /// unknown window. Costs a scan of the window's panes.
+    pub fn pane_at(&self, window: WindowId, x: u16, y: u16) -> Option<PaneId> {
+        self.visible_panes(window)
+            .iter()
+            .copied()
+            .find(|&id| self.panes.get(&id).is_some_and(|p| p.contains(x, y)))
+    }
+
+    /// The windows in tmux's order: by [`Window::index`], then those whose index is not
+    /// known yet, by id. Allocates the list.
+    pub fn windows_by_index(&self) -> Vec<&Window> {
+        let mut v: Vec<&Window> = self.windows.values().collect();
+        v.sort_by_key(|w| (w.index.unwrap_or(u32::MAX), w.id));
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model {
+        let mut m = Model {
+            attached_session: Some(SessionId(1)),
+            ..Model::default()
+        };
+        let mut s = Session::new(SessionId(1));
+        s.active_window = Some(WindowId(2));
+        m.sessions.insert(s.id, s);
+        for (id, index) in [(9, None), (4, Some(7)), (2, Some(1)), (3, None)] {
+            let mut w = Window::new(WindowId(id));
+            w.index = index;
+            m.windows.insert(w.id, w);
+        }
+        let w = m.windows.get_mut(&WindowId(2)).unwrap();
+        w.panes = vec![PaneId(5), PaneId(6)];
+        for (id, x) in [(5, 0), (6, 41)] {
+            let mut p = Pane::new(PaneId(id), Some(WindowId(2)), 40, 24);
+            p.x = x;
+            m.panes.insert(p.id, p);
+        }
+        m
+    }
+
+    #[test]
+    fn active_window_and_pane_of_the_attached_session() {
+        let mut m = model();
+        assert_eq!(m.active_window(), Some(WindowId(2)));
+        assert_eq!(
+            m.active_pane(),
+            Some(PaneId(5)),
+            "first pane until tmux says"
+        );
+        m.windows.get_mut(&WindowId(2)).unwrap().active_pane = Some(PaneId(6));
+        assert_eq!(m.active_pane(), Some(PaneId(6)));
+        m.attached_session = None;
+        assert_eq!(m.active_pane(), None);
+    }
+
+    #[test]
+    fn pane_at_a_cell_skips_borders_and_follows_zoom() {
+        let mut m = model();
+        let w = WindowId(2);
+        assert_eq!(m.pane_at(w, 0, 0), Some(PaneId(5)));
+        assert_eq!(m.pane_at(w, 39, 23), Some(PaneId(5)));
+        assert_eq!(m.pane_at(w, 40, 3), None, "the border");
+        assert_eq!(m.pane_at(w, 41, 3), Some(PaneId(6)));
+        assert_eq!(m.pane_at(w, 81, 3), None, "outside");
+        assert_eq!(m.pane_at(WindowId(77), 0, 0), None);
+        // Zoomed on %6 (resized to the whole window): %5's cells are %6's.
+        let win = m.windows.get_mut(&w).unwrap();
+        win.zoomed = true;
+        win.active_pane = Some(PaneId(6));
+        let p = m.panes.get_mut(&PaneId(6)).unwrap();
+        (p.x, p.cols) = (0, 81);
+        assert_eq!(m.visible_panes(w), [PaneId(6)]);
+        assert_eq!(m.pane_at(w, 0, 0), Some(PaneId(6)));
+    }
+
+    #[test]
+    fn windows_go_by_index_then_unknown_by_id() {
+        let m = model();
+        let order: Vec<WindowId> = m.windows_by_index().iter().map(|w| w.id).collect();
+        assert_eq!(order, [WindowId(2), WindowId(4), WindowId(3), WindowId(9)]);
     }
 }

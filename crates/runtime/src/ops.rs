@@ -6,11 +6,13 @@
 
 use muxlink_proto::{PaneId, SessionId, WindowId};
 
-use muxlink_proto::command::{self, CommandError, NewWindow, Resize, SplitWindow};
+use muxlink_proto::command::{self, NewWindow, Resize, SplitWindow};
 
-use crate::client::{Client, CommandId, ReplyCallback};
-use crate::core::PendingKind;
+use crate::client::Client;
 use crate::error::ClientError;
+use crate::events::ReplyCallback;
+use crate::ids::CommandId;
+use crate::outbox::LineKind;
 
 /// Which way [`Client::split`] cuts a pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +25,6 @@ pub enum SplitDirection {
 
 /// Longest `send-keys -H` line written for input.
 const INPUT_LINE: usize = 4096;
-
-fn encode(e: CommandError) -> ClientError {
-    ClientError::Encode(e.to_string())
-}
 
 impl Client {
     fn writable(&self) -> Result<(), ClientError> {
@@ -56,23 +54,33 @@ impl Client {
     }
 
     fn op(&mut self, cmd: command::Command) -> CommandId {
-        self.core.send(&cmd, PendingKind::Op)
+        self.core.outbox.send(&cmd, LineKind::Op)
     }
 
-    /// Types `bytes` into `pane` as `send-keys -H` hex, chunked into lines of at most 4 KiB. Fails when
-    /// read-only, closed or the pane is unknown. Allocates the command text.
-    pub fn send_input(&mut self, pane: PaneId, bytes: &[u8]) -> Result<(), ClientError> {
+    /// Types `bytes` into `pane` as `send-keys -H` hex, chunked into lines of at most 4 KiB.
+    /// Fails when read-only, closed or the pane is unknown. Returns the id of the last chunk's
+    /// command, `None` when `bytes` is empty (nothing is sent): the chunks have consecutive
+    /// ids ending there, and tmux answers in order, so its
+    /// [`crate::ClientEvent::CommandSucceeded`] means every chunk ran. Allocates the
+    /// command text.
+    pub fn send_input(
+        &mut self,
+        pane: PaneId,
+        bytes: &[u8],
+    ) -> Result<Option<CommandId>, ClientError> {
         self.writable()?;
         self.known_pane(pane)?;
-        for cmd in command::send_keys_hex_chunks(pane, bytes, INPUT_LINE).map_err(encode)? {
-            self.op(cmd);
+        let mut last = None;
+        for cmd in command::send_keys_hex_chunks(pane, bytes, INPUT_LINE)? {
+            last = Some(self.op(cmd));
         }
-        Ok(())
+        Ok(last)
     }
 
     /// Pastes `bytes` into `pane`, wrapped in bracketed-paste markers when the pane's program
     /// asked for them (mode 2004, as the emulator saw it; in bytes mode the host wraps).
-    pub fn paste(&mut self, pane: PaneId, bytes: &[u8]) -> Result<(), ClientError> {
+    /// Returns the last command's id, as [`Client::send_input`] does.
+    pub fn paste(&mut self, pane: PaneId, bytes: &[u8]) -> Result<Option<CommandId>, ClientError> {
         self.writable()?;
         self.known_pane(pane)?;
         let bracketed = self
@@ -100,18 +108,17 @@ impl Client {
     }
 
     /// Sets the client size (`refresh-client -C WxH`). Fails when read-only.
-    pub fn set_client_size(&mut self, cols: u16, rows: u16) -> Result<(), ClientError> {
+    pub fn set_client_size(&mut self, cols: u16, rows: u16) -> Result<CommandId, ClientError> {
         self.writable()?;
         if cols == 0 || rows == 0 || cols > 10000 || rows > 10000 {
             return Err(ClientError::InvalidSize(cols, rows));
         }
         self.core.config.cols = cols;
         self.core.config.rows = rows;
-        self.op(command::refresh_client_size(
+        Ok(self.op(command::refresh_client_size(
             u32::from(cols),
             u32::from(rows),
-        ));
-        Ok(())
+        )))
     }
 
     /// Sets one window's size for this client (`refresh-client -C @W:WxH`, tmux 3.3+).
@@ -145,7 +152,7 @@ impl Client {
         let mut nw = NewWindow::new();
         nw.session = self.core.model.attached_session;
         nw.name = name.map(str::as_bytes);
-        let cmd = nw.build().map_err(encode)?;
+        let cmd = nw.build()?;
         Ok(self.op(cmd))
     }
 
@@ -157,7 +164,7 @@ impl Client {
             SplitDirection::Right => command::SplitDirection::Horizontal,
             SplitDirection::Down => command::SplitDirection::Vertical,
         };
-        let cmd = SplitWindow::new(pane, d).build().map_err(encode)?;
+        let cmd = SplitWindow::new(pane, d).build()?;
         Ok(self.op(cmd))
     }
 
@@ -197,7 +204,7 @@ impl Client {
     ) -> Result<CommandId, ClientError> {
         self.writable()?;
         self.known_window(window)?;
-        let cmd = command::rename_window(window, name.as_bytes()).map_err(encode)?;
+        let cmd = command::rename_window(window, name.as_bytes())?;
         Ok(self.op(cmd))
     }
 
@@ -211,7 +218,7 @@ impl Client {
         if !self.core.model.sessions.contains_key(&session) {
             return Err(ClientError::UnknownSession(session.0));
         }
-        let cmd = command::rename_session(session, name.as_bytes()).map_err(encode)?;
+        let cmd = command::rename_session(session, name.as_bytes())?;
         Ok(self.op(cmd))
     }
 
@@ -219,7 +226,7 @@ impl Client {
     pub fn zoom(&mut self, pane: PaneId) -> Result<CommandId, ClientError> {
         self.writable()?;
         self.known_pane(pane)?;
-        let cmd = command::resize_pane(pane, Resize::ToggleZoom).map_err(encode)?;
+        let cmd = command::resize_pane(pane, Resize::ToggleZoom)?;
         Ok(self.op(cmd))
     }
 
@@ -244,24 +251,40 @@ impl Client {
     }
 
     /// Resumes a paused pane (`refresh-client -A '%P:continue'`) and re-captures it, after
-    /// which it equals tmux's again ([`crate::ClientEvent::Resumed`]).
-    pub fn resume_pane(&mut self, pane: PaneId) -> Result<(), ClientError> {
+    /// which it equals tmux's again ([`crate::ClientEvent::Resumed`]). Returns the
+    /// `refresh-client` command's id.
+    pub fn resume_pane(&mut self, pane: PaneId) -> Result<CommandId, ClientError> {
         if self.core.closed {
             return Err(ClientError::Closed);
         }
-        if self.core.resume(pane) {
-            Ok(())
-        } else {
-            Err(ClientError::UnknownPane(pane.0))
-        }
+        self.core
+            .resume(pane)
+            .ok_or(ClientError::UnknownPane(pane.0))
     }
 
-    /// Sends the user's own command text (one line) and calls `on_reply` with tmux's answer.
-    /// Never compose `text` from strings that came from tmux.
+    /// Sends the user's own command text (one line) and calls `on_reply` with tmux's answer
+    /// (during the call that delivers it). Never compose `text` from strings that came from
+    /// tmux.
     pub fn raw_command(
         &mut self,
         text: &str,
         on_reply: ReplyCallback,
+    ) -> Result<CommandId, ClientError> {
+        self.raw(text, Some(on_reply))
+    }
+
+    /// Sends the user's own command text (one line); tmux's answer comes as
+    /// [`crate::ClientEvent::CommandReply`] with the returned id (for hosts that pull events
+    /// rather than register callbacks). Never compose `text` from strings that came from
+    /// tmux.
+    pub fn send_command(&mut self, text: &str) -> Result<CommandId, ClientError> {
+        self.raw(text, None)
+    }
+
+    fn raw(
+        &mut self,
+        text: &str,
+        on_reply: Option<ReplyCallback>,
     ) -> Result<CommandId, ClientError> {
         if self.core.closed {
             return Err(ClientError::Closed);
@@ -278,9 +301,12 @@ impl Client {
                 "holds `;` (send one command per call)",
             ));
         }
-        let cmd = command::raw(text.as_bytes()).map_err(encode)?;
+        let cmd = command::raw(text.as_bytes())?;
         let refresh = is_refresh_client(text);
-        Ok(self.core.send(&cmd, PendingKind::Raw { on_reply, refresh }))
+        Ok(self
+            .core
+            .outbox
+            .send(&cmd, LineKind::Raw { on_reply, refresh }))
     }
 }
 

@@ -4,8 +4,8 @@
 use muxlink_proto::PaneId;
 use muxlink_term::{Cell, Modes, TermEvent, Terminal};
 
-use crate::client::{ClientEvent, Host};
-use crate::FrameCursor;
+use crate::events::{ClientEvent, Host};
+use crate::frame::FrameCursor;
 
 /// One pane's emulator.
 #[derive(Debug)]
@@ -74,9 +74,9 @@ impl PaneEmu {
         for _ in self.term.take_events() {}
     }
 
-    /// Appends the damaged rows (all rows when `full`) and resets the damage. No allocation
-    /// once `out` has grown to the pane's height.
-    /// The dirty rows into `out`; returns the lines pushed into history meanwhile.
+    /// Appends the damaged rows (all rows when `full`) to `out`, resets the damage and
+    /// returns the lines pushed into history meanwhile. No allocation once `out` has grown to
+    /// the pane's height.
     pub(crate) fn take_damage(&mut self, out: &mut Vec<u16>, full: bool) -> u32 {
         let rows = self.term.rows();
         let d = self.term.damage();
@@ -102,10 +102,6 @@ impl PaneEmu {
     /// Visible row `y`'s cells, or `None` past the bottom.
     pub(crate) fn row(&self, y: u16) -> Option<&[Cell]> {
         (y < self.term.rows()).then(|| self.term.screen_row(y))
-    }
-
-    pub(crate) fn modes(&self) -> Modes {
-        self.term.modes()
     }
 
     /// Whether the program asked for bracketed paste (mode 2004).

@@ -1,9 +1,15 @@
-//! The router: several [`Connection`]s on one host loop ([`Backend`]).
+//! The router: several [`Connection`]s on one host loop ([`Backend`]). The built-in loop
+//! ([`crate::mio_loop::BuiltinLoop`]) is this router over the mio backend.
 //!
 //! The host calls [`Router::on_ready`], [`Router::on_timer`] and [`Router::on_wake`]; the
 //! router finds the connection a token belongs to, pumps it, then brings the backend's
 //! watches and its single timer up to date. It counts what it dispatched and records how long
-//! sampled dispatches took (an HDR histogram, nanoseconds).
+//! sampled dispatches took ([`Router::latency`]).
+//!
+//! Each client comes with its host `H` (any [`Host`]: the host's own type, a boxed one, or
+//! an [`crate::EventQueue`] to pull from). Other threads reach a client through a
+//! [`RouterHandle`]: operations go over a channel and the backend's waker makes the host loop
+//! call [`Router::on_wake`].
 //!
 //! Cost per dispatch beyond the connection's own work: a slab lookup, a few flag checks
 //! (watches and the timer are re-synced with the backend only when they changed), and for one
@@ -13,14 +19,17 @@
 use std::io;
 #[cfg(unix)]
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
 use crate::backend::{Backend, RemoteWaker, Token};
-use crate::client::{Client, Host};
+use crate::client::Client;
 use crate::drive::{Connection, Interest, Readiness};
+use crate::events::Host;
 use crate::transport::Pipe;
 
 /// By default the router times one dispatch in this many for its latency histogram.
@@ -30,16 +39,18 @@ pub const DEFAULT_SAMPLE_EVERY: u32 = 16;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientKey(pub usize);
 
-/// An operation sent from another thread to one client of a router.
+/// An operation sent from another thread to one client of a router; it runs on the loop's
+/// thread with the client and its host, and the router writes whatever it queued.
 pub type RouterOp = Box<dyn FnOnce(&mut Client, &mut dyn Host) + Send>;
 
-/// The client is gone or the router was dropped.
+/// The client is gone or the router was dropped; the operation was not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the router or the client is gone")]
 pub struct RouterClosed;
 
 /// Dispatch counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RouterStats {
     /// `on_ready` calls.
     pub ready: u64,
@@ -55,11 +66,34 @@ pub struct RouterStats {
     pub finished: u64,
 }
 
-/// A `Send` handle for other threads: queue operations for a client of the router.
+/// The router's dispatch latency: how long sampled `on_ready`, `on_timer` and `on_wake`
+/// calls took, from entry to return, including the connection's work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LatencySummary {
+    /// Dispatches timed.
+    pub samples: u64,
+    /// The shortest.
+    pub min: Duration,
+    /// The median.
+    pub p50: Duration,
+    /// The 99th percentile.
+    pub p99: Duration,
+    /// The 99.9th percentile.
+    pub p999: Duration,
+    /// The longest.
+    pub max: Duration,
+    /// The mean.
+    pub mean: Duration,
+}
+
+/// A cloneable `Send` handle for other threads: queue operations for a client of the router,
+/// wake its loop, or ask [`crate::mio_loop::BuiltinLoop::run`] to return.
 #[derive(Clone, Debug)]
 pub struct RouterHandle {
     tx: mpsc::Sender<(ClientKey, RouterOp)>,
     waker: RemoteWaker,
+    stop: Arc<AtomicBool>,
 }
 
 impl RouterHandle {
@@ -76,8 +110,8 @@ impl RouterHandle {
         Ok(())
     }
 
-    /// Runs `f` for `key` on the loop's thread and waits for the result. Not from the loop's
-    /// own thread.
+    /// Runs `f` for `key` on the loop's thread and waits for the result. Must not be called
+    /// from the loop's own thread (it would wait forever): use [`RouterHandle::submit`] there.
     pub fn call<R: Send + 'static>(
         &self,
         key: ClientKey,
@@ -89,11 +123,24 @@ impl RouterHandle {
         })?;
         rx.recv().map_err(|_| RouterClosed)
     }
+
+    /// Wakes the host loop (it calls [`Router::on_wake`]), e.g. after handing it news through
+    /// a channel of the host's own.
+    pub fn wake(&self) {
+        self.waker.wake();
+    }
+
+    /// Asks [`crate::mio_loop::BuiltinLoop::run`] to return at its next turn (the clients
+    /// stay as they are).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.waker.wake();
+    }
 }
 
-struct Entry {
+struct Entry<H> {
     conn: Connection,
-    host: Box<dyn Host>,
+    host: H,
     watched: [Option<(RawFd, Interest)>; 3],
     counted: bool,
     /// [`Connection::watch_signature`] when the watches were last synced.
@@ -117,15 +164,27 @@ fn token_for(key: ClientKey, pipe: Pipe) -> Token {
     Token(key.0 * 4 + pipe_index(pipe))
 }
 
-/// Several connections driven by one host loop.
+/// The pipe a token stands for, if it is one of the router's.
+pub(crate) fn token_pipe(token: Token) -> Option<Pipe> {
+    match token.0 % 4 {
+        0 => Some(Pipe::Output),
+        1 => Some(Pipe::Input),
+        2 => Some(Pipe::Error),
+        _ => None,
+    }
+}
+
+/// Several connections driven by one host loop, each with its host `H`.
 #[cfg(unix)]
-pub struct Router<B: Backend> {
+pub struct Router<B: Backend, H: Host = Box<dyn Host>> {
     backend: B,
-    entries: Vec<Option<Entry>>,
+    entries: Vec<Option<Entry<H>>>,
     live: usize,
     timer: Option<Instant>,
     tx: mpsc::Sender<(ClientKey, RouterOp)>,
     rx: mpsc::Receiver<(ClientKey, RouterOp)>,
+    /// Set by [`RouterHandle::stop`].
+    pub(crate) stop: Arc<AtomicBool>,
     stats: RouterStats,
     latency: Histogram<u64>,
     /// Time one dispatch in this many (0 = none).
@@ -135,7 +194,7 @@ pub struct Router<B: Backend> {
 }
 
 #[cfg(unix)]
-impl<B: Backend> std::fmt::Debug for Router<B> {
+impl<B: Backend, H: Host> std::fmt::Debug for Router<B, H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Router")
             .field("live", &self.live)
@@ -145,7 +204,7 @@ impl<B: Backend> std::fmt::Debug for Router<B> {
 }
 
 #[cfg(unix)]
-impl<B: Backend> Router<B> {
+impl<B: Backend, H: Host> Router<B, H> {
     /// A router over `backend`, with no clients.
     pub fn new(backend: B) -> Self {
         let (tx, rx) = mpsc::channel();
@@ -156,6 +215,7 @@ impl<B: Backend> Router<B> {
             timer: None,
             tx,
             rx,
+            stop: Arc::new(AtomicBool::new(false)),
             stats: RouterStats::default(),
             // 1 ns .. 100 s, 3 significant digits: fixed size, never reallocates.
             latency: Histogram::new_with_bounds(1, 100_000_000_000, 3)
@@ -187,7 +247,7 @@ impl<B: Backend> Router<B> {
 
     /// Adds a connection and its host; watches its descriptors and writes what its client
     /// queued (the handshake).
-    pub fn add(&mut self, conn: Connection, host: Box<dyn Host>) -> io::Result<ClientKey> {
+    pub fn add(&mut self, conn: Connection, host: H) -> io::Result<ClientKey> {
         let slot = match self.entries.iter().position(Option::is_none) {
             Some(i) => i,
             None => {
@@ -215,9 +275,9 @@ impl<B: Backend> Router<B> {
         Ok(key)
     }
 
-    /// Removes a client (finished or not), unwatching its descriptors. The connection is
-    /// handed back; dropping it ends tmux if it still runs.
-    pub fn remove(&mut self, key: ClientKey) -> Option<(Connection, Box<dyn Host>)> {
+    /// Removes a client (finished or not), unwatching its descriptors. The connection and its
+    /// host are handed back; dropping the connection ends tmux if it still runs.
+    pub fn remove(&mut self, key: ClientKey) -> Option<(Connection, H)> {
         let mut e = self.entries.get_mut(key.0)?.take()?;
         for p in PIPES {
             if e.watched[pipe_index(p)].take().is_some() {
@@ -236,19 +296,31 @@ impl<B: Backend> Router<B> {
         self.live
     }
 
-    /// A client's connection.
+    /// A client's connection, for reading its state.
     pub fn connection(&self, key: ClientKey) -> Option<&Connection> {
         self.entries.get(key.0)?.as_ref().map(|e| &e.conn)
     }
 
-    /// Runs `f` with a client and its host on this thread, then writes what it queued.
+    /// A client's host (e.g. an [`crate::EventQueue`] to take events from).
+    pub fn host(&self, key: ClientKey) -> Option<&H> {
+        self.entries.get(key.0)?.as_ref().map(|e| &e.host)
+    }
+
+    /// A client's host, mutably.
+    pub fn host_mut(&mut self, key: ClientKey) -> Option<&mut H> {
+        self.entries.get_mut(key.0)?.as_mut().map(|e| &mut e.host)
+    }
+
+    /// Runs `f` with a client and its host on this thread, then writes what it queued and
+    /// brings the watches and the timer up to date. Operations, pulled frames and reads
+    /// that need the host beside the client go through here.
     pub fn with_client<R>(
         &mut self,
         key: ClientKey,
-        f: impl FnOnce(&mut Client, &mut dyn Host) -> R,
+        f: impl FnOnce(&mut Client, &mut H) -> R,
     ) -> Option<R> {
         let e = self.entries.get_mut(key.0)?.as_mut()?;
-        let r = f(e.conn.client_mut(), e.host.as_mut());
+        let r = f(e.conn.client_mut(), &mut e.host);
         e.conn.flush_writes();
         if self.after_entry(key) {
             self.sync_timer(Instant::now());
@@ -256,11 +328,22 @@ impl<B: Backend> Router<B> {
         Some(r)
     }
 
+    /// Ends a client's connection from the host's side without removing it (see
+    /// [`Connection::close`]): its host hears [`crate::ClientEvent::Exited`] unless the
+    /// client already closed.
+    pub fn close(&mut self, key: ClientKey) {
+        if let Some(e) = self.entries.get_mut(key.0).and_then(Option::as_mut) {
+            e.conn.close(Instant::now(), &mut e.host);
+            self.after_dispatch(key, Instant::now());
+        }
+    }
+
     /// A handle for other threads.
     pub fn handle(&self) -> RouterHandle {
         RouterHandle {
             tx: self.tx.clone(),
             waker: self.backend.waker(),
+            stop: self.stop.clone(),
         }
     }
 
@@ -286,11 +369,24 @@ impl<B: Backend> Router<B> {
         self.stats
     }
 
-    /// Dispatch latency in nanoseconds (`on_ready`, `on_timer` and `on_wake`, one in
+    /// Dispatch latency (`on_ready`, `on_timer` and `on_wake`, one in
     /// [`Router::set_latency_sample_every`]), from entry to return, including the
-    /// connection's work.
-    pub fn latency(&self) -> &Histogram<u64> {
-        &self.latency
+    /// connection's work. Computed from the router's histogram on each call.
+    pub fn latency(&self) -> LatencySummary {
+        let h = &self.latency;
+        if h.is_empty() {
+            return LatencySummary::default();
+        }
+        let ns = Duration::from_nanos;
+        LatencySummary {
+            samples: h.len(),
+            min: ns(h.min()),
+            p50: ns(h.value_at_quantile(0.5)),
+            p99: ns(h.value_at_quantile(0.99)),
+            p999: ns(h.value_at_quantile(0.999)),
+            max: ns(h.max()),
+            mean: Duration::from_secs_f64(h.mean() / 1e9),
+        }
     }
 
     /// The host reports readiness for a token it was given in `watch_fd`.
@@ -298,18 +394,13 @@ impl<B: Backend> Router<B> {
         let start = Instant::now();
         self.stats.ready += 1;
         let key = ClientKey(token.0 / 4);
-        let pipe = match token.0 % 4 {
-            0 => Pipe::Output,
-            1 => Pipe::Input,
-            2 => Pipe::Error,
-            _ => {
-                self.stats.stale += 1;
-                return;
-            }
+        let Some(pipe) = token_pipe(token) else {
+            self.stats.stale += 1;
+            return;
         };
         let dispatched = match self.entries.get_mut(key.0).and_then(Option::as_mut) {
             Some(e) if !e.conn.is_finished() => {
-                e.conn.on_ready(pipe, ready, start, e.host.as_mut());
+                e.conn.on_ready(pipe, ready, start, &mut e.host);
                 true
             }
             _ => false,
@@ -337,11 +428,11 @@ impl<B: Backend> Router<B> {
             let mut touched = false;
             if e.conn.has_pending_read() {
                 e.conn
-                    .on_ready(Pipe::Output, Readiness::READABLE, start, e.host.as_mut());
+                    .on_ready(Pipe::Output, Readiness::READABLE, start, &mut e.host);
                 touched = true;
             }
             if e.conn.deadline().is_some_and(|d| d <= start) {
-                e.conn.on_timer(start, e.host.as_mut());
+                e.conn.on_timer(start, &mut e.host);
                 touched = true;
             }
             if touched {
@@ -359,7 +450,7 @@ impl<B: Backend> Router<B> {
         while let Ok((key, op)) = self.rx.try_recv() {
             if let Some(e) = self.entries.get_mut(key.0).and_then(Option::as_mut) {
                 self.stats.ops += 1;
-                op(e.conn.client_mut(), e.host.as_mut());
+                op(e.conn.client_mut(), &mut e.host);
                 e.conn.flush_writes();
                 self.after_entry(key);
             }
@@ -468,13 +559,12 @@ impl<B: Backend> Router<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::NullBackend;
-    use crate::drive::MemoryTransport;
-    use crate::{ClientConfig, ClientEvent, ExitReason, Frame};
+    use crate::testing::{MemoryTransport, NullBackend};
+    use crate::{ClientConfig, ClientEvent, EventQueue, ExitReason, Frame};
 
     #[derive(Default)]
     struct Count {
-        events: Vec<String>,
+        events: EventQueue,
         frames: u64,
     }
 
@@ -485,9 +575,7 @@ mod tests {
             self.0.borrow_mut().frames += 1;
         }
         fn on_event(&mut self, event: &ClientEvent<'_>) {
-            let name = format!("{event:?}");
-            let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
-            self.0.borrow_mut().events.push(name);
+            self.0.borrow_mut().events.push(event);
         }
     }
 
@@ -502,10 +590,7 @@ mod tests {
     }
 
     fn client() -> Client {
-        Client::new(ClientConfig {
-            handshake: false,
-            ..ClientConfig::default()
-        })
+        Client::new(ClientConfig::default().with_handshake(false))
     }
 
     #[test]
@@ -522,7 +607,7 @@ mod tests {
 
         // Routed: the same stream through router.on_ready.
         let routed = std::rc::Rc::new(std::cell::RefCell::new(Count::default()));
-        let mut router = Router::new(NullBackend::new());
+        let mut router: Router<NullBackend> = Router::new(NullBackend::new());
         router.set_latency_sample_every(1);
         let conn = Connection::new(client(), MemoryTransport::chunk_per_ready(stream(), 64));
         let key = router
@@ -536,17 +621,23 @@ mod tests {
         }
         assert_eq!(direct_calls, routed_calls);
         assert!(routed_calls > 10, "one chunk per dispatch: {routed_calls}");
-        assert_eq!(direct.borrow().events, routed.borrow().events);
+        assert!(direct
+            .borrow()
+            .events
+            .iter()
+            .eq(routed.borrow().events.iter()));
         assert_eq!(direct.borrow().frames, routed.borrow().frames);
         assert_eq!(
-            routed.borrow().events.last().map(String::as_str),
-            Some("Exited")
+            routed.borrow().events.iter().last(),
+            Some(ClientEvent::Exited {
+                reason: &ExitReason::Exit(None)
+            })
         );
 
         let stats = router.stats();
         assert_eq!(stats.ready, routed_calls);
         assert_eq!(stats.finished, 1);
-        assert_eq!(router.latency().len(), routed_calls);
+        assert_eq!(router.latency().samples, routed_calls);
         // A token for a finished client is stale, counted, harmless.
         router.on_ready(token, Readiness::READABLE);
         assert_eq!(router.stats().stale, 1);
@@ -558,7 +649,7 @@ mod tests {
     #[test]
     fn ops_from_other_threads_run_on_wake() {
         let seen = std::rc::Rc::new(std::cell::RefCell::new(Count::default()));
-        let mut router = Router::new(NullBackend::new());
+        let mut router: Router<NullBackend> = Router::new(NullBackend::new());
         let conn = Connection::new(client(), MemoryTransport::new(Vec::new(), 64));
         let key = router.add(conn, Box::new(CountHost(seen))).unwrap();
         let handle = router.handle();
@@ -578,15 +669,13 @@ mod tests {
     #[test]
     fn held_frames_arm_the_backend_timer() {
         let seen = std::rc::Rc::new(std::cell::RefCell::new(Count::default()));
-        let mut router = Router::new(NullBackend::new());
+        let mut router: Router<NullBackend> = Router::new(NullBackend::new());
         let data = b"%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n\
                      %output %0 one\\015\\012\n%output %0 two\\015\\012\n"
             .to_vec();
-        let config = ClientConfig {
-            handshake: false,
-            frame_interval: Some(std::time::Duration::from_millis(30)),
-            ..ClientConfig::default()
-        };
+        let config = ClientConfig::default()
+            .with_handshake(false)
+            .with_frame_interval(Some(std::time::Duration::from_millis(30)));
         // One line per dispatch: the first frame goes out, the second is held.
         let n = data.len();
         let conn = Connection::new(

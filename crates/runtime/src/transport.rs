@@ -34,11 +34,14 @@ use std::time::{Duration, Instant};
 
 use mio::unix::pipe::Receiver;
 
+use crate::exit::ExitReason;
+
 /// How much of a child's standard error is kept for error messages.
 pub const STDERR_LIMIT: usize = 8 * 1024;
 
 /// Why a transport could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// The program could not be started.
     #[error("cannot start {program}: {source}")]
@@ -569,6 +572,18 @@ impl ChildTransport {
         self.stdout = None;
         self.stderr = None;
         self.status
+    }
+
+    /// Why the child ended, as far as known now: its exit status or the signal that ended
+    /// it (both `None` while it has not been reaped), and its standard error.
+    pub fn exit_reason(&self) -> ExitReason {
+        use std::os::unix::process::ExitStatusExt;
+        ExitReason::ProcessExited {
+            program: self.program.clone(),
+            code: self.status.and_then(|s| s.code()),
+            signal: self.status.and_then(|s| s.signal()),
+            stderr: self.stderr_text(),
+        }
     }
 
     /// A sentence saying why the child ended, from its exit status and standard error.

@@ -38,6 +38,8 @@ mod width;
 mod width_table;
 
 pub mod capture;
+pub mod release;
+pub mod width_tables;
 
 pub use cell::{acs_to_unicode, Attrs, Cell, CellFlags, Color, ColorKind, UnderlineStyle};
 pub use damage::Damage;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::measure::{Budget, Measurement};
 
 pub mod emulator;
+pub mod pane_ops;
 pub mod pipeline;
 pub mod proto;
 pub mod router;

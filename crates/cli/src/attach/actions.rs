@@ -3,7 +3,7 @@
 //! Every command goes through the runtime's typed operations (`send_input`, `paste`,
 //! `select_pane`, `select_window`, ...), whose targets are numeric ids.
 
-use muxlink_runtime::{Client, Pane, PaneId, SplitDirection, WindowId};
+use muxlink_runtime::{Client, Pane, PaneId, SplitDirection};
 use muxlink_term::Modes;
 
 use super::input::{Command2, KeyAction};
@@ -13,47 +13,23 @@ use super::ui::Ui;
 /// Lines one wheel step scrolls (tmux's copy mode scrolls 5; terminals commonly 3).
 const WHEEL_LINES: isize = 3;
 
-pub(super) fn active_window(c: &Client) -> Option<WindowId> {
-    c.state().session()?.active_window
-}
-
-/// The active pane of the active window; right after a window appears (before tmux said
-/// which pane is active) its first pane.
-pub(super) fn active_pane(c: &Client) -> Option<PaneId> {
+/// The pane of the active window drawn at outer cell (`x`, `y`) (see `Model::pane_at`).
+fn pane_at(c: &Client, x: u16, y: u16) -> Option<PaneId> {
     let m = c.state();
-    let w = m.window(active_window(c)?)?;
-    w.active_pane.or_else(|| w.panes.first().copied())
-}
-
-/// The pane of the active window drawn at outer cell (`x`, `y`): the active pane alone when
-/// the window is zoomed. `None` on a border or outside the window.
-pub(super) fn pane_at(c: &Client, x: u16, y: u16) -> Option<PaneId> {
-    let m = c.state();
-    let w = m.window(active_window(c)?)?;
-    let active = active_pane(c);
-    let shown: &[PaneId] = match (w.zoomed, &active) {
-        (true, Some(a)) => std::slice::from_ref(a),
-        _ => &w.panes,
-    };
-    shown.iter().copied().find(|&id| {
-        m.pane(id).is_some_and(|p| {
-            (p.x..p.x.saturating_add(p.cols)).contains(&x)
-                && (p.y..p.y.saturating_add(p.rows)).contains(&y)
-        })
-    })
+    m.pane_at(m.active_window()?, x, y)
 }
 
 pub(super) fn apply(c: &mut Client, ui: &mut Ui, action: KeyAction) {
     match action {
         KeyAction::Input(bytes) => {
-            if let Some(p) = active_pane(c) {
+            if let Some(p) = c.state().active_pane() {
                 ui.reset_scroll(p);
                 let _ = c.send_input(p, &bytes);
             }
         }
         KeyAction::Paste(text) => {
             // `paste` brackets the text when the pane's program asked for it (mode 2004).
-            if let Some(p) = active_pane(c) {
+            if let Some(p) = c.state().active_pane() {
                 ui.reset_scroll(p);
                 let _ = c.paste(p, &text);
             }
@@ -64,14 +40,17 @@ pub(super) fn apply(c: &mut Client, ui: &mut Ui, action: KeyAction) {
 }
 
 fn command(c: &mut Client, ui: &mut Ui, cmd: Command2) {
-    let pane = active_pane(c);
+    let pane = c.state().active_pane();
     let _ = match cmd {
         Command2::Detach => c.detach().map(|_| ()),
         Command2::NewWindow => c.new_window(None).map(|_| ()),
         Command2::NextWindow | Command2::PrevWindow => {
             // tmux's order: by window index.
             let ws = ui.window_order(c);
-            let cur = active_window(c).and_then(|w| ws.iter().position(|x| *x == w));
+            let cur = c
+                .state()
+                .active_window()
+                .and_then(|w| ws.iter().position(|x| *x == w));
             if let (Some(i), false) = (cur, ws.is_empty()) {
                 let n = ws.len();
                 let j = if cmd == Command2::NextWindow {
@@ -93,7 +72,7 @@ fn command(c: &mut Client, ui: &mut Ui, cmd: Command2) {
             None => Ok(()),
         },
         Command2::NextPane => {
-            let next = active_window(c).and_then(|w| {
+            let next = c.state().active_window().and_then(|w| {
                 let win = c.state().window(w)?;
                 let i = win.panes.iter().position(|x| Some(*x) == pane)?;
                 win.panes.get((i + 1) % win.panes.len()).copied()
@@ -129,7 +108,7 @@ fn mouse(c: &mut Client, ui: &mut Ui, m: MouseEvent) {
     if m.y == ui.status_row() && ui.grab.is_none() {
         if (m.kind, m.button) == (MouseKind::Press, Button::Left) {
             if let Some(w) = ui.window_at_status(m.x) {
-                if Some(w) != active_window(c) {
+                if Some(w) != c.state().active_window() {
                     let _ = c.select_window(w);
                 }
             }
@@ -145,7 +124,7 @@ fn mouse(c: &mut Client, ui: &mut Ui, m: MouseEvent) {
     match m.kind {
         MouseKind::Press if !is_wheel => {
             ui.grab = Some(pane);
-            if m.button == Button::Left && active_pane(c) != Some(pane) {
+            if m.button == Button::Left && c.state().active_pane() != Some(pane) {
                 let _ = c.select_pane(pane);
             }
         }

@@ -11,8 +11,6 @@ use std::collections::HashMap;
 
 use muxlink_runtime::{Client, ClientEvent, ExitReason, Frame, Host, PaneId, WindowId};
 
-use super::actions::{active_pane, active_window};
-
 /// Packed colour as the emulator stores it: top byte the kind (0 default, 1 one of the 16
 /// SGR colours, 2 a 256-palette index, 3 RGB), low 24 bits the value.
 type Packed = u32;
@@ -121,7 +119,12 @@ impl Ui {
 
     /// Windows of the model in tmux's order (by index).
     pub(super) fn window_order(&self, client: &Client) -> Vec<WindowId> {
-        tmux_order(client.state().windows.values().map(|w| (w.id, w.index)))
+        client
+            .state()
+            .windows_by_index()
+            .iter()
+            .map(|w| w.id)
+            .collect()
     }
 
     /// How far `pane`'s view is scrolled back (0: live).
@@ -161,19 +164,15 @@ impl Ui {
         self.next.fill(DrawCell::BLANK);
         let body_rows = self.rows.saturating_sub(1);
         let model = client.state();
-        let win = active_window(client).and_then(|w| model.window(w));
-        let active = active_pane(client);
+        let win = model.active_window().and_then(|w| model.window(w));
+        let active = model.active_pane();
         let mut cursor: Option<(u16, u16)> = None;
         if let Some(win) = win {
             let (wc, wr) = (win.cols.min(self.cols), win.rows.min(body_rows));
             // Coverage: which pane owns each window cell; the gaps are borders.
             let mut owner: Vec<Option<PaneId>> = vec![None; wc as usize * wr as usize];
             // A zoomed window shows its active pane alone.
-            let shown: Vec<PaneId> = match (win.zoomed, active) {
-                (true, Some(a)) => vec![a],
-                _ => win.panes.clone(),
-            };
-            for &pid in &shown {
+            for &pid in model.visible_panes(win.id) {
                 let Some(p) = model.pane(pid) else { continue };
                 for y in p.y..(p.y + p.rows).min(wr) {
                     for x in p.x..(p.x + p.cols).min(wc) {
@@ -253,7 +252,7 @@ impl Ui {
             );
             status.push_str("] ");
         }
-        let cur = active_window(client);
+        let cur = model.active_window();
         let mut spans = Vec::new();
         for id in self.window_order(client) {
             let Some(w) = model.window(id) else { continue };
@@ -428,14 +427,6 @@ impl Host for Ui {
 }
 
 /// A character safe to write to the outer terminal: C0 and C1 controls become `?`.
-/// Window ids in tmux's order: by index where known, the others (not listed yet) after
-/// them by id.
-fn tmux_order(windows: impl Iterator<Item = (WindowId, Option<u32>)>) -> Vec<WindowId> {
-    let mut v: Vec<(WindowId, Option<u32>)> = windows.collect();
-    v.sort_by_key(|&(w, index)| (index.unwrap_or(u32::MAX), w));
-    v.into_iter().map(|(w, _)| w).collect()
-}
-
 fn printable(c: char) -> char {
     if c < ' ' || ('\u{7f}'..='\u{9f}').contains(&c) {
         '?'
@@ -493,24 +484,5 @@ fn pane_cells(
                 },
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windows_go_by_index_then_unknown_by_id() {
-        let order = tmux_order(
-            [
-                (WindowId(9), None),
-                (WindowId(4), Some(7)),
-                (WindowId(0), Some(1)),
-                (WindowId(2), None),
-            ]
-            .into_iter(),
-        );
-        assert_eq!(order, [WindowId(0), WindowId(4), WindowId(2), WindowId(9)]);
     }
 }

@@ -1,0 +1,163 @@
+//! The rebuild sequence: bytes that, fed to a fresh VT emulator of the pane's size, reproduce
+//! what tmux holds for a pane (history, screen, the saved normal screen when the alternate one
+//! is on, cursor, scroll region, modes, title, a pending partial escape sequence).
+//!
+//! Grid mode feeds it to a fresh muxlink emulator; bytes mode hands it to the host
+//! ([`crate::ClientEvent::PaneReset`]). One sequence, so both modes rebuild the same pane.
+
+use crate::queries::PaneFormats;
+
+/// What a pane sync read from tmux.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct PaneCapture {
+    /// Fields of the pane's formats, read in the same command line as the captures.
+    pub(crate) formats: PaneFormats,
+    /// `capture-pane -p -e -q -J -N -S -LIMIT`: history then the current screen.
+    pub(crate) main: Vec<u8>,
+    /// `capture-pane -p -P -C`, already unescaped: a pending partial escape sequence.
+    pub(crate) partial: Vec<u8>,
+    /// `capture-pane -p -e -q -N`: the visible rows, each on its own line (not joined).
+    pub(crate) rows: Vec<u8>,
+    /// `capture-pane -a`: the saved normal screen while the alternate one is on.
+    pub(crate) alternate: Option<Vec<u8>>,
+}
+
+fn push_num(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(n.to_string().as_bytes());
+}
+
+fn cup(out: &mut Vec<u8>, y: u16, x: u16) {
+    out.extend_from_slice(b"\x1b[");
+    push_num(out, u32::from(y) + 1);
+    out.push(b';');
+    push_num(out, u32::from(x) + 1);
+    out.push(b'H');
+}
+
+fn lines(body: &[u8]) -> Vec<&[u8]> {
+    if body.is_empty() {
+        return vec![b"".as_slice()];
+    }
+    body.split(|&b| b == b'\n').collect()
+}
+
+fn write_lines(out: &mut Vec<u8>, lines: &[&[u8]]) {
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            // No SGR reset here: tmux's `-e` capture carries style across lines. A coloured
+            // background filling a scrolled-in line does no harm, since `-N` rewrites every
+            // cell of every line.
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(l);
+    }
+}
+
+/// Removes bytes that would end or break an OSC string.
+fn push_title(out: &mut Vec<u8>, title: &[u8]) {
+    out.extend_from_slice(b"\x1b]2;");
+    out.extend(title.iter().copied().filter(|&b| b >= 0x20 && b != 0x7f));
+    out.extend_from_slice(b"\x1b\\");
+}
+
+/// Appends the rebuild sequence for `cap` to `out`.
+pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
+    let f = &cap.formats;
+    let rows = usize::from(f.rows.max(1));
+    let main = lines(&cap.main);
+    out.extend_from_slice(b"\x1b[0m");
+    match &cap.alternate {
+        Some(saved) if f.alternate => {
+            // history (main minus the alternate screen) + the saved normal screen
+            let split = main.len().saturating_sub(rows);
+            let mut normal: Vec<&[u8]> = main[..split].to_vec();
+            normal.extend(lines(saved));
+            write_lines(out, &normal);
+            out.extend_from_slice(b"\x1b[0m");
+            cup(
+                out,
+                f.alternate_saved_y,
+                f.alternate_saved_x.min(f.cols.saturating_sub(1)),
+            );
+            out.extend_from_slice(b"\x1b[?1049h\x1b[H");
+            write_lines(out, &main[split..]);
+        }
+        _ => write_lines(out, &main),
+    }
+    out.extend_from_slice(b"\x1b[0m");
+    let last_row = f.rows.saturating_sub(1);
+    if f.scroll_upper != 0 || (f.scroll_lower != last_row && f.scroll_lower != 0) {
+        out.extend_from_slice(b"\x1b[");
+        push_num(out, u32::from(f.scroll_upper) + 1);
+        out.push(b';');
+        push_num(out, u32::from(f.scroll_lower) + 1);
+        out.push(b'r');
+    }
+    let cx = f.cursor_x.min(f.cols.saturating_sub(1));
+    let row = lines(&cap.rows).get(usize::from(f.cursor_y)).copied();
+    if f.cursor_x >= f.cols && f.cols > 0 && !f.origin && row.is_some() {
+        // Wrap pending after the last column: write the cursor's row again (every cell,
+        // `-N`), which leaves the cursor in exactly that state.
+        cup(out, f.cursor_y, 0);
+        out.extend_from_slice(row.unwrap_or_default());
+        out.extend_from_slice(b"\x1b[0m");
+    } else if f.origin {
+        out.extend_from_slice(b"\x1b[?6h");
+        cup(out, f.cursor_y.saturating_sub(f.scroll_upper), cx);
+    } else {
+        cup(out, f.cursor_y, cx);
+    }
+    let mut set = |on: bool, seq: &[u8]| {
+        if on {
+            out.extend_from_slice(seq);
+        }
+    };
+    set(f.insert, b"\x1b[4h");
+    set(f.keypad_cursor, b"\x1b[?1h");
+    set(f.keypad, b"\x1b=");
+    set(f.mouse_standard, b"\x1b[?1000h");
+    set(f.mouse_button, b"\x1b[?1002h");
+    set(f.mouse_all, b"\x1b[?1003h");
+    set(f.mouse_utf8, b"\x1b[?1005h");
+    set(f.mouse_sgr, b"\x1b[?1006h");
+    set(!f.wrap, b"\x1b[?7l");
+    set(!f.cursor_visible, b"\x1b[?25l");
+    if !f.title.is_empty() {
+        push_title(out, &f.title);
+    }
+    out.extend_from_slice(&cap.partial);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_screen_cursor_and_modes() {
+        let cap = PaneCapture {
+            formats: PaneFormats {
+                cols: 10,
+                rows: 3,
+                cursor_x: 2,
+                cursor_y: 1,
+                cursor_visible: false,
+                wrap: true,
+                keypad_cursor: true,
+                scroll_lower: 2,
+                ..Default::default()
+            },
+            main: b"ab\n$ \n".to_vec(),
+            partial: b"\x1b[3".to_vec(),
+            rows: Vec::new(),
+            alternate: None,
+        };
+        let mut out = Vec::new();
+        rebuild_sequence(&cap, &mut out);
+        let s = String::from_utf8_lossy(&out);
+        assert!(s.starts_with("\x1b[0mab\r\n$ \r\n"), "{s:?}");
+        assert!(s.contains("\x1b[2;3H"));
+        assert!(s.contains("\x1b[?1h") && s.contains("\x1b[?25l"));
+        assert!(!s.contains("r\x1b") && !s.contains("\x1b[?7l"));
+        assert!(s.ends_with("\x1b[3"));
+    }
+}

@@ -1,0 +1,268 @@
+//! Window indexes on virtual time, against a scripted tmux: the listing that keeps them is
+//! coalesced (one in flight, one waiting, however many notifications ask), `%window-close`
+//! of a window tmux still lists closes nothing, and a replay (no commands) knows no index.
+
+use std::time::Instant;
+
+use muxlink_proto::layout::layout_checksum;
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, NoopHost, NoticeKind, WindowId};
+
+use super::Rec;
+
+/// A scripted tmux: session `$0` with windows `(id, index)`, one pane `%id` each. Answers
+/// every command the client wrote, in order, from its current state.
+struct Fake {
+    windows: Vec<(u32, u32)>,
+    number: u64,
+    /// Every command line the client wrote, in order.
+    sent: Vec<String>,
+}
+
+impl Fake {
+    fn layout(id: u32) -> String {
+        let body = format!("80x24,0,0,{id}");
+        format!("{:04x},{body}", layout_checksum(body.as_bytes()))
+    }
+
+    fn window_line(&self, id: u32, index: u32) -> String {
+        let l = Fake::layout(id);
+        let active = u8::from(id == self.windows[0].0);
+        format!("@{id}\t{l}\t{l}\t0\t%{id}\t{active}\t{index}\tw{id}")
+    }
+
+    fn pane_line(id: u32) -> String {
+        format!(
+            "%{id}\t@{id}\t80\t24\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t1\t0\t0\t23\t0\t0\t1\t\t2000\tt"
+        )
+    }
+
+    /// The reply body to one command, `None` for `%error`.
+    fn body(&self, cmd: &str) -> Option<String> {
+        let mut sorted = self.windows.clone();
+        sorted.sort_by_key(|w| w.1);
+        let target = |sigil: char| -> Option<u32> {
+            let t = cmd.split(" -t ").nth(1)?;
+            t.strip_prefix(sigil)?.split(' ').next()?.parse().ok()
+        };
+        let has = |id: u32| self.windows.iter().any(|w| w.0 == id);
+        Some(if cmd.starts_with("display-message -p -- ") {
+            "3.3a".into()
+        } else if cmd.starts_with("list-sessions") {
+            "$0\t@0\tmain".into()
+        } else if cmd.starts_with("list-windows") {
+            let lines: Vec<String> = sorted.iter().map(|w| self.window_line(w.0, w.1)).collect();
+            lines.join("\n")
+        } else if cmd.starts_with("list-panes -s") {
+            let lines: Vec<String> = sorted.iter().map(|w| Fake::pane_line(w.0)).collect();
+            lines.join("\n")
+        } else if let Some(id) = cmd
+            .starts_with("display-message -p -t @")
+            .then(|| target('@'))
+            .flatten()
+        {
+            let w = self.windows.iter().find(|w| w.0 == id)?;
+            self.window_line(w.0, w.1)
+        } else if let Some(id) = cmd
+            .starts_with("list-panes -t @")
+            .then(|| target('@'))
+            .flatten()
+        {
+            has(id).then(|| Fake::pane_line(id))?
+        } else if let Some(id) = cmd
+            .starts_with("display-message -p -t %")
+            .then(|| target('%'))
+            .flatten()
+        {
+            has(id).then(|| Fake::pane_line(id))?
+        } else {
+            // refresh-client, capture-pane
+            String::new()
+        })
+    }
+
+    /// Answers everything the client has written so far.
+    fn answer(&mut self, c: &mut Client, h: &mut Rec) {
+        let out = String::from_utf8(c.outgoing().to_vec()).unwrap();
+        c.consume_outgoing(out.len());
+        let mut reply = String::new();
+        for line in out.lines() {
+            self.sent.push(line.to_string());
+            for cmd in line.split(" ; ") {
+                self.number += 1;
+                let n = self.number;
+                match self.body(cmd) {
+                    Some(b) if b.is_empty() => {
+                        reply.push_str(&format!("%begin 1 {n} 1\n%end 1 {n} 1\n"))
+                    }
+                    Some(b) => reply.push_str(&format!("%begin 1 {n} 1\n{b}\n%end 1 {n} 1\n")),
+                    None => {
+                        reply.push_str(&format!("%begin 1 {n} 1\nno such\n%error 1 {n} 1\n"));
+                        break; // tmux skips the rest of the line
+                    }
+                }
+            }
+        }
+        c.receive(reply.as_bytes(), Instant::now(), h);
+    }
+
+    fn listings_sent(&self) -> usize {
+        self.sent
+            .iter()
+            .filter(|l| l.starts_with("list-windows"))
+            .count()
+    }
+}
+
+fn index(c: &Client, w: u32) -> Option<u32> {
+    c.state().window(WindowId(w)).and_then(|w| w.index)
+}
+
+fn indexes_changed(h: &Rec) -> usize {
+    h.count(|e| e == &ClientEvent::WindowIndexesChanged)
+}
+
+fn closed(h: &Rec) -> usize {
+    h.count(|e| matches!(e, ClientEvent::WindowClosed { .. }))
+}
+
+/// A client attached to a fake with windows @0 at 0 and @1 at 5.
+fn attached() -> (Client, Rec, Fake) {
+    let mut c = Client::new(ClientConfig::default());
+    let mut h = Rec::default();
+    let mut f = Fake {
+        windows: vec![(0, 0), (1, 5)],
+        number: 0,
+        sent: Vec::new(),
+    };
+    c.receive(
+        b"%begin 1 0 0\n%end 1 0 0\n%session-changed $0 main\n",
+        Instant::now(),
+        &mut h,
+    );
+    for _ in 0..4 {
+        f.answer(&mut c, &mut h);
+    }
+    assert!(h.saw(ClientEvent::Ready), "{:?}", h.events);
+    assert!(
+        f.sent.iter().any(|l| l.starts_with("refresh-client -B ")),
+        "the windows subscription: {:?}",
+        f.sent
+    );
+    assert_eq!((index(&c, 0), index(&c, 1)), (Some(0), Some(5)));
+    (c, h, f)
+}
+
+#[test]
+fn listings_coalesce_to_one_in_flight_and_one_waiting() {
+    let (mut c, mut h, mut f) = attached();
+    let listed = f.listings_sent();
+    let changed = indexes_changed(&h);
+    // tmux renumbers, and several notifications ask for a listing before any reply.
+    f.windows = vec![(0, 3), (1, 5)];
+    let t = Instant::now();
+    c.receive(b"%session-window-changed $0 @1\n", t, &mut h);
+    let once = String::from_utf8_lossy(c.outgoing())
+        .matches("list-windows")
+        .count();
+    assert_eq!(once, 1, "the first one is sent at once");
+    c.receive(
+        b"%subscription-changed muxlink-windows $0 - - - : @0.3 @1.5 \n\
+          %session-window-changed $0 @0\n\
+          %window-close @1\n\
+          %session-window-changed $7 @9\n",
+        t,
+        &mut h,
+    );
+    let out = String::from_utf8_lossy(c.outgoing()).into_owned();
+    assert_eq!(out.matches("list-windows").count(), 1, "{out}");
+    assert_eq!(
+        h.count(|e| matches!(
+            e,
+            ClientEvent::Notice {
+                kind: NoticeKind::SubscriptionChanged,
+                ..
+            }
+        )),
+        0,
+        "its own subscription is not a notice for the host: {:?}",
+        h.events
+    );
+    // The reply to the first brings the one that waited, and nothing more.
+    f.answer(&mut c, &mut h);
+    assert_eq!(f.listings_sent(), listed + 1);
+    assert_eq!(
+        String::from_utf8_lossy(c.outgoing())
+            .matches("list-windows")
+            .count(),
+        1,
+        "the waiting listing follows the reply"
+    );
+    assert_eq!(index(&c, 0), Some(3));
+    f.answer(&mut c, &mut h);
+    assert_eq!(f.listings_sent(), listed + 2);
+    assert!(c.outgoing().is_empty(), "nothing else waits");
+    assert_eq!(indexes_changed(&h), changed + 1, "{:?}", h.events);
+    // `%window-close` of a window tmux still lists (a move) closed nothing.
+    assert_eq!(closed(&h), 0, "{:?}", h.events);
+    assert_eq!(index(&c, 1), Some(5));
+}
+
+#[test]
+fn closed_windows_leave_the_model() {
+    let (mut c, mut h, mut f) = attached();
+    // kill-window: tmux 3.3a says %unlinked-window-close, and the window goes at once.
+    f.windows = vec![(0, 0)];
+    c.receive(b"%unlinked-window-close @1\n", Instant::now(), &mut h);
+    assert!(c.state().window(WindowId(1)).is_none());
+    assert!(h.saw(ClientEvent::WindowClosed {
+        window: WindowId(1)
+    }));
+    assert_eq!(closed(&h), 1);
+    f.answer(&mut c, &mut h);
+    // A %window-close the listing confirms removes the window when the reply comes.
+    f.windows = vec![(2, 1)];
+    c.receive(
+        b"%window-add @2\n%window-close @0\n",
+        Instant::now(),
+        &mut h,
+    );
+    assert!(
+        c.state().window(WindowId(0)).is_some(),
+        "not before the listing"
+    );
+    f.answer(&mut c, &mut h);
+    f.answer(&mut c, &mut h);
+    assert!(c.state().window(WindowId(0)).is_none());
+    assert_eq!(index(&c, 2), Some(1));
+    assert!(h.saw(ClientEvent::WindowClosed {
+        window: WindowId(0)
+    }));
+    assert_eq!(closed(&h), 2);
+}
+
+#[test]
+fn a_replay_knows_no_index_and_sends_nothing() {
+    let mut c = Client::new(
+        ClientConfig::default()
+            .with_handshake(false)
+            .with_keep_state_on_exit(true),
+    );
+    c.receive(
+        b"%window-add @3\n%layout-change @4 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n\
+          %window-add @5\n%window-close @5\n",
+        Instant::now(),
+        &mut NoopHost,
+    );
+    assert!(c.outgoing().is_empty());
+    assert!(
+        c.state().window(WindowId(5)).is_none(),
+        "a replay cannot ask"
+    );
+    let windows: Vec<(WindowId, Option<u32>)> = c
+        .state()
+        .windows
+        .values()
+        .map(|w| (w.id, w.index))
+        .collect();
+    assert_eq!(windows, [(WindowId(3), None), (WindowId(4), None)]);
+}

@@ -111,11 +111,15 @@ impl History {
                 let cells = row.stored();
                 let width = packed::stored_width(cells);
                 let mut scratch = std::mem::take(&mut self.scratch);
-                scratch.clear();
-                packed::encode(&cells[..width], &mut scratch);
-                let block = self.block_with_room(scratch.len());
+                let need = packed::bound(width);
+                if scratch.len() < need {
+                    // Grows to the widest line seen, once; written over after that.
+                    scratch.resize(need, 0);
+                }
+                let n = packed::encode_into(&cells[..width], &mut scratch);
+                let block = self.block_with_room(n);
                 let start = block.len();
-                block.extend_from_slice(&scratch);
+                block.extend_from_slice(&scratch[..n]);
                 let end = block.len();
                 self.scratch = scratch;
                 (start, end, width)

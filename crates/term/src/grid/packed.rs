@@ -10,8 +10,14 @@
 //!           bit 2: pairs (each character is a wide one followed by its spacer cell)
 //!           bits 3-6: which style fields follow (fg, bg, attrs + ul_color, flags);
 //!           an absent field is 0
-//! count  := cells in the run (pairs when bit 2 is set)
+//!           bit 7: mixed (4 bytes per character: bit 31 a wide character followed by its
+//!           spacer, bit 30 a combined character; the flags field has neither)
+//! count  := cells in the run (pairs when bit 2 is set; characters when mixed)
 //! ```
+//!
+//! Mixed runs keep text that alternates wide and narrow characters (CJK among Latin
+//! letters, an emoji in a sentence) in one run rather than a run per change, which is most
+//! of what packing such a line would otherwise cost.
 //!
 //! Only the cells up to the last one that is not [`EMPTY`] are stored; the rest of a line
 //! reads as `EMPTY`, as it would in a row.
@@ -29,6 +35,13 @@ const HAS_FG: u8 = 1 << 3;
 const HAS_BG: u8 = 1 << 4;
 const HAS_ATTRS: u8 = 1 << 5;
 const HAS_FLAGS: u8 = 1 << 6;
+const MIXED: u8 = 1 << 7;
+/// A mixed run's character: a wide one (its spacer follows).
+const MIX_WIDE: u32 = 1 << 31;
+/// A mixed run's character: a combined-table index.
+const MIX_EXT: u32 = 1 << 30;
+/// The style bits a mixed run lets vary from character to character.
+const VARY: u128 = ((CellFlags::WIDE.bits() | CellFlags::EXTENDED.bits()) as u128) << 112;
 
 /// A cell's 16 bytes as one number (the `#[repr(C)]` layout's order): comparisons of
 /// whole cells and of styles become two 8-byte compares.
@@ -73,16 +86,33 @@ pub(super) const MAX_HEADER: usize = 1 + 3 + 4 + 4 + 3 + 1;
 #[inline]
 fn run_header(out: &mut Vec<u8>, class: u8, pairs: bool, count: usize, style: u128) {
     let mut b = [0u8; MAX_HEADER];
-    let mut n = 1;
+    let n = header_into(&mut b, 0, class, pairs, count, style);
+    out.extend_from_slice(&b[..n]);
+}
+
+/// Writes a run's header, count (less than 2^21) and style at `buf[w..]` (which has room
+/// for [`MAX_HEADER`] bytes); returns where it ends. Every store is of a fixed size: a
+/// variable-length copy here is a `memmove` call per run.
+#[inline(always)]
+fn header_into(
+    buf: &mut [u8],
+    mut w: usize,
+    class: u8,
+    pairs: bool,
+    count: usize,
+    style: u128,
+) -> usize {
+    let at = w;
+    w += 1;
     let mut header = class | if pairs { PAIRS } else { 0 };
     let mut count = count as u32;
     while count >= 0x80 {
-        b[n] = count as u8 | 0x80;
+        buf[w] = count as u8 | 0x80;
         count >>= 7;
-        n += 1;
+        w += 1;
     }
-    b[n] = count as u8;
-    n += 1;
+    buf[w] = count as u8;
+    w += 1;
     // Most runs have the default colours and attributes: at most a flags byte follows.
     if style >> 32 & !(0xffu128 << 80) != 0 {
         let fg = (style >> 32) as u32;
@@ -90,83 +120,145 @@ fn run_header(out: &mut Vec<u8>, class: u8, pairs: bool, count: usize, style: u1
         let attrs_ul = ((style >> 96) as u32 & 0xffff) | ((style >> 120) as u32) << 16;
         if fg != 0 {
             header |= HAS_FG;
-            b[n..n + 4].copy_from_slice(&fg.to_le_bytes());
-            n += 4;
+            buf[w..w + 4].copy_from_slice(&fg.to_le_bytes());
+            w += 4;
         }
         if bg != 0 {
             header |= HAS_BG;
-            b[n..n + 4].copy_from_slice(&bg.to_le_bytes());
-            n += 4;
+            buf[w..w + 4].copy_from_slice(&bg.to_le_bytes());
+            w += 4;
         }
         if attrs_ul != 0 {
             header |= HAS_ATTRS;
-            b[n..n + 3].copy_from_slice(&attrs_ul.to_le_bytes()[..3]);
-            n += 3;
+            // Four bytes stored, three kept (the next field or character overwrites it).
+            buf[w..w + 4].copy_from_slice(&attrs_ul.to_le_bytes());
+            w += 3;
         }
     }
     let flags = (style >> 112) as u8;
     if flags != 0 {
         header |= HAS_FLAGS;
-        b[n] = flags;
-        n += 1;
+        buf[w] = flags;
+        w += 1;
     }
-    b[0] = header;
-    out.extend_from_slice(&b[..n]);
+    buf[at] = header;
+    w
+}
+
+/// Room [`encode_into`] needs for `cells` cells: each its own run at worst, plus the
+/// slack of a four-byte store at the end.
+#[inline]
+pub(super) fn bound(cells: usize) -> usize {
+    cells * (MAX_HEADER + 4) + 4
 }
 
 /// Appends `cells` packed to `out`.
+#[cfg(test)]
 pub(super) fn encode(cells: &[Cell], out: &mut Vec<u8>) {
+    let at = out.len();
+    out.resize(at + bound(cells.len()), 0);
+    let n = encode_into(cells, &mut out[at..]);
+    out.truncate(at + n);
+}
+
+/// Writes `cells` packed at the start of `buf` (at least [`bound`] bytes long); returns the
+/// bytes written.
+pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
     let n = cells.len();
+    assert!(buf.len() >= bound(n), "packing buffer too short");
+    let mut w = 0;
     let mut i = 0;
     while i < n {
-        let first = &cells[i];
-        let key = bits(first) & STYLE;
-        let pairs = first.flags.contains(CellFlags::WIDE) && cells.get(i + 1) == Some(&SPACER);
-        let step = if pairs { 2 } else { 1 };
-        let mut j = i + step;
-        let mut any = first.ch;
-        // A combined-table index is rewritten in place later (`extended_indices`): it
-        // needs its bytes even when it happens to equal a space.
-        let mut spaces = first.ch == b' ' as u32 && !first.flags.contains(CellFlags::EXTENDED);
-        if pairs {
-            while j + 1 < n && bits(&cells[j]) & STYLE == key && cells[j + 1] == SPACER {
-                any |= cells[j].ch;
-                j += 2;
+        let base = bits(&cells[i]) & STYLE & !VARY;
+        // Units that share the style but for WIDE and EXTENDED: a narrow cell, or a wide
+        // one and its spacer. The flags each unit adds are or-ed and and-ed: equal, the run
+        // is uniform and stored as compactly as its characters allow; else it is mixed.
+        let mut j = i;
+        let mut units = 0usize;
+        let mut any = 0u32;
+        let (mut or_f, mut and_f) = (0u32, !0u32);
+        let mut spaces = true;
+        while j < n {
+            let c = &cells[j];
+            if bits(c) & STYLE & !VARY != base || c.ch >= MIX_EXT {
+                break;
             }
-            spaces = false;
-        } else {
-            while j < n {
-                let b = bits(&cells[j]);
-                if b & STYLE != key {
-                    break;
-                }
-                any |= b as u32;
-                spaces &= b as u32 == b' ' as u32;
-                j += 1;
+            let wide = c.flags.contains(CellFlags::WIDE);
+            if wide && cells.get(j + 1) != Some(&SPACER) {
+                break;
             }
+            let u = if wide { MIX_WIDE } else { 0 }
+                | if c.flags.contains(CellFlags::EXTENDED) {
+                    MIX_EXT
+                } else {
+                    0
+                };
+            or_f |= u;
+            and_f &= u;
+            any |= c.ch;
+            // A combined-table index is rewritten in place later (`extended_indices`): it
+            // needs its bytes even when it happens to equal a space.
+            spaces &= c.ch == b' ' as u32 && u == 0;
+            units += 1;
+            j += 1 + wide as usize;
         }
-        let (class, size) = if spaces {
-            (CLASS_SPACE, 0)
+        if units == 0 {
+            // A cell no run takes (a wide one without its spacer, a huge index): alone.
+            w = header_into(buf, w, CLASS_U32, false, 1, bits(&cells[i]) & STYLE);
+            buf[w..w + 4].copy_from_slice(&cells[i].ch.to_le_bytes());
+            w += 4;
+            i += 1;
+            continue;
+        }
+        if or_f != and_f {
+            w = header_into(buf, w, CLASS_U32 | MIXED, false, units, base);
+            let mut k = i;
+            while k < j {
+                let c = &cells[k];
+                let wide = c.flags.contains(CellFlags::WIDE);
+                let mut v = c.ch | if wide { MIX_WIDE } else { 0 };
+                if c.flags.contains(CellFlags::EXTENDED) {
+                    v |= MIX_EXT;
+                }
+                buf[w..w + 4].copy_from_slice(&v.to_le_bytes());
+                w += 4;
+                k += 1 + wide as usize;
+            }
+            i = j;
+            continue;
+        }
+        let pairs = or_f & MIX_WIDE != 0;
+        let mut key = base;
+        if pairs {
+            key |= (CellFlags::WIDE.bits() as u128) << 112;
+        }
+        if or_f & MIX_EXT != 0 {
+            key |= (CellFlags::EXTENDED.bits() as u128) << 112;
+        }
+        let size = if spaces && !pairs {
+            0
         } else if any < 0x100 {
-            (CLASS_U8, 1)
+            1
         } else if any < 0x1_0000 {
-            (CLASS_U16, 2)
+            2
         } else {
-            (CLASS_U32, 4)
+            4
         };
-        let count = (j - i) / step;
-        run_header(out, class, pairs, count, key);
+        let class = [CLASS_SPACE, CLASS_U8, CLASS_U16, CLASS_U32, CLASS_U32][size];
+        w = header_into(buf, w, class, pairs, units, key);
         if size > 0 {
-            // Sized once, then written in place (no capacity check per character).
-            let at = out.len();
-            out.resize(at + count * size, 0);
-            let chars = cells[i..j].iter().step_by(step);
-            for (o, c) in out[at..].chunks_exact_mut(size).zip(chars) {
-                o.copy_from_slice(&c.ch.to_le_bytes()[..size]);
+            // Four bytes stored per character, `size` kept: fixed-size stores, no calls.
+            let step = 1 + pairs as usize;
+            let mut k = i;
+            while k < j {
+                buf[w..w + 4].copy_from_slice(&cells[k].ch.to_le_bytes());
+                w += size;
+                k += step;
             }
         }
         i = j;
     }
+    w
 }
 
 /// Appends the packed form of a row's shadow (see `Shadow`): runs of printed ASCII,
@@ -191,6 +283,7 @@ pub(crate) struct Unpack<'a> {
     left: u32,
     class: u8,
     pairs: bool,
+    mixed: bool,
     /// A wide character was just given: its spacer comes next.
     spacer: bool,
 }
@@ -205,6 +298,7 @@ impl<'a> Unpack<'a> {
             left: 0,
             class: 0,
             pairs: false,
+            mixed: false,
             spacer: false,
         }
     }
@@ -246,6 +340,7 @@ impl<'a> Unpack<'a> {
         };
         self.class = header & CLASS_MASK;
         self.pairs = header & PAIRS != 0;
+        self.mixed = header & MIXED != 0;
         true
     }
 
@@ -267,7 +362,7 @@ impl<'a> Unpack<'a> {
         let mut pos = 0;
         while pos < bytes.len() {
             // Read the header with a view of the bytes, then write through `bytes`.
-            let (run_start, size, left, extended) = {
+            let (run_start, size, left, extended, mixed) = {
                 let mut r = Unpack::new(bytes);
                 r.pos = pos;
                 if !r.start_run() {
@@ -278,10 +373,28 @@ impl<'a> Unpack<'a> {
                     r.char_size(),
                     r.left as usize,
                     r.pen.flags.contains(CellFlags::EXTENDED),
+                    r.mixed,
                 )
             };
             let end = run_start + size * left;
-            if extended && size > 0 {
+            if mixed {
+                // Each character says whether it is an index; the flag bits stay.
+                for k in 0..left {
+                    let at = run_start + k * 4;
+                    let Some(slot) = bytes.get_mut(at..at + 4) else {
+                        break;
+                    };
+                    let mut v = [0u8; 4];
+                    v.copy_from_slice(slot);
+                    let v = u32::from_le_bytes(v);
+                    if v & MIX_EXT != 0 {
+                        let mut i = v & (MIX_EXT - 1);
+                        f(&mut i);
+                        let i = i.min(MIX_EXT - 1) | (v & (MIX_WIDE | MIX_EXT));
+                        slot.copy_from_slice(&i.to_le_bytes());
+                    }
+                }
+            } else if extended && size > 0 {
                 for k in 0..left {
                     let at = run_start + k * size;
                     let Some(slot) = bytes.get_mut(at..at + size) else {
@@ -324,7 +437,19 @@ impl Iterator for Unpack<'_> {
             self.pos += size;
             cell.ch = u32::from_le_bytes(v);
         }
-        self.spacer = self.pairs;
+        if self.mixed {
+            let v = cell.ch;
+            cell.ch = v & (MIX_EXT - 1);
+            if v & MIX_EXT != 0 {
+                cell.flags |= CellFlags::EXTENDED;
+            }
+            self.spacer = v & MIX_WIDE != 0;
+            if self.spacer {
+                cell.flags |= CellFlags::WIDE;
+            }
+        } else {
+            self.spacer = self.pairs;
+        }
         Some(cell)
     }
 }
@@ -443,5 +568,123 @@ mod tests {
         assert_eq!(seen, [5, 300, 70_000]);
         let back: Vec<u32> = Unpack::new(&out).map(|c| c.ch).collect();
         assert_eq!(back, [2, 150, b' ' as u32, 35_000]);
+    }
+
+    #[test]
+    fn alternating_widths_pack_as_one_mixed_run() {
+        let narrow = |ch: char| Cell {
+            ch: ch as u32,
+            flags: CellFlags::TMUX_EXTENDED,
+            ..Cell::BLANK
+        };
+        let wide = |ch: char| Cell {
+            ch: ch as u32,
+            flags: CellFlags::WIDE | CellFlags::TMUX_EXTENDED,
+            ..Cell::BLANK
+        };
+        let combined = Cell {
+            ch: 32,
+            flags: CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED,
+            ..Cell::BLANK
+        };
+        let mut cells = Vec::new();
+        for _ in 0..10 {
+            cells.extend([narrow('é'), wide('中'), SPACER, combined]);
+        }
+        // One header, a one-byte count, the flags byte and 4 bytes per character: not a
+        // run (and a header) per change of width.
+        assert_eq!(roundtrip(&cells).len(), 3 + 30 * 4);
+        let mut out = Vec::new();
+        encode(&cells, &mut out);
+        let mut seen = 0;
+        Unpack::extended_indices(&mut out, &mut |i| {
+            assert_eq!(*i, 32);
+            seen += 1;
+            *i = 7;
+        });
+        assert_eq!(seen, 10);
+        let back: Vec<Cell> = Unpack::new(&out).collect();
+        for (k, c) in back.iter().enumerate() {
+            match k % 4 {
+                3 => assert_eq!(*c, Cell { ch: 7, ..combined }),
+                _ => assert_eq!(*c, cells[k]),
+            }
+        }
+    }
+
+    #[test]
+    fn random_lines_round_trip() {
+        // Cells drawn from a palette that makes runs of every kind meet: styles, widths,
+        // combined indices (one a space), spacers with and without their wide cell.
+        let palette = [
+            EMPTY,
+            Cell::BLANK,
+            SPACER,
+            Cell {
+                ch: 'a' as u32,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 'b' as u32,
+                fg: Color::ansi(1),
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 'é' as u32,
+                flags: CellFlags::TMUX_EXTENDED,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: '中' as u32,
+                flags: CellFlags::WIDE | CellFlags::TMUX_EXTENDED,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 0x1f600,
+                flags: CellFlags::WIDE | CellFlags::TMUX_EXTENDED,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 32,
+                flags: CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 900,
+                flags: CellFlags::EXTENDED | CellFlags::WIDE,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: u32::MAX,
+                flags: CellFlags::EXTENDED,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 'x' as u32,
+                bg: Color::rgb(1, 2, 3),
+                attrs: Attrs::BOLD,
+                ul_color: 3,
+                ..Cell::BLANK
+            },
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let len = (next() % 40) as usize;
+            let mut cells = Vec::with_capacity(len);
+            while cells.len() < len {
+                let c = palette[(next() % palette.len() as u64) as usize];
+                cells.push(c);
+                if c.flags.contains(CellFlags::WIDE) && next() % 4 != 0 {
+                    cells.push(SPACER);
+                }
+            }
+            roundtrip(&cells);
+        }
     }
 }

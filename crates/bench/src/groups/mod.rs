@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::measure::{Budget, Measurement};
 
 pub mod emulator;
+pub mod memory;
 pub mod pane_ops;
 pub mod pipeline;
 pub mod proto;
@@ -102,6 +103,7 @@ pub fn all() -> Vec<Box<dyn Group>> {
     vec![
         Box::new(proto::ProtoGroup),
         Box::new(emulator::EmulatorGroup),
+        Box::new(memory::MemoryGroup),
         Box::new(pipeline::PipelineGroup),
         Box::new(router::RouterGroup),
         Box::new(soak::SoakGroup),

@@ -46,7 +46,7 @@ const VARY: u128 = ((CellFlags::WIDE.bits() | CellFlags::EXTENDED.bits()) as u12
 /// A cell's 16 bytes as one number (the `#[repr(C)]` layout's order): comparisons of
 /// whole cells and of styles become two 8-byte compares.
 #[inline(always)]
-fn bits(c: &Cell) -> u128 {
+const fn bits(c: &Cell) -> u128 {
     (c.ch as u128)
         | (c.fg.0 as u128) << 32
         | (c.bg.0 as u128) << 64
@@ -54,6 +54,9 @@ fn bits(c: &Cell) -> u128 {
         | (c.flags.bits() as u128) << 112
         | (c.ul_color as u128) << 120
 }
+
+/// [`bits`] of [`SPACER`].
+const SPACER_BITS: u128 = bits(&SPACER);
 
 /// [`bits`] without the character: the style.
 const STYLE: u128 = !0xffff_ffff;
@@ -178,27 +181,23 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
         let mut any = 0u32;
         let (mut or_f, mut and_f) = (0u32, !0u32);
         let mut spaces = true;
+        // One branch per cell, taken once per run: widths alternate at random in some
+        // text, and a branch on them would be mispredicted as often.
         while j < n {
             let c = &cells[j];
-            if bits(c) & STYLE & !VARY != base || c.ch >= MIX_EXT {
-                break;
-            }
+            let b = bits(c);
             let wide = c.flags.contains(CellFlags::WIDE);
-            if wide && cells.get(j + 1) != Some(&SPACER) {
+            let spacer_next = cells.get(j + 1).is_some_and(|d| bits(d) == SPACER_BITS);
+            if (b & STYLE & !VARY != base) | (c.ch >= MIX_EXT) | (wide & !spacer_next) {
                 break;
             }
-            let u = if wide { MIX_WIDE } else { 0 }
-                | if c.flags.contains(CellFlags::EXTENDED) {
-                    MIX_EXT
-                } else {
-                    0
-                };
+            let u = (wide as u32) << 31 | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30;
             or_f |= u;
             and_f &= u;
             any |= c.ch;
             // A combined-table index is rewritten in place later (`extended_indices`): it
             // needs its bytes even when it happens to equal a space.
-            spaces &= c.ch == b' ' as u32 && u == 0;
+            spaces &= (c.ch == b' ' as u32) & (u == 0);
             units += 1;
             j += 1 + wide as usize;
         }
@@ -216,10 +215,9 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
             while k < j {
                 let c = &cells[k];
                 let wide = c.flags.contains(CellFlags::WIDE);
-                let mut v = c.ch | if wide { MIX_WIDE } else { 0 };
-                if c.flags.contains(CellFlags::EXTENDED) {
-                    v |= MIX_EXT;
-                }
+                let v = c.ch
+                    | (wide as u32) << 31
+                    | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30;
                 buf[w..w + 4].copy_from_slice(&v.to_le_bytes());
                 w += 4;
                 k += 1 + wide as usize;

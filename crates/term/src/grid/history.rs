@@ -100,12 +100,15 @@ impl History {
     pub fn push(&mut self, row: &Row) {
         let (start, end, width) = match row.shadow().get() {
             // Printed text: its runs are the packed line, written straight into a block.
-            Some((chars, runs)) => {
-                let bound = chars.len() + runs.len() * packed::MAX_HEADER;
+            Some((end, units, runs)) => {
+                let bound = packed::units_bound(units.len(), runs.len());
                 let block = self.block_with_room(bound);
                 let start = block.len();
-                packed::encode_runs(chars, runs, block);
-                (start, block.len(), chars.len())
+                // Within the block's capacity: no allocation, a short fill.
+                block.resize(start + bound, 0);
+                let n = packed::encode_units(units, runs, &mut block[start..]);
+                block.truncate(start + n);
+                (start, start + n, end as usize)
             }
             None => {
                 let cells = row.stored();

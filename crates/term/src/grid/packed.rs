@@ -85,14 +85,6 @@ fn read_varint(b: &[u8], pos: &mut usize) -> u32 {
 /// Most bytes a run's header, count and style take.
 pub(super) const MAX_HEADER: usize = 1 + 3 + 4 + 4 + 3 + 1;
 
-/// Appends a run's header, count (less than 2^21) and style.
-#[inline]
-fn run_header(out: &mut Vec<u8>, class: u8, pairs: bool, count: usize, style: u128) {
-    let mut b = [0u8; MAX_HEADER];
-    let n = header_into(&mut b, 0, class, pairs, count, style);
-    out.extend_from_slice(&b[..n]);
-}
-
 /// Writes a run's header, count (less than 2^21) and style at `buf[w..]` (which has room
 /// for [`MAX_HEADER`] bytes); returns where it ends. Every store is of a fixed size: a
 /// variable-length copy here is a `memmove` call per run.
@@ -181,28 +173,37 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
         let mut any = 0u32;
         let (mut or_f, mut and_f) = (0u32, !0u32);
         let mut spaces = true;
-        // One branch per cell, taken once per run: widths alternate at random in some
-        // text, and a branch on them would be mispredicted as often.
+        // Every cell in turn, the spacer after a wide one counted out rather than stepped
+        // over: an index that depended on each cell's flags would wait on every load. And
+        // one branch per cell, taken once per run: widths alternate at random in some text,
+        // and a branch on them would be mispredicted as often.
+        let mut spacer = false;
         while j < n {
             let c = &cells[j];
             let b = bits(c);
             let wide = c.flags.contains(CellFlags::WIDE);
             let spacer_next = cells.get(j + 1).is_some_and(|d| bits(d) == SPACER_BITS);
-            if (b & STYLE & !VARY != base) | (c.ch >= MIX_EXT) | (wide & !spacer_next) {
+            let stop = (b & STYLE & !VARY != base) | (c.ch >= MIX_EXT) | (wide & !spacer_next);
+            if stop & !spacer {
                 break;
             }
+            let unit = !spacer;
+            let keep = (unit as u32).wrapping_neg();
             let u = (wide as u32) << 31 | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30;
-            or_f |= u;
-            and_f &= u;
-            any |= c.ch;
+            or_f |= u & keep;
+            and_f &= u | !keep;
+            any |= c.ch & keep;
             // A combined-table index is rewritten in place later (`extended_indices`): it
             // needs its bytes even when it happens to equal a space.
-            spaces &= (c.ch == b' ' as u32) & (u == 0);
-            units += 1;
-            j += 1 + wide as usize;
+            spaces &= spacer | ((c.ch == b' ' as u32) & (u == 0));
+            units += unit as usize;
+            spacer = wide;
+            j += 1;
         }
-        if units == 0 {
-            // A cell no run takes (a wide one without its spacer, a huge index): alone.
+        let spacer_style = base & (CellFlags::WIDE_SPACER.bits() as u128) << 112 != 0;
+        if units == 0 || (or_f != and_f && spacer_style) {
+            // A cell no run takes (a wide one without its spacer, a huge index, a mix of
+            // spacer-like cells, which a mixed run could not tell from spacers): alone.
             w = header_into(buf, w, CLASS_U32, false, 1, bits(&cells[i]) & STYLE);
             buf[w..w + 4].copy_from_slice(&cells[i].ch.to_le_bytes());
             w += 4;
@@ -211,16 +212,14 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
         }
         if or_f != and_f {
             w = header_into(buf, w, CLASS_U32 | MIXED, false, units, base);
-            let mut k = i;
-            while k < j {
-                let c = &cells[k];
-                let wide = c.flags.contains(CellFlags::WIDE);
+            // Every cell stored, a spacer's store then overwritten (in a run, a spacer cell
+            // is one after a wide character: a lone one has a style of its own).
+            for c in &cells[i..j] {
                 let v = c.ch
-                    | (wide as u32) << 31
+                    | (c.flags.contains(CellFlags::WIDE) as u32) << 31
                     | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30;
                 buf[w..w + 4].copy_from_slice(&v.to_le_bytes());
-                w += 4;
-                k += 1 + wide as usize;
+                w += 4 * !c.flags.contains(CellFlags::WIDE_SPACER) as usize;
             }
             i = j;
             continue;
@@ -259,15 +258,76 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
     w
 }
 
-/// Appends the packed form of a row's shadow (see `Shadow`): runs of printed ASCII,
-/// `runs` giving where each starts and its style. The same cells as [`encode`] of the row.
-pub(super) fn encode_runs(chars: &[u8], runs: &[(u16, Cell)], out: &mut Vec<u8>) {
+/// Room [`encode_units`] needs for a shadow of `units` characters in `runs` runs.
+#[inline]
+pub(super) fn units_bound(units: usize, runs: usize) -> usize {
+    units * 4 + runs * MAX_HEADER + 4
+}
+
+/// Writes the packed form of a row's shadow (see `Shadow`) at the start of `buf` (at
+/// least [`units_bound`] bytes); returns the bytes written. `runs` gives where each run
+/// starts in `units` and its style. The same cells as [`encode_into`] of the row, at the
+/// cost of a copy of the characters: no cell is read.
+pub(super) fn encode_units(units: &[u32], runs: &[(u32, Cell)], buf: &mut [u8]) -> usize {
+    assert!(
+        buf.len() >= units_bound(units.len(), runs.len()),
+        "packing buffer too short"
+    );
+    let mut w = 0;
     for (k, &(start, style)) in runs.iter().enumerate() {
-        let end = runs.get(k + 1).map_or(chars.len(), |r| r.0 as usize);
-        let run = &chars[start as usize..end];
-        run_header(out, CLASS_U8, false, run.len(), bits(&style) & STYLE);
-        out.extend_from_slice(run);
+        let end = runs.get(k + 1).map_or(units.len(), |r| r.0 as usize);
+        let run = &units[start as usize..end];
+        if run.is_empty() {
+            continue;
+        }
+        // Loops without branches (vectorised): which flags every character has, which
+        // some have, how large the characters are.
+        let (mut or_u, mut and_u) = (0u32, !0u32);
+        for &u in run {
+            or_u |= u;
+            and_u &= u;
+        }
+        let flags = MIX_WIDE | MIX_EXT;
+        let base = bits(&style) & STYLE;
+        if or_u & flags != and_u & flags {
+            w = header_into(buf, w, CLASS_U32 | MIXED, false, run.len(), base);
+            for (o, &u) in buf[w..w + run.len() * 4].chunks_exact_mut(4).zip(run) {
+                o.copy_from_slice(&u.to_le_bytes());
+            }
+            w += run.len() * 4;
+            continue;
+        }
+        let pairs = and_u & MIX_WIDE != 0;
+        let mut key = base;
+        if pairs {
+            key |= (CellFlags::WIDE.bits() as u128) << 112;
+        }
+        if and_u & MIX_EXT != 0 {
+            key |= (CellFlags::EXTENDED.bits() as u128) << 112;
+        }
+        let any = or_u & !flags;
+        let n = run.len();
+        if any < 0x100 {
+            w = header_into(buf, w, CLASS_U8, pairs, n, key);
+            for (o, &u) in buf[w..w + n].iter_mut().zip(run) {
+                *o = u as u8;
+            }
+            w += n;
+        } else if any < 0x1_0000 {
+            w = header_into(buf, w, CLASS_U16, pairs, n, key);
+            for (o, &u) in buf[w..w + n * 2].chunks_exact_mut(2).zip(run) {
+                o.copy_from_slice(&(u as u16).to_le_bytes());
+            }
+            w += n * 2;
+        } else {
+            w = header_into(buf, w, CLASS_U32, pairs, n, key);
+            for (o, &u) in buf[w..w + n * 4].chunks_exact_mut(4).zip(run) {
+                o.copy_from_slice(&(u & !flags).to_le_bytes());
+            }
+            w += n * 4;
+        }
     }
+    w
 }
 
 /// The cells of a packed line, in order (only those stored; the rest read as [`EMPTY`]).
@@ -471,23 +531,61 @@ mod tests {
             fg: Color::ansi(fg),
             ..Cell::BLANK
         };
-        let runs = [(0u16, pen(1)), (3, pen(2)), (5, pen(1))];
-        let chars = b"abcdefgh";
-        let mut out = Vec::new();
-        encode_runs(chars, &runs, &mut out);
-        let cells: Vec<Cell> = Unpack::new(&out).collect();
-        let want: Vec<Cell> = chars
-            .iter()
-            .enumerate()
-            .map(|(x, &b)| Cell {
-                ch: b as u32,
-                ..pen(if (3..5).contains(&x) { 2 } else { 1 })
-            })
-            .collect();
+        let ext = |c: Cell| Cell {
+            flags: CellFlags::TMUX_EXTENDED,
+            ..c
+        };
+        const W: u32 = MIX_WIDE;
+        const E: u32 = MIX_EXT;
+        // Plain, then colours, then non-ASCII mixed with wide and combined characters,
+        // then all wide, then one large code point.
+        let runs = [
+            (0u32, pen(1)),
+            (3, pen(2)),
+            (5, ext(pen(1))),
+            (9, ext(pen(3))),
+            (11, ext(pen(4))),
+        ];
+        let units = [
+            b'a' as u32,
+            b'b' as u32,
+            b'c' as u32,
+            b'd' as u32,
+            b'e' as u32,
+            0xe9,
+            0x4e2d | W,
+            7 | E,
+            0x1f600 | W,
+            0x4e2d | W,
+            0x4e2e | W,
+            0x1f600,
+        ];
+        let mut buf = vec![0; units_bound(units.len(), runs.len())];
+        let n = encode_units(&units, &runs, &mut buf);
+        let cells: Vec<Cell> = Unpack::new(&buf[..n]).collect();
+        let mut want = Vec::new();
+        for (k, &u) in units.iter().enumerate() {
+            let style = runs.iter().rev().find(|r| r.0 as usize <= k).unwrap().1;
+            let mut c = Cell {
+                ch: u & !(W | E),
+                ..style
+            };
+            if u & E != 0 {
+                c.flags |= CellFlags::EXTENDED;
+            }
+            want.push(c);
+            if u & W != 0 {
+                want.last_mut().unwrap().flags |= CellFlags::WIDE;
+                want.push(SPACER);
+            }
+        }
         assert_eq!(cells, want);
-        let mut again = Vec::new();
-        encode(&want, &mut again);
-        assert_eq!(again, out);
+        // And packing the cells themselves gives the same cells back.
+        assert_eq!(Unpack::new(&buf[..n]).collect::<Vec<_>>(), {
+            let mut again = Vec::new();
+            encode(&want, &mut again);
+            Unpack::new(&again).collect::<Vec<_>>()
+        });
     }
 
     #[test]
@@ -655,6 +753,16 @@ mod tests {
             Cell {
                 ch: u32::MAX,
                 flags: CellFlags::EXTENDED,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 7,
+                flags: CellFlags::WIDE | CellFlags::WIDE_SPACER,
+                ..Cell::BLANK
+            },
+            Cell {
+                ch: 8,
+                flags: CellFlags::EXTENDED | CellFlags::WIDE_SPACER,
                 ..Cell::BLANK
             },
             Cell {

@@ -11,62 +11,143 @@
 use crate::cell::{Cell, CellFlags, Color};
 
 /// A row's cells as runs of one style, kept while the row is written only left to right by
-/// printed ASCII (the commonest line: text, in one or more colours): cells `0..bytes.len()`
-/// are the runs' styles with these characters, every cell after them is [`EMPTY`]. Packing
-/// such a row for history is then a copy; any other write to the row drops the shadow.
+/// printed text (the commonest line: text, in one or more colours, in any script): cells
+/// `0..end` are the runs' styles with these characters, every cell after them is [`EMPTY`].
+/// Packing such a row for history is then a copy of the characters; any other write to the
+/// row drops the shadow. A character is a `u32`: the code point (or combined-table index),
+/// bit 31 for a wide character (its spacer follows), bit 30 for a combined one.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Shadow {
     valid: bool,
+    /// The cell after the last character.
+    end: u16,
     /// The characters.
-    bytes: Vec<u8>,
-    /// Where each run starts, and its style (the cell with `ch` 0).
-    runs: Vec<(u16, Cell)>,
+    units: Vec<u32>,
+    /// Where each run starts (in `units`), and its style (the cell with `ch` 0, without
+    /// `WIDE` or `EXTENDED`).
+    runs: Vec<(u32, Cell)>,
 }
+
+/// A shadow character: a wide one.
+pub(crate) const UNIT_WIDE: u32 = 1 << 31;
+/// A shadow character: a combined-table index.
+pub(crate) const UNIT_EXT: u32 = 1 << 30;
 
 impl Shadow {
     /// Empty and valid: the row holds only `EMPTY` cells.
     #[inline]
     fn reset(&mut self) {
         self.valid = true;
-        self.bytes.clear();
+        self.end = 0;
+        self.units.clear();
         self.runs.clear();
     }
 
-    /// The runs, when they describe the row: (characters, run starts and styles).
+    /// The cells it describes (`0..end`), its characters and its runs, when it describes
+    /// the row.
     #[inline]
-    pub fn get(&self) -> Option<(&[u8], &[(u16, Cell)])> {
-        self.valid.then_some((&self.bytes, &self.runs))
+    pub fn get(&self) -> Option<(u16, &[u32], &[(u32, Cell)])> {
+        self.valid.then_some((self.end, &self.units, &self.runs))
     }
 
-    /// Cells `x..x + chars.len()` were written with `style` (`ch` 0) and these characters.
-    /// Only an append keeps the shadow.
+    /// Starts a run with `style` unless the last one has it.
+    #[inline(always)]
+    fn style(&mut self, style: Cell) {
+        if self.runs.last().is_none_or(|r| r.1 != style) {
+            self.runs.push((self.units.len() as u32, style));
+        }
+    }
+
+    /// Cells `x..x + chars.len()` were written with `style` (`ch` 0) and these ASCII
+    /// characters. Only an append keeps the shadow.
     #[inline]
     pub fn append(&mut self, x: usize, chars: &[u8], style: Cell) {
         if !self.valid {
             return;
         }
-        if x != self.bytes.len() {
+        if x != self.end as usize {
             self.valid = false;
             return;
         }
-        if self.runs.last().is_none_or(|r| r.1 != style) {
-            self.runs.push((x as u16, style));
-        }
-        self.bytes.extend_from_slice(chars);
+        self.style(style);
+        self.units.extend(chars.iter().map(|&b| b as u32));
+        self.end += chars.len() as u16;
     }
 
-    /// Cells `from..to` became `EMPTY`: the shadow still holds if that cuts it short.
-    #[inline]
-    fn cleared(&mut self, from: usize, to: usize) {
-        if !self.valid || from >= self.bytes.len() || from >= to {
+    /// Cell `x` (and `x + 1` for a wide character, its spacer) was written with `style`
+    /// (`ch` 0, flags without `WIDE`) and code point `cp`. Only an append keeps the shadow.
+    #[inline(always)]
+    pub fn append_char(&mut self, x: usize, cp: u32, wide: bool, style: Cell) {
+        if !self.valid {
             return;
         }
-        if to < self.bytes.len() {
+        if x != self.end as usize || cp >= UNIT_EXT {
             self.valid = false;
             return;
         }
-        self.bytes.truncate(from);
-        while self.runs.last().is_some_and(|r| r.0 as usize >= from) {
+        self.style(style);
+        self.units.push(cp | (wide as u32) << 31);
+        self.end += 1 + wide as u16;
+    }
+
+    /// The character at cell `x` became `cell` (a combined character, `EXTENDED`): the
+    /// shadow holds if that is its last character, else it is dropped.
+    pub fn combined(&mut self, x: usize, cell: Cell) {
+        if !self.valid {
+            return;
+        }
+        let Some(&last) = self.units.last() else {
+            self.valid = false;
+            return;
+        };
+        let wide = last & UNIT_WIDE != 0;
+        let at = self.end as usize - 1 - wide as usize;
+        let fits = cell.ch < UNIT_EXT
+            && cell.flags.contains(CellFlags::EXTENDED)
+            && cell.flags.contains(CellFlags::WIDE) == wide;
+        if x != at || !fits {
+            self.valid = false;
+            return;
+        }
+        self.units.pop();
+        let style = Cell {
+            ch: 0,
+            flags: cell.flags - CellFlags::WIDE - CellFlags::EXTENDED,
+            ..cell
+        };
+        self.style(style);
+        self.units.push(cell.ch | last & UNIT_WIDE | UNIT_EXT);
+        // A run left with no character (the one this one replaced was its only) goes.
+        let n = self.runs.len();
+        if n >= 2 && self.runs[n - 2].0 == self.runs[n - 1].0 {
+            self.runs.remove(n - 2);
+        }
+    }
+
+    /// Cells `from..to` became `EMPTY`: the shadow still holds if that cuts it short at a
+    /// character's first cell.
+    #[inline]
+    fn cleared(&mut self, from: usize, to: usize) {
+        if !self.valid || from >= self.end as usize || from >= to {
+            return;
+        }
+        if to < self.end as usize {
+            self.valid = false;
+            return;
+        }
+        while self.end as usize > from {
+            let Some(u) = self.units.pop() else {
+                break;
+            };
+            self.end -= 1 + (u & UNIT_WIDE != 0) as u16;
+        }
+        if self.end as usize != from {
+            // Half a wide character cleared.
+            self.valid = false;
+            return;
+        }
+        let n = self.units.len() as u32;
+        while self.runs.last().is_some_and(|r| r.0 >= n) {
             self.runs.pop();
         }
     }
@@ -394,6 +475,7 @@ impl Row {
     /// edge (tmux keeps what lies past the edge when a pane narrows, with or without
     /// reflow; it comes back if the pane widens again).
     pub fn set_width(&mut self, cols: u16) {
+        self.shadow.drop_it();
         if self.cells.is_empty() {
             return;
         }
@@ -437,13 +519,17 @@ impl Row {
     /// Heap bytes the row holds.
     pub fn heap_bytes(&self) -> usize {
         self.cells.capacity() * std::mem::size_of::<Cell>()
-            + self.shadow.bytes.capacity()
-            + self.shadow.runs.capacity() * std::mem::size_of::<(u16, Cell)>()
+            + self.shadow.units.capacity() * 4
+            + self.shadow.runs.capacity() * std::mem::size_of::<(u32, Cell)>()
     }
 
     /// Calls `f` with the combined-table index of every [`CellFlags::EXTENDED`] cell (to
     /// read or rewrite it).
     pub fn extended_indices(&mut self, f: &mut impl FnMut(&mut u32)) {
+        // The shadow would keep the old indices.
+        if self.ext_end > 0 {
+            self.shadow.drop_it();
+        }
         let end = (self.ext_end as usize).min(self.cells.len());
         for c in &mut self.cells[..end] {
             if c.flags.contains(CellFlags::EXTENDED) {

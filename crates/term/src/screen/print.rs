@@ -92,6 +92,16 @@ impl Screen {
             // Cells tmux stores out of line stay so (there are none from `ext_end` on).
             if pen_ext || ext_end > x {
                 fill_ascii_tmux_extended(row, x, chunk, pen, pen_ext);
+                // Appended at the shadow's end, the cells were EMPTY: none kept a flag.
+                let style = Cell {
+                    flags: if pen_ext {
+                        CellFlags::TMUX_EXTENDED
+                    } else {
+                        CellFlags::empty()
+                    },
+                    ..style
+                };
+                row.cells_and_shadow(0).1.append(x, chunk, style);
             } else {
                 crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
                 shadow.append(x, chunk, style);
@@ -324,6 +334,12 @@ impl Screen {
             ((w == 1 || w == 2) && !widths.joins(cp)).then_some((cp, n, w as usize))
         };
         let mut pen = self.pen;
+        // The cells' style for the row's shadow (`WIDE` goes with each character).
+        let style = Cell {
+            ch: 0,
+            flags: CellFlags::TMUX_EXTENDED,
+            ..pen
+        };
         let mut i = 0;
         while let Some(mut c) = next(&bytes[i..]) {
             if self.cx as usize + c.2 > cols as usize {
@@ -344,7 +360,9 @@ impl Screen {
                 } else {
                     CellFlags::TMUX_EXTENDED
                 };
-                overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w);
+                let (cells, shadow) = row.cells_and_shadow(cols);
+                overwrite(&mut cells[..cols as usize], x, pen, w);
+                shadow.append_char(x, cp, w == 2, style);
                 x += w;
                 i += n;
                 match next(&bytes[i..]) {
@@ -427,12 +445,15 @@ impl Screen {
             let row = self.grid.screen_mut(y);
             row.expand(x + 1, cols);
             // tmux's grid_store_cell drops the cleared flag of a cell it stores.
-            row.cells_mut(cols)[x] = Cell {
+            let cell = Cell {
                 ch: idx,
                 flags: (old.flags | CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED)
                     - CellFlags::CLEARED,
                 ..old
             };
+            let (cells, shadow) = row.cells_and_shadow(cols);
+            cells[x] = cell;
+            shadow.combined(x, cell);
             row.mark_ext(x + 1);
             row.touch(x + 1);
             self.damage.mark(y);
@@ -539,17 +560,22 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
     let end = x + src.len();
     if pen_ext {
         pen.flags |= CellFlags::TMUX_EXTENDED;
-        crate::fill::fill_ascii(&mut row.cells_mut(0)[x..end], src, pen);
+        // The caller keeps the row's shadow.
+        crate::fill::fill_ascii(&mut row.cells_and_shadow(0).0[x..end], src, pen);
         row.mark_ext(end);
         return;
     }
     let keep = (row.ext_end() as usize).min(end);
-    for (c, &b) in row.cells_mut(0)[x..keep].iter_mut().zip(src) {
+    for (c, &b) in row.cells_and_shadow(0).0[x..keep].iter_mut().zip(src) {
         *c = Cell {
             ch: b as u32,
             flags: pen.flags | (c.flags & CellFlags::TMUX_EXTENDED),
             ..pen
         };
     }
-    crate::fill::fill_ascii(&mut row.cells_mut(0)[keep..end], &src[keep - x..], pen);
+    crate::fill::fill_ascii(
+        &mut row.cells_and_shadow(0).0[keep..end],
+        &src[keep - x..],
+        pen,
+    );
 }

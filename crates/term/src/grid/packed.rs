@@ -11,7 +11,8 @@
 //!           bits 3-6: which style fields follow (fg, bg, attrs + ul_color, flags);
 //!           an absent field is 0
 //!           bit 7: mixed (4 bytes per character: bit 31 a wide character followed by its
-//!           spacer, bit 30 a combined character; the flags field has neither)
+//!           spacer, bit 30 a combined character, bit 29 a cleared cell; the flags field
+//!           has none of the three)
 //! count  := cells in the run (pairs when bit 2 is set; characters when mixed)
 //! ```
 //!
@@ -40,8 +41,24 @@ const MIXED: u8 = 1 << 7;
 const MIX_WIDE: u32 = 1 << 31;
 /// A mixed run's character: a combined-table index.
 const MIX_EXT: u32 = 1 << 30;
+/// A mixed run's character: a cleared cell (`CellFlags::CLEARED`).
+const MIX_CLR: u32 = 1 << 29;
+/// A mixed run's character bits: characters from this up do not go in a mixed run.
+const MIX_LIMIT: u32 = 1 << 29;
+/// The flag bits of a mixed run's character.
+const MIX_FLAGS: u32 = MIX_WIDE | MIX_EXT | MIX_CLR;
 /// The style bits a mixed run lets vary from character to character.
-const VARY: u128 = ((CellFlags::WIDE.bits() | CellFlags::EXTENDED.bits()) as u128) << 112;
+const VARY: u128 =
+    ((CellFlags::WIDE.bits() | CellFlags::EXTENDED.bits() | CellFlags::CLEARED.bits()) as u128)
+        << 112;
+
+/// A cell's flags as a mixed run's character bits.
+#[inline(always)]
+fn mix_bits(c: &Cell) -> u32 {
+    (c.flags.contains(CellFlags::WIDE) as u32) << 31
+        | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30
+        | (c.flags.contains(CellFlags::CLEARED) as u32) << 29
+}
 
 /// A cell's 16 bytes as one number (the `#[repr(C)]` layout's order): comparisons of
 /// whole cells and of styles become two 8-byte compares.
@@ -156,6 +173,77 @@ pub(super) fn encode(cells: &[Cell], out: &mut Vec<u8>) {
     out.truncate(at + n);
 }
 
+/// What [`scan`] found: a run's extent and what its characters need.
+struct Scan {
+    /// The style shared (without the bits `vary` lets vary).
+    base: u128,
+    /// The cell after the run.
+    end: usize,
+    /// Characters (a wide one and its spacer are one).
+    units: usize,
+    /// The characters or-ed together (how many bytes they need).
+    any: u32,
+    /// Mixed-run flag bits of the characters or-ed and and-ed: equal, the run is uniform.
+    or_f: u32,
+    and_f: u32,
+    /// Every character is a space (stored in no bytes).
+    spaces: bool,
+    /// Cleared cells among the characters.
+    cleared: usize,
+}
+
+/// The run that starts at cell `i`: the cells after it that share its style but for the
+/// bits in `vary`, a narrow cell or a wide one and its spacer at a time.
+#[inline(always)]
+fn scan(cells: &[Cell], i: usize, vary: u128) -> Scan {
+    let n = cells.len();
+    let base = bits(&cells[i]) & STYLE & !vary;
+    let mut j = i;
+    let mut units = 0usize;
+    let mut any = 0u32;
+    let (mut or_f, mut and_f) = (0u32, !0u32);
+    let mut spaces = true;
+    let mut cleared = 0;
+    // Every cell in turn, the spacer after a wide one counted out rather than stepped
+    // over: an index that depended on each cell's flags would wait on every load. And
+    // one branch per cell, taken once per run: widths alternate at random in some text,
+    // and a branch on them would be mispredicted as often.
+    let mut spacer = false;
+    while j < n {
+        let c = &cells[j];
+        let b = bits(c);
+        let wide = c.flags.contains(CellFlags::WIDE);
+        let spacer_next = cells.get(j + 1).is_some_and(|d| bits(d) == SPACER_BITS);
+        let stop = (b & STYLE & !vary != base) | (c.ch >= MIX_LIMIT) | (wide & !spacer_next);
+        if stop & !spacer {
+            break;
+        }
+        let unit = !spacer;
+        let keep = (unit as u32).wrapping_neg();
+        let u = mix_bits(c);
+        or_f |= u & keep;
+        and_f &= u | !keep;
+        any |= c.ch & keep;
+        // A combined-table index is rewritten in place later (`extended_indices`): it
+        // needs its bytes even when it happens to equal a space.
+        spaces &= spacer | ((c.ch == b' ' as u32) & (u & (MIX_WIDE | MIX_EXT) == 0));
+        units += unit as usize;
+        cleared += (u & keep & MIX_CLR != 0) as usize;
+        spacer = wide;
+        j += 1;
+    }
+    Scan {
+        base,
+        end: j,
+        units,
+        any,
+        or_f,
+        and_f,
+        spaces,
+        cleared,
+    }
+}
+
 /// Writes `cells` packed at the start of `buf` (at least [`bound`] bytes long); returns the
 /// bytes written.
 pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
@@ -164,42 +252,26 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
     let mut w = 0;
     let mut i = 0;
     while i < n {
-        let base = bits(&cells[i]) & STYLE & !VARY;
-        // Units that share the style but for WIDE and EXTENDED: a narrow cell, or a wide
-        // one and its spacer. The flags each unit adds are or-ed and and-ed: equal, the run
-        // is uniform and stored as compactly as its characters allow; else it is mixed.
-        let mut j = i;
-        let mut units = 0usize;
-        let mut any = 0u32;
-        let (mut or_f, mut and_f) = (0u32, !0u32);
-        let mut spaces = true;
-        // Every cell in turn, the spacer after a wide one counted out rather than stepped
-        // over: an index that depended on each cell's flags would wait on every load. And
-        // one branch per cell, taken once per run: widths alternate at random in some text,
-        // and a branch on them would be mispredicted as often.
-        let mut spacer = false;
-        while j < n {
-            let c = &cells[j];
-            let b = bits(c);
-            let wide = c.flags.contains(CellFlags::WIDE);
-            let spacer_next = cells.get(j + 1).is_some_and(|d| bits(d) == SPACER_BITS);
-            let stop = (b & STYLE & !VARY != base) | (c.ch >= MIX_EXT) | (wide & !spacer_next);
-            if stop & !spacer {
-                break;
-            }
-            let unit = !spacer;
-            let keep = (unit as u32).wrapping_neg();
-            let u = (wide as u32) << 31 | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30;
-            or_f |= u & keep;
-            and_f &= u | !keep;
-            any |= c.ch & keep;
-            // A combined-table index is rewritten in place later (`extended_indices`): it
-            // needs its bytes even when it happens to equal a space.
-            spaces &= spacer | ((c.ch == b' ' as u32) & (u == 0));
-            units += unit as usize;
-            spacer = wide;
-            j += 1;
+        let mut sc = scan(cells, i, VARY);
+        if sc.or_f != sc.and_f && sc.cleared * 2 > sc.units {
+            // Mostly cleared cells (a tab's gap, text far apart): runs of their own keep
+            // them in no bytes at all rather than four each.
+            sc = scan(
+                cells,
+                i,
+                VARY & !((CellFlags::CLEARED.bits() as u128) << 112),
+            );
         }
+        let Scan {
+            base,
+            end: j,
+            units,
+            any,
+            or_f,
+            and_f,
+            spaces,
+            ..
+        } = sc;
         let spacer_style = base & (CellFlags::WIDE_SPACER.bits() as u128) << 112 != 0;
         if units == 0 || (or_f != and_f && spacer_style) {
             // A cell no run takes (a wide one without its spacer, a huge index, a mix of
@@ -215,9 +287,7 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
             // Every cell stored, a spacer's store then overwritten (in a run, a spacer cell
             // is one after a wide character: a lone one has a style of its own).
             for c in &cells[i..j] {
-                let v = c.ch
-                    | (c.flags.contains(CellFlags::WIDE) as u32) << 31
-                    | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30;
+                let v = c.ch | mix_bits(c);
                 buf[w..w + 4].copy_from_slice(&v.to_le_bytes());
                 w += 4 * !c.flags.contains(CellFlags::WIDE_SPACER) as usize;
             }
@@ -231,6 +301,9 @@ pub(super) fn encode_into(cells: &[Cell], buf: &mut [u8]) -> usize {
         }
         if or_f & MIX_EXT != 0 {
             key |= (CellFlags::EXTENDED.bits() as u128) << 112;
+        }
+        if or_f & MIX_CLR != 0 {
+            key |= (CellFlags::CLEARED.bits() as u128) << 112;
         }
         let size = if spaces && !pairs {
             0
@@ -287,7 +360,7 @@ pub(super) fn encode_units(units: &[u32], runs: &[(u32, Cell)], buf: &mut [u8]) 
             or_u |= u;
             and_u &= u;
         }
-        let flags = MIX_WIDE | MIX_EXT;
+        let flags = MIX_FLAGS;
         let base = bits(&style) & STYLE;
         if or_u & flags != and_u & flags {
             w = header_into(buf, w, CLASS_U32 | MIXED, false, run.len(), base);
@@ -446,9 +519,9 @@ impl<'a> Unpack<'a> {
                     v.copy_from_slice(slot);
                     let v = u32::from_le_bytes(v);
                     if v & MIX_EXT != 0 {
-                        let mut i = v & (MIX_EXT - 1);
+                        let mut i = v & (MIX_LIMIT - 1);
                         f(&mut i);
-                        let i = i.min(MIX_EXT - 1) | (v & (MIX_WIDE | MIX_EXT));
+                        let i = i.min(MIX_LIMIT - 1) | (v & MIX_FLAGS);
                         slot.copy_from_slice(&i.to_le_bytes());
                     }
                 }
@@ -497,7 +570,10 @@ impl Iterator for Unpack<'_> {
         }
         if self.mixed {
             let v = cell.ch;
-            cell.ch = v & (MIX_EXT - 1);
+            cell.ch = v & (MIX_LIMIT - 1);
+            if v & MIX_CLR != 0 {
+                cell.flags |= CellFlags::CLEARED;
+            }
             if v & MIX_EXT != 0 {
                 cell.flags |= CellFlags::EXTENDED;
             }
@@ -792,5 +868,41 @@ mod tests {
             }
             roundtrip(&cells);
         }
+    }
+
+    #[test]
+    fn sparse_text_packs_as_one_run() {
+        // Characters written here and there by cursor motion, blanks between them.
+        let x = Cell {
+            ch: 'x' as u32,
+            ..Cell::BLANK
+        };
+        let mut cells = Vec::new();
+        for k in 0..20 {
+            cells.push(if k % 2 == 0 { x } else { EMPTY });
+        }
+        cells.push(x);
+        // A header and a count, then 4 bytes per cell: not a run per cell.
+        assert_eq!(roundtrip(&cells).len(), 2 + 21 * 4);
+    }
+
+    #[test]
+    fn wide_gaps_stay_runs_of_their_own() {
+        // Text at tab stops: the cleared cells between cost no bytes.
+        let x = Cell {
+            ch: 'x' as u32,
+            ..Cell::BLANK
+        };
+        let mut cells = Vec::new();
+        for _ in 0..4 {
+            cells.push(x);
+            cells.extend([EMPTY; 7]);
+        }
+        cells.push(x);
+        let out = roundtrip(&cells);
+        assert!(
+            out.len() <= 9 * 3,
+            "{out:?}"
+        );
     }
 }

@@ -15,7 +15,8 @@ use crate::cell::{Cell, CellFlags, Color};
 /// `0..end` are the runs' styles with these characters, every cell after them is [`EMPTY`].
 /// Packing such a row for history is then a copy of the characters; any other write to the
 /// row drops the shadow. A character is a `u32`: the code point (or combined-table index),
-/// bit 31 for a wide character (its spacer follows), bit 30 for a combined one.
+/// bit 31 for a wide character (its spacer follows), bit 30 for a combined one (bit 29 is
+/// the packing's, for cleared cells, which a shadow never holds).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Shadow {
     valid: bool,
@@ -32,6 +33,8 @@ pub(crate) struct Shadow {
 pub(crate) const UNIT_WIDE: u32 = 1 << 31;
 /// A shadow character: a combined-table index.
 pub(crate) const UNIT_EXT: u32 = 1 << 30;
+/// Shadow characters are below this (the bits above are flags).
+const UNIT_LIMIT: u32 = 1 << 29;
 
 impl Shadow {
     /// Empty and valid: the row holds only `EMPTY` cells.
@@ -81,7 +84,7 @@ impl Shadow {
         if !self.valid {
             return;
         }
-        if x != self.end as usize || cp >= UNIT_EXT {
+        if x != self.end as usize || cp >= UNIT_LIMIT {
             self.valid = false;
             return;
         }
@@ -102,7 +105,7 @@ impl Shadow {
         };
         let wide = last & UNIT_WIDE != 0;
         let at = self.end as usize - 1 - wide as usize;
-        let fits = cell.ch < UNIT_EXT
+        let fits = cell.ch < UNIT_LIMIT
             && cell.flags.contains(CellFlags::EXTENDED)
             && cell.flags.contains(CellFlags::WIDE) == wide;
         if x != at || !fits {

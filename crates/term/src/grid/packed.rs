@@ -900,9 +900,6 @@ mod tests {
         }
         cells.push(x);
         let out = roundtrip(&cells);
-        assert!(
-            out.len() <= 9 * 3,
-            "{out:?}"
-        );
+        assert!(out.len() <= 9 * 3, "{out:?}");
     }
 }

@@ -29,6 +29,9 @@ pub(crate) struct Shadow {
     runs: Vec<(u32, Cell)>,
 }
 
+/// A valid shadow: the cells it describes (`0..end`), its characters, its runs.
+pub(crate) type ShadowParts<'a> = (u16, &'a [u32], &'a [(u32, Cell)]);
+
 /// A shadow character: a wide one.
 pub(crate) const UNIT_WIDE: u32 = 1 << 31;
 /// A shadow character: a combined-table index.
@@ -49,7 +52,7 @@ impl Shadow {
     /// The cells it describes (`0..end`), its characters and its runs, when it describes
     /// the row.
     #[inline]
-    pub fn get(&self) -> Option<(u16, &[u32], &[(u32, Cell)])> {
+    pub fn get(&self) -> Option<ShadowParts<'_>> {
         self.valid.then_some((self.end, &self.units, &self.runs))
     }
 

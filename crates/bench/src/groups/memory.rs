@@ -3,16 +3,16 @@
 //! server (its resident growth: `VmRSS` of the server process), for 70- and 20-character
 //! lines at 200x50 and 80x24, history limit 2000 (tmux's default).
 //!
-//! Each emulator first takes `rows + 50` lines (screen full, some history: the baseline),
-//! then [`LINES`] more, which all go into history (the total stays under the limit, so
-//! nothing is dropped). `bytes_per_line` = growth between the two / history lines added;
+//! Each emulator first takes `rows - 1` lines (the screen full, no history yet: the
+//! baseline), then [`LINES`] more, which all go into history (under the limit, so nothing is
+//! dropped). `bytes_per_line` = growth between the two / history lines added;
 //! `ratio_to_tmux` = that / tmux's (below 1: less than the server spends on the same lines).
 //! Growth includes everything the emulator allocates as history fills (its index, blocks,
-//! rows), amortised over the lines.
+//! rows, chunks reserved ahead), amortised over the lines.
 //!
 //! tmux runs on a private socket (`tmux -L <unique> -f /dev/null`, killed afterwards); its
-//! pane reads the two batches from FIFOs (`cat`), and the server's history size is waited on
-//! (it must equal muxlink's) before each reading. Without tmux the rows have no ratio and a
+//! pane reads the two batches from FIFOs (`cat`), and the server's history size and cursor
+//! are waited on (they must equal muxlink's) before each reading. Without tmux the rows have no ratio and a
 //! note says why.
 
 use std::fs::OpenOptions;
@@ -40,9 +40,6 @@ pub const HISTORY: usize = 2000;
 
 /// Lines measured (after the baseline), all kept in history.
 pub const LINES: usize = 1900;
-
-/// Lines beyond the screen's in the baseline.
-const WARM: usize = 50;
 
 /// (cols, rows) measured.
 pub const SIZES: &[(u16, u16)] = &[(200, 50), (80, 24)];
@@ -106,8 +103,11 @@ fn counted<T>(
     }
 }
 
-/// muxlink's growth, and its history length after `warm` and after both.
-pub fn muxlink(cols: u16, rows: u16, warm: &[u8], more: &[u8]) -> (Growth, usize, usize) {
+/// Where an emulator stands after a batch: history lines and cursor row.
+pub type Mark = (usize, u16);
+
+/// muxlink's growth, and its history length and cursor row after `warm` and after both.
+pub fn muxlink(cols: u16, rows: u16, warm: &[u8], more: &[u8]) -> (Growth, Mark, Mark) {
     let g = counted(
         || Terminal::with_history_limit(cols, rows, HISTORY as _),
         |t, b| t.feed(b),
@@ -117,9 +117,9 @@ pub fn muxlink(cols: u16, rows: u16, warm: &[u8], more: &[u8]) -> (Growth, usize
     );
     let mut t = Terminal::with_history_limit(cols, rows, HISTORY as _);
     t.feed(warm);
-    let h0 = t.history_len();
+    let m0 = (t.history_len(), t.cursor().y);
     t.feed(more);
-    (g, h0, t.history_len())
+    (g, m0, (t.history_len(), t.cursor().y))
 }
 
 /// alacritty_terminal's growth.
@@ -161,16 +161,9 @@ pub fn vt100(cols: u16, rows: u16, warm: &[u8], more: &[u8]) -> Growth {
     )
 }
 
-/// The tmux server's resident growth over `more`, its pane first fed `warm`; `h0`, `h1`:
-/// the history sizes to wait for (muxlink's).
-pub fn tmux(
-    cols: u16,
-    rows: u16,
-    warm: &[u8],
-    more: &[u8],
-    h0: usize,
-    h1: usize,
-) -> Result<Growth> {
+/// The tmux server's resident growth over `more`, its pane first fed `warm`; `m0`, `m1`:
+/// the history sizes and cursor rows to wait for (muxlink's).
+pub fn tmux(cols: u16, rows: u16, warm: &[u8], more: &[u8], m0: Mark, m1: Mark) -> Result<Growth> {
     let dir = TempDir::new()?;
     let (f0, f1) = (dir.0.join("warm"), dir.0.join("more"));
     for f in [&f0, &f1] {
@@ -197,15 +190,15 @@ pub fn tmux(
         .parse()
         .context("tmux server pid")?;
     write_fifo(&f0, warm)?;
-    wait_history(&server, h0)?;
+    wait_mark(&server, m0)?;
     let r0 = resident_bytes(pid)?;
     write_fifo(&f1, more)?;
-    wait_history(&server, h1)?;
+    wait_mark(&server, m1)?;
     let r1 = resident_bytes(pid)?;
     drop(server);
     Ok(Growth {
         bytes: r1 as i64 - r0 as i64,
-        lines: h1 - h0,
+        lines: m1.0 - m0.0,
     })
 }
 
@@ -214,12 +207,15 @@ fn display(server: &TmuxServer, format: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out).trim().to_string())
 }
 
-fn wait_history(server: &TmuxServer, want: usize) -> Result<()> {
+/// Waits until the pane's history size and cursor row are `want` (the batch was read: the
+/// last line of a batch moves one or the other).
+fn wait_mark(server: &TmuxServer, want: Mark) -> Result<()> {
+    let text = format!("{} {}", want.0, want.1);
     let got = server.wait_for(TMUX_TIMEOUT, |s| {
-        let h = display(s, "#{history_size}").ok()?;
-        (h == want.to_string()).then_some(())
+        let h = display(s, "#{history_size} #{cursor_y}").ok()?;
+        (h == text).then_some(())
     });
-    got.map_err(|e| anyhow!("tmux history did not reach {want} lines: {e}"))
+    got.map_err(|e| anyhow!("tmux did not reach history and cursor {text}: {e}"))
 }
 
 /// Writes `bytes` to a FIFO once its reader (the pane's `cat`) has it open.
@@ -332,17 +328,17 @@ impl Group for MemoryGroup {
                 if !ctx.selected(&name) {
                     continue;
                 }
-                let warm = lines(chars, 0, rows as usize + WARM);
-                let more = lines(chars, rows as usize + WARM, LINES);
-                let (ours, h0, h1) = muxlink(cols, rows, &warm, &more);
-                if h1 - h0 != LINES {
+                let warm = lines(chars, 0, rows as usize - 1);
+                let more = lines(chars, rows as usize, LINES);
+                let (ours, m0, m1) = muxlink(cols, rows, &warm, &more);
+                if m1.0 - m0.0 != LINES {
                     bail!(
                         "memory/{name}: muxlink kept {} history lines of {LINES}",
-                        h1 - h0
+                        m1.0 - m0.0
                     );
                 }
                 let theirs = if tmux_ok {
-                    match tmux(cols, rows, &warm, &more, h0, h1) {
+                    match tmux(cols, rows, &warm, &more, m0, m1) {
                         Ok(g) => Some(g),
                         Err(e) => {
                             notes.push(format!("memory/{name}: tmux not measured: {e:#}"));
@@ -380,10 +376,10 @@ mod tests {
 
     #[test]
     fn muxlink_history_costs_less_than_a_full_width_row() {
-        let warm = lines(70, 0, 60);
-        let more = lines(70, 60, 500);
-        let (g, h0, h1) = muxlink(200, 10, &warm, &more);
-        assert_eq!(h1 - h0, 500);
+        let warm = lines(70, 0, 9);
+        let more = lines(70, 9, 500);
+        let (g, m0, m1) = muxlink(200, 10, &warm, &more);
+        assert_eq!((m0.0, m1.0), (0, 500));
         // A full-width row is 200 cells of 16 bytes: packed history stays far below.
         assert!(g.per_line() < 200.0, "{} bytes per line", g.per_line());
         assert!(g.per_line() > 70.0, "{} bytes per line", g.per_line());

@@ -99,15 +99,21 @@ impl History {
     #[inline]
     pub fn push(&mut self, row: &Row) {
         let (start, end, width) = match row.shadow().get() {
-            // Printed text: its runs are the packed line, written straight into a block.
+            // Printed text: its runs and characters are the packed line.
             Some((end, units, runs)) => {
-                let bound = packed::units_bound(units.len(), runs.len());
-                let block = self.block_with_room(bound);
+                // Packed into the scratch buffer (sized once, never cleared), then copied:
+                // a copy of what was written costs less than clearing room for the most
+                // that could be.
+                let mut scratch = std::mem::take(&mut self.scratch);
+                let need = packed::units_bound(units.len(), runs.len());
+                if scratch.len() < need {
+                    scratch.resize(need, 0);
+                }
+                let n = packed::encode_units(units, runs, &mut scratch);
+                let block = self.block_with_room(n);
                 let start = block.len();
-                // Within the block's capacity: no allocation, a short fill.
-                block.resize(start + bound, 0);
-                let n = packed::encode_units(units, runs, &mut block[start..]);
-                block.truncate(start + n);
+                block.extend_from_slice(&scratch[..n]);
+                self.scratch = scratch;
                 (start, start + n, end as usize)
             }
             None => {

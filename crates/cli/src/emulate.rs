@@ -8,6 +8,7 @@ use std::io::{self, Read, Write};
 
 use anyhow::Context;
 use clap::Args;
+use muxlink_term::release::{ReleaseProfile, ServerOptions, TmuxRelease};
 use muxlink_term::{capture, Modes, Terminal};
 
 use crate::json::Obj;
@@ -36,9 +37,60 @@ pub struct EmulateArgs {
     /// Print a JSON document: size, cursor, alternate screen, title, history, screen, modes.
     #[arg(long, conflicts_with_all = ["history", "ansi"])]
     pub json: bool,
+    /// Render as this tmux release does, as `tmux -V` prints it (`3.2a`, `3.3a`, `3.4`,
+    /// `3.5a`, `3.6a`, `3.7c`, `next-3.8`). A release muxlink does not know is rendered as
+    /// the nearest known one below it, with a notice on standard error.
+    #[arg(long, value_name = "VERSION", default_value = TmuxRelease::NEWEST.name())]
+    pub tmux_version: String,
+    /// The server option `codepoint-widths` (3.6+), items separated by commas, e.g.
+    /// `U+1F600=1,U+2600-U+26FF=2`. Items the release would ignore are reported on
+    /// standard error.
+    #[arg(long, value_name = "ITEMS")]
+    pub codepoint_widths: Option<String>,
+    /// The server option `variation-selector-always-wide` (3.6+; default on).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub variation_selector_always_wide: Option<bool>,
     /// The raw output bytes, or `-` for standard input.
     #[arg(default_value = "-")]
     pub input: String,
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "1" => Ok(true),
+        "off" | "0" => Ok(false),
+        _ => Err(format!("expected on or off, got {s:?}")),
+    }
+}
+
+/// The profile `args` ask for; notices for the person (approximated release, ignored
+/// `codepoint-widths` items) go to `notices`.
+fn profile(args: &EmulateArgs, notices: &mut Vec<String>) -> anyhow::Result<ReleaseProfile> {
+    let m = TmuxRelease::from_version(&args.tmux_version)
+        .with_context(|| "--tmux-version: not a tmux version".to_string())?;
+    notices.extend(m.notice());
+    let mut options = ServerOptions::default();
+    if let Some(v) = args.variation_selector_always_wide {
+        if m.release < TmuxRelease::V3_6a {
+            notices.push(format!(
+                "tmux {} has no variation-selector-always-wide option; ignored",
+                m.release
+            ));
+        }
+        options.variation_selector_always_wide = v;
+    }
+    if let Some(items) = &args.codepoint_widths {
+        options.codepoint_widths = items
+            .split(',')
+            .filter(|i| !i.is_empty())
+            .map(String::from)
+            .collect();
+    }
+    let (profile, rejected) = m.release.profile(&options);
+    for r in rejected {
+        notices.push(format!("codepoint-widths: {r}"));
+    }
+    Ok(profile)
 }
 
 /// Parses `COLSxROWS` (both 1..=10000).
@@ -64,7 +116,13 @@ pub(crate) fn parse_size(s: &str) -> Result<(u16, u16), String> {
 /// Runs `muxlink emulate`.
 pub fn run(args: EmulateArgs) -> anyhow::Result<()> {
     let (cols, rows) = args.size;
-    let mut term = Terminal::with_history_limit(cols, rows, args.history_limit);
+    let mut notices = Vec::new();
+    let profile = profile(&args, &mut notices)?;
+    for n in &notices {
+        // Not `eprintln!`, which panics when standard error is gone.
+        let _ = writeln!(io::stderr(), "muxlink: {n}");
+    }
+    let mut term = Terminal::with_profile(cols, rows, args.history_limit, &profile);
     let mut input = crate::open_input(&args.input)?;
     let mut chunk = vec![0u8; 64 * 1024];
     loop {

@@ -238,19 +238,36 @@ fn tmux_capture(cols: u16, rows: u16, bytes: &[u8], expect_plain: &str) -> Optio
     })
 }
 
+/// `VERSION` of the tmux on PATH (`tmux -V` prints `tmux VERSION`).
+fn system_tmux_version() -> String {
+    let out = std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .expect("tmux -V");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().last().unwrap_or("").to_string()
+}
+
 fn compare_with_tmux(cols: u16, rows: u16, bytes: &[u8]) {
+    if !tmux_available() {
+        eprintln!("skipping: tmux not installed (.ci/run installs it)");
+        return;
+    }
+    // Rendered as the release that renders the reference.
+    let version = system_tmux_version();
     let size = format!("{cols}x{rows}");
-    let ours = emulate(&["--size", &size], bytes);
+    let size = ["--size", size.as_str(), "--tmux-version", version.as_str()];
+    let ours = emulate(&size, bytes);
     let Some(t) = tmux_capture(cols, rows, bytes, &ours) else {
         return;
     };
     assert_eq!(ours, t.plain, "plain screen");
     assert_eq!(
-        emulate(&["--size", &size, "--history"], bytes),
+        emulate(&[&size[..], &["--history"]].concat(), bytes),
         t.history,
         "history"
     );
-    let v = emulate_json(&["--size", &size], bytes);
+    let v = emulate_json(&size, bytes);
     assert_eq!(
         (
             v["cursor"]["x"].as_u64().unwrap(),
@@ -260,6 +277,95 @@ fn compare_with_tmux(cols: u16, rows: u16, bytes: &[u8]) {
         "cursor"
     );
     assert_eq!(v["alternate"], t.alternate, "alternate screen");
+}
+
+#[test]
+fn tmux_version_selects_the_release() {
+    // A tab over blanks: kept in the grid from 3.6 (a captured line holds it).
+    let tab = b"a\tb";
+    assert_eq!(
+        emulate(&["--size", "12x1", "--tmux-version", "3.3a"], tab),
+        "a       b\n"
+    );
+    assert_eq!(
+        emulate(&["--size", "12x1", "--tmux-version", "3.6a"], tab),
+        "a\tb\n"
+    );
+    // The newest release is the default.
+    assert_eq!(emulate(&["--size", "12x1"], tab), "a\tb\n");
+    // VS16 widens a character from 3.4 (3.4 puts the padding one column too far: the
+    // line reads `☺️ |`), and not at all with variation-selector-always-wide off.
+    let vs16 = "\u{263A}\u{FE0F}|".as_bytes();
+    let cursor = |args: &[&str]| {
+        let mut all = vec!["--size", "10x1"];
+        all.extend_from_slice(args);
+        emulate_json(&all, vs16)["cursor"]["x"].as_u64().unwrap()
+    };
+    assert_eq!(cursor(&["--tmux-version", "3.3a"]), 2);
+    assert_eq!(cursor(&["--tmux-version", "3.5a"]), 3);
+    assert_eq!(cursor(&["--tmux-version", "3.4"]), 3);
+    assert_eq!(
+        emulate(&["--size", "10x1", "--tmux-version", "3.4"], vs16),
+        "\u{263A}\u{FE0F} |\n"
+    );
+    assert_eq!(
+        cursor(&[
+            "--variation-selector-always-wide",
+            "off",
+            "--tmux-version",
+            "3.6a"
+        ]),
+        2
+    );
+    // codepoint-widths (3.6+).
+    assert_eq!(cursor(&["--codepoint-widths", "U+263A=2"]), 3);
+}
+
+#[test]
+fn unknown_tmux_versions_render_as_the_nearest_below_with_a_notice() {
+    let out = run(
+        &["emulate", "--size", "12x1", "--tmux-version", "3.6b", "-"],
+        b"a\tb",
+    );
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\tb\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3.6b") && err.contains("3.6a"), "{err}");
+    // A release before tabs were kept: rendered as 3.5a.
+    let out = run(
+        &["emulate", "--size", "12x1", "--tmux-version", "3.6", "-"],
+        b"a\tb",
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a       b\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3.5a"));
+    // Known releases say nothing.
+    let out = run(
+        &["emulate", "--size", "12x1", "--tmux-version", "3.3a", "-"],
+        b"x",
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Not a version at all: an error, nothing rendered.
+    let out = run(
+        &[
+            "emulate",
+            "--size",
+            "12x1",
+            "--tmux-version",
+            "\x1b[31m",
+            "-",
+        ],
+        b"x",
+    );
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "the bad version is shown escaped"
+    );
 }
 
 #[test]

@@ -38,7 +38,7 @@ fn render(t: &Terminal, from: usize, to: usize, codes: bool) -> String {
     let mut out = String::with_capacity((to - from) * (t.cols() as usize + 1));
     let mut last = Cell::BLANK;
     for i in from..to {
-        let used = t.line_used(i) as usize;
+        let used = t.line_captured(i) as usize;
         let start = out.len();
         for cell in t.line(i).iter().take(used) {
             if cell.flags.contains(CellFlags::WIDE_SPACER) {
@@ -195,6 +195,7 @@ fn sgr_diff(t: &Terminal, last: &Cell, cell: &Cell, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::release::{ServerOptions, TmuxRelease};
 
     #[test]
     fn plain_trims_and_ends_lines() {
@@ -205,8 +206,14 @@ mod tests {
 
     #[test]
     fn ansi_carries_style_across_lines() {
-        let mut t = Terminal::new(10, 2);
+        let (p33, _) = TmuxRelease::V3_3a.profile(&ServerOptions::default());
+        let mut t = Terminal::with_profile(10, 2, 100, &p33);
         t.feed(b"\x1b[31ma\r\nb");
         assert_eq!(ansi(&t, false), "\x1b[31ma\nb\n");
+        // Other releases print the line's allocated cells too: the blanks after each
+        // letter switch the colour back before they are trimmed (tmux 3.6a prints this).
+        let mut t = Terminal::new(10, 2);
+        t.feed(b"\x1b[31ma\r\nb");
+        assert_eq!(ansi(&t, false), "\x1b[31ma\x1b[39m\n\x1b[31mb\x1b[39m\n");
     }
 }

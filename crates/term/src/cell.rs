@@ -12,12 +12,16 @@
 //!                            6 strikethrough, 7 overline, 8..10 underline style
 //!                            (0 none, 1 single, 2 double, 3 curly, 4 dotted, 5 dashed),
 //!                            11 DEC line-drawing charset (ch is the ASCII letter) */
-//!     uint8_t  flags;     /* bit 0 WIDE (first cell of a width-2 character),
-//!                            bit 1 WIDE_SPACER (second cell; draw nothing),
+//!     uint8_t  flags;     /* bit 0 WIDE (first cell of a character wider than 1: width 2,
+//!                            or a tab cell (tmux 3.6+, ch '\t') as wide as the
+//!                            WIDE_SPACER cells after it),
+//!                            bit 1 WIDE_SPACER (a following cell; draw nothing),
 //!                            bit 2 EXTENDED (ch indexes the combined table),
 //!                            bit 3 CLEARED (erased or never written; a blank),
 //!                            bit 4 TMUX_EXTENDED (tmux stores the cell out of line;
-//!                            no effect on drawing) */
+//!                            no effect on drawing),
+//!                            bit 5 ZERO_WIDTH (a zero-width character in a column of
+//!                            its own; tmux 3.4 .. 3.7c) */
 //!     uint8_t  ul_color;  /* 0 = default underline colour, else index into the terminal's
 //!                            underline-colour table */
 //! } muxlink_cell; /* sizeof == 16 */
@@ -163,7 +167,8 @@ bitflags! {
     #[repr(transparent)]
     #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
     pub struct CellFlags: u8 {
-        /// First cell of a width-2 character.
+        /// First cell of a width-2 character, or of a tab cell (tmux 3.6+: `ch` is `'\t'`)
+        /// as wide as the [`CellFlags::WIDE_SPACER`] cells that follow it.
         const WIDE = 1 << 0;
         /// Second cell of a width-2 character (tmux's padding cell): draw nothing.
         const WIDE_SPACER = 1 << 1;
@@ -181,6 +186,11 @@ bitflags! {
         /// tmux never packs such a cell again until it is erased, and its no-change check
         /// never skips a write to it. No effect on drawing.
         const TMUX_EXTENDED = 1 << 4;
+        /// A character of width 0 in a cell of its own (tmux 3.4 .. 3.7c write a
+        /// zero-width character that no longer fits the cell before it this way): it
+        /// takes a column on the grid but the cursor did not move past it, and nothing
+        /// combines with it.
+        const ZERO_WIDTH = 1 << 5;
     }
 }
 

@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-/// Longest combining sequence tmux keeps in one cell (`UTF8_SIZE`), in UTF-8 bytes.
-pub(crate) const COMBINED_MAX_BYTES: usize = 21;
+/// Longest combining sequence any tmux release keeps in one cell (`UTF8_SIZE`: 21 before
+/// 3.6, 32 from 3.6; `GridPolicy::max_cell_bytes` says which), in UTF-8 bytes.
+pub(crate) const COMBINED_MAX_BYTES: usize = 32;
 
 /// The table is not compacted below this many entries.
 const COMPACT_FLOOR: usize = 1024;

@@ -1,4 +1,5 @@
-//! Pane emulator: one VT emulator per tmux pane, grid identical to tmux 3.3a's.
+//! Pane emulator: one VT emulator per tmux pane, grid identical to tmux's, for every tmux
+//! release from 3.2a to next-3.8 ([`release`]; the newest by default).
 //!
 //! [`Terminal`] takes the bytes a pane printed ([`Terminal::feed`]; escape sequences and
 //! UTF-8 may be split anywhere across calls) and keeps the grid tmux keeps: screen rows,
@@ -48,6 +49,7 @@ pub use modes::Modes;
 pub use width::{char_width, UNPRINTABLE};
 
 use input::Input;
+use release::{GridPolicy, ReleaseProfile};
 use screen::Screen;
 
 /// The cursor as tmux reports it.
@@ -128,6 +130,31 @@ impl Terminal {
         }
     }
 
+    /// A blank pane that renders as the tmux release and server options of `profile` say
+    /// (from [`TmuxRelease::profile`](release::TmuxRelease::profile)). [`Terminal::new`]
+    /// and [`Terminal::with_history_limit`] use [`TmuxRelease::NEWEST`](release::TmuxRelease::NEWEST)
+    /// with default options. Copies the profile (one small allocation when the server has
+    /// `codepoint-widths`).
+    pub fn with_profile(cols: u16, rows: u16, limit: usize, profile: &ReleaseProfile) -> Self {
+        let mut t = Self::with_history_limit(cols, rows, limit);
+        t.set_profile(profile);
+        t
+    }
+
+    /// Renders as `profile` says from now on: call it when the release is known (the
+    /// attach handshake) and whenever the server's `variation-selector-always-wide` or
+    /// `codepoint-widths` change. As in tmux, characters already in the grid keep the
+    /// widths they were given; only characters that arrive later use the new ones. Cheap
+    /// (copies the profile); never touches the grid.
+    pub fn set_profile(&mut self, profile: &ReleaseProfile) {
+        self.s.set_profile(profile);
+    }
+
+    /// The rules of the release this pane renders as.
+    pub fn policy(&self) -> &GridPolicy {
+        self.s.policy()
+    }
+
     /// Feeds bytes the pane printed. Allocates nothing in the steady state (printing,
     /// scrolling with full history); see `tests/alloc.rs`.
     pub fn feed(&mut self, bytes: &[u8]) {
@@ -142,10 +169,19 @@ impl Terminal {
         self.s.resize(cols, rows);
     }
 
-    /// Changes the history limit. As in tmux, existing history over the new limit is
-    /// trimmed at the next scroll, not immediately.
+    /// Changes the history limit. Existing history over the new limit is trimmed at the
+    /// next scroll, not immediately. For a change of the server's `history-limit` option
+    /// use [`Terminal::history_limit_option_changed`], which does what the release does.
     pub fn set_history_limit(&mut self, limit: usize) {
         self.s.set_history_limit(limit);
+    }
+
+    /// The `history-limit` option that applies to this pane changed on the server (the
+    /// limit in lines). From 3.7 tmux applies it to existing panes at once, dropping the
+    /// oldest history over it; before 3.7 only panes made afterwards take it, so this does
+    /// nothing ([`GridPolicy::history_limit_live`]). O(1).
+    pub fn history_limit_option_changed(&mut self, limit: usize) {
+        self.s.history_limit_option_changed(limit);
     }
 
     /// Heap bytes this emulator holds, roughly (what a host's memory budget counts): rows
@@ -253,9 +289,23 @@ impl Terminal {
         self.s.grid().line(i).wrapped()
     }
 
-    /// tmux's `cellused` for absolute line `i`: cells `capture-pane` considers.
+    /// tmux's `cellused` for absolute line `i`: cells `capture-pane` considers in 3.3a.
     pub fn line_used(&self, i: usize) -> u16 {
         self.s.grid().line(i).used().min(self.cols())
+    }
+
+    /// The cells of absolute line `i` that `capture-pane` prints for this release: up to
+    /// tmux's `cellused` in 3.3a, up to the line's allocated size (`cellsize`, which takes
+    /// in cells erased with a colour after the text) in every other release
+    /// ([`GridPolicy::capture_trailing_cleared_cells`]).
+    pub fn line_captured(&self, i: usize) -> u16 {
+        let line = self.s.grid().line(i);
+        let end = if self.policy().capture_trailing_cleared_cells {
+            line.size()
+        } else {
+            line.used()
+        };
+        end.min(self.cols())
     }
 
     /// The text of an [`CellFlags::EXTENDED`] cell (base character plus combining marks).

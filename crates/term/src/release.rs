@@ -546,6 +546,15 @@ pub struct GridPolicy {
     /// Where the cursor goes when VS16, a modifier or a regional indicator widens the
     /// character in the last column.
     pub widen_at_last_column: WidenAtLastColumn,
+    /// next-3.8: the cells a wide character or a tab leaves when half of it is overwritten
+    /// keep their background colour, and padding cells carry their character's
+    /// (screen-write.c, `screen_write_clear_cell`; grid.c, `grid_set_padding`); before,
+    /// they become default cells.
+    pub leftovers_keep_background: bool,
+    /// 3.6a, 3.7c: writing a character that is not ASCII over a tab's first cell turns the
+    /// rest of the tab into one-column tabs with its style (`screen_write_overwrite`);
+    /// next-3.8 clears them as any other leftovers.
+    pub overwritten_tab_leaves_tabs: bool,
     /// 3.7+: changing `history-limit` applies to existing panes at once, dropping the
     /// oldest lines over the limit (session.c, `session_update_history`); before, only
     /// panes made afterwards take it.
@@ -635,6 +644,8 @@ impl GridPolicy {
             } else {
                 WidenAtLastColumn::CursorOnLastColumn
             },
+            leftovers_keep_background: at_least(Next3_8),
+            overwritten_tab_leaves_tabs: matches!(release, V3_6a | V3_7c),
             history_limit_live: at_least(V3_7c),
             title_escaped: at_least(V3_7c),
             capture_trailing_cleared_cells: release != V3_3a,

@@ -28,26 +28,6 @@ pub fn char_width(cp: u32) -> u8 {
     }
 }
 
-/// How many cells characters take, for the printing code: the one place it asks. Today
-/// tmux 3.3a's rule on glibc ([`char_width`]); a rule per tmux release (widths of emoji
-/// sequences, `codepoint-widths`) plugs in here.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Widths;
-
-impl Widths {
-    /// The width of code point `cp`: 0, 1, 2 or [`UNPRINTABLE`].
-    #[inline(always)]
-    pub fn of(self, cp: u32) -> u8 {
-        char_width(cp)
-    }
-
-    /// Whether `cp` joins the next character onto the one before it (ZWJ).
-    #[inline(always)]
-    pub fn joins(self, cp: u32) -> bool {
-        cp == 0x200d
-    }
-}
-
 /// The range-table answer (the table's source of truth), for tests.
 #[cfg(test)]
 fn width_from_ranges(cp: u32) -> u8 {

@@ -18,7 +18,8 @@
 //! Re-record: `RELEASES_RECORD=1 cargo test -p muxlink-term --test releases live`
 //! (needs every release binary). `RELEASES_FILTER=substr` limits the live cases.
 //!
-//! The emulator is not compared here yet: see `emulator_case` below for what that needs.
+//! The emulator (`emulator_matches_every_release`): every case through a `Terminal` set to
+//! each release must give that release's recording.
 
 #[path = "releases/cases.rs"]
 mod cases;
@@ -26,6 +27,9 @@ mod cases;
 mod expect;
 #[path = "releases/oracle.rs"]
 mod oracle;
+#[path = "conformance/sgr.rs"]
+#[allow(dead_code)]
+mod sgr;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -36,7 +40,8 @@ use muxlink_term::release::{
     EmojiModifierRule, GridPolicy, OverflowRule, RegionalIndicatorRule, RepRule, ServerOptions,
     TmuxRelease, Vs16Rule, WidenAtLastColumn, ZwjRule,
 };
-use muxlink_term::width_tables::{probe, CharWidths, CodepointWidths, WidthTable, DROPPED};
+use muxlink_term::width_tables::{probe, CharWidths, CodepointWidths, DROPPED};
+use muxlink_term::{capture, Terminal};
 
 fn load_all() -> Vec<(Case, Expectation)> {
     cases::all()
@@ -749,40 +754,225 @@ fn format_probe_matches_the_grid() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// What the emulator side needs, once `Terminal` can be built for a release: for every case
-/// and recorded release, feed the case's steps (bytes and resizes; `Step::Command` changes
-/// the history limit) to a `Terminal` configured with `release.profile(&options)`, and
-/// compare `capture::capture(.., ansi)` per row, the cursor, the history size, the title and
-/// the alternate flag with the recording. Until then this only proves the recordings load
-/// into the shapes that comparison takes.
-#[test]
-fn emulator_case_inputs_are_ready() {
-    for (c, e) in load_all() {
-        let fed: usize = c
-            .steps
-            .iter()
-            .map(|s| match s {
-                cases::Step::Feed(b) => b.len(),
-                _ => 0,
-            })
-            .sum();
-        assert!(fed > 0, "{} feeds nothing", c.name);
-        for (name, _) in e.releases {
-            let r = TmuxRelease::from_name(&name).expect("a known release");
-            let (_profile, _rejected) = r.profile(&ServerOptions {
-                codepoint_widths: c
-                    .server_options
-                    .iter()
-                    .filter(|(k, _)| k == "codepoint-widths")
-                    .flat_map(|(_, v)| v.split(',').map(String::from))
-                    .collect(),
-                ..ServerOptions::default()
-            });
+/// The server options a case sets, as the emulator takes them.
+fn options_for(case: &Case) -> ServerOptions {
+    let mut o = ServerOptions::default();
+    for (k, v) in &case.server_options {
+        match k.as_str() {
+            "variation-selector-always-wide" => o.variation_selector_always_wide = v == "on",
+            "codepoint-widths" => o.codepoint_widths = v.split(',').map(String::from).collect(),
+            _ => {}
         }
     }
-    // The tables in use are the measured ones.
-    assert_eq!(
-        WidthTable::for_release(TmuxRelease::V3_3a).width(0x378),
-        DROPPED
+    o
+}
+
+/// The case's steps through a `Terminal` configured as `release` with the case's options.
+fn emulate(case: &Case, release: TmuxRelease) -> Terminal {
+    let (profile, _rejected) = release.profile(&options_for(case));
+    let mut t = Terminal::with_profile(case.cols, case.rows, case.history_limit as usize, &profile);
+    for st in &case.steps {
+        match st {
+            cases::Step::Feed(b) => t.feed(b),
+            cases::Step::Resize(c, r) => t.resize(*c, *r),
+            cases::Step::Command(w) => {
+                // The only command the cases run: `set-option -g history-limit N`.
+                let n = w.last().and_then(|n| n.parse::<usize>().ok());
+                assert!(
+                    w.iter().any(|x| x == "history-limit") && n.is_some(),
+                    "{}: a command the emulator cannot take: {w:?}",
+                    case.name
+                );
+                t.history_limit_option_changed(n.unwrap());
+            }
+        }
+    }
+    t
+}
+
+/// A capture's rows as cells, without the blank default-style cells at the end of each
+/// row (where tmux stops printing differs by release; what is printed must match).
+fn cells(capture: &[u8]) -> Vec<Vec<sgr::Item>> {
+    // The parser sets control characters aside; a tab cell (3.6+) is one, shown as U+2409.
+    let mut text = Vec::with_capacity(capture.len());
+    for &b in capture {
+        if b == b'\t' {
+            text.extend_from_slice("\u{2409}".as_bytes());
+        } else {
+            text.push(b);
+        }
+    }
+    let parsed = sgr::parse(&text);
+    assert!(
+        parsed.oddities.is_empty(),
+        "a capture holds what the comparison cannot read: {:?}",
+        parsed.oddities
     );
+    let mut rows = parsed.rows;
+    for r in &mut rows {
+        while r
+            .last()
+            .is_some_and(|it| it.ch == ' ' && it.style == sgr::Style::default())
+        {
+            r.pop();
+        }
+    }
+    rows
+}
+
+/// tmux keeps F4 90 80 80 .. F4 BF BF BF (U+110000..U+13FFFF, which glibc decodes) as the
+/// cell's bytes; no host can draw them, and muxlink's cell holds U+FFFD instead (with the
+/// same width). The recording, read the same way.
+fn past_unicode_as_replacement(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == 0xf4
+            && b.len() >= i + 4
+            && (0x90..=0xbf).contains(&b[i + 1])
+            && b[i + 2..i + 4].iter().all(|&c| c & 0xc0 == 0x80)
+        {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// What differs between tmux's recording and muxlink's screen (empty: they are equal).
+fn differences(o: &Observation, t: &Terminal) -> Vec<String> {
+    let mut out = Vec::new();
+    let cur = t.cursor();
+    if (cur.x as u32, cur.y as u32, cur.visible) != o.cursor {
+        out.push(format!(
+            "cursor: tmux {:?}, muxlink {:?}",
+            o.cursor,
+            (cur.x, cur.y, cur.visible)
+        ));
+    }
+    if t.history_len() as u32 != o.history_size {
+        out.push(format!(
+            "history: tmux {}, muxlink {}",
+            o.history_size,
+            t.history_len()
+        ));
+    }
+    if t.is_alternate_screen() != o.alternate {
+        out.push(format!("alternate: tmux {}", o.alternate));
+    }
+    if t.title() != o.title {
+        out.push(format!(
+            "title: tmux {:?}, muxlink {:?}",
+            o.title,
+            t.title()
+        ));
+    }
+    let mut want = past_unicode_as_replacement(&o.all.join(&b'\n'));
+    want.push(b'\n');
+    let got = capture::ansi(t, true);
+    let (e, g) = (cells(&want), cells(got.as_bytes()));
+    for i in 0..e.len().max(g.len()) {
+        let (er, gr) = (e.get(i), g.get(i));
+        if er != gr {
+            let text = |r: Option<&Vec<sgr::Item>>| -> String {
+                r.map(|r| r.iter().map(|it| it.ch).collect())
+                    .unwrap_or_else(|| "<none>".into())
+            };
+            let k = (0..er.map_or(0, Vec::len).max(gr.map_or(0, Vec::len)))
+                .find(|&k| er.and_then(|r| r.get(k)) != gr.and_then(|r| r.get(k)))
+                .unwrap_or(0);
+            let style = |r: Option<&Vec<sgr::Item>>| {
+                r.and_then(|r| r.get(k))
+                    .map_or("<none>".to_string(), |it| it.style.to_string())
+            };
+            out.push(format!(
+                "line {i}, cell {k}:\n    tmux:    {:?} ({})\n    muxlink: {:?} ({})",
+                text(er),
+                style(er),
+                text(gr),
+                style(gr)
+            ));
+        }
+    }
+    out
+}
+
+/// The emulator against every recording: for every case and every release it was recorded
+/// on, a `Terminal` with that release's profile (and the case's server options) fed the
+/// case's steps must show what tmux showed: every cell's character and style in history and
+/// screen, the cursor, the history size, the title and the alternate-screen flag. Prints
+/// the count of matching cases per release. `RELEASES_FILTER=substr` limits the cases,
+/// `RELEASES_SHOW=1` prints every difference.
+#[test]
+fn emulator_matches_every_release() {
+    let filter = std::env::var("RELEASES_FILTER").ok();
+    let show = std::env::var("RELEASES_SHOW").is_ok_and(|v| v == "1");
+    let all = load_all();
+    let mut problems = Vec::new();
+    for r in TmuxRelease::ALL {
+        let (mut total, mut matched) = (0, 0);
+        for (c, e) in &all {
+            if filter
+                .as_ref()
+                .is_some_and(|f| !c.name.contains(f.as_str()))
+            {
+                continue;
+            }
+            let Some(o) = e.releases.get(r.name()) else {
+                continue;
+            };
+            total += 1;
+            let t = emulate(c, r);
+            let d = differences(o, &t);
+            if d.is_empty() {
+                matched += 1;
+            } else {
+                if show {
+                    eprintln!("{} on {r}:\n  {}", c.name, d.join("\n  "));
+                }
+                problems.push(format!("{} on {r}: {}", c.name, d[0]));
+            }
+        }
+        eprintln!("{r}: {matched} of {total} cases match tmux");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// `set_profile` in the middle of a pane's life (the server's options changed, or the
+/// release became known after the first output): characters that arrive afterwards get the
+/// new widths and rules, cells already written keep theirs, as in tmux.
+#[test]
+fn set_profile_applies_to_what_arrives_afterwards() {
+    let mut t = Terminal::new(20, 2);
+    t.feed("\u{263A}".as_bytes());
+    assert_eq!(t.cursor().x, 1, "U+263A is narrow by default");
+    let (wide, rejected) = TmuxRelease::NEWEST.profile(&ServerOptions {
+        codepoint_widths: vec!["U+263A=2".into()],
+        ..ServerOptions::default()
+    });
+    assert!(rejected.is_empty());
+    t.set_profile(&wide);
+    t.feed("\u{263A}|".as_bytes());
+    assert_eq!(t.cursor().x, 4, "the second one is wide");
+    assert_eq!(capture::plain(&t), "\u{263A}\u{263A}|\n\n");
+    assert!(!t.screen_row(0)[0]
+        .flags
+        .contains(muxlink_term::CellFlags::WIDE));
+    assert!(t.screen_row(0)[1]
+        .flags
+        .contains(muxlink_term::CellFlags::WIDE));
+    // The same pane as 3.3a from now on: tabs only move the cursor.
+    let (old, _) = TmuxRelease::V3_3a.profile(&ServerOptions::default());
+    t.set_profile(&old);
+    assert_eq!(t.policy().release, TmuxRelease::V3_3a);
+    t.feed(b"\r\na\tb");
+    assert_eq!(capture::plain(&t), "\u{263A}\u{263A}|\na       b\n");
 }

@@ -5,7 +5,14 @@
 //! wide characters in tiny panes, ICH edge cases, region scrolls feeding history, ...) so that
 //! they keep holding without tmux installed. The live oracle suite is `tests/conformance*.rs`.
 
+use muxlink_term::release::{ServerOptions, TmuxRelease};
 use muxlink_term::{capture, Terminal};
+
+/// A pane that renders as the release these facts were recorded from.
+fn pane(cols: u16, rows: u16, limit: usize) -> Terminal {
+    let (profile, _) = TmuxRelease::V3_3a.profile(&ServerOptions::default());
+    Terminal::with_profile(cols, rows, limit, &profile)
+}
 
 struct Fact {
     name: &'static str,
@@ -1083,7 +1090,7 @@ fn check(fact: &Fact, t: &Terminal) {
 #[test]
 fn recorded_tmux_facts_hold() {
     for fact in FACTS {
-        let mut t = Terminal::new(fact.cols, fact.rows);
+        let mut t = pane(fact.cols, fact.rows, muxlink_term::DEFAULT_HISTORY_LIMIT);
         t.feed(fact.input);
         check(fact, &t);
     }
@@ -1092,7 +1099,7 @@ fn recorded_tmux_facts_hold() {
 #[test]
 fn recorded_tmux_facts_hold_when_fed_byte_by_byte() {
     for fact in FACTS {
-        let mut t = Terminal::new(fact.cols, fact.rows);
+        let mut t = pane(fact.cols, fact.rows, muxlink_term::DEFAULT_HISTORY_LIMIT);
         for b in fact.input {
             t.feed(std::slice::from_ref(b));
         }
@@ -1160,7 +1167,7 @@ fn wide_characters_past_the_edge_come_back_on_widening() {
         },
     ];
     for f in &facts {
-        let mut t = Terminal::with_history_limit(f.cols, f.rows, f.limit);
+        let mut t = pane(f.cols, f.rows, f.limit);
         t.feed(f.input.as_bytes());
         for &(c, r) in f.resizes {
             t.resize(c, r);

@@ -64,6 +64,11 @@ impl<'a> Packed<'a> {
         self.meta.wrapped
     }
 
+    /// tmux's `cellsize`.
+    pub fn size(&self) -> u16 {
+        self.meta.size
+    }
+
     /// The stored cells, in order.
     pub fn cells(&self) -> Unpack<'a> {
         Unpack::new(self.bytes)

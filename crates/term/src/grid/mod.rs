@@ -67,6 +67,14 @@ impl Line<'_> {
             Line::History(p) => p.wrapped(),
         }
     }
+
+    /// tmux's `cellsize`: cells the line has storage for.
+    pub fn size(&self) -> u16 {
+        match self {
+            Line::Screen(r) => r.size(),
+            Line::History(p) => p.size(),
+        }
+    }
 }
 
 impl Grid {
@@ -211,6 +219,18 @@ impl Grid {
             return;
         }
         let ny = (self.limit / 10).max(1).min(h);
+        self.history.drop_oldest(ny);
+        self.hscrolled = self.hscrolled.min(self.history.len());
+    }
+
+    /// tmux's `grid_collect_history` with `all` (3.7+ applying a changed limit): history
+    /// over the limit is dropped at once.
+    pub fn collect_all_history(&mut self) {
+        let h = self.history.len();
+        if h == 0 || h < self.limit {
+            return;
+        }
+        let ny = (h - self.limit).max(1).min(h);
         self.history.drop_oldest(ny);
         self.hscrolled = self.hscrolled.min(self.history.len());
     }

@@ -26,10 +26,11 @@ fn clamp16(n: i32) -> u16 {
 impl Ctx {
     /// A C0 control (tmux `input_c0_dispatch`).
     pub(super) fn execute(&mut self, s: &mut Screen, b: u8) {
-        self.utf8.have = 0;
+        self.cut_utf8(s);
         match b {
             0x07 => s.bell(),
             0x08 => s.backspace(),
+            0x09 if s.policy().tabs_in_grid => s.print_tab(),
             0x09 => s.tab(),
             0x0a..=0x0c => {
                 let bg = s.pen().bg;
@@ -45,7 +46,7 @@ impl Ctx {
 
     /// ESC dispatch (tmux `input_esc_dispatch`).
     pub(super) fn esc(&mut self, s: &mut Screen, inter: &[u8], ignore: bool, byte: u8) {
-        self.utf8.have = 0;
+        // An escape sequence does not end a UTF-8 sequence in tmux: it goes on after it.
         self.last = None;
         if ignore {
             return;
@@ -88,7 +89,6 @@ impl Ctx {
         ignore: bool,
         action: char,
     ) {
-        self.utf8.have = 0;
         let was_last = self.last.take();
         if ignore || params.too_many || params.discard {
             return;
@@ -117,7 +117,6 @@ impl Ctx {
     /// feed's fast path for the commonest sequences (SGR, cursor motion).
     #[inline]
     pub(super) fn csi_values(&mut self, s: &mut Screen, values: &[u16], action: char) {
-        self.utf8.have = 0;
         let was_last = self.last.take();
         csi_dispatch(
             s,

@@ -19,6 +19,7 @@ mod sgr;
 mod strings;
 
 use crate::params::{self, CsiParams};
+use crate::release::RepRule;
 use crate::screen::Screen;
 use crate::vte_state::VteState;
 use strings::Pre;
@@ -353,7 +354,7 @@ impl Ctx {
             } else if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
                 // CR LF, the end of almost every line: both at once.
                 s.end_item();
-                self.utf8.have = 0;
+                self.cut_utf8(s);
                 self.last = None;
                 i += 2;
                 if i < len && (0x20..0x7f).contains(&bytes[i]) {
@@ -379,12 +380,22 @@ impl Ctx {
                     let n = s.print_utf8_run(&bytes[i..]);
                     if n > 0 {
                         self.last = None;
+                        if s.policy().rep != RepRule::AsciiOnly {
+                            // The run's last character (a lead byte starts it).
+                            let run = &bytes[i..i + n];
+                            let at = run.iter().rposition(|&b| b & 0xc0 != 0x80).unwrap_or(0);
+                            if let Some((cp, _)) = decode_utf8(&run[at..]) {
+                                self.printed(s, cp, s.width_of(cp));
+                            }
+                        }
                         i += n;
                         continue;
                     }
                     if let Some((cp, n)) = decode_utf8(&bytes[i..]) {
                         self.last = None;
-                        s.print_char(cp, s.widths().of(cp));
+                        let w = s.width_of(cp);
+                        s.print_char(cp, w);
+                        self.printed(s, cp, w);
                         i += n;
                         continue;
                     }
@@ -402,23 +413,48 @@ impl Ctx {
     /// A run of printable ASCII (tmux `input_print` for each).
     #[inline]
     fn print_ascii_run(&mut self, s: &mut Screen, run: &[u8]) {
-        self.utf8.have = 0;
+        self.cut_utf8(s);
         s.print_ascii_run(run);
         if let Some(&b) = run.last() {
             self.last = Some((b as u32, 1));
         }
     }
 
+    /// A character tmux keeps for REP (3.5+: any character; before, only ASCII).
+    fn printed(&mut self, s: &Screen, cp: u32, width: u8) {
+        if s.policy().rep != RepRule::AsciiOnly {
+            self.last = Some((cp, width));
+        }
+    }
+
+    /// A printable ASCII byte or a C0 control ends a UTF-8 sequence in progress: from 3.6
+    /// tmux prints U+FFFD for it (`input_stop_utf8`), before that it is forgotten.
+    #[inline]
+    pub(super) fn cut_utf8(&mut self, s: &mut Screen) {
+        if self.utf8.have != 0 {
+            self.utf8.have = 0;
+            if s.policy().invalid_utf8_placeholder {
+                s.print_char(0xfffd, 1);
+            }
+        }
+    }
+
     /// Feeds one byte >= 0x80 in the ground state (tmux `input_top_bit_set`).
     fn top_bit(&mut self, s: &mut Screen, b: u8) {
         self.last = None;
+        let placeholder = s.policy().invalid_utf8_placeholder;
         let u = &mut self.utf8;
         if u.have == 0 {
             let size = match b {
                 0xc2..=0xdf => 2,
                 0xe0..=0xef => 3,
                 0xf0..=0xf4 => 4,
-                _ => return,
+                _ => {
+                    if placeholder {
+                        s.print_char(0xfffd, 1);
+                    }
+                    return;
+                }
             };
             u.buf[0] = b;
             u.have = 1;
@@ -435,16 +471,44 @@ impl Ctx {
             return;
         }
         u.have = 0;
-        if u.bad {
-            return;
-        }
-        let Ok(t) = std::str::from_utf8(&u.buf[..u.size as usize]) else {
-            return;
+        let decoded = if u.bad {
+            None
+        } else {
+            decode_any(&u.buf[..u.size as usize])
         };
-        let Some(ch) = t.chars().next() else { return };
-        let cp = ch as u32;
-        s.print_char(cp, s.widths().of(cp));
+        match decoded {
+            Some(cp) if cp > 0x10ffff => {
+                // glibc decodes F4 90 80 80 .. F4 BF BF BF and tmux keeps those bytes in
+                // the cell (3.3a drops them: unprintable). They are no character a host
+                // can draw: the cell holds U+FFFD with their width.
+                let w = s.width_of(cp);
+                s.print_char(0xfffd, w);
+                self.printed(s, 0xfffd, w);
+            }
+            Some(cp) => {
+                let w = s.width_of(cp);
+                s.print_char(cp, w);
+                self.printed(s, cp, w);
+            }
+            None if placeholder => s.print_char(0xfffd, 1),
+            None => {}
+        }
     }
+}
+
+/// The code point of a complete, well-formed UTF-8 sequence as glibc's `mbtowc()` decodes
+/// it (up to U+13FFFF: F4 90..BF are taken), or `None` for an overlong form or a surrogate.
+fn decode_any(b: &[u8]) -> Option<u32> {
+    let (init, min) = match b.len() {
+        2 => ((b[0] & 0x1f) as u32, 0x80),
+        3 => ((b[0] & 0x0f) as u32, 0x800),
+        _ => ((b[0] & 0x07) as u32, 0x10000),
+    };
+    let cp = b[1..]
+        .iter()
+        .fold(init, |cp, &c| (cp << 6) | (c & 0x3f) as u32);
+    (cp >= min && !(0xd800..=0xdfff).contains(&cp) && cp <= crate::width_tables::LAST_DECODED)
+        .then_some(cp)
 }
 
 /// What vte calls while it parses a sequence: the screen and the parser's context.
@@ -458,12 +522,14 @@ impl vte::Perform for Performer<'_> {
         // Not reached: vte is never given ground-state bytes (see `Input::feed`).
         let cp = ch as u32;
         if (0x20..0x7f).contains(&cp) {
-            self.c.utf8.have = 0;
+            self.c.cut_utf8(self.s);
             self.s.print_ascii(cp as u8);
             self.c.last = Some((cp, 1));
         } else if cp >= 0x80 {
             self.c.last = None;
-            self.s.print_char(cp, self.s.widths().of(cp));
+            let w = self.s.width_of(cp);
+            self.s.print_char(cp, w);
+            self.c.printed(self.s, cp, w);
         }
     }
 

@@ -92,7 +92,6 @@ impl Ctx {
         self.string_discard = false;
         // tmux forgets the character REP would repeat when a string starts.
         self.last = None;
-        self.utf8.have = 0;
     }
 
     /// Consumes bytes of the string in progress; returns how many. An ESC that ends it is

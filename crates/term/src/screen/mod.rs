@@ -17,8 +17,9 @@ use crate::combined::Combined;
 use crate::damage::Damage;
 use crate::grid::{Grid, Row};
 use crate::modes::Modes;
+use crate::release::{GridPolicy, ReleaseProfile, TmuxRelease};
 use crate::tabs::TabStops;
-use crate::width::Widths;
+use crate::width_tables::CharWidths;
 use crate::TermEvent;
 
 /// Titles `CSI 22 t` keeps at most (tmux's limit).
@@ -104,8 +105,10 @@ pub(crate) struct Screen {
     /// non-collected cell, never at a `feed` boundary; so a run continued by the next
     /// `feed` recomputes the expansion from this size (feeds split anywhere agree).
     item_size: Option<u16>,
-    /// How wide characters are and how they combine.
-    widths: Widths,
+    /// How wide characters are (the release's table and `codepoint-widths`).
+    widths: CharWidths,
+    /// How characters combine, and everything else that differs between tmux releases.
+    policy: GridPolicy,
 }
 
 impl Screen {
@@ -146,7 +149,8 @@ impl Screen {
             ul_colors: Vec::new(),
             scratch: String::new(),
             item_size: None,
-            widths: Widths,
+            widths: CharWidths::new(TmuxRelease::NEWEST, Default::default()),
+            policy: TmuxRelease::NEWEST.grid_policy(&Default::default()),
         }
     }
 
@@ -173,6 +177,16 @@ impl Screen {
     /// Sets the history limit (cut to tmux's largest).
     pub fn set_history_limit(&mut self, limit: usize) {
         self.grid.set_limit(limit.min(crate::MAX_HISTORY_LIMIT));
+    }
+
+    /// The server's `history-limit` changed: 3.7+ applies it to this pane at once
+    /// (session.c, `session_update_history`), dropping history over it; before 3.7 only
+    /// panes made afterwards take it.
+    pub fn history_limit_option_changed(&mut self, limit: usize) {
+        if self.policy.history_limit_live {
+            self.set_history_limit(limit);
+            self.grid.collect_all_history();
+        }
     }
 
     /// The cursor column (`cols` when a wrap is pending; more after some resizes).
@@ -245,10 +259,26 @@ impl Screen {
         self.events.drain(..)
     }
 
-    /// How wide characters are.
+    /// The width tmux gives code point `cp`: 0, 1, 2 or `DROPPED`.
     #[inline(always)]
-    pub fn widths(&self) -> Widths {
-        self.widths
+    pub fn width_of(&self, cp: u32) -> u8 {
+        self.widths.width(cp)
+    }
+
+    /// The release rules in use.
+    #[inline(always)]
+    pub fn policy(&self) -> &GridPolicy {
+        &self.policy
+    }
+
+    /// Renders from now on as `profile` says. Cells already written keep their widths
+    /// (tmux computes a width once, when the character arrives).
+    pub fn set_profile(&mut self, profile: &ReleaseProfile) {
+        self.widths = profile.widths.clone();
+        self.policy = profile.policy;
+        if self.policy.zwj != crate::release::ZwjRule::JoinNext {
+            self.zwj = false;
+        }
     }
 
     // ---------------------------------------------------------------- cursor and modes
@@ -400,6 +430,16 @@ impl Screen {
         if s.chars().any(|c| (c as u32) < 0x20 || c as u32 == 0x7f) {
             return;
         }
+        // 3.7+ (tmux.c, `clean_name` for untrusted names): `#(` becomes `_(` so the title
+        // never runs a command in a format, and vis(3) doubles backslashes (controls never
+        // get here).
+        let cleaned;
+        let s = if self.policy.title_escaped && (s.contains("#(") || s.contains('\\')) {
+            cleaned = s.replace("#(", "_(").replace('\\', "\\\\");
+            cleaned.as_str()
+        } else {
+            s
+        };
         // The first title is news even when empty: the pane's title was unknown before.
         if self.title != s || !self.title_set {
             self.title_set = true;

@@ -7,10 +7,14 @@
 
 use super::Screen;
 use crate::cell::{Attrs, Cell, CellFlags, Color, ColorKind};
-use crate::combined::COMBINED_MAX_BYTES;
 use crate::grid::{Row, SPACER};
 use crate::modes::Modes;
+use crate::release::{
+    is_emoji_modifier, is_regional_indicator, CombineTarget, EmojiModifierRule, OverflowRule,
+    RegionalIndicatorRule, RepRule, Vs16Rule, WidenAtLastColumn, ZwjRule, EMOJI_MODIFIER_BASES,
+};
 use crate::width::UNPRINTABLE;
+use crate::width_tables::CharWidths;
 
 impl Screen {
     /// A run of printable ASCII (0x20..=0x7e): in bulk, as tmux's collect path does, or
@@ -58,6 +62,8 @@ impl Screen {
         pen.flags = CellFlags::empty();
         let pen_ext = pen.style_needs_tmux_extended();
         let style = Cell { ch: 0, ..pen };
+        let clears_0 = self.policy.clears_wide_at_column_0;
+        let how = self.leftovers();
         let mut rest = run;
         while !rest.is_empty() {
             if self.cx as usize >= cols {
@@ -82,10 +88,10 @@ impl Screen {
             if !fresh {
                 // (A row with wide characters has no shadow: they were not printed here.)
                 if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                    fix_spacer_left_collect(cells, x);
+                    fix_spacer_left_collect(cells, x, clears_0, how);
                 }
                 if x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER) {
-                    fix_spacer_right(cells, x + n);
+                    fix_spacer_right(cells, x + n, how);
                 }
             }
             fresh = false;
@@ -125,21 +131,134 @@ impl Screen {
         self.add_cell(cell, 1, true);
     }
 
-    /// REP: `n` more of the character last printed, `(code point, width)` (tmux repeats only
-    /// characters that came through its ASCII path). The repeated character takes the
-    /// current charset, as printing it again would.
+    /// REP: `n` more of the character last printed, `(code point, width)`, each printed
+    /// again through the normal path (so a repeated combining character combines). Up to
+    /// 3.4 tmux keeps only ASCII characters for it; from 3.5 any character. The current
+    /// charset applies, except in 3.5a, which repeats without the line-drawing set.
     pub fn repeat(&mut self, last: (u32, u8), n: i32) {
         let (cp, w) = last;
         let m = self.cols().saturating_sub(self.cx) as i32;
+        let charset = self.charsets.acs() && self.policy.rep != RepRule::AnyCharacterNoCharset;
         for _ in 0..n.min(m) {
+            if w == UNPRINTABLE {
+                continue;
+            }
             let mut cell = self.pen;
             cell.ch = cp;
             cell.flags = CellFlags::empty();
-            if self.charsets.acs() {
+            if charset {
                 cell.attrs |= Attrs::CHARSET;
             }
             self.add_cell(cell, w, cp < 0x80);
         }
+    }
+
+    /// HT from 3.6 (tmux `input_c0_dispatch`, `grid_set_tab`): when every cell from the
+    /// cursor to the next tab stop (or the last column) is a blank that looks like the
+    /// first, the tab is stored as one cell as wide as the distance (`'\t'` with the
+    /// first cell's style, padding after it; `capture-pane` prints it as `\t`). Otherwise,
+    /// or when the distance is more than a cell holds, the cursor only moves.
+    pub fn print_tab(&mut self) {
+        let sx = self.cols();
+        let start = self.cx;
+        if start >= sx.saturating_sub(1) {
+            return;
+        }
+        let row = self.grid.screen(self.cy);
+        let first = row.cell(start as usize);
+        let looks_blank = |c: Cell| {
+            c.ch == b' ' as u32
+                && !c
+                    .flags
+                    .intersects(CellFlags::EXTENDED | CellFlags::WIDE | CellFlags::WIDE_SPACER)
+                && c.fg == first.fg
+                && c.bg == first.bg
+                && c.attrs == first.attrs
+                && c.ul_color == first.ul_color
+                && c.flags.contains(CellFlags::CLEARED) == first.flags.contains(CellFlags::CLEARED)
+        };
+        let mut has_content = false;
+        let mut cx = start;
+        loop {
+            if !has_content && !looks_blank(row.cell(cx as usize)) {
+                has_content = true;
+            }
+            cx += 1;
+            if self.tabs.is_set(cx) || cx >= sx - 1 {
+                break;
+            }
+        }
+        let width = cx - start;
+        if has_content || width > self.policy.max_cell_bytes as u16 {
+            self.set_cursor(cx, self.cy);
+            return;
+        }
+        self.item_size = None;
+        if width >= 2 && self.tab_joins_zwj(width as usize) {
+            return;
+        }
+        let cell = Cell {
+            ch: b'\t' as u32,
+            flags: CellFlags::empty(),
+            ..first
+        };
+        self.write_cell(cell, width as u8);
+    }
+
+    /// A tab cell is `width` spaces to tmux's combining check (`screen_write_combine`; one
+    /// of width 1 is a single byte and never joins): after a cell that ends in a ZWJ, the
+    /// spaces are appended to that cell and the cursor stays. Whether that happened.
+    fn tab_joins_zwj(&mut self, width: usize) -> bool {
+        let cx = self.cx as usize;
+        if cx == 0 {
+            return false;
+        }
+        let row = self.grid.screen(self.cy);
+        let mut x = cx - 1;
+        let mut last = row.cell(x);
+        let mut n = 1;
+        if cx != 1 && last.flags.contains(CellFlags::WIDE_SPACER) {
+            n = 2;
+            x = cx - 2;
+            last = row.cell(x);
+        }
+        let last_width = if last.flags.contains(CellFlags::WIDE) {
+            2
+        } else if last.flags.contains(CellFlags::ZERO_WIDTH) {
+            0
+        } else {
+            1
+        };
+        if n != last_width
+            || last.flags.contains(CellFlags::WIDE_SPACER)
+            || !last.flags.contains(CellFlags::EXTENDED)
+        {
+            return false;
+        }
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        self.push_text(&last, &mut text);
+        let joins =
+            text.ends_with('\u{200d}') && text.len() + width <= self.policy.max_cell_bytes as usize;
+        if joins {
+            text.extend(std::iter::repeat_n(' ', width));
+            if text.len() > UTF8_STORED_MAX {
+                text.clear();
+            }
+            let idx = self.combined.intern(&text);
+            let cols = self.cols();
+            let y = self.cy;
+            let row = self.grid.screen_mut(y);
+            row.expand(x + 1, cols);
+            row.cells_mut(cols)[x] = Cell { ch: idx, ..last };
+            row.touch(x + 1);
+            self.damage.mark(y);
+            if self.combined.wants_compaction() {
+                self.compact_combined();
+            }
+        }
+        self.scratch = text;
+        joins
     }
 
     /// A decoded non-ASCII character with its width (tmux `input_top_bit_set`). The input
@@ -181,14 +300,16 @@ impl Screen {
             let y = self.cy;
             let cols = cols as usize;
             let item_size = self.item_size;
+            let clears_0 = self.policy.clears_wide_at_column_0;
+            let how = self.leftovers();
             let row = self.grid.screen_mut(y);
             self.item_size = Some(expand_item(row, item_size, x + 1, cols as u16));
             let cells = &mut row.cells_mut(cols as u16)[..cols];
             if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_left_collect(cells, x);
+                fix_spacer_left_collect(cells, x, clears_0, how);
             }
             if x + 1 < cols && cells[x + 1].flags.contains(CellFlags::WIDE_SPACER) {
-                fix_spacer_right(cells, x + 1);
+                fix_spacer_right(cells, x + 1, how);
             }
             let cell = row.tmux_extended(x, cell, 1);
             row.cells_mut(cols as u16)[x] = cell;
@@ -206,17 +327,34 @@ impl Screen {
         let sx = self.cols() as u32;
         let sy = self.rows() as u32;
         let w = width as u32;
-        if self.widths.joins(cell.ch) && !cell.flags.contains(CellFlags::EXTENDED) {
-            self.zwj = true;
-            return;
-        }
-        if self.zwj {
-            self.combine(0x200d);
-        }
-        if width == 0 || self.zwj {
-            self.zwj = false;
-            self.combine(cell.ch);
-            return;
+        match self.policy.zwj {
+            ZwjRule::JoinIfCellEndsInZwj => {
+                // 3.4+: every character not collected first asks whether it combines.
+                if self.combine_from_3_4(cell.ch, width) {
+                    return;
+                }
+                if width == 0 {
+                    self.write_zero_width(cell);
+                    return;
+                }
+            }
+            rule => {
+                if rule == ZwjRule::JoinNext
+                    && cell.ch == 0x200d
+                    && !cell.flags.contains(CellFlags::EXTENDED)
+                {
+                    self.zwj = true;
+                    return;
+                }
+                if self.zwj {
+                    self.combine(0x200d);
+                }
+                if width == 0 || self.zwj {
+                    self.zwj = false;
+                    self.combine(cell.ch);
+                    return;
+                }
+            }
         }
         let wrap = self.modes.contains(Modes::AUTOWRAP);
         let cx = self.cx as u32;
@@ -302,10 +440,11 @@ impl Screen {
     fn put_cell(&mut self, x: usize, cell: Cell, width: usize) {
         let y = self.cy;
         let cols = self.cols() as usize;
+        let how = self.leftovers();
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
         let cell = row.tmux_extended(x, cell, width);
-        overwrite(&mut row.cells_mut(cols as u16)[..cols], x, cell, width);
+        overwrite(&mut row.cells_mut(cols as u16)[..cols], x, cell, width, how);
         row.touch(x + width);
         self.damage.mark(y);
     }
@@ -323,16 +462,28 @@ impl Screen {
         {
             return 0;
         }
-        let widths = self.widths;
+        // 3.4+: a cell that may end in a ZWJ takes the next character into it.
+        if self.policy.zwj == ZwjRule::JoinIfCellEndsInZwj && self.cx > 0 {
+            let row = self.grid.screen(self.cy);
+            let x = self.cx as usize - 1;
+            let mut before = row.cell(x);
+            if x > 0 && before.flags.contains(CellFlags::WIDE_SPACER) {
+                before = row.cell(x - 1);
+            }
+            if before.flags.contains(CellFlags::EXTENDED) {
+                return 0;
+            }
+        }
         // The next character if it can take this path: (code point, bytes, width).
-        let next = |b: &[u8]| -> Option<(u32, usize, usize)> {
+        let next = |widths: &CharWidths, b: &[u8]| -> Option<(u32, usize, usize)> {
             if b.first().is_none_or(|&c| c < 0x80) {
                 return None;
             }
             let (cp, n) = crate::input::decode_utf8(b)?;
-            let w = widths.of(cp);
-            ((w == 1 || w == 2) && !widths.joins(cp)).then_some((cp, n, w as usize))
+            let w = widths.width(cp);
+            ((w == 1 || w == 2) && cp != 0x200d && !may_join(cp)).then_some((cp, n, w as usize))
         };
+        let how = self.leftovers();
         let mut pen = self.pen;
         // The cells' style for the row's shadow (`WIDE` goes with each character).
         let style = Cell {
@@ -341,7 +492,7 @@ impl Screen {
             ..pen
         };
         let mut i = 0;
-        while let Some(mut c) = next(&bytes[i..]) {
+        while let Some(mut c) = next(&self.widths, &bytes[i..]) {
             if self.cx as usize + c.2 > cols as usize {
                 self.linefeed(true, Color::DEFAULT);
                 self.cx = 0;
@@ -361,11 +512,11 @@ impl Screen {
                     CellFlags::TMUX_EXTENDED
                 };
                 let (cells, shadow) = row.cells_and_shadow(cols);
-                overwrite(&mut cells[..cols as usize], x, pen, w);
+                overwrite(&mut cells[..cols as usize], x, pen, w, how);
                 shadow.append_char(x, cp, w == 2, style);
                 x += w;
                 i += n;
-                match next(&bytes[i..]) {
+                match next(&self.widths, &bytes[i..]) {
                     Some(d) if x + d.2 <= cols as usize => c = d,
                     _ => break,
                 }
@@ -388,23 +539,224 @@ impl Screen {
         let y = self.cy;
         let cols = self.cols();
         let end = x + width;
+        let how = self.leftovers();
         let row = self.grid.screen_mut(y);
         row.grow_past_edge(end, cols);
         row.expand(end, cols);
         let cells = row.cells_mut(cols);
         if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
-            fix_spacer_left(cells, x);
+            fix_spacer_left(cells, x, how);
         }
         cells[x] = Cell {
             flags: CellFlags::WIDE | CellFlags::TMUX_EXTENDED,
             ..cell
         };
+        let spacer = how.spacer(&cells[x]);
         for c in &mut cells[x + 1..end] {
-            *c = SPACER;
+            *c = spacer;
         }
         row.mark_ext(end);
         row.touch(end);
         self.damage.mark(y);
+    }
+
+    /// How the release clears what is left of a wide character or tab.
+    #[inline(always)]
+    fn leftovers(&self) -> Leftovers {
+        Leftovers {
+            keep_bg: self.policy.leftovers_keep_background,
+            tabs: self.policy.overwritten_tab_leaves_tabs,
+        }
+    }
+
+    /// The text of `cell` appended to `out`.
+    fn push_text(&self, cell: &Cell, out: &mut String) {
+        if cell.flags.contains(CellFlags::EXTENDED) {
+            out.push_str(self.combined.get(cell.ch));
+        } else {
+            out.push(char::from_u32(cell.ch).unwrap_or(' '));
+        }
+    }
+
+    /// tmux 3.4+ `screen_write_combine`: whether `cp` (of `width`) joins the cell before
+    /// the cursor (then it is done, or dropped) rather than being written on its own.
+    /// What joins and how the cell then changes follows the release's [`GridPolicy`]
+    /// (`zwj`, `vs16`, `regional_indicators`, `emoji_modifiers`, `hangul_jamo`,
+    /// `max_cell_bytes`, `overflow`, `widen_at_last_column`).
+    ///
+    /// [`GridPolicy`]: crate::release::GridPolicy
+    fn combine_from_3_4(&mut self, cp: u32, width: u8) -> bool {
+        let p = self.policy;
+        if p.hangul_jamo && cp == 0x3164 {
+            return true;
+        }
+        let is_vs16 = cp == 0xfe0f;
+        let zero_width = cp == 0x200d || is_vs16 || width == 0;
+        let mut force_wide = is_vs16 && p.vs16 != Vs16Rule::ZeroWidth;
+        let Some(add) = char::from_u32(cp) else {
+            return zero_width;
+        };
+        let cx = self.cx as usize;
+        if cp < 0x80 || cx == 0 {
+            return zero_width;
+        }
+        debug_assert_eq!(p.combine_target, CombineTarget::AdjacentOfMatchingWidth);
+        let y = self.cy;
+        let row = self.grid.screen(y);
+        let mut n = 1;
+        let mut last = row.cell(cx - 1);
+        if cx != 1 && last.flags.contains(CellFlags::WIDE_SPACER) {
+            n = 2;
+            last = row.cell(cx - 2);
+        }
+        let last_width = if last.flags.contains(CellFlags::WIDE) {
+            2
+        } else if last.flags.contains(CellFlags::ZERO_WIDTH) {
+            0
+        } else {
+            1
+        };
+        if n != last_width || last.flags.contains(CellFlags::WIDE_SPACER) {
+            return zero_width;
+        }
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        self.push_text(&last, &mut text);
+        let join = zero_width || {
+            let first = text.chars().next().map_or(0, |c| c as u32);
+            let ends_zwj = text.ends_with('\u{200d}');
+            if p.hangul_jamo {
+                match jamo_state(&text, cp) {
+                    Jamo::NotComposable => {
+                        self.scratch = text;
+                        return true;
+                    }
+                    Jamo::Initial => false,
+                    Jamo::Composable => true,
+                    Jamo::Other => {
+                        if should_combine(p.regional_indicators, first, &text, cp) {
+                            force_wide = true;
+                            true
+                        } else {
+                            ends_zwj
+                        }
+                    }
+                }
+            } else if is_regional_indicator(cp) || is_emoji_modifier(cp) {
+                // 3.4, 3.5a: `utf8_is_modifier`: joins any cell that is not one byte.
+                debug_assert_eq!(p.emoji_modifiers, EmojiModifierRule::JoinAnyNonAscii);
+                force_wide = text.len() >= 2;
+                force_wide
+            } else {
+                ends_zwj
+            }
+        };
+        if !join {
+            self.scratch = text;
+            return false;
+        }
+        if text.len() + add.len_utf8() > p.max_cell_bytes as usize {
+            self.scratch = text;
+            return match p.overflow {
+                OverflowRule::OwnCell => false,
+                OverflowRule::Dropped => zero_width,
+            };
+        }
+        text.push(add);
+        if text.len() > UTF8_STORED_MAX {
+            // tmux stores a cell's size in five bits (utf8.c, `UTF8_SET_SIZE`): a cell of
+            // exactly 32 bytes (3.6+) reads back with no text, keeping its width.
+            text.clear();
+        }
+        let mut cx = cx;
+        if last_width == 1 && force_wide {
+            n = 2;
+            cx += 1;
+        } else {
+            force_wide = false;
+        }
+        let x = cx - n;
+        // A tab cell keeps only its width (grid.c, `grid_extended_cell`): what joins it is
+        // lost.
+        let tab = last.ch == b'\t' as u32 && !last.flags.contains(CellFlags::EXTENDED);
+        let (ch, ext) = if tab {
+            (last.ch, CellFlags::empty())
+        } else {
+            (self.combined.intern(&text), CellFlags::EXTENDED)
+        };
+        self.scratch = text;
+        let cols = self.cols();
+        let head_flags = if force_wide {
+            last.flags | CellFlags::WIDE
+        } else {
+            last.flags
+        };
+        let pad_x = match p.vs16 {
+            Vs16Rule::WidenPaddingOffByOne if force_wide => cx,
+            _ => cx - 1,
+        };
+        let how = self.leftovers();
+        let row = self.grid.screen_mut(y);
+        let end = if force_wide { pad_x + 1 } else { x + 1 };
+        if end > cols as usize {
+            row.grow_past_edge(end, cols);
+        }
+        row.expand(end, cols);
+        // tmux's grid_store_cell drops the cleared flag of a cell it stores.
+        row.cells_mut(cols)[x] = Cell {
+            ch,
+            flags: (head_flags | ext | CellFlags::TMUX_EXTENDED) - CellFlags::CLEARED,
+            ..last
+        };
+        if force_wide {
+            row.cells_mut(cols)[pad_x] = how.spacer(&last);
+        }
+        row.mark_ext(end);
+        row.touch(end);
+        self.damage.mark(y);
+        if self.combined.wants_compaction() {
+            self.compact_combined();
+        }
+        let sx = cols as usize;
+        if p.widen_at_last_column == WidenAtLastColumn::CursorStays && cx > sx {
+            // 3.7+: a combined character not wholly visible is not redrawn and the cursor
+            // stays where it was.
+            return true;
+        }
+        // tmux's screen_write_set_cursor: past the pending-wrap column is the last column.
+        let cx = if cx > sx { sx - 1 } else { cx };
+        self.set_cursor(cx as u16, y);
+        true
+    }
+
+    /// A zero-width character that did not fit the cell before the cursor (3.4 .. 3.7c):
+    /// `screen_write_cell` with width 0. It is written as a cell of its own at the cursor
+    /// (past the right edge, where nothing shows it, with a wrap pending); the cursor
+    /// stays, except that without autowrap it is pulled back to the last column.
+    fn write_zero_width(&mut self, cell: Cell) {
+        let sx = self.cols();
+        let x = self.cx;
+        if x > sx {
+            return;
+        }
+        if x == sx {
+            // Nothing shows it, but writing it clears a wide character whose padding lies
+            // past the edge (a character widened in the last column).
+            let y = self.cy;
+            let how = self.leftovers();
+            let row = self.grid.screen_mut(y);
+            if row.cell(x as usize).flags.contains(CellFlags::WIDE_SPACER) {
+                fix_spacer_left(row.cells_mut(sx), x as usize, how);
+                self.damage.mark(y);
+            }
+        } else {
+            let mut cell = cell;
+            cell.flags |= CellFlags::TMUX_EXTENDED | CellFlags::ZERO_WIDTH;
+            self.put_cell(x as usize, cell, 1);
+        }
+        if !self.modes.contains(Modes::AUTOWRAP) && x > sx - 1 {
+            self.set_cursor(sx - 1, self.cy);
+        }
     }
 
     /// tmux `screen_write_combine`: appends a zero-width character to the cell left of
@@ -438,7 +790,7 @@ impl Screen {
         } else {
             s.push(char::from_u32(old.ch).unwrap_or(' '));
         }
-        if s.len() + add.len_utf8() <= COMBINED_MAX_BYTES {
+        if s.len() + add.len_utf8() <= self.policy.max_cell_bytes as usize {
             s.push(add);
             let idx = self.combined.intern(&s);
             let cols = self.cols();
@@ -465,26 +817,65 @@ impl Screen {
     }
 }
 
+/// What overwriting half of a wide character (or a tab) leaves in its other cells: how
+/// the release clears them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Leftovers {
+    /// next-3.8 (`screen_write_clear_cell`, `grid_set_padding`): cleared cells keep their
+    /// background colour, and padding cells carry their character's.
+    pub keep_bg: bool,
+    /// 3.6a, 3.7c: the rest of a tab whose first cell is overwritten by a character that
+    /// is not ASCII becomes one-column tabs with its style.
+    pub tabs: bool,
+}
+
+impl Leftovers {
+    /// The padding cell after `head`.
+    #[inline(always)]
+    fn spacer(self, head: &Cell) -> Cell {
+        if self.keep_bg {
+            Cell {
+                bg: head.bg,
+                ..SPACER
+            }
+        } else {
+            SPACER
+        }
+    }
+
+    /// A default cell written over `c` (tmux `grid_view_set_cell` with the default cell,
+    /// or next-3.8's `screen_write_clear_cell`).
+    #[inline]
+    fn clear(self, c: &mut Cell) {
+        let bg = if self.keep_bg { c.bg } else { Cell::BLANK.bg };
+        *c = Cell {
+            flags: c.flags & CellFlags::TMUX_EXTENDED,
+            bg,
+            ..Cell::BLANK
+        };
+    }
+}
+
 #[inline(never)]
-pub(super) fn fix_spacer_left(cells: &mut [Cell], x: usize) {
+pub(super) fn fix_spacer_left(cells: &mut [Cell], x: usize, how: Leftovers) {
     // x is a spacer: blank it and the spacers and head to its left.
     let mut xx = x;
     while xx > 0 {
         xx -= 1;
         if !cells[xx].flags.contains(CellFlags::WIDE_SPACER) {
-            blank_keeping_ext(&mut cells[xx]);
+            how.clear(&mut cells[xx]);
             break;
         }
-        blank_keeping_ext(&mut cells[xx]);
+        how.clear(&mut cells[xx]);
     }
-    blank_keeping_ext(&mut cells[x]);
+    how.clear(&mut cells[x]);
 }
 
-/// tmux 3.3a's collect path (`screen_write_collect_end`): blanks the spacers left of `x`
-/// and the wide character they belong to, except that a wide character in column 0 keeps
-/// its head (the walk stops before reading column 0).
+/// tmux's collect path (`screen_write_collect_end`): blanks the spacers left of `x` and
+/// the wide character they belong to, except that before 3.6 a wide character in column 0
+/// keeps its head (the walk stops before reading column 0); `clears_0` (3.6+) blanks it.
 #[inline(never)]
-fn fix_spacer_left_collect(cells: &mut [Cell], x: usize) {
+fn fix_spacer_left_collect(cells: &mut [Cell], x: usize, clears_0: bool, how: Leftovers) {
     let mut xx = x;
     let mut stopped_on = None;
     while xx > 0 {
@@ -492,23 +883,26 @@ fn fix_spacer_left_collect(cells: &mut [Cell], x: usize) {
             stopped_on = Some(xx);
             break;
         }
-        blank_keeping_ext(&mut cells[xx]);
+        how.clear(&mut cells[xx]);
         xx -= 1;
+    }
+    if stopped_on.is_none() && clears_0 && xx != x {
+        stopped_on = Some(0);
     }
     if let Some(h) = stopped_on {
         if cells[h].flags.contains(CellFlags::WIDE) {
-            blank_keeping_ext(&mut cells[h]);
+            how.clear(&mut cells[h]);
         }
     }
 }
 
 #[inline(never)]
-fn fix_spacer_right(cells: &mut [Cell], from: usize) {
+fn fix_spacer_right(cells: &mut [Cell], from: usize, how: Leftovers) {
     for c in cells[from..].iter_mut() {
         if !c.flags.contains(CellFlags::WIDE_SPACER) {
             break;
         }
-        blank_keeping_ext(c);
+        how.clear(c);
     }
 }
 
@@ -525,31 +919,42 @@ fn expand_item(row: &mut Row, before: Option<u16>, end: usize, cols: u16) -> u16
 /// Writes `cell` and, for a wide one, its spacers at `x` of a screen line's `cells`, first
 /// blanking any wide character it overwrites half of (tmux `screen_write_overwrite`).
 #[inline(always)]
-fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize) {
+fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize, how: Leftovers) {
     let old = cells[x].flags;
     if old.contains(CellFlags::WIDE_SPACER) {
-        fix_spacer_left(cells, x);
+        fix_spacer_left(cells, x, how);
     }
     let end = x + width;
     if (width != 1 || old.intersects(CellFlags::WIDE | CellFlags::WIDE_SPACER))
         && end < cells.len()
         && cells[end].flags.contains(CellFlags::WIDE_SPACER)
     {
-        fix_spacer_right(cells, end);
+        if how.tabs
+            && cells[x].ch == b'\t' as u32
+            && old.contains(CellFlags::WIDE)
+            && !old.contains(CellFlags::EXTENDED)
+        {
+            // tmux 3.6a, 3.7c (`screen_write_overwrite`): the rest of an overwritten tab
+            // becomes one-column tabs with its style.
+            let tab = Cell {
+                flags: CellFlags::TMUX_EXTENDED,
+                ..cells[x]
+            };
+            for c in cells[end..].iter_mut() {
+                if !c.flags.contains(CellFlags::WIDE_SPACER) {
+                    break;
+                }
+                *c = tab;
+            }
+        } else {
+            fix_spacer_right(cells, end, how);
+        }
     }
     cells[x] = cell;
+    let spacer = how.spacer(&cell);
     for c in &mut cells[x + 1..end] {
-        *c = SPACER;
+        *c = spacer;
     }
-}
-
-/// A default cell written over `c` (tmux `grid_view_set_cell` with the default cell).
-#[inline]
-fn blank_keeping_ext(c: &mut Cell) {
-    *c = Cell {
-        flags: c.flags & CellFlags::TMUX_EXTENDED,
-        ..Cell::BLANK
-    };
 }
 
 /// `fill_ascii` at `x` on a line that may hold cells tmux stores out of line (those stay
@@ -578,4 +983,86 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
         &src[keep - x..],
         pen,
     );
+}
+
+/// The longest cell text tmux reads back from its grid (`UTF8_GET_SIZE` keeps five bits).
+const UTF8_STORED_MAX: usize = 31;
+
+/// tmux 3.6+ `hanguljamo_check_state`.
+enum Jamo {
+    Other,
+    Initial,
+    Composable,
+    NotComposable,
+}
+
+#[derive(PartialEq, Eq)]
+enum JamoClass {
+    None,
+    Initial,
+    Medial,
+    Final,
+}
+
+/// The Hangul jamo class tmux gives `cp` (utf8-combined.c, `hanguljamo_get_class`).
+fn jamo_class(cp: u32) -> JamoClass {
+    match cp {
+        0x1100..=0x115f | 0xa960..=0xa97c => JamoClass::Initial,
+        0x1160..=0x11a7 | 0xd7b0..=0xd7c6 => JamoClass::Medial,
+        0x11a8..=0x11ff | 0xd7cb..=0xd7fb => JamoClass::Final,
+        _ => JamoClass::None,
+    }
+}
+
+/// How `cp` composes with the cell text `with` (tmux reads the cell's last three bytes:
+/// its last character when that is a three-byte one).
+fn jamo_state(with: &str, cp: u32) -> Jamo {
+    if !(0x800..=0xffff).contains(&cp) {
+        return Jamo::Other;
+    }
+    let last = with
+        .chars()
+        .next_back()
+        .filter(|c| c.len_utf8() == 3)
+        .map_or(JamoClass::None, |c| jamo_class(c as u32));
+    let composable = |want: JamoClass| {
+        if with.len() >= 3 && last == want {
+            Jamo::Composable
+        } else {
+            Jamo::NotComposable
+        }
+    };
+    match jamo_class(cp) {
+        JamoClass::None => Jamo::Other,
+        JamoClass::Initial => Jamo::Initial,
+        JamoClass::Medial => composable(JamoClass::Initial),
+        JamoClass::Final => composable(JamoClass::Medial),
+    }
+}
+
+/// tmux 3.6+ `utf8_should_combine`, asked both ways round: regional indicators (3.6a:
+/// after a cell starting with one; 3.7+: pairs only) and a skin tone with one of tmux's
+/// emoji bases, in either order. `first` is the cell's first code point, `text` its text.
+fn should_combine(rule: RegionalIndicatorRule, first: u32, text: &str, cp: u32) -> bool {
+    if is_regional_indicator(cp) && is_regional_indicator(first) {
+        return match rule {
+            RegionalIndicatorRule::Pairs => {
+                text.chars()
+                    .filter(|&c| is_regional_indicator(c as u32))
+                    .count()
+                    == 1
+            }
+            _ => true,
+        };
+    }
+    let base = |c: u32| EMOJI_MODIFIER_BASES.binary_search(&c).is_ok();
+    (base(cp) && is_emoji_modifier(first)) || (is_emoji_modifier(cp) && base(first))
+}
+
+/// Whether `cp` may join the cell before it in some release even though it has a width
+/// (so the bulk path leaves it to `print_char`).
+#[inline]
+pub(crate) fn may_join(cp: u32) -> bool {
+    matches!(cp, 0x1100..=0x11ff | 0x3164 | 0xa960..=0xa97c | 0xd7b0..=0xd7fb | 0x1f1e6..=0x1f1ff | 0x1f3fb..=0x1f3ff)
+        || (0x1f44b..=0x1f9df).contains(&cp) && EMOJI_MODIFIER_BASES.binary_search(&cp).is_ok()
 }

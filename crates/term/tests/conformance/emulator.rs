@@ -1,6 +1,24 @@
 //! muxlink's side of a case: the same steps through `muxlink_term::Terminal`.
 
+use std::sync::OnceLock;
+
+use muxlink_term::release::{ReleaseProfile, ServerOptions, TmuxRelease};
 use muxlink_term::{capture, Modes, Terminal};
+
+/// The profile of the tmux the oracle runs (`tmux` on PATH, as `tmux -V` reports it; 3.3a
+/// when there is none): the emulator renders as that release.
+fn oracle_profile() -> &'static ReleaseProfile {
+    static PROFILE: OnceLock<ReleaseProfile> = OnceLock::new();
+    PROFILE.get_or_init(|| {
+        let release = std::process::Command::new("tmux")
+            .arg("-V")
+            .output()
+            .ok()
+            .and_then(|o| TmuxRelease::from_version(String::from_utf8_lossy(&o.stdout).trim()).ok())
+            .map_or(TmuxRelease::V3_3a, |m| m.release);
+        release.profile(&ServerOptions::default()).0
+    })
+}
 
 use super::case::{Case, Step};
 use super::gen::Rng;
@@ -10,7 +28,12 @@ use super::Observation;
 /// a seed, every feed is cut into pieces of 1 to 16 bytes, the way tmux cuts `%output`
 /// anywhere: the result must not change.
 pub fn observe_split(case: &Case, seed: Option<u64>) -> Observation {
-    let mut t = Terminal::with_history_limit(case.cols, case.rows, case.history_limit as usize);
+    let mut t = Terminal::with_profile(
+        case.cols,
+        case.rows,
+        case.history_limit as usize,
+        oracle_profile(),
+    );
     let mut rng = seed.map(Rng::new);
     for st in &case.steps {
         match st {

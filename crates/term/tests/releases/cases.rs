@@ -208,6 +208,27 @@ fn named_cases() -> Vec<Case> {
             b"\x1b[3g\x1b[1;41H\x1bH\r\tX",
         ),
         c("tab/cht", 20, 3, b"a\x1b[2Ib"),
+        // A character that is not ASCII written over a tab's first cell (3.6+: the rest of
+        // the tab becomes one-column tabs), and over its middle.
+        c(
+            "tab/overwritten-head-by-utf8",
+            20,
+            3,
+            "\x1b[44m\t\x1b[0m\r\u{E9}|".as_bytes(),
+        ),
+        c(
+            "tab/overwritten-middle-by-wide",
+            20,
+            3,
+            "\t\x1b[4G\u{4E2D}|".as_bytes(),
+        ),
+        // What joins a tab cell (3.6+: lost) and a VS16 after a one-column tab.
+        c(
+            "tab/joined",
+            10,
+            3,
+            "\x1b[1;8H\t\u{301}\u{200D}\u{1F44D}|\r\n\x1b[8G\t\u{FE0F}|".as_bytes(),
+        ),
         c("tab/wrapped-lines", 10, 4, b"a\tb\tc\td\r\n\t\t\tx"),
         // REP: ASCII only up to 3.4, any character from 3.5.
         c("rep/ascii", 20, 3, b"ab\x1b[3b"),
@@ -255,6 +276,7 @@ fn named_cases() -> Vec<Case> {
             3,
             "\x1b]2;\u{4E2D}\u{1F600}\x07x".as_bytes(),
         ),
+        c("title/backslash", 20, 3, b"\x1b]2;a\\b#(c)\x07x"),
         c(
             "title/delete-and-backslash",
             20,
@@ -589,7 +611,7 @@ impl Rng {
 }
 
 /// Seeded mixes of atoms, text and cursor motions.
-pub const MIX_SEEDS: u64 = 40;
+pub const MIX_SEEDS: u64 = 200;
 const MIX_SIZES: [(u16, u16); 4] = [(10, 4), (7, 3), (20, 5), (3, 3)];
 
 fn mix_case(seed: u64) -> Case {

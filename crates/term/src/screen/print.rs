@@ -703,11 +703,15 @@ impl Screen {
         }
         row.expand(end, cols);
         // tmux's grid_store_cell drops the cleared flag of a cell it stores.
-        row.cells_mut(cols)[x] = Cell {
+        let cell = Cell {
             ch,
             flags: (head_flags | ext | CellFlags::TMUX_EXTENDED) - CellFlags::CLEARED,
             ..last
         };
+        let (cells, shadow) = row.cells_and_shadow(cols);
+        cells[x] = cell;
+        // The row's shadow holds if this is its last character, combined in place.
+        shadow.combined(x, cell);
         if force_wide {
             row.cells_mut(cols)[pad_x] = how.spacer(&last);
         }

@@ -82,8 +82,8 @@ fn assert_same(a: &Terminal, b: &Terminal) {
     assert_eq!(a.title(), b.title());
     assert_eq!(a.is_alternate_screen(), b.is_alternate_screen());
     for i in 0..a.history_len() + a.rows() as usize {
-        let ka: Vec<_> = a.line(i).iter().map(|c| cell_key(a, c)).collect();
-        let kb: Vec<_> = b.line(i).iter().map(|c| cell_key(b, c)).collect();
+        let ka: Vec<_> = a.line(i).iter().map(|c| cell_key(a, &c)).collect();
+        let kb: Vec<_> = b.line(i).iter().map(|c| cell_key(b, &c)).collect();
         assert_eq!(ka, kb, "line {i} differs after split feed");
         assert_eq!(a.line_wrapped(i), b.line_wrapped(i));
     }

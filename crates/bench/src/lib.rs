@@ -4,11 +4,13 @@
 //! [`gen`] or recorded by `workloads/record.sh`), timing in [`measure`], output in [`report`].
 //! Peers (termwiz, alacritty_terminal, vt100) are dependencies of this crate only, so they never
 //! ship inside `muxlink`.
-#![deny(unsafe_code)] // one exception: the thread CPU clock in `measure::clock`
+#![deny(unsafe_code)] // exceptions: the thread CPU clock in `measure::clock`, the counting
+// allocator in `meter`
 #![deny(missing_docs)]
 
 pub mod gen;
 pub mod groups;
 pub mod measure;
+pub mod meter;
 pub mod report;
 pub mod workloads;

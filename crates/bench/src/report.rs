@@ -85,6 +85,8 @@ pub enum Goal {
     MbPerS(f64),
     /// muxlink's MB/s at least this many times the peer's.
     RatioVs(&'static str, f64),
+    /// muxlink's `bytes_per_line` at most tmux's (measured: tmux's / muxlink's, >= 1).
+    BelowTmux,
 }
 
 /// A performance target from the issues.
@@ -141,7 +143,50 @@ pub const TARGETS: &[Target] = &[
         workload: Some("real_session"),
         goal: Goal::MbPerS(340.0),
     },
+    Target {
+        group: "memory",
+        workload: None,
+        goal: Goal::BelowTmux,
+    },
 ];
+
+/// A row's `bytes_per_line` (the `memory` group's measure).
+fn bytes_per_line(r: &Row) -> Option<f64> {
+    r.extra.get("bytes_per_line").and_then(Value::as_f64)
+}
+
+/// What a table shows for a row: MB/s, or bytes per history line in the `memory` group.
+fn shown(r: &Row) -> f64 {
+    bytes_per_line(r).unwrap_or(r.mb_per_s)
+}
+
+/// The ratio a table shows for muxlink against `peer` on workload `w`: throughput over the
+/// peer's, or in the `memory` group bytes per line over the peer's (below 1: muxlink keeps
+/// less).
+fn ratio_in(rows: &[Row], ratios: &[Ratio], group: &str, w: &str, peer: &str) -> Option<f64> {
+    if group == "memory" {
+        let find = |name: &str| {
+            rows.iter()
+                .find(|r| r.group == group && r.workload == w && r.impl_name == name)
+                .and_then(bytes_per_line)
+        };
+        let (ours, theirs) = (find(SELF)?, find(peer)?);
+        return (theirs > 0.0).then(|| ours / theirs);
+    }
+    ratios
+        .iter()
+        .find(|r| r.group == group && r.workload == w && r.vs == peer)
+        .map(|r| r.ratio)
+}
+
+/// muxlink's `bytes_per_line` over tmux's for the workload of `ours` (`memory` rows).
+fn ratio_to_tmux(rows: &[Row], ours: &Row) -> Option<f64> {
+    let t = rows
+        .iter()
+        .find(|r| r.group == ours.group && r.workload == ours.workload && r.impl_name == "tmux")
+        .and_then(bytes_per_line)?;
+    Some(bytes_per_line(ours)? / t).filter(|_| t > 0.0)
+}
 
 /// One target checked against one measured workload.
 #[derive(Clone, Debug)]
@@ -184,6 +229,15 @@ pub fn verdicts(rows: &[Row]) -> Vec<Verdict> {
                     measured: ours.mb_per_s,
                     wanted: min,
                 }),
+                Goal::BelowTmux => {
+                    if let Some(r) = ratio_to_tmux(rows, ours) {
+                        out.push(Verdict {
+                            what: format!("{name}: tmux bytes/line / muxlink's"),
+                            measured: 1.0 / r,
+                            wanted: 1.0,
+                        });
+                    }
+                }
                 Goal::RatioVs(peer, min) => {
                     if let Some(r) = ratios.iter().find(|r| {
                         r.group == ours.group && r.workload == ours.workload && r.vs == peer
@@ -241,7 +295,12 @@ pub fn table(rows: &[Row]) -> String {
             }
         }
         let peers: Vec<&str> = impls.iter().copied().filter(|i| *i != SELF).collect();
-        let _ = write!(out, "\n{group} (MB/s, median)\n{:<24}", "workload");
+        let unit = if group == "memory" {
+            "bytes per history line"
+        } else {
+            "MB/s, median"
+        };
+        let _ = write!(out, "\n{group} ({unit})\n{:<24}", "workload");
         for i in &impls {
             let _ = write!(out, "{i:>20}");
         }
@@ -257,7 +316,7 @@ pub fn table(rows: &[Row]) -> String {
                     .find(|r| r.workload == w && r.impl_name == *i)
                 {
                     Some(r) => {
-                        let _ = write!(out, "{:>20.1}", r.mb_per_s);
+                        let _ = write!(out, "{:>20.1}", shown(r));
                     }
                     None => {
                         let _ = write!(out, "{:>20}", "-");
@@ -265,12 +324,9 @@ pub fn table(rows: &[Row]) -> String {
                 }
             }
             for p in &peers {
-                match ratios
-                    .iter()
-                    .find(|r| r.group == group && r.workload == w && r.vs == *p)
-                {
+                match ratio_in(rows, &ratios, group, w, p) {
                     Some(r) => {
-                        let _ = write!(out, "{:>21.2}x", r.ratio);
+                        let _ = write!(out, "{r:>21.2}x");
                     }
                     None => {
                         let _ = write!(out, "{:>22}", "-");
@@ -306,7 +362,12 @@ pub fn markdown(rows: &[Row]) -> String {
             }
         }
         let peers: Vec<&str> = impls.iter().copied().filter(|i| *i != SELF).collect();
-        let _ = write!(out, "\n`{group}` (MB/s)\n\n| workload |");
+        let unit = if group == "memory" {
+            "bytes per history line"
+        } else {
+            "MB/s"
+        };
+        let _ = write!(out, "\n`{group}` ({unit})\n\n| workload |");
         for i in &impls {
             let _ = write!(out, " {i} |");
         }
@@ -326,18 +387,15 @@ pub fn markdown(rows: &[Row]) -> String {
                     .find(|r| r.workload == w && r.impl_name == *i)
                 {
                     Some(r) => {
-                        let _ = write!(out, " {:.0} |", r.mb_per_s);
+                        let _ = write!(out, " {:.0} |", shown(r));
                     }
                     None => out.push_str(" - |"),
                 }
             }
             for p in &peers {
-                match ratios
-                    .iter()
-                    .find(|r| r.group == group && r.workload == w && r.vs == *p)
-                {
+                match ratio_in(rows, &ratios, group, w, p) {
                     Some(r) => {
-                        let _ = write!(out, " {:.2}x |", r.ratio);
+                        let _ = write!(out, " {r:.2}x |");
                     }
                     None => out.push_str(" - |"),
                 }

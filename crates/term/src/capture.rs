@@ -39,15 +39,14 @@ fn render(t: &Terminal, from: usize, to: usize, codes: bool) -> String {
     let mut last = Cell::BLANK;
     for i in from..to {
         let used = t.line_captured(i) as usize;
-        let row = t.line(i);
         let start = out.len();
-        for cell in &row[..used] {
+        for cell in t.line(i).iter().take(used) {
             if cell.flags.contains(CellFlags::WIDE_SPACER) {
                 continue;
             }
             if codes {
-                sgr_diff(t, &last, cell, &mut out);
-                last = *cell;
+                sgr_diff(t, &last, &cell, &mut out);
+                last = cell;
             }
             t.push_cell_text(cell, &mut out);
         }

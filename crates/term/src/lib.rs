@@ -29,6 +29,7 @@ mod damage;
 mod fill;
 mod grid;
 mod input;
+mod line;
 mod modes;
 mod params;
 mod screen;
@@ -43,6 +44,7 @@ pub mod width_tables;
 
 pub use cell::{acs_to_unicode, Attrs, Cell, CellFlags, Color, ColorKind, UnderlineStyle};
 pub use damage::Damage;
+pub use line::{LineCells, LineView};
 pub use modes::Modes;
 pub use width::{char_width, UNPRINTABLE};
 
@@ -244,7 +246,7 @@ impl Terminal {
         self.s.scroll_region()
     }
 
-    /// Visible row `y` (`0..rows`), exactly `cols` cells. Panics if `y >= rows`.
+    /// Visible row `y` (`0..rows`), exactly `cols` cells, in place. Panics if `y >= rows`.
     pub fn screen_row(&self, y: u16) -> &[Cell] {
         self.s.grid().screen(y).view(self.cols())
     }
@@ -254,10 +256,16 @@ impl Terminal {
         self.s.grid().screen(y).wrapped()
     }
 
-    /// History row `i` (0 = oldest, `history_len() - 1` = just above the screen).
-    /// Panics if `i >= history_len()`.
-    pub fn history_row(&self, i: usize) -> &[Cell] {
-        self.s.grid().line(i).view(self.cols())
+    /// History row `i` (0 = oldest, `history_len() - 1` = just above the screen), `cols`
+    /// cells (history is stored packed at the width each line uses; the view unpacks it and
+    /// pads it as it is read). Panics if `i >= history_len()`.
+    pub fn history_row(&self, i: usize) -> LineView<'_> {
+        assert!(
+            i < self.history_len(),
+            "history row {i} of {}",
+            self.history_len()
+        );
+        self.line(i)
     }
 
     /// Whether history row `i` wraps onto the next line.
@@ -265,9 +273,15 @@ impl Terminal {
         self.s.grid().line(i).wrapped()
     }
 
-    /// Any line by absolute index: `0..history_len()` are history, then the screen rows.
-    pub fn line(&self, i: usize) -> &[Cell] {
-        self.s.grid().line(i).view(self.cols())
+    /// Any line by absolute index: `0..history_len()` are history, then the screen rows;
+    /// `cols` cells either way. Panics if `i >= history_len() + rows`.
+    pub fn line(&self, i: usize) -> LineView<'_> {
+        assert!(
+            i < self.history_len() + self.rows() as usize,
+            "line {i} of {}",
+            self.history_len() + self.rows() as usize
+        );
+        LineView::new(self.s.grid().line(i), self.cols())
     }
 
     /// Whether absolute line `i` wraps.
@@ -299,8 +313,10 @@ impl Terminal {
         self.s.combined().get(index)
     }
 
-    /// Appends a cell's text to `out` (nothing for a wide-character spacer).
-    pub fn push_cell_text(&self, cell: &Cell, out: &mut String) {
+    /// Appends a cell's text to `out` (nothing for a wide-character spacer). Takes a cell or
+    /// a reference to one.
+    pub fn push_cell_text(&self, cell: impl std::borrow::Borrow<Cell>, out: &mut String) {
+        let cell = cell.borrow();
         if cell.flags.contains(CellFlags::WIDE_SPACER) {
             return;
         }
@@ -311,8 +327,9 @@ impl Terminal {
         }
     }
 
-    /// The underline colour of a cell.
-    pub fn underline_color(&self, cell: &Cell) -> Color {
+    /// The underline colour of a cell (or a reference to one).
+    pub fn underline_color(&self, cell: impl std::borrow::Borrow<Cell>) -> Color {
+        let cell = cell.borrow();
         self.s.ul_color(cell.ul_color)
     }
 

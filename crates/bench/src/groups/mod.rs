@@ -11,6 +11,7 @@ use crate::measure::{Budget, Measurement};
 
 pub mod attach;
 pub mod emulator;
+pub mod memory;
 pub mod pane_ops;
 pub mod pipeline;
 pub mod proto;
@@ -103,6 +104,7 @@ pub fn all() -> Vec<Box<dyn Group>> {
     vec![
         Box::new(proto::ProtoGroup),
         Box::new(emulator::EmulatorGroup),
+        Box::new(memory::MemoryGroup),
         Box::new(pipeline::PipelineGroup),
         Box::new(router::RouterGroup),
         Box::new(soak::SoakGroup),

@@ -195,7 +195,9 @@ fn line_length(t: &Terminal, line: usize) -> u16 {
     let row = t.line(line);
     let mut px = t.line_used(line);
     while px > 0 {
-        let c = &row[usize::from(px) - 1];
+        let Some(c) = row.get(usize::from(px) - 1) else {
+            break;
+        };
         if c.flags
             .intersects(CellFlags::WIDE_SPACER | CellFlags::EXTENDED)
             || c.ch != u32::from(b' ')
@@ -221,7 +223,11 @@ fn copy_line(t: &Terminal, out: &mut String, line: usize, sx: u16, ex: u16) {
     };
     let (sx, ex) = (sx.min(xx), ex.min(xx));
     let row = t.line(line);
-    for cell in &row[usize::from(sx)..usize::from(ex)] {
+    for cell in row
+        .iter()
+        .skip(usize::from(sx))
+        .take(usize::from(ex.saturating_sub(sx)))
+    {
         if cell.flags.contains(CellFlags::WIDE_SPACER) {
             continue;
         }
@@ -236,7 +242,7 @@ fn copy_line(t: &Terminal, out: &mut String, line: usize, sx: u16, ex: u16) {
     }
 }
 
-fn cell_at(t: &Terminal, p: Point) -> Option<&muxlink_term::Cell> {
+fn cell_at(t: &Terminal, p: Point) -> Option<muxlink_term::Cell> {
     if p.line >= total_lines(t) {
         return None;
     }

@@ -1,28 +1,37 @@
 //! The grid: history and screen lines, the way tmux keeps `hsize + sy` lines (`grid.c`,
 //! `grid-view.c`).
 //!
-//! Logical line 0 is the oldest history line; line `hsize + y` is screen row `y`. Rows are
-//! stored in a ring (`head` is the physical slot of line 0) so that dropping old history and
-//! adding a new bottom line move no cells and, once the ring is full, allocate nothing: the
-//! dropped rows are the ones reused.
+//! The screen's rows live in `slots`, in any order; `order` is a ring of slot numbers
+//! (`top` is where row 0 is), so that scrolling the screen or a region moves slot numbers,
+//! not rows or cells, and once rows hold cells allocates nothing. History is packed
+//! (`history.rs`): a line that scrolls off is stored at the width it uses, and read back
+//! padded to the grid's width. Logical line `i < hsize` is history line `i` (0 is the
+//! oldest); line `hsize + y` is screen row `y`.
 //!
 //! Everything outside this module works in screen coordinates (row `y` of the screen) and
 //! reads history through [`Grid::line`]; the storage and its invariants stay in here.
 
+mod history;
+mod packed;
 mod reflow;
 mod row;
 
-pub(crate) use row::Row;
+pub(crate) use history::Packed;
+pub(crate) use packed::Unpack;
+pub(crate) use row::{Row, EMPTY, SPACER};
 
 use crate::cell::{Cell, CellFlags, Color};
+use history::History;
 
-/// History plus screen lines in a ring.
+/// Screen rows and packed history.
 #[derive(Clone, Debug)]
 pub(crate) struct Grid {
+    /// The screen rows, in no particular order.
     slots: Vec<Row>,
-    head: usize,
-    len: usize,
-    hsize: usize,
+    /// Screen row `y` is `slots[order[(top + y) % rows]]`.
+    order: Vec<u32>,
+    top: usize,
+    history: History,
     /// tmux's `hscrolled`: history lines that scrolled off (not cleared), which a taller
     /// resize pulls back onto the screen.
     hscrolled: usize,
@@ -30,24 +39,58 @@ pub(crate) struct Grid {
     rows: u16,
     limit: usize,
     /// tmux's `GRID_HISTORY`: off on the alternate screen.
-    history: bool,
+    history_on: bool,
+}
+
+/// A line of the grid, to read: a screen row or a packed history line.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Line<'a> {
+    /// A screen row.
+    Screen(&'a Row),
+    /// A history line.
+    History(Packed<'a>),
+}
+
+impl Line<'_> {
+    /// tmux's `cellused`.
+    pub fn used(&self) -> u16 {
+        match self {
+            Line::Screen(r) => r.used(),
+            Line::History(p) => p.used(),
+        }
+    }
+
+    /// Whether the line continues on the next one.
+    pub fn wrapped(&self) -> bool {
+        match self {
+            Line::Screen(r) => r.wrapped(),
+            Line::History(p) => p.wrapped(),
+        }
+    }
+
+    /// tmux's `cellsize`: cells the line has storage for.
+    pub fn size(&self) -> u16 {
+        match self {
+            Line::Screen(r) => r.size(),
+            Line::History(p) => p.size(),
+        }
+    }
 }
 
 impl Grid {
     /// A blank grid of `cols` x `rows` keeping up to `limit` lines of history.
     pub fn new(cols: u16, rows: u16, limit: usize) -> Grid {
-        let slots = (0..rows).map(|_| Row::new(cols, Color::DEFAULT)).collect();
         Grid {
-            slots,
-            head: 0,
-            len: rows as usize,
-            hsize: 0,
+            slots: (0..rows).map(|_| Row::new(cols, Color::DEFAULT)).collect(),
+            order: (0..rows as u32).collect(),
+            top: 0,
+            history: History::default(),
             hscrolled: 0,
             cols,
             rows,
             limit,
             // tmux `grid_create`: a grid made with a zero limit never keeps history.
-            history: limit != 0,
+            history_on: limit != 0,
         }
     }
 
@@ -66,7 +109,7 @@ impl Grid {
     /// History lines held.
     #[inline(always)]
     pub fn hsize(&self) -> usize {
-        self.hsize
+        self.history.len()
     }
 
     /// The history limit.
@@ -82,12 +125,12 @@ impl Grid {
     /// Whether lines scrolled off the top go into history (tmux's `GRID_HISTORY`).
     #[inline(always)]
     pub fn history_enabled(&self) -> bool {
-        self.history
+        self.history_on
     }
 
     /// Turns history on or off (the alternate screen keeps none).
     pub fn set_history_enabled(&mut self, on: bool) {
-        self.history = on;
+        self.history_on = on;
     }
 
     /// Forgets which history lines scrolled off (tmux resets `hscrolled` when a clear
@@ -96,151 +139,132 @@ impl Grid {
         self.hscrolled = 0;
     }
 
+    /// The slot of screen row `y`.
     #[inline(always)]
-    fn phys(&self, i: usize) -> usize {
-        let p = self.head + i;
-        let cap = self.slots.len();
-        if p >= cap {
-            p - cap
-        } else {
-            p
-        }
+    fn slot(&self, y: usize) -> usize {
+        self.order[self.order_index(y)] as usize
     }
 
     /// Any line by absolute index: `0..hsize` are history, then the screen rows.
-    #[inline(always)]
-    pub fn line(&self, i: usize) -> &Row {
-        &self.slots[self.phys(i)]
-    }
-
-    #[inline(always)]
-    fn line_mut(&mut self, i: usize) -> &mut Row {
-        let p = self.phys(i);
-        &mut self.slots[p]
+    #[inline]
+    pub fn line(&self, i: usize) -> Line<'_> {
+        let h = self.history.len();
+        if i < h {
+            Line::History(self.history.get(i))
+        } else {
+            Line::Screen(self.screen(u16::try_from(i - h).unwrap_or(u16::MAX)))
+        }
     }
 
     /// Screen row `y`.
     #[inline(always)]
     pub fn screen(&self, y: u16) -> &Row {
-        self.line(self.hsize + y as usize)
+        &self.slots[self.slot(y as usize)]
     }
 
     /// Screen row `y`, to write.
     #[inline(always)]
     pub fn screen_mut(&mut self, y: u16) -> &mut Row {
-        self.line_mut(self.hsize + y as usize)
+        let p = self.slot(y as usize);
+        &mut self.slots[p]
     }
 
     /// Screen row `y - 1` no longer wraps into row `y`; for `y == 0` that is the newest
     /// history line (tmux works on absolute lines, so its "line above" crosses over).
     #[inline]
     fn unwrap_above(&mut self, y: usize) {
-        let abs = self.hsize + y;
-        if abs != 0 {
-            self.line_mut(abs - 1).set_wrapped(false);
+        if y > 0 {
+            self.screen_mut(y as u16 - 1).set_wrapped(false);
+        } else {
+            self.history.unwrap_newest();
         }
     }
 
-    /// Swaps two logical lines (moves no cells).
+    /// Where in `order` screen row `y` is.
+    #[inline(always)]
+    fn order_index(&self, y: usize) -> usize {
+        let p = self.top + y;
+        let n = self.order.len();
+        if p >= n {
+            p - n
+        } else {
+            p
+        }
+    }
+
+    /// Swaps two screen rows (moves two slot numbers).
     #[inline]
     fn swap(&mut self, a: usize, b: usize) {
-        let (pa, pb) = (self.phys(a), self.phys(b));
-        self.slots.swap(pa, pb);
+        let (pa, pb) = (self.order_index(a), self.order_index(b));
+        self.order.swap(pa, pb);
     }
 
-    /// Appends a blank line at the bottom, reusing a free slot when there is one; `keep`
-    /// as for [`Row::clear_keeping`].
+    /// Moves screen row `a` to `b` (`a < b`), rows `a+1..=b` up one.
     #[inline]
-    fn push_line(&mut self, bg: Color, keep: u16) {
-        if self.len == self.slots.len() {
-            self.grow_ring(bg);
+    fn rotate_up(&mut self, a: usize, b: usize) {
+        let (pa, pb) = (self.order_index(a), self.order_index(b));
+        if pa <= pb {
+            self.order[pa..=pb].rotate_left(1);
         } else {
-            let p = self.phys(self.len);
-            let cols = self.cols;
-            self.slots[p].clear_keeping(bg, cols, keep);
+            for y in a..b {
+                self.swap(y, y + 1);
+            }
         }
-        self.len += 1;
-    }
-
-    /// Ring full: make it contiguous and add a row (only while history is filling).
-    #[cold]
-    #[inline(never)]
-    fn grow_ring(&mut self, bg: Color) {
-        self.slots.rotate_left(self.head);
-        self.head = 0;
-        if self.slots.len() == self.slots.capacity() && self.history {
-            // Room for the whole history at once rather than by doubling (each doubling
-            // moves every row).
-            let want = self
-                .limit
-                .saturating_add(self.rows as usize + 1)
-                .min(1 << 16);
-            self.slots.reserve(want.saturating_sub(self.slots.len()));
-        }
-        self.slots.push(Row::new(self.cols, bg));
-    }
-
-    /// Drops the `n` oldest lines (they stay allocated as free slots).
-    fn drop_oldest(&mut self, n: usize) {
-        let n = n.min(self.len);
-        self.head = self.phys(n);
-        self.len -= n;
     }
 
     /// tmux's `grid_collect_history`: once history reaches the limit, drop a tenth of it.
     pub fn collect_history(&mut self) {
-        if self.hsize == 0 || self.hsize < self.limit {
+        let h = self.history.len();
+        if h == 0 || h < self.limit {
             return;
         }
-        let ny = (self.limit / 10).max(1).min(self.hsize);
-        self.drop_oldest(ny);
-        self.hsize -= ny;
-        if self.hscrolled > self.hsize {
-            self.hscrolled = self.hsize;
-        }
+        let ny = (self.limit / 10).max(1).min(h);
+        self.history.drop_oldest(ny);
+        self.hscrolled = self.hscrolled.min(self.history.len());
     }
 
     /// tmux's `grid_collect_history` with `all` (3.7+ applying a changed limit): history
     /// over the limit is dropped at once.
     pub fn collect_all_history(&mut self) {
-        if self.hsize == 0 || self.hsize < self.limit {
+        let h = self.history.len();
+        if h == 0 || h < self.limit {
             return;
         }
-        let ny = (self.hsize - self.limit).max(1).min(self.hsize);
-        self.drop_oldest(ny);
-        self.hsize -= ny;
-        if self.hscrolled > self.hsize {
-            self.hscrolled = self.hsize;
-        }
+        let ny = (h - self.limit).max(1).min(h);
+        self.history.drop_oldest(ny);
+        self.hscrolled = self.hscrolled.min(self.history.len());
     }
 
-    /// tmux's `grid_scroll_history`: the top screen line becomes history. `keep`: the
-    /// caller writes the new bottom line's cells `0..keep` at once ([`Row::clear_keeping`]).
+    /// tmux's `grid_scroll_history`: the top screen line becomes history, and a blank
+    /// line is added at the bottom. `keep`: the caller writes the new bottom line's cells
+    /// `0..keep` at once ([`Row::clear_keeping`]).
+    #[inline]
     pub fn scroll_history(&mut self, bg: Color, keep: u16) {
-        self.push_line(bg, keep);
+        let slot = self.slot(0);
+        self.history.push(&self.slots[slot]);
+        let cols = self.cols;
+        self.slots[slot].clear_keeping(bg, cols, keep);
+        self.top = if self.top + 1 == self.order.len() {
+            0
+        } else {
+            self.top + 1
+        };
         self.hscrolled += 1;
-        self.hsize += 1;
     }
 
     /// tmux's `grid_scroll_history_region`: screen row `upper` goes into history, rows
     /// `upper+1..=lower` move up one, row `lower` becomes blank with `bg`; rows outside the
     /// region stay where they are on screen. `keep` as for [`Grid::scroll_history`].
     pub fn scroll_history_region(&mut self, upper: u16, lower: u16, bg: Color, keep: u16) {
-        let h = self.hsize;
-        let sy = self.rows as usize;
-        self.push_line(bg, keep);
-        // Rotate [h ..= h+upper] right by one: the region's top line lands at h.
-        for i in (h..h + upper as usize).rev() {
-            self.swap(i, i + 1);
+        let p = self.slot(upper as usize);
+        self.history.push(&self.slots[p]);
+        if upper < lower {
+            self.rotate_up(upper as usize, lower as usize);
         }
-        // Rotate [h+lower+1 ..= h+sy] right by one: the blank line lands below the region.
-        for i in (h + lower as usize + 1..h + sy).rev() {
-            self.swap(i, i + 1);
-        }
+        let cols = self.cols;
+        self.screen_mut(lower).clear_keeping(bg, cols, keep);
         self.hscrolled += 1;
-        self.hsize += 1;
     }
-
     /// tmux's `grid_move_lines` on screen rows: moves `ny` rows from `py` to `dy`; rows
     /// vacated (in the source but not the destination) become blank with `bg`.
     pub fn move_lines(&mut self, dy: u16, py: u16, ny: u16, bg: Color) {
@@ -250,20 +274,19 @@ impl Grid {
         }
         // tmux clears this flag before moving, so it lands on whichever line was there.
         self.unwrap_above(dy);
-        let h = self.hsize;
         if dy < py {
             for i in 0..ny {
-                self.swap(h + dy + i, h + py + i);
+                self.swap(dy + i, py + i);
             }
         } else {
             for i in (0..ny).rev() {
-                self.swap(h + dy + i, h + py + i);
+                self.swap(dy + i, py + i);
             }
         }
         let cols = self.cols;
         for yy in py..py + ny {
             if yy < dy || yy >= dy + ny {
-                self.line_mut(h + yy).clear(bg, cols);
+                self.screen_mut(yy as u16).clear(bg, cols);
             }
         }
         if py < dy || py >= dy + ny {
@@ -286,8 +309,7 @@ impl Grid {
         self.screen_mut(upper).set_wrapped(false);
         if n < height {
             // Rotate the region right by `n` (three reversals: no allocation).
-            let h = self.hsize;
-            let (a, b) = (h + upper as usize, h + lower as usize + 1);
+            let (a, b) = (upper as usize, lower as usize + 1);
             self.reverse(a, b);
             self.reverse(a, a + n as usize);
             self.reverse(a + n as usize, b);
@@ -299,7 +321,7 @@ impl Grid {
         self.unwrap_above(upper as usize);
     }
 
-    /// Reverses the order of logical lines `a..b`.
+    /// Reverses the order of screen rows `a..b`.
     fn reverse(&mut self, a: usize, b: usize) {
         let (mut i, mut j) = (a, b);
         while i + 1 < j {
@@ -346,9 +368,7 @@ impl Grid {
                 row.expand(end, cols);
                 end
             };
-            if end > px {
-                crate::fill::fill_cells(&mut row.cells_mut(cols)[px..end], blank);
-            }
+            row.clear_range(px, end, blank, cols);
             if blank.flags.contains(CellFlags::TMUX_EXTENDED) {
                 row.mark_ext(end);
             }
@@ -360,23 +380,25 @@ impl Grid {
 
     /// tmux's `grid_clear_history`.
     pub fn clear_history(&mut self) {
-        let n = self.hsize;
-        self.drop_oldest(n);
-        self.hsize = 0;
+        self.history.clear();
         self.hscrolled = 0;
     }
 
-    /// Heap bytes held by the lines (free slots included).
+    /// Heap bytes held by the lines.
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Row>()
+            + self.order.capacity() * 4
             + self.slots.iter().map(Row::heap_bytes).sum::<usize>()
+            + self.history.heap_bytes()
     }
 
-    /// Calls `f` with the combined-table index of every `EXTENDED` cell of every line.
+    /// Calls `f` with the combined-table index of every `EXTENDED` cell of every line, to
+    /// read or rewrite (history lines only to an index no larger).
     pub fn extended_indices(&mut self, mut f: impl FnMut(&mut u32)) {
-        for i in 0..self.len {
-            self.line_mut(i).extended_indices(&mut f);
+        for row in &mut self.slots {
+            row.extended_indices(&mut f);
         }
+        self.history.extended_indices(&mut f);
     }
 
     /// The screen rows, copied (the alternate screen keeps the primary screen aside).
@@ -392,19 +414,25 @@ impl Grid {
         }
     }
 
-    /// Reorganises storage as a plain list of logical lines (used by resize).
-    fn take_lines(&mut self) -> Vec<Row> {
-        self.slots.rotate_left(self.head);
-        self.head = 0;
-        self.slots.truncate(self.len);
-        std::mem::take(&mut self.slots)
+    /// The screen rows in order, taken out (install them again with `put_screen`).
+    fn take_screen(&mut self) -> Vec<Row> {
+        let rows = (0..self.order.len())
+            .map(|y| {
+                let slot = self.slot(y);
+                std::mem::replace(&mut self.slots[slot], Row::new(0, Color::DEFAULT))
+            })
+            .collect();
+        self.slots.clear();
+        self.order.clear();
+        self.top = 0;
+        rows
     }
 
-    /// Installs a list of logical lines built by resize.
-    fn put_lines(&mut self, lines: Vec<Row>) {
-        self.len = lines.len();
-        self.slots = lines;
-        self.head = 0;
+    /// Installs screen rows in order.
+    fn put_screen(&mut self, rows: Vec<Row>) {
+        self.order = (0..rows.len() as u32).collect();
+        self.slots = rows;
+        self.top = 0;
     }
 
     /// Resizes to `sx` x `sy` as tmux's `screen_resize_cursor` does on the grid: the height
@@ -423,31 +451,33 @@ impl Grid {
         let (mut cx, mut cy) = cursor;
         let old_sx = self.cols;
         let width_changed = sx != old_sx;
-        let reflow = reflow && width_changed;
         self.cols = sx;
         if sy != self.rows {
             self.resize_height(sy, &mut cy);
         }
-        let mut lines = self.take_lines();
-        if reflow {
-            let rows = self.rows as usize;
+        if reflow && width_changed {
+            // Every line unpacked, rewrapped, and history packed again.
+            let mut lines = self.history.take_rows(0);
+            lines.extend(self.take_screen());
             let (wx, wy) = reflow::wrap_position(&lines, cx, cy);
             lines = reflow::reflow_lines(lines, sx, old_sx, &mut self.hscrolled);
+            let rows = self.rows as usize;
             if lines.len() < rows {
                 let add = rows - lines.len();
                 lines.extend((0..add).map(|_| Row::new(sx, Color::DEFAULT)));
             }
-            self.hsize = lines.len() - rows;
-            if self.hscrolled > self.hsize {
-                self.hscrolled = self.hsize;
-            }
             (cx, cy) = reflow::unwrap_position(&lines, wx, wy);
+            let screen = lines.split_off(lines.len() - rows);
+            for line in &lines {
+                self.history.push(line);
+            }
+            self.put_screen(screen);
+            self.hscrolled = self.hscrolled.min(self.history.len());
         } else if width_changed {
-            for l in &mut lines {
-                l.set_width(sx);
+            for row in &mut self.slots {
+                row.set_width(sx);
             }
         }
-        self.put_lines(lines);
         (cx, cy)
     }
 
@@ -458,8 +488,8 @@ impl Grid {
         let oldy = self.rows as usize;
         let sy_u = sy as usize;
         let cols = self.cols;
-        let scr_cy = (*cy).saturating_sub(self.hsize);
-        let mut lines = self.take_lines();
+        let scr_cy = (*cy).saturating_sub(self.history.len());
+        let mut screen = self.take_screen();
         if sy_u < oldy {
             let mut needed = oldy - sy_u;
             // Eat lines below the cursor first (tmux deletes them whatever they hold). tmux
@@ -470,39 +500,50 @@ impl Grid {
                 None => needed,
             };
             if available > 0 {
-                let start = self.hsize + oldy - available;
-                lines.truncate(start);
-                if start > 0 {
-                    lines[start - 1].set_wrapped(false);
+                let start = oldy - available;
+                screen.truncate(start);
+                match start.checked_sub(1) {
+                    Some(above) => screen[above].set_wrapped(false),
+                    None => self.history.unwrap_newest(),
                 }
             }
             needed -= available;
-            if self.history {
+            if self.history_on {
+                // The top lines become history.
+                let needed = needed.min(screen.len());
+                for row in &screen[..needed] {
+                    self.history.push(row);
+                }
+                screen.drain(..needed);
                 self.hscrolled += needed;
-                self.hsize += needed;
             } else if needed > 0 && scr_cy > 0 {
-                let avail = scr_cy.min(needed);
-                let h = self.hsize;
-                lines.drain(h..h + avail);
+                let avail = scr_cy.min(needed).min(screen.len());
+                screen.drain(..avail);
                 *cy -= avail;
             }
-            lines.truncate(self.hsize + sy_u);
-            while lines.len() < self.hsize + sy_u {
-                lines.push(Row::new(cols, Color::DEFAULT));
-            }
+            screen.truncate(sy_u);
         } else {
             let needed = sy_u - oldy;
-            if self.history && self.hscrolled > 0 {
+            if self.history_on && self.hscrolled > 0 {
+                // Lines that scrolled off come back from history.
                 let available = self.hscrolled.min(needed);
                 self.hscrolled -= available;
-                self.hsize -= available;
-            }
-            while lines.len() < self.hsize + sy_u {
-                lines.push(Row::new(cols, Color::DEFAULT));
+                let mut back = Vec::with_capacity(available + screen.len());
+                for _ in 0..available {
+                    if let Some(row) = self.history.pop_newest(cols) {
+                        back.push(row);
+                    }
+                }
+                back.reverse();
+                back.append(&mut screen);
+                screen = back;
             }
         }
+        while screen.len() < sy_u {
+            screen.push(Row::new(cols, Color::DEFAULT));
+        }
+        self.put_screen(screen);
         self.rows = sy;
-        self.put_lines(lines);
     }
 }
 
@@ -529,9 +570,14 @@ mod tests {
     }
 
     fn lines(g: &Grid) -> Vec<(Vec<Cell>, u16, u16, bool)> {
-        (0..g.hsize() + g.rows() as usize)
+        let h = g.hsize();
+        (0..h + g.rows() as usize)
             .map(|i| {
-                let l = g.line(i);
+                let l = if i < h {
+                    g.history.row(i, g.cols())
+                } else {
+                    g.screen((i - h) as u16).clone()
+                };
                 (l.view(g.cols()).to_vec(), l.used(), l.size(), l.wrapped())
             })
             .collect()

@@ -80,11 +80,13 @@ pub(super) fn reflow_lines(src: Vec<Row>, sx: u16, old_sx: u16, hscrolled: &mut 
         let Some(line) = src[yy].as_ref() else {
             continue;
         };
-        let used = (line.used() as usize).min(line.cells().len());
+        // Cells past those a row holds are blank (a packed history line keeps none past its
+        // last non-blank one).
+        let used = line.used() as usize;
         let mut width = 0;
         let mut at = 0;
-        for (i, c) in line.cells()[..used].iter().enumerate() {
-            let w = cell_width(c);
+        for i in 0..used {
+            let w = cell_width(&line.cell(i));
             if at == 0 && width + w > sxu {
                 at = i;
             }
@@ -235,8 +237,8 @@ fn join_lines(
             lines += 1;
             continue;
         }
-        let used = (l.used() as usize).min(l.cells().len());
-        let c0 = l.cells()[0];
+        let used = l.used() as usize;
+        let c0 = l.cell(0);
         let w0 = cell_width(&c0);
         if width + w0 > sxu {
             break;
@@ -247,7 +249,7 @@ fn join_lines(
         from = Some(line);
         want = 1;
         while want < used {
-            let c = l.cells()[want];
+            let c = l.cell(want);
             let w = cell_width(&c);
             if width + w > sxu {
                 break;

@@ -10,6 +10,161 @@
 
 use crate::cell::{Cell, CellFlags, Color};
 
+/// A row's cells as runs of one style, kept while the row is written only left to right by
+/// printed text (the commonest line: text, in one or more colours, in any script): cells
+/// `0..end` are the runs' styles with these characters, every cell after them is [`EMPTY`].
+/// Packing such a row for history is then a copy of the characters; any other write to the
+/// row drops the shadow. A character is a `u32`: the code point (or combined-table index),
+/// bit 31 for a wide character (its spacer follows), bit 30 for a combined one (bit 29 is
+/// the packing's, for cleared cells, which a shadow never holds).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Shadow {
+    valid: bool,
+    /// The cell after the last character.
+    end: u16,
+    /// The characters.
+    units: Vec<u32>,
+    /// Where each run starts (in `units`), and its style (the cell with `ch` 0, without
+    /// `WIDE` or `EXTENDED`).
+    runs: Vec<(u32, Cell)>,
+}
+
+/// A valid shadow: the cells it describes (`0..end`), its characters, its runs.
+pub(crate) type ShadowParts<'a> = (u16, &'a [u32], &'a [(u32, Cell)]);
+
+/// A shadow character: a wide one.
+pub(crate) const UNIT_WIDE: u32 = 1 << 31;
+/// A shadow character: a combined-table index.
+pub(crate) const UNIT_EXT: u32 = 1 << 30;
+/// Shadow characters are below this (the bits above are flags).
+const UNIT_LIMIT: u32 = 1 << 29;
+
+impl Shadow {
+    /// Empty and valid: the row holds only `EMPTY` cells.
+    #[inline]
+    fn reset(&mut self) {
+        self.valid = true;
+        self.end = 0;
+        self.units.clear();
+        self.runs.clear();
+    }
+
+    /// The cells it describes (`0..end`), its characters and its runs, when it describes
+    /// the row.
+    #[inline]
+    pub fn get(&self) -> Option<ShadowParts<'_>> {
+        self.valid.then_some((self.end, &self.units, &self.runs))
+    }
+
+    /// Starts a run with `style` unless the last one has it.
+    #[inline(always)]
+    fn style(&mut self, style: Cell) {
+        if self.runs.last().is_none_or(|r| r.1 != style) {
+            self.runs.push((self.units.len() as u32, style));
+        }
+    }
+
+    /// Cells `x..x + chars.len()` were written with `style` (`ch` 0) and these ASCII
+    /// characters. Only an append keeps the shadow.
+    #[inline]
+    pub fn append(&mut self, x: usize, chars: &[u8], style: Cell) {
+        if !self.valid {
+            return;
+        }
+        if x != self.end as usize {
+            self.valid = false;
+            return;
+        }
+        self.style(style);
+        self.units.extend(chars.iter().map(|&b| b as u32));
+        self.end += chars.len() as u16;
+    }
+
+    /// Cell `x` (and `x + 1` for a wide character, its spacer) was written with `style`
+    /// (`ch` 0, flags without `WIDE`) and code point `cp`. Only an append keeps the shadow.
+    #[inline(always)]
+    pub fn append_char(&mut self, x: usize, cp: u32, wide: bool, style: Cell) {
+        if !self.valid {
+            return;
+        }
+        if x != self.end as usize || cp >= UNIT_LIMIT {
+            self.valid = false;
+            return;
+        }
+        self.style(style);
+        self.units.push(cp | (wide as u32) << 31);
+        self.end += 1 + wide as u16;
+    }
+
+    /// The character at cell `x` became `cell` (a combined character, `EXTENDED`): the
+    /// shadow holds if that is its last character, else it is dropped.
+    pub fn combined(&mut self, x: usize, cell: Cell) {
+        if !self.valid {
+            return;
+        }
+        let Some(&last) = self.units.last() else {
+            self.valid = false;
+            return;
+        };
+        let wide = last & UNIT_WIDE != 0;
+        let at = self.end as usize - 1 - wide as usize;
+        let fits = cell.ch < UNIT_LIMIT
+            && cell.flags.contains(CellFlags::EXTENDED)
+            && cell.flags.contains(CellFlags::WIDE) == wide;
+        if x != at || !fits {
+            self.valid = false;
+            return;
+        }
+        self.units.pop();
+        let style = Cell {
+            ch: 0,
+            flags: cell.flags - CellFlags::WIDE - CellFlags::EXTENDED,
+            ..cell
+        };
+        self.style(style);
+        self.units.push(cell.ch | last & UNIT_WIDE | UNIT_EXT);
+        // A run left with no character (the one this one replaced was its only) goes.
+        let n = self.runs.len();
+        if n >= 2 && self.runs[n - 2].0 == self.runs[n - 1].0 {
+            self.runs.remove(n - 2);
+        }
+    }
+
+    /// Cells `from..to` became `EMPTY`: the shadow still holds if that cuts it short at a
+    /// character's first cell.
+    #[inline]
+    fn cleared(&mut self, from: usize, to: usize) {
+        if !self.valid || from >= self.end as usize || from >= to {
+            return;
+        }
+        if to < self.end as usize {
+            self.valid = false;
+            return;
+        }
+        while self.end as usize > from {
+            let Some(u) = self.units.pop() else {
+                break;
+            };
+            self.end -= 1 + (u & UNIT_WIDE != 0) as u16;
+        }
+        if self.end as usize != from {
+            // Half a wide character cleared.
+            self.valid = false;
+            return;
+        }
+        let n = self.units.len() as u32;
+        while self.runs.last().is_some_and(|r| r.0 >= n) {
+            self.runs.pop();
+        }
+    }
+
+    /// Drops the shadow (the row was written some other way).
+    #[inline]
+    pub fn drop_it(&mut self) {
+        self.valid = false;
+    }
+}
+
 /// One line of the grid.
 #[derive(Clone, Debug)]
 pub(crate) struct Row {
@@ -34,6 +189,8 @@ pub(crate) struct Row {
     /// no per-cell keep of that flag, which is the common case: text after the non-ASCII
     /// characters of its line.
     ext_end: u16,
+    /// The cells as runs, while that is cheap to keep (see [`Shadow`]).
+    shadow: Shadow,
 }
 
 impl Row {
@@ -52,7 +209,43 @@ impl Row {
             extent: if bg.is_default() { 0 } else { cols },
             size: if bg.is_default() { 0 } else { cols },
             ext_end: blank_ext_end(bg, cols),
+            shadow: Shadow {
+                valid: bg.is_default(),
+                ..Shadow::default()
+            },
         }
+    }
+
+    /// A row from stored parts (a history line unpacked): `cells` (padded to `cols` when
+    /// there are some but fewer) and tmux's bookkeeping.
+    pub fn from_parts(
+        mut cells: Vec<Cell>,
+        cols: u16,
+        used: u16,
+        size: u16,
+        ext_end: u16,
+        wrapped: bool,
+    ) -> Row {
+        let extent = cells.len().min(u16::MAX as usize) as u16;
+        if !cells.is_empty() && cells.len() < cols as usize {
+            cells.resize(cols as usize, EMPTY);
+        }
+        Row {
+            cells,
+            used,
+            wrapped,
+            extent,
+            size,
+            ext_end,
+            shadow: Shadow::default(),
+        }
+    }
+
+    /// The cells that may differ from [`EMPTY`] (those past them are `EMPTY`).
+    #[inline]
+    pub fn stored(&self) -> &[Cell] {
+        let end = (self.extent.max(self.used) as usize).min(self.cells.len());
+        &self.cells[..end]
     }
 
     /// The cells held: none for a row never written, else at least the grid's width.
@@ -84,10 +277,25 @@ impl Row {
     /// with a colour.
     #[inline(always)]
     pub fn cells_mut(&mut self, cols: u16) -> &mut [Cell] {
+        let (cells, shadow) = self.cells_and_shadow(cols);
+        shadow.drop_it();
+        cells
+    }
+
+    /// [`Row::cells_mut`] for a writer that keeps the shadow itself (printed ASCII runs):
+    /// the cells and the shadow, which stays as it is unless the writer changes it.
+    #[inline(always)]
+    pub fn cells_and_shadow(&mut self, cols: u16) -> (&mut [Cell], &mut Shadow) {
         if self.cells.len() < cols as usize {
             self.materialize(cols);
         }
-        &mut self.cells
+        (&mut self.cells, &mut self.shadow)
+    }
+
+    /// The shadow (see [`Shadow`]).
+    #[inline(always)]
+    pub fn shadow(&self) -> &Shadow {
+        &self.shadow
     }
 
     #[cold]
@@ -183,6 +391,11 @@ impl Row {
     /// A printed line that scrolls in then writes its cells once rather than twice.
     #[inline]
     pub fn clear_keeping(&mut self, bg: Color, cols: u16, keep: u16) {
+        if bg.is_default() {
+            self.shadow.reset();
+        } else {
+            self.shadow.drop_it();
+        }
         if self.cells.is_empty() && bg.is_default() {
             // Never written: stays so.
         } else if self.cells.len() != cols as usize {
@@ -212,6 +425,25 @@ impl Row {
         self.used = 0;
         self.wrapped = false;
         self.ext_end = blank_ext_end(bg, cols);
+    }
+
+    /// Cells `from..to` (`from <= to <= cols` or the row's length) become `blank` (tmux's
+    /// `grid_clear_cell` for each); a row's shadow survives being cut short by `EMPTY`.
+    pub fn clear_range(&mut self, from: usize, to: usize, blank: Cell, cols: u16) {
+        if from >= to {
+            return;
+        }
+        if blank == EMPTY {
+            self.shadow.cleared(from, to);
+            if self.cells.is_empty() {
+                // Never written: already blank.
+                return;
+            }
+        } else {
+            self.shadow.drop_it();
+        }
+        let cells = self.cells_and_shadow(cols).0;
+        crate::fill::fill_cells(&mut cells[from..to], blank);
     }
 
     /// Records that cells before `end` may carry `CellFlags::TMUX_EXTENDED`.
@@ -249,6 +481,7 @@ impl Row {
     /// edge (tmux keeps what lies past the edge when a pane narrows, with or without
     /// reflow; it comes back if the pane widens again).
     pub fn set_width(&mut self, cols: u16) {
+        self.shadow.drop_it();
         if self.cells.is_empty() {
             return;
         }
@@ -261,8 +494,9 @@ impl Row {
     /// Keeps only cells `0..at` (tmux's reflow splitting a line: `cellsize` and `cellused`
     /// become `at`); returns the cells from `at` to `used`.
     pub fn split_off(&mut self, at: usize) -> Vec<Cell> {
-        let used = (self.used as usize).min(self.cells.len());
-        let tail = self.cells[at.min(used)..used].to_vec();
+        self.shadow.drop_it();
+        let used = self.used as usize;
+        let tail = (at.min(used)..used).map(|x| self.cell(x)).collect();
         self.cells.truncate(at);
         self.used = at as u16;
         self.size = at as u16;
@@ -272,14 +506,17 @@ impl Row {
     /// Moves cells `from..used` to the start and cuts the line to them (tmux's reflow after
     /// taking the first `from` cells of a line onto the one above).
     pub fn keep_from(&mut self, from: usize) {
-        let used = (self.used as usize).min(self.cells.len());
-        if used == 0 {
-            return;
-        }
+        self.shadow.drop_it();
+        let used = self.used as usize;
         let left = used.saturating_sub(from);
-        self.cells.copy_within(from..from + left, 0);
-        for c in &mut self.cells[left..] {
-            *c = EMPTY;
+        let len = self.cells.len();
+        // Cells past those held are blank; what moves comes from `from..from + left`.
+        for x in 0..len {
+            self.cells[x] = if x < left && from + x < len {
+                self.cells[from + x]
+            } else {
+                EMPTY
+            };
         }
         self.used = left as u16;
         self.size = left as u16;
@@ -288,11 +525,17 @@ impl Row {
     /// Heap bytes the row holds.
     pub fn heap_bytes(&self) -> usize {
         self.cells.capacity() * std::mem::size_of::<Cell>()
+            + self.shadow.units.capacity() * 4
+            + self.shadow.runs.capacity() * std::mem::size_of::<(u32, Cell)>()
     }
 
     /// Calls `f` with the combined-table index of every [`CellFlags::EXTENDED`] cell (to
     /// read or rewrite it).
     pub fn extended_indices(&mut self, f: &mut impl FnMut(&mut u32)) {
+        // The shadow would keep the old indices.
+        if self.ext_end > 0 {
+            self.shadow.drop_it();
+        }
         let end = (self.ext_end as usize).min(self.cells.len());
         for c in &mut self.cells[..end] {
             if c.flags.contains(CellFlags::EXTENDED) {
@@ -335,6 +578,12 @@ fn expanded_size(needed: usize, cols: u16) -> usize {
 /// colours. tmux has no cells there (they read as the default cell, which `Screen` accounts
 /// for); keeping them cleared means growing the storage writes nothing.
 pub(crate) const EMPTY: Cell = Cell::blank_with_bg(Color::DEFAULT);
+
+/// The second cell of a wide character: stored out of line, as the character is.
+pub(crate) const SPACER: Cell = Cell {
+    flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
+    ..Cell::BLANK
+};
 
 /// A line of [`EMPTY`] cells as wide as tmux allows a pane (`WINDOW_MAXIMUM`): what a row
 /// never written reads as, and what rows are cleared and filled from (160 KB of read-only

@@ -7,7 +7,7 @@
 
 use super::Screen;
 use crate::cell::{Attrs, Cell, CellFlags, Color, ColorKind};
-use crate::grid::Row;
+use crate::grid::{Row, SPACER};
 use crate::modes::Modes;
 use crate::release::{
     is_emoji_modifier, is_regional_indicator, CombineTarget, EmojiModifierRule, OverflowRule,
@@ -61,6 +61,7 @@ impl Screen {
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
         let pen_ext = pen.style_needs_tmux_extended();
+        let style = Cell { ch: 0, ..pen };
         let clears_0 = self.policy.clears_wide_at_column_0;
         let how = self.leftovers();
         let mut rest = run;
@@ -82,8 +83,10 @@ impl Screen {
             // Overwriting half of a wide character blanks the other half (tmux). A line
             // just scrolled in has none (and its cells past the run may not be in cache).
             let ext_end = row.ext_end() as usize;
-            let cells = &mut row.cells_mut(cols as u16)[..cols];
+            let (cells, shadow) = row.cells_and_shadow(cols as u16);
+            let cells = &mut cells[..cols];
             if !fresh {
+                // (A row with wide characters has no shadow: they were not printed here.)
                 if cells[x].flags.contains(CellFlags::WIDE_SPACER) {
                     fix_spacer_left_collect(cells, x, clears_0, how);
                 }
@@ -95,8 +98,19 @@ impl Screen {
             // Cells tmux stores out of line stay so (there are none from `ext_end` on).
             if pen_ext || ext_end > x {
                 fill_ascii_tmux_extended(row, x, chunk, pen, pen_ext);
+                // Appended at the shadow's end, the cells were EMPTY: none kept a flag.
+                let style = Cell {
+                    flags: if pen_ext {
+                        CellFlags::TMUX_EXTENDED
+                    } else {
+                        CellFlags::empty()
+                    },
+                    ..style
+                };
+                row.cells_and_shadow(0).1.append(x, chunk, style);
             } else {
                 crate::fill::fill_ascii(&mut cells[x..x + n], chunk, pen);
+                shadow.append(x, chunk, style);
             }
             row.touch(x + n);
             self.cx = (x + n) as u16;
@@ -473,6 +487,12 @@ impl Screen {
         }
         let how = self.leftovers();
         let mut pen = self.pen;
+        // The cells' style for the row's shadow (`WIDE` goes with each character).
+        let style = Cell {
+            ch: 0,
+            flags: CellFlags::TMUX_EXTENDED,
+            ..pen
+        };
         let mut i = 0;
         let mut last = (0, 0);
         while let Some(mut c) = next(&self.widths, &bytes[i..]) {
@@ -494,7 +514,9 @@ impl Screen {
                 } else {
                     CellFlags::TMUX_EXTENDED
                 };
-                overwrite(&mut row.cells_mut(cols)[..cols as usize], x, pen, w, how);
+                let (cells, shadow) = row.cells_and_shadow(cols);
+                overwrite(&mut cells[..cols as usize], x, pen, w, how);
+                shadow.append_char(x, cp, w == 2, style);
                 last = (cp, w as u8);
                 x += w;
                 i += n;
@@ -695,11 +717,15 @@ impl Screen {
         }
         row.expand(end, cols);
         // tmux's grid_store_cell drops the cleared flag of a cell it stores.
-        row.cells_mut(cols)[x] = Cell {
+        let cell = Cell {
             ch,
             flags: (head_flags | ext | CellFlags::TMUX_EXTENDED) - CellFlags::CLEARED,
             ..last
         };
+        let (cells, shadow) = row.cells_and_shadow(cols);
+        cells[x] = cell;
+        // The row's shadow holds if this is its last character, combined in place.
+        shadow.combined(x, cell);
         if force_wide {
             row.cells_mut(cols)[pad_x] = how.spacer(&last);
         }
@@ -789,12 +815,15 @@ impl Screen {
             let row = self.grid.screen_mut(y);
             row.expand(x + 1, cols);
             // tmux's grid_store_cell drops the cleared flag of a cell it stores.
-            row.cells_mut(cols)[x] = Cell {
+            let cell = Cell {
                 ch: idx,
                 flags: (old.flags | CellFlags::EXTENDED | CellFlags::TMUX_EXTENDED)
                     - CellFlags::CLEARED,
                 ..old
             };
+            let (cells, shadow) = row.cells_and_shadow(cols);
+            cells[x] = cell;
+            shadow.combined(x, cell);
             row.mark_ext(x + 1);
             row.touch(x + 1);
             self.damage.mark(y);
@@ -946,12 +975,6 @@ fn overwrite(cells: &mut [Cell], x: usize, cell: Cell, width: usize, how: Leftov
     }
 }
 
-/// The second cell of a wide character: stored out of line, as the character is.
-pub(crate) const SPACER: Cell = Cell {
-    flags: CellFlags::WIDE_SPACER.union(CellFlags::TMUX_EXTENDED),
-    ..Cell::BLANK
-};
-
 /// `fill_ascii` at `x` on a line that may hold cells tmux stores out of line (those stay
 /// so), or with a pen that tmux stores out of line. The row already holds its cells.
 #[cold]
@@ -960,19 +983,24 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
     let end = x + src.len();
     if pen_ext {
         pen.flags |= CellFlags::TMUX_EXTENDED;
-        crate::fill::fill_ascii(&mut row.cells_mut(0)[x..end], src, pen);
+        // The caller keeps the row's shadow.
+        crate::fill::fill_ascii(&mut row.cells_and_shadow(0).0[x..end], src, pen);
         row.mark_ext(end);
         return;
     }
     let keep = (row.ext_end() as usize).min(end);
-    for (c, &b) in row.cells_mut(0)[x..keep].iter_mut().zip(src) {
+    for (c, &b) in row.cells_and_shadow(0).0[x..keep].iter_mut().zip(src) {
         *c = Cell {
             ch: b as u32,
             flags: pen.flags | (c.flags & CellFlags::TMUX_EXTENDED),
             ..pen
         };
     }
-    crate::fill::fill_ascii(&mut row.cells_mut(0)[keep..end], &src[keep - x..], pen);
+    crate::fill::fill_ascii(
+        &mut row.cells_and_shadow(0).0[keep..end],
+        &src[keep - x..],
+        pen,
+    );
 }
 
 /// U+200D ZERO WIDTH JOINER.

@@ -124,6 +124,8 @@ pub struct AttachArgs {
 pub const LEAVE_GRACE: Duration = Duration::from_secs(2);
 /// How long "reconnected" stays on the status line.
 const NOTE_TIME: Duration = Duration::from_secs(2);
+/// Typed and pasted bytes kept while no pane is known to send them to.
+const HELD_INPUT_MAX: usize = 1 << 20;
 
 /// Runs `muxlink attach`.
 pub fn run(args: AttachArgs) -> anyhow::Result<()> {
@@ -316,6 +318,7 @@ impl App {
             if self.stdin_more
                 || self.budget.stopped()
                 || self.conn.as_ref().is_some_and(|c| c.has_pending_read())
+                || (!self.actions.is_empty() && self.has_target())
             {
                 wait = Some(Duration::ZERO);
             }
@@ -403,15 +406,35 @@ impl App {
         let actions = std::mem::take(&mut self.actions);
         let mut detach = false;
         match self.conn.as_mut() {
-            // Keys typed while the handshake runs still count (panes are known early).
+            // Keys typed while the handshake runs still count (panes are known early). Until
+            // tmux has named the pane they go to, they wait (bounded), in order, rather than
+            // being dropped: a person types as soon as the screen appears.
             Some(conn) if !conn.is_finished() => {
+                let target = conn.client().state().active_pane().is_some();
                 let mut cx = Ctx {
                     ui: &mut self.ui,
                     clicks: &mut self.clicks,
                     notes: &self.notes,
                     now,
                 };
+                let mut held_bytes = 0usize;
                 for a in actions {
+                    // The detach key never waits; other commands keep their place behind
+                    // held keys.
+                    let is_detach = matches!(a, input::KeyAction::Command(input::Command2::Detach));
+                    let needs_pane = !matches!(a, input::KeyAction::Command(_));
+                    if !target && !is_detach && (needs_pane || !self.actions.is_empty()) {
+                        held_bytes += match &a {
+                            input::KeyAction::Input(b) | input::KeyAction::Paste(b) => b.len(),
+                            _ => 16,
+                        };
+                        // Beyond the bound, input is dropped as a terminal drops keys typed
+                        // into a program that is not reading.
+                        if held_bytes <= HELD_INPUT_MAX {
+                            self.actions.push(a);
+                        }
+                        continue;
+                    }
                     detach |= apply(conn.client_mut(), &mut cx, a) == Some(Request::Detach);
                 }
                 conn.flush_writes();
@@ -426,6 +449,13 @@ impl App {
         if detach {
             self.leave(Leave::DetachKey, now);
         }
+    }
+
+    /// Whether typed input has a pane to go to.
+    fn has_target(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| !c.is_finished() && c.client().state().active_pane().is_some())
     }
 
     /// Starts leaving: detach from tmux (the session lives on) and wait for its answer

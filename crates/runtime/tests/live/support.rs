@@ -11,6 +11,9 @@ use muxlink_runtime::{
 };
 use muxlink_testkit::TmuxServer;
 
+/// Bytes the client takes as one batch at most.
+const BATCH_MAX: usize = 1 << 20;
+
 /// Records what the client told the host.
 #[derive(Default)]
 pub struct RecHost {
@@ -92,6 +95,8 @@ pub struct Live {
     /// When set, the bytes of each batch, in order (a recording to replay).
     pub recorded: Option<Vec<Vec<u8>>>,
     eof: bool,
+    /// The last batch stopped at its bound with more output queued.
+    behind: bool,
     /// While set, the reader thread stops reading tmux's stdout (a stalled client).
     stall: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
@@ -124,6 +129,8 @@ impl Live {
             .expect("spawn tmux -C");
         let mut stdout = child.stdout.take().unwrap();
         let stdin = child.stdin.take();
+        // Unbounded on purpose: tmux sees a reader that keeps up (its pause-after ages are
+        // what the flow tests control, with `set_stalled`), however slow a debug build is.
         let (tx, rx) = channel();
         let stall = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stalled = stall.clone();
@@ -156,6 +163,7 @@ impl Live {
             batches: 0,
             recorded: None,
             eof: false,
+            behind: false,
             stall,
         }
     }
@@ -192,8 +200,17 @@ impl Live {
                     self.bytes_in += bytes.len() as u64;
                     self.client.receive(&bytes, now, &mut self.host);
                     let mut batch = self.recorded.is_some().then(|| bytes.clone());
-                    // take everything already queued as one batch
-                    while let Ok(Some(more)) = self.rx.try_recv() {
+                    // Take what is already queued as one batch, up to a bound: a flood that
+                    // tmux writes faster than a debug build reads would keep this loop (and
+                    // the queue) going for ever.
+                    let mut taken = bytes.len();
+                    self.behind = true;
+                    while taken < BATCH_MAX && Instant::now() < deadline {
+                        let Ok(Some(more)) = self.rx.try_recv() else {
+                            self.behind = false;
+                            break;
+                        };
+                        taken += more.len();
                         self.bytes_in += more.len() as u64;
                         self.client.receive(&more, now, &mut self.host);
                         if let Some(b) = batch.as_mut() {
@@ -262,6 +279,11 @@ impl Live {
 
     /// [`Live::assert_equal`] with a label for the failure message.
     pub fn assert_equal_at(&mut self, server: &TmuxServer, label: &str) {
+        // First take what is already queued (after a flood, a debug build may be far behind).
+        let catch_up = Instant::now() + Duration::from_secs(120);
+        while self.behind && Instant::now() < catch_up {
+            self.pump(Duration::from_millis(100));
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             self.pump(Duration::from_millis(30));
@@ -276,6 +298,12 @@ impl Live {
                 );
             }
         }
+    }
+
+    /// Whether the last batch stopped at its bound with more of tmux's output queued (a
+    /// debug build reads a flood slower than tmux writes it).
+    pub fn is_behind(&self) -> bool {
+        self.behind
     }
 
     /// Stops (or restarts) reading tmux's output, as a client too slow to keep up would.
@@ -412,7 +440,17 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
         let c = p.cursor().ok_or("no emulator")?;
         let (tx, ty) = (num(6), num(7));
         if (c.x, c.y) != (tx, ty) {
-            return Err(format!("{id} cursor {},{} != tmux {},{}", c.x, c.y, tx, ty));
+            // The bottom of both screens says most about where the cursor went wrong.
+            let tail = |v: Vec<String>| v[v.len().saturating_sub(4)..].to_vec();
+            return Err(format!(
+                "{id} cursor {},{} != tmux {},{}\nours (last lines):   {:?}\ntheirs (last lines): {:?}",
+                c.x,
+                c.y,
+                tx,
+                ty,
+                tail(p.screen_lines()),
+                tail(tmux_screen(server, id))
+            ));
         }
         if p.alternate() != Some(f[8] == "1") {
             return Err(format!(

@@ -96,6 +96,38 @@ impl Shadow {
         self.end += 1 + wide as u16;
     }
 
+    /// Cell `x` (and `x + 1` for a wide one) was written with `cell` of `width` by the
+    /// general print path, its spacer (for a wide one) being `spacer`. The shadow holds
+    /// if that is an append it can describe: width 1 or 2, a plain [`SPACER`] after a wide
+    /// character, no `CLEARED` flag.
+    #[inline]
+    pub fn append_cell(&mut self, x: usize, cell: Cell, width: usize, spacer: Cell) {
+        if !self.valid {
+            return;
+        }
+        let wide = width == 2;
+        if x != self.end as usize
+            || cell.ch >= UNIT_LIMIT
+            || !(width == 1 || wide && spacer == SPACER)
+            || cell.flags.contains(CellFlags::WIDE) != wide
+            || cell
+                .flags
+                .intersects(CellFlags::CLEARED | CellFlags::WIDE_SPACER)
+        {
+            self.valid = false;
+            return;
+        }
+        let ext = cell.flags.contains(CellFlags::EXTENDED);
+        self.style(Cell {
+            ch: 0,
+            flags: cell.flags - CellFlags::WIDE - CellFlags::EXTENDED,
+            ..cell
+        });
+        self.units
+            .push(cell.ch | (wide as u32) << 31 | (ext as u32) << 30);
+        self.end += width as u16;
+    }
+
     /// The character at cell `x` became `cell` (a combined character, `EXTENDED`): the
     /// shadow holds if that is its last character, else it is dropped.
     pub fn combined(&mut self, x: usize, cell: Cell) {

@@ -444,7 +444,11 @@ impl Screen {
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
         let cell = row.tmux_extended(x, cell, width);
-        overwrite(&mut row.cells_mut(cols as u16)[..cols], x, cell, width, how);
+        let (cells, shadow) = row.cells_and_shadow(cols as u16);
+        overwrite(&mut cells[..cols], x, cell, width, how);
+        // A character appended to printed text keeps the row's shadow (the cells after
+        // the shadow's end are `EMPTY`, so `overwrite` changed no other cell).
+        shadow.append_cell(x, cell, width, how.spacer(&cell));
         row.touch(x + width);
         self.damage.mark(y);
     }
@@ -493,6 +497,9 @@ impl Screen {
             flags: CellFlags::TMUX_EXTENDED,
             ..pen
         };
+        // next-3.8 gives a wide character's spacer its background: a shadow (whose wide
+        // characters are followed by plain spacers) cannot describe that.
+        let spacer_plain = how.spacer(&pen) == SPACER;
         let mut i = 0;
         let mut last = (0, 0);
         while let Some(mut c) = next(&self.widths, &bytes[i..]) {
@@ -516,6 +523,9 @@ impl Screen {
                 };
                 let (cells, shadow) = row.cells_and_shadow(cols);
                 overwrite(&mut cells[..cols as usize], x, pen, w, how);
+                if w == 2 && !spacer_plain {
+                    shadow.drop_it();
+                }
                 shadow.append_char(x, cp, w == 2, style);
                 last = (cp, w as u8);
                 x += w;

@@ -379,7 +379,7 @@ impl Row {
             let mut cell = head;
             cell.ch = u & !UNIT_WIDE;
             cell.flags = CellFlags::from_bits_retain(
-                head.flags.bits() | CellFlags::WIDE.bits() * wide as u8,
+                head.flags.bits() | (CellFlags::WIDE.bits() * wide as u8),
             );
             cells[x] = cell;
             if let Some(c) = cells.get_mut(x + 1) {

@@ -104,3 +104,30 @@ fn history_lines_read_back_at_full_width_as_the_screen_showed_them() {
         assert_eq!(&got, want, "history line {i}");
     }
 }
+
+#[test]
+fn printed_lines_pack_as_the_screen_showed_them_in_every_release() {
+    use muxlink_term::release::{ServerOptions, TmuxRelease};
+    let (cols, rows) = (20u16, 12u16);
+    // Printed text the packing copies from a row's record of it rather than reading the
+    // cells: wide characters on a coloured background (whose padding next-3.8 gives the
+    // background), emoji that may take a modifier (printed one at a time), combining marks,
+    // a cell joined by a ZWJ, and lines that wrap.
+    let text = "\x1b[41m中文字\x1b[0m ok\r\n\
+                a🙋b🙏c\u{1F64B}\u{1F3FD}d\r\n\
+                e\u{301}\x1b[42m中\u{301}x\x1b[0m👨\u{200d}👩\r\n\
+                \x1b[44m字字字字字字字字字字字字\x1b[0m\r\n\
+                🙋🙋🙋🙋🙋🙋🙋🙋🙋🙋🙋🙋\r\n";
+    for release in TmuxRelease::ALL {
+        let (profile, _) = release.profile(&ServerOptions::default());
+        let mut t = Terminal::with_profile(cols, rows, 100, &profile);
+        t.feed(text.as_bytes());
+        assert_eq!(t.history_len(), 0, "{release}");
+        let shown: Vec<Vec<Cell>> = (0..rows).map(|y| t.screen_row(y).to_vec()).collect();
+        t.feed(&b"\n".repeat(2 * rows as usize));
+        assert!(t.history_len() >= rows as usize, "{release}");
+        for (y, want) in shown.iter().enumerate() {
+            assert_eq!(&t.history_row(y).to_vec(), want, "{release}: line {y}");
+        }
+    }
+}

@@ -96,6 +96,38 @@ impl Shadow {
         self.end += 1 + wide as u16;
     }
 
+    /// Cell `x` (and `x + 1` for a wide one) was written with `cell` of `width` by the
+    /// general print path, its spacer (for a wide one) being `spacer`. The shadow holds
+    /// if that is an append it can describe: width 1 or 2, a plain [`SPACER`] after a wide
+    /// character, no `CLEARED` flag.
+    #[inline]
+    pub fn append_cell(&mut self, x: usize, cell: Cell, width: usize, spacer: Cell) {
+        if !self.valid {
+            return;
+        }
+        let wide = width == 2;
+        if x != self.end as usize
+            || cell.ch >= UNIT_LIMIT
+            || !(width == 1 || wide && spacer == SPACER)
+            || cell.flags.contains(CellFlags::WIDE) != wide
+            || cell
+                .flags
+                .intersects(CellFlags::CLEARED | CellFlags::WIDE_SPACER)
+        {
+            self.valid = false;
+            return;
+        }
+        let ext = cell.flags.contains(CellFlags::EXTENDED);
+        self.style(Cell {
+            ch: 0,
+            flags: cell.flags - CellFlags::WIDE - CellFlags::EXTENDED,
+            ..cell
+        });
+        self.units
+            .push(cell.ch | (wide as u32) << 31 | (ext as u32) << 30);
+        self.end += width as u16;
+    }
+
     /// The character at cell `x` became `cell` (a combined character, `EXTENDED`): the
     /// shadow holds if that is its last character, else it is dropped.
     pub fn combined(&mut self, x: usize, cell: Cell) {
@@ -306,6 +338,62 @@ impl Row {
         self.cells
             .extend_from_slice(&BLANK_ROW[have..(cols as usize).min(BLANK_ROW.len())]);
         self.cells.resize(cols as usize, EMPTY);
+    }
+
+    /// Printed characters appended where the row's shadow ends, the common case of text
+    /// in any script: the cells from there on are [`EMPTY`], so no wide character needs
+    /// fixing up, and the shadow takes the characters as they are. `units` (not empty) are
+    /// the characters in the shadow's form (code point, [`UNIT_WIDE`] for a wide one), all
+    /// fitting before `cols`; each cell is `head` (flags `TMUX_EXTENDED` only) with its
+    /// code point, a wide one followed by a plain [`SPACER`]. Storage grows as tmux's does
+    /// for each cell ([`Row::expand`]). Returns the column after the last character, or
+    /// `None` (nothing written) when the shadow does not end at `x`.
+    #[inline]
+    pub fn append_units(
+        &mut self,
+        x: usize,
+        cols: u16,
+        head: Cell,
+        units: &[u32],
+    ) -> Option<usize> {
+        debug_assert_eq!(head.flags, CellFlags::TMUX_EXTENDED);
+        if !self.shadow.valid || self.shadow.end as usize != x || units.is_empty() {
+            return None;
+        }
+        if self.cells.len() < cols as usize {
+            self.materialize(cols);
+        }
+        let cells = &mut self.cells[..cols as usize];
+        // What follows a character: the spacer of a wide one, else the empty cell that
+        // is there already (written all the same: no branch on the width).
+        const AFTER: [Cell; 2] = [EMPTY, SPACER];
+        let mut size = self.size as usize;
+        let mut x = x;
+        for &u in units {
+            let wide = (u >> 31) as usize;
+            debug_assert!(u & !UNIT_WIDE < UNIT_LIMIT && cells[x] == EMPTY);
+            let end = x + 1 + wide;
+            if end > size {
+                size = expanded_size(end, cols);
+            }
+            let mut cell = head;
+            cell.ch = u & !UNIT_WIDE;
+            cell.flags = CellFlags::from_bits_retain(
+                head.flags.bits() | (CellFlags::WIDE.bits() * wide as u8),
+            );
+            cells[x] = cell;
+            if let Some(c) = cells.get_mut(x + 1) {
+                *c = AFTER[wide];
+            }
+            x = end;
+        }
+        self.shadow.style(Cell { ch: 0, ..head });
+        self.shadow.units.extend_from_slice(units);
+        self.size = size.min(u16::MAX as usize) as u16;
+        self.shadow.end = x as u16;
+        self.touch(x);
+        self.mark_ext(x);
+        Some(x)
     }
 
     /// tmux's `cellused`.

@@ -649,9 +649,63 @@ fn printable_prefix(b: &[u8]) -> usize {
 #[cfg(target_arch = "x86_64")]
 use crate::fill::printable_prefix;
 
+/// [`decode_utf8`] of the character at the start of four bytes, with the same answers,
+/// without branching on the character's length: text that mixes scripts (one, two, three
+/// and four-byte characters in no order) would mispredict those branches.
+#[inline(always)]
+pub(crate) fn decode_utf8_4(b: [u8; 4]) -> Option<(u32, usize)> {
+    let n = b[0].leading_ones();
+    if !(2..=4).contains(&n) {
+        return None;
+    }
+    let v = u32::from_be_bytes(b);
+    // The top two bits of bytes 1..n must be 10.
+    let cont = 0x00c0_c0c0 & (u32::MAX << (8 * (4 - n)));
+    let payload = ((b[0] & (0x7f >> n)) as u32) << 18
+        | ((b[1] & 0x3f) as u32) << 12
+        | ((b[2] & 0x3f) as u32) << 6
+        | (b[3] & 0x3f) as u32;
+    let cp = payload >> (6 * (4 - n));
+    // The least code point each length may encode (shorter is overlong).
+    let least = [0x80, 0x800, 0x1_0000][n as usize - 2];
+    let ok = (v & cont == cont & 0x0080_8080)
+        & (cp >= least)
+        & (cp <= 0x10_ffff)
+        & !(0xd800..=0xdfff).contains(&cp);
+    ok.then_some((cp, n as usize))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{parse_plain_csi, printable_prefix, PLAIN_CSI_MAX};
+    #[test]
+    fn the_four_byte_decoder_answers_as_the_other() {
+        let check = |b: [u8; 4]| assert_eq!(decode_utf8_4(b), decode_utf8(&b), "{b:02x?}");
+        // Every lead byte with every second byte, and edge values after.
+        let edge = [
+            0x00, 0x3f, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff,
+        ];
+        for b0 in 0..=255u8 {
+            for b1 in 0..=255u8 {
+                for b2 in edge {
+                    for b3 in edge {
+                        check([b0, b1, b2, b3]);
+                    }
+                }
+            }
+        }
+        // Every character, followed by each kind of byte.
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            let mut b = [0u8; 4];
+            let len = c.encode_utf8(&mut b).len();
+            for tail in [0x00, 0x80, 0xc3] {
+                for t in &mut b[len..] {
+                    *t = tail;
+                }
+                check(b);
+            }
+        }
+    }
+    use super::{decode_utf8, decode_utf8_4, parse_plain_csi, printable_prefix, PLAIN_CSI_MAX};
 
     #[test]
     fn plain_csi_takes_only_plain_sequences() {

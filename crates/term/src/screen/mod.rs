@@ -99,6 +99,9 @@ pub(crate) struct Screen {
     combined: Combined,
     ul_colors: Vec<Color>,
     scratch: String,
+    /// `print_utf8_run`'s characters between decoding and writing (kept: zeroing a fresh
+    /// buffer each run costs more than short runs do).
+    print_units: Vec<u32>,
     /// tmux's collect item in progress: the cursor row's `cellsize` before the current run
     /// of collected ASCII began. tmux expands a line's storage once per item (when it is
     /// flushed), and an item ends only at a byte that is not printable ASCII, a wrap or a
@@ -148,6 +151,7 @@ impl Screen {
             combined: Combined::default(),
             ul_colors: Vec::new(),
             scratch: String::new(),
+            print_units: Vec::new(),
             item_size: None,
             widths: CharWidths::new(TmuxRelease::NEWEST, Default::default()),
             policy: TmuxRelease::NEWEST.grid_policy(&Default::default()),

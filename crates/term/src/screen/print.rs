@@ -7,7 +7,7 @@
 
 use super::Screen;
 use crate::cell::{Attrs, Cell, CellFlags, Color, ColorKind};
-use crate::grid::{Row, SPACER};
+use crate::grid::{Row, SPACER, UNIT_WIDE};
 use crate::modes::Modes;
 use crate::release::{
     is_emoji_modifier, is_regional_indicator, CombineTarget, EmojiModifierRule, OverflowRule,
@@ -444,7 +444,11 @@ impl Screen {
         let row = self.grid.screen_mut(y);
         row.expand(x + width, cols as u16);
         let cell = row.tmux_extended(x, cell, width);
-        overwrite(&mut row.cells_mut(cols as u16)[..cols], x, cell, width, how);
+        let (cells, shadow) = row.cells_and_shadow(cols as u16);
+        overwrite(&mut cells[..cols], x, cell, width, how);
+        // A character appended to printed text keeps the row's shadow (the cells after
+        // the shadow's end are `EMPTY`, so `overwrite` changed no other cell).
+        shadow.append_cell(x, cell, width, how.spacer(&cell));
         row.touch(x + width);
         self.damage.mark(y);
     }
@@ -475,58 +479,75 @@ impl Screen {
                 return (0, (0, 0));
             }
         }
-        // The next character if it can take this path: (code point, bytes, width).
-        #[inline(always)]
-        fn next(widths: &CharWidths, b: &[u8]) -> Option<(u32, usize, usize)> {
-            if b.first().is_none_or(|&c| c < 0x80) {
-                return None;
-            }
-            let (cp, n) = crate::input::decode_utf8(b)?;
-            let w = widths.width(cp);
-            ((w == 1 || w == 2) && cp != 0x200d && !may_join(cp)).then_some((cp, n, w as usize))
-        }
         let how = self.leftovers();
-        let mut pen = self.pen;
-        // The cells' style for the row's shadow (`WIDE` goes with each character).
-        let style = Cell {
+        // Every cell this path writes: the pen, stored out of line by tmux.
+        let head = Cell {
             ch: 0,
             flags: CellFlags::TMUX_EXTENDED,
-            ..pen
+            ..self.pen
         };
+        // next-3.8 gives a wide character's spacer its background: a shadow (whose wide
+        // characters are followed by plain spacers) cannot describe that.
+        let spacer_plain = how.spacer(&head) == SPACER;
+        let cols_n = cols as usize;
         let mut i = 0;
         let mut last = (0, 0);
-        while let Some(mut c) = next(&self.widths, &bytes[i..]) {
-            if self.cx as usize + c.2 > cols as usize {
-                self.linefeed(true, Color::DEFAULT);
-                self.cx = 0;
-            }
-            let y = self.cy;
-            let row = self.grid.screen_mut(y);
-            let mut x = self.cx as usize;
-            // Characters on this screen line.
-            loop {
-                let (cp, n, w) = c;
-                row.expand(x + w, cols);
-                pen.ch = cp;
-                // Non-ASCII cells are ones tmux stores out of line (`row.mark_ext` below).
-                pen.flags = if w == 2 {
-                    CellFlags::WIDE | CellFlags::TMUX_EXTENDED
-                } else {
-                    CellFlags::TMUX_EXTENDED
-                };
-                let (cells, shadow) = row.cells_and_shadow(cols);
-                overwrite(&mut cells[..cols as usize], x, pen, w, how);
-                shadow.append_char(x, cp, w == 2, style);
-                last = (cp, w as u8);
-                x += w;
-                i += n;
-                match next(&self.widths, &bytes[i..]) {
-                    Some(d) if x + d.2 <= cols as usize => c = d,
-                    _ => break,
+        // Characters in the shadow's form (`UNIT_WIDE` for a wide one), a screen line's
+        // worth at most at a time: decoded first, then written.
+        if self.print_units.len() < PRINT_UNITS {
+            self.print_units.resize(PRINT_UNITS, 0);
+        }
+        let mut first = true;
+        loop {
+            let x0 = self.cx as usize;
+            let buf = &mut self.print_units;
+            let (k, used, x) = scan(&self.widths, &bytes[i..], first, x0, cols_n, buf);
+            if k == 0 {
+                // The next character needs the general path, or a new line first.
+                match scan(&self.widths, &bytes[i..], first, 0, cols_n, buf) {
+                    (0, _, _) => break,
+                    _ => {
+                        self.linefeed(true, Color::DEFAULT);
+                        self.cx = 0;
+                        continue;
+                    }
                 }
             }
-            row.touch(x);
-            row.mark_ext(x);
+            first = false;
+            let units = &self.print_units[..k];
+            let u = units[k - 1];
+            last = (u & !UNIT_WIDE, 1 + (u >> 31) as u8);
+            i += used;
+            let y = self.cy;
+            let row = self.grid.screen_mut(y);
+            let appended = if spacer_plain {
+                row.append_units(x0, cols, head, units)
+            } else {
+                None
+            };
+            if appended.is_none() {
+                let mut x = x0;
+                for &u in units {
+                    let wide = u & UNIT_WIDE != 0;
+                    let cp = u & !UNIT_WIDE;
+                    let w = 1 + wide as usize;
+                    row.expand(x + w, cols);
+                    let mut cell = head;
+                    cell.ch = cp;
+                    if wide {
+                        cell.flags |= CellFlags::WIDE;
+                    }
+                    let (cells, shadow) = row.cells_and_shadow(cols);
+                    overwrite(&mut cells[..cols_n], x, cell, w, how);
+                    if wide && !spacer_plain {
+                        shadow.drop_it();
+                    }
+                    shadow.append_char(x, cp, wide, head);
+                    x += w;
+                }
+                row.touch(x);
+                row.mark_ext(x);
+            }
             self.cx = x as u16;
             self.damage.mark(y);
         }
@@ -1003,6 +1024,9 @@ fn fill_ascii_tmux_extended(row: &mut Row, x: usize, src: &[u8], mut pen: Cell, 
     );
 }
 
+/// Characters `print_utf8_run` decodes before writing them.
+const PRINT_UNITS: usize = 128;
+
 /// U+200D ZERO WIDTH JOINER.
 const ZWJ_UTF8: &[u8] = "\u{200d}".as_bytes();
 
@@ -1080,17 +1104,117 @@ fn should_combine(rule: RegionalIndicatorRule, first: u32, text: &str, cp: u32) 
     (base(cp) && is_emoji_modifier(first)) || (is_emoji_modifier(cp) && base(first))
 }
 
+/// The run of characters at the start of `b` that `print_utf8_run` prints and that fit
+/// from column `x` before `cols`: each complete, not ASCII, of width 1 or 2, and one that
+/// cannot join the cell before it (`first`: the first follows a cell the run did not
+/// print). Stores them in `out` (as many as it holds) as shadow characters; returns how
+/// many, the bytes they take and the column after them. Branches only to stop: text that
+/// mixes scripts would mispredict branches on a character's length or width.
+#[inline(always)]
+fn scan(
+    widths: &CharWidths,
+    b: &[u8],
+    first: bool,
+    mut x: usize,
+    cols: usize,
+    out: &mut [u32],
+) -> (usize, usize, usize) {
+    let mut i = 0;
+    let mut k = 0;
+    let mut first = first;
+    while k < out.len() {
+        let Some(&lead) = b.get(i) else {
+            break;
+        };
+        if lead < 0x80 {
+            break;
+        }
+        let decoded = match b.get(i..i + 4) {
+            Some(&[b0, b1, b2, b3]) => crate::input::decode_utf8_4([b0, b1, b2, b3]),
+            _ => crate::input::decode_utf8(&b[i..]),
+        };
+        let Some((cp, n)) = decoded else {
+            break;
+        };
+        let w = widths.width(cp) as usize;
+        let joins = may_join_printed(cp) | (first & is_emoji_modifier_base(cp));
+        let end = x + w;
+        if (w.wrapping_sub(1) > 1) | (cp == 0x200d) | joins | (end > cols) {
+            break;
+        }
+        out[k] = cp | ((w == 2) as u32) << 31;
+        k += 1;
+        i += n;
+        x = end;
+        first = false;
+    }
+    (k, i, x)
+}
+
 /// Whether `cp` may join the cell before it in some release even though it has a width
 /// (so the bulk path leaves it to `print_char`).
 #[inline]
 pub(crate) fn may_join(cp: u32) -> bool {
-    if cp < 0x1100 {
-        // Most text: Latin, Greek, Cyrillic, ...
-        return false;
+    may_join_printed(cp) || is_emoji_modifier_base(cp)
+}
+
+/// [`may_join`] after a character the bulk path printed (one that is not a skin tone): an
+/// emoji modifier base only joins a cell that starts with a skin tone (3.6+
+/// `utf8_should_combine`), so it need not be asked about.
+/// Range checks without branches: scripts mixed in no order would mispredict them.
+#[inline(always)]
+fn may_join_printed(cp: u32) -> bool {
+    let within = |lo: u32, hi: u32| cp.wrapping_sub(lo) <= hi - lo;
+    // Hangul jamo and filler, regional indicators, skin tones.
+    within(0x1100, 0x11ff)
+        | (cp == 0x3164)
+        | within(0xa960, 0xa97c)
+        | within(0xd7b0, 0xd7fb)
+        | within(0x1f1e6, 0x1f1ff)
+        | within(0x1f3fb, 0x1f3ff)
+}
+
+/// First and last of [`EMOJI_MODIFIER_BASES`].
+const BASES_FIRST: u32 = 0x1f44b;
+const BASES_LAST: u32 = 0x1f9df;
+
+/// [`EMOJI_MODIFIER_BASES`] as a bitmap from [`BASES_FIRST`]: one lookup instead of a
+/// binary search.
+static BASES_BITMAP: [u64; ((BASES_LAST - BASES_FIRST) / 64 + 1) as usize] = {
+    let mut map = [0u64; ((BASES_LAST - BASES_FIRST) / 64 + 1) as usize];
+    let mut k = 0;
+    while k < EMOJI_MODIFIER_BASES.len() {
+        let d = EMOJI_MODIFIER_BASES[k] - BASES_FIRST;
+        map[(d / 64) as usize] |= 1 << (d % 64);
+        k += 1;
     }
-    if cp < 0x1f1e6 {
-        return matches!(cp, 0x1100..=0x11ff | 0x3164 | 0xa960..=0xa97c | 0xd7b0..=0xd7fb);
+    map
+};
+
+/// Whether `cp` is one of tmux's emoji modifier bases ([`EMOJI_MODIFIER_BASES`]).
+#[inline]
+fn is_emoji_modifier_base(cp: u32) -> bool {
+    let d = cp.wrapping_sub(BASES_FIRST);
+    match BASES_BITMAP.get((d / 64) as usize) {
+        Some(word) => word & 1 << (d % 64) != 0,
+        None => false,
     }
-    matches!(cp, 0x1f1e6..=0x1f1ff | 0x1f3fb..=0x1f3ff)
-        || (0x1f44b..=0x1f9df).contains(&cp) && EMOJI_MODIFIER_BASES.binary_search(&cp).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bases_bitmap_is_the_list() {
+        assert_eq!(EMOJI_MODIFIER_BASES.first(), Some(&BASES_FIRST));
+        assert_eq!(EMOJI_MODIFIER_BASES.last(), Some(&BASES_LAST));
+        for cp in 0..0x110000 {
+            assert_eq!(
+                is_emoji_modifier_base(cp),
+                EMOJI_MODIFIER_BASES.binary_search(&cp).is_ok(),
+                "U+{cp:04X}"
+            );
+        }
+    }
 }

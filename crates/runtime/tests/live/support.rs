@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use muxlink_runtime::{
@@ -124,7 +124,10 @@ impl Live {
             .expect("spawn tmux -C");
         let mut stdout = child.stdout.take().unwrap();
         let stdin = child.stdin.take();
-        let (tx, rx) = channel();
+        // Bounded, as a real client's pipe is: a flood that outruns the client blocks tmux's
+        // writes instead of piling up here (an unbounded queue grew to gigabytes against
+        // next-3.8, which writes a flood faster than this debug build reads it).
+        let (tx, rx) = sync_channel(16);
         let stall = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stalled = stall.clone();
         std::thread::spawn(move || {
@@ -192,8 +195,15 @@ impl Live {
                     self.bytes_in += bytes.len() as u64;
                     self.client.receive(&bytes, now, &mut self.host);
                     let mut batch = self.recorded.is_some().then(|| bytes.clone());
-                    // take everything already queued as one batch
-                    while let Ok(Some(more)) = self.rx.try_recv() {
+                    // Take what is already queued as one batch, but no more than the channel
+                    // holds: under a flood the queue never empties, and the client's own
+                    // commands must still go out between batches.
+                    let mut taken = 0;
+                    while taken < 16 {
+                        let Ok(Some(more)) = self.rx.try_recv() else {
+                            break;
+                        };
+                        taken += 1;
                         self.bytes_in += more.len() as u64;
                         self.client.receive(&more, now, &mut self.host);
                         if let Some(b) = batch.as_mut() {

@@ -137,8 +137,13 @@ fn live_output_and_every_operation_keep_the_model_equal() {
         .rename_window(w1, "re\"named $HOME #{x} ;")
         .unwrap();
     live.pump(Duration::from_millis(200));
-    // tmux stores names through stravis (`$` becomes `\$`): the model holds what tmux holds,
-    // and nothing was expanded (#{x}, $HOME) on the way.
+    // tmux up to 3.7c stores names through stravis (`$` becomes `\$`; next-3.8 keeps `$`):
+    // the model holds what tmux holds, and nothing was expanded (#{x}, $HOME) on the way.
+    let stored: &[u8] = if server.version().starts_with("next-") {
+        b"re\"named $HOME #{x} ;"
+    } else {
+        b"re\"named \\$HOME #{x} ;"
+    };
     let listed = server
         .tmux_ok(&[
             "list-windows",
@@ -150,13 +155,10 @@ fn live_output_and_every_operation_keep_the_model_equal() {
         .unwrap();
     let listed = String::from_utf8_lossy(&listed).into_owned();
     assert!(
-        listed.contains(&format!("{w1} re\"named \\$HOME #{{x}} ;")),
+        listed.contains(&format!("{w1} {}", String::from_utf8_lossy(stored))),
         "{listed}"
     );
-    assert_eq!(
-        live.client.state().window(w1).unwrap().name,
-        b"re\"named \\$HOME #{x} ;"
-    );
+    assert_eq!(live.client.state().window(w1).unwrap().name, stored);
     live.assert_equal_at(&server, "step 12");
     live.client.select_window(WindowId(0)).unwrap();
     live.pump(Duration::from_millis(200));

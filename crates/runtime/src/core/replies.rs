@@ -198,6 +198,15 @@ impl Core {
             self.outbox
                 .send(&queries::options_subscription_cmd(), LineKind::Quiet);
         }
+        // From 3.7 a change of `history-limit` reaches existing panes: follow it.
+        if self
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.policy.history_limit_live)
+        {
+            self.outbox
+                .send(&queries::history_subscription_cmd(), LineKind::Quiet);
+        }
         if probe::probe_is_safe(&m) {
             self.send_probe(probe::FINGERPRINT.to_vec());
         }

@@ -197,3 +197,61 @@ fn resizes_across_the_alternate_screen_equal_tmux() {
             .join("\n")
     );
 }
+
+/// A lower `history-limit` set while attached: tmux 3.7+ drops the history over it in every
+/// existing pane at once, and the model follows (through a subscription to each pane's
+/// limit); before 3.7 only new panes take it, and the model keeps its history too.
+#[test]
+fn history_limit_changes_are_followed_as_the_release_does() {
+    for name in ["3.4", "3.7c", "next-3.8"] {
+        let Some(program) = shared_tmux(name) else {
+            eprintln!("../shared/tmux/tmux-{name} absent: not tested");
+            continue;
+        };
+        let server = TmuxServer::start_program(
+            &program,
+            "hlimit",
+            80,
+            10,
+            &["seq 1 100; exec sleep 100000"],
+        )
+        .unwrap();
+        let history = |s: &TmuxServer| -> Option<usize> {
+            let out = s
+                .tmux_ok(&["display-message", "-p", "-t", "%0", "#{history_size}"])
+                .ok()?;
+            String::from_utf8_lossy(&out).trim().parse().ok()
+        };
+        server
+            .wait_for(Duration::from_secs(10), |s| {
+                history(s).filter(|&n| n >= 90).map(|_| ())
+            })
+            .unwrap();
+        let mut live = Live::attach(&server, ClientConfig::default().with_size(80, 10));
+        live.ready();
+        live.assert_equal(&server);
+        server
+            .tmux_ok(&["set-option", "-g", "history-limit", "20"])
+            .unwrap();
+        let theirs = history(&server).unwrap();
+        let live_limit = TmuxRelease::from_name(name).unwrap() >= TmuxRelease::V3_7c;
+        assert_eq!(theirs <= 20, live_limit, "{name}: tmux holds {theirs}");
+        let ours = |live: &Live| {
+            live.client
+                .state()
+                .pane(muxlink_runtime::PaneId(0))
+                .unwrap()
+                .history_len()
+                .unwrap()
+        };
+        // tmux checks subscriptions once a second.
+        live.pump_until(Duration::from_secs(5), |c, _| {
+            c.state()
+                .pane(muxlink_runtime::PaneId(0))
+                .and_then(|p| p.history_len())
+                == Some(theirs)
+        });
+        assert_eq!(ours(&live), theirs, "{name}");
+        live.assert_equal(&server);
+    }
+}

@@ -353,7 +353,11 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
         if w.zoomed != (f[4] == "1") {
             return Err(format!("{id} zoomed {} != tmux {}", w.zoomed, f[4]));
         }
-        if w.name != f[5].as_bytes() {
+        // tmux 3.4 itself disagrees with itself on a `$` in a name: `%window-renamed` says
+        // `\$HOME`, the format `#{window_name}` `\\$HOME`. Backslashes aside, the same.
+        let quirk_34 = server.version() == "3.4"
+            && String::from_utf8_lossy(&w.name).replace('\\', "") == f[5].replace('\\', "");
+        if w.name != f[5].as_bytes() && !quirk_34 {
             return Err(format!(
                 "{id} name {:?} != tmux {:?}",
                 String::from_utf8_lossy(&w.name),

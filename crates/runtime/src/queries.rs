@@ -545,7 +545,9 @@ impl PaneFormats {
             cursor_visible: flag(f[8])?,
             alternate: flag(f[9])?,
             alternate_saved_x: col(f[10]).unwrap_or(0),
-            alternate_saved_y: row(f[11]).unwrap_or(0),
+            // The saved normal screen keeps the height it had when the alternate screen
+            // came on: a pane made shorter since has its saved cursor below the last row.
+            alternate_saved_y: bounded(f[11], MAX).unwrap_or(0),
             insert: opt_flag(f[12])?,
             keypad_cursor: opt_flag(f[13])?,
             keypad: opt_flag(f[14])?,

@@ -84,6 +84,36 @@ pub fn default_program() -> PathBuf {
     }
 }
 
+/// When `MUXLINK_TEST_TMUX` names another tmux: a directory holding only `tmux`, a link to
+/// that program, to put first on a child's `PATH`, so that a program that runs `tmux`
+/// itself (the `muxlink` binary's attach and snapshot) talks to the servers of the release
+/// under test with a client of the same release. Made once per test process, in the
+/// system's temporary directory; `None` without the variable.
+pub fn tmux_path_dir() -> Option<PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        std::env::var_os("MUXLINK_TEST_TMUX")?;
+        let program = std::fs::canonicalize(default_program()).ok()?;
+        let dir = std::env::temp_dir().join(format!("muxlink-test-tmux-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let link = dir.join("tmux");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&program, &link).ok()?;
+        Some(dir)
+    })
+    .clone()
+}
+
+/// `PATH` with [`tmux_path_dir`] first, when there is one.
+pub fn path_with_test_tmux() -> Option<std::ffi::OsString> {
+    let dir = tmux_path_dir()?;
+    let mut paths = vec![dir];
+    if let Some(old) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&old));
+    }
+    std::env::join_paths(paths).ok()
+}
+
 /// A tmux server on a private socket, killed on drop.
 pub struct TmuxServer {
     name: String,

@@ -87,9 +87,11 @@ pub fn attached(tag: &str, cols: u16, rows: u16, setup: &[&[&str]]) -> (TmuxServ
     for args in setup {
         inner.tmux_ok(args).unwrap();
     }
+    // The inner server's own program: under MUXLINK_TEST_TMUX it is another release.
     let cmd = format!(
-        "{} attach -L {} -t main",
+        "{} attach --tmux '{}' -L {} -t main",
         env!("CARGO_BIN_EXE_muxlink"),
+        inner.program().display(),
         inner.socket_name()
     );
     let outer = TmuxServer::start_with(&format!("{tag}-outer"), cols, rows, &[&cmd]).unwrap();
@@ -181,8 +183,12 @@ pub fn attached_then_record(tag: &str) -> (TmuxServer, TmuxServer, TempDir) {
 /// What the outer pane runs: muxlink, then the checks' recorders.
 pub fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
     let d = dir.path().display();
+    // Under MUXLINK_TEST_TMUX the `tmux` muxlink runs is the release under test.
+    let path = muxlink_testkit::tmux_path_dir()
+        .map(|p| format!("PATH='{}':\"$PATH\" ", p.display()))
+        .unwrap_or_default();
     format!(
-        "{} {muxlink_args}; echo $? >{d}/status; stty -a >{d}/stty.tmp; \
+        "{path}{} {muxlink_args}; echo $? >{d}/status; stty -a >{d}/stty.tmp; \
          mv {d}/stty.tmp {d}/stty; head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; \
          exec sleep 100",
         env!("CARGO_BIN_EXE_muxlink"),

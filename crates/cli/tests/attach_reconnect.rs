@@ -61,8 +61,9 @@ fn reconnects_after_ssh_dies_and_shows_the_same_view() {
     let dir = TempDir::new("attach-reconnect").unwrap();
     flaky_ssh(dir.path());
     let cmd = format!(
-        "PATH={}:$PATH {} attach --ssh devbox -L {} -t main",
+        "PATH={}:{}$PATH {} attach --ssh devbox -L {} -t main",
         dir.path().display(),
+        attach_support::test_tmux_path_entry(),
         env!("CARGO_BIN_EXE_muxlink"),
         inner.socket_name()
     );

@@ -57,7 +57,16 @@ pub fn shared_tmux(name: &str) -> Option<PathBuf> {
 pub fn tmux_programs(names: &[&str]) -> Vec<PathBuf> {
     let mut v = Vec::new();
     if tmux_available() {
-        v.push(PathBuf::from("tmux"));
+        // By its full path: a child whose PATH puts another release first (see
+        // `tmux_path_dir`) must still run the system's.
+        let system = std::env::var_os("PATH")
+            .and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join("tmux"))
+                    .find(|f| f.is_file())
+            })
+            .unwrap_or_else(|| PathBuf::from("tmux"));
+        v.push(system);
     } else {
         eprintln!("system tmux not installed; .ci/run installs it");
     }

@@ -183,10 +183,7 @@ pub fn attached_then_record(tag: &str) -> (TmuxServer, TmuxServer, TempDir) {
 /// What the outer pane runs: muxlink, then the checks' recorders.
 pub fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
     let d = dir.path().display();
-    // Under MUXLINK_TEST_TMUX the `tmux` muxlink runs is the release under test.
-    let path = muxlink_testkit::tmux_path_dir()
-        .map(|p| format!("PATH='{}':\"$PATH\" ", p.display()))
-        .unwrap_or_default();
+    let path = test_tmux_path_prefix();
     format!(
         "{path}{} {muxlink_args}; echo $? >{d}/status; stty -a >{d}/stty.tmp; \
          mv {d}/stty.tmp {d}/stty; head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; \
@@ -233,4 +230,19 @@ pub fn kill(signal: &str, pid: &str) {
         .status()
         .unwrap();
     assert!(ok.success(), "kill -{signal} {pid}");
+}
+
+/// `PATH='DIR':"$PATH" ` (a shell command's prefix) when `MUXLINK_TEST_TMUX` names another
+/// release: the `tmux` muxlink runs is then that release, the servers' own. Empty otherwise.
+pub fn test_tmux_path_prefix() -> String {
+    muxlink_testkit::tmux_path_dir()
+        .map(|p| format!("PATH='{}':\"$PATH\" ", p.display()))
+        .unwrap_or_default()
+}
+
+/// `'DIR':` to put before `$PATH` in a shell command, as [`test_tmux_path_prefix`].
+pub fn test_tmux_path_entry() -> String {
+    muxlink_testkit::tmux_path_dir()
+        .map(|p| format!("'{}':", p.display()))
+        .unwrap_or_default()
 }

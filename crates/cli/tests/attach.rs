@@ -23,7 +23,7 @@ fn attach_draws_types_splits_resizes_and_detaches() {
         inner.socket_name(),
         record.display()
     );
-    let outer = TmuxServer::start_with("attach-outer", 100, 30, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-outer", 100, 30, &[&cmd]).unwrap();
     outer
         .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
         .unwrap();
@@ -184,7 +184,7 @@ fn attach_without_server_starts_a_private_one() {
         env!("CARGO_BIN_EXE_muxlink"),
         name
     );
-    let outer = TmuxServer::start_with("attach-outer2", 80, 24, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-outer2", 80, 24, &[&cmd]).unwrap();
     let check = || {
         std::process::Command::new(muxlink_testkit::default_program())
             .args(["-L", &name, "list-sessions", "-F", "#{session_name}"])
@@ -237,7 +237,7 @@ fn attach_over_ssh_with_a_stand_in_ssh() {
         env!("CARGO_BIN_EXE_muxlink"),
         inner.socket_name()
     );
-    let outer = TmuxServer::start_with("attach-ssh-outer", 90, 20, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-ssh-outer", 90, 20, &[&cmd]).unwrap();
     wait(&inner, "a control client over ssh", |s| {
         lines(s, &["list-clients", "-F", "#{client_control_mode}"]) == ["1"]
     });

@@ -205,14 +205,27 @@ impl TmuxServer {
             server.tmux_ok(&["display-message", "-p", "#{window_width}x#{window_height}"])?;
         let want = format!("{cols}x{rows}");
         if String::from_utf8_lossy(&size).trim() != want {
+            // `resize-window` makes the window's size manual, so that no client could resize
+            // it afterwards: unset that again (the size stays until a client changes it).
             server.tmux_ok(&[
+                "set-option",
+                "-g",
+                "default-size",
+                &want,
+                ";",
                 "resize-window",
                 "-t",
                 "main",
                 "-x",
-                &cols.to_string(),
+                &cols_s,
                 "-y",
-                &rows.to_string(),
+                &rows_s,
+                ";",
+                "set-option",
+                "-wu",
+                "-t",
+                "main",
+                "window-size",
             ])?;
         }
         let path = server.tmux_ok(&["display-message", "-p", "#{socket_path}"])?;

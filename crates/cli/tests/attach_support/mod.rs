@@ -94,7 +94,7 @@ pub fn attached(tag: &str, cols: u16, rows: u16, setup: &[&[&str]]) -> (TmuxServ
         inner.program().display(),
         inner.socket_name()
     );
-    let outer = TmuxServer::start_with(&format!("{tag}-outer"), cols, rows, &[&cmd]).unwrap();
+    let outer = outer_server(&format!("{tag}-outer"), cols, rows, &[&cmd]).unwrap();
     outer
         .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
         .unwrap();
@@ -175,7 +175,7 @@ pub fn attached_then_record(tag: &str) -> (TmuxServer, TmuxServer, TempDir) {
     let inner = TmuxServer::start_with(&format!("{tag}-inner"), 80, 24, &["sh"]).unwrap();
     let dir = TempDir::new(tag).unwrap();
     let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
-    let outer = TmuxServer::start_with(&format!("{tag}-outer"), 80, 20, &[&cmd]).unwrap();
+    let outer = outer_server(&format!("{tag}-outer"), 80, 20, &[&cmd]).unwrap();
     wait(&outer, "status line", |s| status_line(s).contains("[main]"));
     (inner, outer, dir)
 }
@@ -245,4 +245,16 @@ pub fn test_tmux_path_entry() -> String {
     muxlink_testkit::tmux_path_dir()
         .map(|p| format!("'{}':", p.display()))
         .unwrap_or_default()
+}
+
+/// The "outer" tmux, the terminal muxlink runs in: always the system's tmux, whatever
+/// release `MUXLINK_TEST_TMUX` puts under test (it is the person's terminal, not the server
+/// muxlink attaches to).
+pub fn outer_server(
+    tag: &str,
+    cols: u16,
+    rows: u16,
+    shell_cmd: &[&str],
+) -> std::io::Result<TmuxServer> {
+    TmuxServer::start_program(std::path::Path::new("tmux"), tag, cols, rows, shell_cmd)
 }

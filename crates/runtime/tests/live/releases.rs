@@ -186,8 +186,7 @@ fn resizes_across_the_alternate_screen_equal_tmux() {
     // leaving stays at the alternate screen's column (3,18 where tmux has 0,18) while
     // history and lines are equal: a race not found yet.
     let (known, new): (Vec<&String>, Vec<&String>) = failures.iter().partition(|f| {
-        f.starts_with("3.2a (split while attached)")
-            || f.contains("): after leaving it: %0 cursor")
+        f.starts_with("3.2a (split while attached)") || f.contains("): after leaving it: %0 cursor")
     });
     for f in &known {
         eprintln!("known gap: {f}");

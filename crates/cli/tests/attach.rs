@@ -17,12 +17,13 @@ fn attach_draws_types_splits_resizes_and_detaches() {
     let dir = TempDir::new("attach-rec").unwrap();
     let record = dir.path().join("session.tmux");
     let cmd = format!(
-        "{} attach -L {} -t main --record {}",
+        "{}{} attach -L {} -t main --record {}",
+        attach_support::test_tmux_path_prefix(),
         env!("CARGO_BIN_EXE_muxlink"),
         inner.socket_name(),
         record.display()
     );
-    let outer = TmuxServer::start_with("attach-outer", 100, 30, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-outer", 100, 30, &[&cmd]).unwrap();
     outer
         .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
         .unwrap();
@@ -178,13 +179,14 @@ fn attach_without_server_starts_a_private_one() {
     // A socket name nobody uses: attach must start the server there itself.
     let name = format!("muxlink-attach-new-{}", std::process::id());
     let cmd = format!(
-        "{} attach -L {} -f /dev/null",
+        "{}{} attach -L {} -f /dev/null",
+        attach_support::test_tmux_path_prefix(),
         env!("CARGO_BIN_EXE_muxlink"),
         name
     );
-    let outer = TmuxServer::start_with("attach-outer2", 80, 24, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-outer2", 80, 24, &[&cmd]).unwrap();
     let check = || {
-        std::process::Command::new("tmux")
+        std::process::Command::new(muxlink_testkit::default_program())
             .args(["-L", &name, "list-sessions", "-F", "#{session_name}"])
             .env_remove("TMUX")
             .output()
@@ -194,13 +196,13 @@ fn attach_without_server_starts_a_private_one() {
     let ok = outer.wait_for(WAIT, |_| check().then_some(()));
     // Always kill the server this test made, whatever happened.
     let kill = || {
-        let path = std::process::Command::new("tmux")
+        let path = std::process::Command::new(muxlink_testkit::default_program())
             .args(["-L", &name, "display-message", "-p", "#{socket_path}"])
             .env_remove("TMUX")
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
             .unwrap_or_default();
-        let _ = std::process::Command::new("tmux")
+        let _ = std::process::Command::new(muxlink_testkit::default_program())
             .args(["-L", &name, "kill-server"])
             .env_remove("TMUX")
             .output();
@@ -229,12 +231,13 @@ fn attach_over_ssh_with_a_stand_in_ssh() {
     // Drops options and the host, runs the remote words here as sshd's shell would.
     stand_in_ssh(dir.path());
     let cmd = format!(
-        "PATH={}:$PATH {} attach --ssh devbox -L {} -t main",
+        "PATH={}:{}$PATH {} attach --ssh devbox -L {} -t main",
         dir.path().display(),
+        attach_support::test_tmux_path_entry(),
         env!("CARGO_BIN_EXE_muxlink"),
         inner.socket_name()
     );
-    let outer = TmuxServer::start_with("attach-ssh-outer", 90, 20, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-ssh-outer", 90, 20, &[&cmd]).unwrap();
     wait(&inner, "a control client over ssh", |s| {
         lines(s, &["list-clients", "-F", "#{client_control_mode}"]) == ["1"]
     });

@@ -144,7 +144,7 @@ fn control_characters_in_an_exit_reason_are_shown_visibly() {
             &dir
         )
     );
-    let outer = TmuxServer::start_with("attach-bye-hostile-outer", 80, 20, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-bye-hostile-outer", 80, 20, &[&cmd]).unwrap();
     assert_terminal_restored(&outer, &dir);
     assert_eq!(ended(&outer, &dir), "1");
     let sc = screen(&outer, "main");

@@ -61,12 +61,13 @@ fn reconnects_after_ssh_dies_and_shows_the_same_view() {
     let dir = TempDir::new("attach-reconnect").unwrap();
     flaky_ssh(dir.path());
     let cmd = format!(
-        "PATH={}:$PATH {} attach --ssh devbox -L {} -t main",
+        "PATH={}:{}$PATH {} attach --ssh devbox -L {} -t main",
         dir.path().display(),
+        attach_support::test_tmux_path_entry(),
         env!("CARGO_BIN_EXE_muxlink"),
         inner.socket_name()
     );
-    let outer = TmuxServer::start_with("attach-reconnect-outer", 80, 20, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-reconnect-outer", 80, 20, &[&cmd]).unwrap();
     outer
         .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
         .unwrap();
@@ -140,7 +141,7 @@ fn no_reconnect_without_the_flag_locally() {
     // A shell stays in the pane after muxlink (tmux may drop the last output of a pane
     // whose process exits).
     let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
-    let outer = TmuxServer::start_with("attach-noreconnect-outer", 80, 20, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-noreconnect-outer", 80, 20, &[&cmd]).unwrap();
     wait(&outer, "status line", |s| status_line(s).contains("[main]"));
     let tmux = children(&muxlink_pid(&outer));
     kill("KILL", &tmux[0]);

@@ -342,7 +342,7 @@ fn terminal_restored_after_an_error() {
             &dir
         )
     );
-    let outer = TmuxServer::start_with("attach-restore-err-outer", 80, 20, &[&cmd]).unwrap();
+    let outer = attach_support::outer_server("attach-restore-err-outer", 80, 20, &[&cmd]).unwrap();
     assert_terminal_restored(&outer, &dir);
     let status = std::fs::read_to_string(dir.path().join("status")).unwrap();
     assert_eq!(status.trim(), "1");

@@ -296,7 +296,8 @@ pub enum ClientEvent<'a> {
     ServerOptionsChanged,
     /// The width probe found that the server's platform gives `differing` of the code points
     /// it asked about other widths than muxlink's tables (another glibc, utf8proc on macOS):
-    /// see [`crate::Model::platform_widths`].
+    /// see [`crate::Model::platform_widths`]. When some differ, the emulators take the
+    /// server's widths from then on and every pane is read again (frames follow).
     PlatformWidths {
         /// How many code points differ.
         differing: usize,

@@ -49,6 +49,8 @@ pub struct Model {
     /// [`Model::release`], as the width probe found them: `(code point, width)`, sorted.
     /// Empty when the probe found nothing, or could not be sent (tmux 3.3, whose width
     /// function can hang on such a question; see `muxlink_term::width_tables::probe`).
+    /// The emulators use them (under `codepoint-widths`) once the probe is over, and every
+    /// pane is read again then.
     pub platform_widths: Vec<(u32, u8)>,
     /// The server's host name (`#{host}`), which tmux gives a pane as its title until a
     /// program sets one.

@@ -70,6 +70,13 @@ impl PaneEmu {
         self.term.set_history_limit(limit);
     }
 
+    /// The server's `history-limit` for this pane changed: what the release does with it
+    /// (3.7+ applies it at once, dropping the oldest history over it; see
+    /// [`Terminal::history_limit_option_changed`]).
+    pub(crate) fn history_limit_option_changed(&mut self, limit: usize) {
+        self.term.history_limit_option_changed(limit);
+    }
+
     pub(crate) fn terminal(&self) -> &Terminal {
         &self.term
     }

@@ -52,6 +52,10 @@ pub(crate) const WIDTHS_SUBSCRIPTION: &[u8] = b"muxlink-widths";
 /// array's items joined by spaces). Read at attach and followed by [`WIDTHS_SUBSCRIPTION`].
 const OPTIONS_FORMAT: &[u8] = b"O#{variation-selector-always-wide}\t#{codepoint-widths}";
 
+/// The name of the subscription that follows every pane's `history-limit` (tmux 3.7+,
+/// which applies a change of the option to existing panes at once).
+pub(crate) const HISTORY_SUBSCRIPTION: &[u8] = b"muxlink-history";
+
 /// The server's host name (`gethostname`), which tmux gives every pane as its title until
 /// a program sets one.
 const HOST_FORMAT: &[u8] = b"H#{host}";
@@ -97,6 +101,29 @@ pub(crate) fn options_subscription_cmd() -> Command {
         SubscriptionTarget::Session,
         OPTIONS_FORMAT,
     ))
+}
+
+/// `refresh-client -B` (tmux 3.2+): `%subscription-changed muxlink-history ... %P : N` for
+/// every pane of the session, when its history limit changes (and once at first).
+pub(crate) fn history_subscription_cmd() -> Command {
+    built(command::subscribe(
+        HISTORY_SUBSCRIPTION,
+        SubscriptionTarget::AllPanes,
+        b"#{history_limit}",
+    ))
+}
+
+/// Reads a [`HISTORY_SUBSCRIPTION`] value: the pane's limit in lines, `None` when it is not
+/// a number (a hostile server's text is never trusted).
+pub(crate) fn parse_history_limit(value: &[u8]) -> Option<usize> {
+    if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(value)
+        .ok()?
+        .parse::<u64>()
+        .ok()
+        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
 }
 
 /// `refresh-client -f` with the flags of `config`, or `None` when it sets none.
@@ -518,7 +545,9 @@ impl PaneFormats {
             cursor_visible: flag(f[8])?,
             alternate: flag(f[9])?,
             alternate_saved_x: col(f[10]).unwrap_or(0),
-            alternate_saved_y: row(f[11]).unwrap_or(0),
+            // The saved normal screen keeps the height it had when the alternate screen
+            // came on: a pane made shorter since has its saved cursor below the last row.
+            alternate_saved_y: bounded(f[11], MAX).unwrap_or(0),
             insert: opt_flag(f[12])?,
             keypad_cursor: opt_flag(f[13])?,
             keypad: opt_flag(f[14])?,
@@ -571,6 +600,19 @@ mod tests {
 
     fn text(c: &Command) -> String {
         String::from_utf8(c.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn history_limits_are_numbers_or_nothing() {
+        assert_eq!(parse_history_limit(b"2000"), Some(2000));
+        assert_eq!(parse_history_limit(b"0"), Some(0));
+        for bad in [&b""[..], b"-1", b"20 ", b"1e9", b"99999999999999999999"] {
+            assert_eq!(parse_history_limit(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            history_subscription_cmd().as_bytes(),
+            b"refresh-client -B \"muxlink-history:%*:#{history_limit}\"\n"
+        );
     }
 
     #[test]

@@ -115,7 +115,24 @@ impl TmuxRelease {
     /// The switches and the character widths together; also returns the `codepoint-widths`
     /// items the release would ignore (for telling a host). Allocates the overrides.
     pub fn profile(self, options: &ServerOptions) -> (ReleaseProfile, Vec<RejectedWidth>) {
-        let (overrides, rejected) = CodepointWidths::parse(self, &options.codepoint_widths);
+        self.profile_on(options, &[])
+    }
+
+    /// Like [`TmuxRelease::profile`], on a server whose platform gives `platform` widths
+    /// where the release's table says otherwise (`(code point, width)`, as the width probe
+    /// found them; see [`crate::width_tables::probe`]), with `codepoint-widths` on top. The
+    /// overrides are resolved here, once: an emulator with none looks widths up exactly as
+    /// without this, one with some pays a binary search per non-ASCII character.
+    pub fn profile_on(
+        self,
+        options: &ServerOptions,
+        platform: &[(u32, u8)],
+    ) -> (ReleaseProfile, Vec<RejectedWidth>) {
+        let (overrides, rejected) = CodepointWidths::parse_onto(
+            CodepointWidths::from_platform(platform),
+            self,
+            &options.codepoint_widths,
+        );
         (
             ReleaseProfile {
                 policy: self.grid_policy(options),
@@ -658,7 +675,8 @@ impl GridPolicy {
 pub struct ReleaseProfile {
     /// The switches.
     pub policy: GridPolicy,
-    /// Widths: the release's table with `codepoint-widths` on top.
+    /// Widths: the release's table, the server's platform widths where they differ from it,
+    /// and `codepoint-widths` on top.
     pub widths: CharWidths,
 }
 

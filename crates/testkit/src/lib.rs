@@ -57,7 +57,16 @@ pub fn shared_tmux(name: &str) -> Option<PathBuf> {
 pub fn tmux_programs(names: &[&str]) -> Vec<PathBuf> {
     let mut v = Vec::new();
     if tmux_available() {
-        v.push(PathBuf::from("tmux"));
+        // By its full path: a child whose PATH puts another release first (see
+        // `tmux_path_dir`) must still run the system's.
+        let system = std::env::var_os("PATH")
+            .and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join("tmux"))
+                    .find(|f| f.is_file())
+            })
+            .unwrap_or_else(|| PathBuf::from("tmux"));
+        v.push(system);
     } else {
         eprintln!("system tmux not installed; .ci/run installs it");
     }
@@ -82,6 +91,36 @@ pub fn default_program() -> PathBuf {
         }
         None => PathBuf::from("tmux"),
     }
+}
+
+/// When `MUXLINK_TEST_TMUX` names another tmux: a directory holding only `tmux`, a link to
+/// that program, to put first on a child's `PATH`, so that a program that runs `tmux`
+/// itself (the `muxlink` binary's attach and snapshot) talks to the servers of the release
+/// under test with a client of the same release. Made once per test process, in the
+/// system's temporary directory; `None` without the variable.
+pub fn tmux_path_dir() -> Option<PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        std::env::var_os("MUXLINK_TEST_TMUX")?;
+        let program = std::fs::canonicalize(default_program()).ok()?;
+        let dir = std::env::temp_dir().join(format!("muxlink-test-tmux-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let link = dir.join("tmux");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&program, &link).ok()?;
+        Some(dir)
+    })
+    .clone()
+}
+
+/// `PATH` with [`tmux_path_dir`] first, when there is one.
+pub fn path_with_test_tmux() -> Option<std::ffi::OsString> {
+    let dir = tmux_path_dir()?;
+    let mut paths = vec![dir];
+    if let Some(old) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&old));
+    }
+    std::env::join_paths(paths).ok()
 }
 
 /// A tmux server on a private socket, killed on drop.
@@ -166,14 +205,27 @@ impl TmuxServer {
             server.tmux_ok(&["display-message", "-p", "#{window_width}x#{window_height}"])?;
         let want = format!("{cols}x{rows}");
         if String::from_utf8_lossy(&size).trim() != want {
+            // `resize-window` makes the window's size manual, so that no client could resize
+            // it afterwards: unset that again (the size stays until a client changes it).
             server.tmux_ok(&[
+                "set-option",
+                "-g",
+                "default-size",
+                &want,
+                ";",
                 "resize-window",
                 "-t",
                 "main",
                 "-x",
-                &cols.to_string(),
+                &cols_s,
                 "-y",
-                &rows.to_string(),
+                &rows_s,
+                ";",
+                "set-option",
+                "-wu",
+                "-t",
+                "main",
+                "window-size",
             ])?;
         }
         let path = server.tmux_ok(&["display-message", "-p", "#{socket_path}"])?;

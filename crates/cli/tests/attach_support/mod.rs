@@ -87,12 +87,14 @@ pub fn attached(tag: &str, cols: u16, rows: u16, setup: &[&[&str]]) -> (TmuxServ
     for args in setup {
         inner.tmux_ok(args).unwrap();
     }
+    // The inner server's own program: under MUXLINK_TEST_TMUX it is another release.
     let cmd = format!(
-        "{} attach -L {} -t main",
+        "{} attach --tmux '{}' -L {} -t main",
         env!("CARGO_BIN_EXE_muxlink"),
+        inner.program().display(),
         inner.socket_name()
     );
-    let outer = TmuxServer::start_with(&format!("{tag}-outer"), cols, rows, &[&cmd]).unwrap();
+    let outer = outer_server(&format!("{tag}-outer"), cols, rows, &[&cmd]).unwrap();
     outer
         .tmux_ok(&["set-option", "-g", "remain-on-exit", "on"])
         .unwrap();
@@ -173,7 +175,7 @@ pub fn attached_then_record(tag: &str) -> (TmuxServer, TmuxServer, TempDir) {
     let inner = TmuxServer::start_with(&format!("{tag}-inner"), 80, 24, &["sh"]).unwrap();
     let dir = TempDir::new(tag).unwrap();
     let cmd = then_record(&format!("attach -L {} -t main", inner.socket_name()), &dir);
-    let outer = TmuxServer::start_with(&format!("{tag}-outer"), 80, 20, &[&cmd]).unwrap();
+    let outer = outer_server(&format!("{tag}-outer"), 80, 20, &[&cmd]).unwrap();
     wait(&outer, "status line", |s| status_line(s).contains("[main]"));
     (inner, outer, dir)
 }
@@ -181,8 +183,9 @@ pub fn attached_then_record(tag: &str) -> (TmuxServer, TmuxServer, TempDir) {
 /// What the outer pane runs: muxlink, then the checks' recorders.
 pub fn then_record(muxlink_args: &str, dir: &TempDir) -> String {
     let d = dir.path().display();
+    let path = test_tmux_path_prefix();
     format!(
-        "{} {muxlink_args}; echo $? >{d}/status; stty -a >{d}/stty.tmp; \
+        "{path}{} {muxlink_args}; echo $? >{d}/status; stty -a >{d}/stty.tmp; \
          mv {d}/stty.tmp {d}/stty; head -n 1 >{d}/after.tmp; mv {d}/after.tmp {d}/after; \
          exec sleep 100",
         env!("CARGO_BIN_EXE_muxlink"),
@@ -227,4 +230,31 @@ pub fn kill(signal: &str, pid: &str) {
         .status()
         .unwrap();
     assert!(ok.success(), "kill -{signal} {pid}");
+}
+
+/// `PATH='DIR':"$PATH" ` (a shell command's prefix) when `MUXLINK_TEST_TMUX` names another
+/// release: the `tmux` muxlink runs is then that release, the servers' own. Empty otherwise.
+pub fn test_tmux_path_prefix() -> String {
+    muxlink_testkit::tmux_path_dir()
+        .map(|p| format!("PATH='{}':\"$PATH\" ", p.display()))
+        .unwrap_or_default()
+}
+
+/// `'DIR':` to put before `$PATH` in a shell command, as [`test_tmux_path_prefix`].
+pub fn test_tmux_path_entry() -> String {
+    muxlink_testkit::tmux_path_dir()
+        .map(|p| format!("'{}':", p.display()))
+        .unwrap_or_default()
+}
+
+/// The "outer" tmux, the terminal muxlink runs in: always the system's tmux, whatever
+/// release `MUXLINK_TEST_TMUX` puts under test (it is the person's terminal, not the server
+/// muxlink attaches to).
+pub fn outer_server(
+    tag: &str,
+    cols: u16,
+    rows: u16,
+    shell_cmd: &[&str],
+) -> std::io::Result<TmuxServer> {
+    TmuxServer::start_program(std::path::Path::new("tmux"), tag, cols, rows, shell_cmd)
 }

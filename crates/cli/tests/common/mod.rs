@@ -5,9 +5,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// The built `muxlink` binary.
+/// The built `muxlink` binary; under `MUXLINK_TEST_TMUX` the `tmux` it runs is that release
+/// (the servers' own).
 pub fn muxlink() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_muxlink"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_muxlink"));
+    if let Some(path) = muxlink_testkit::path_with_test_tmux() {
+        c.env("PATH", path);
+    }
+    c
 }
 
 /// Runs `muxlink ARGS` with `stdin` as standard input.

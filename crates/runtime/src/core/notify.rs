@@ -162,6 +162,12 @@ impl Core {
             {
                 self.on_options(value, host);
             }
+            Event::SubscriptionChanged {
+                name,
+                pane: Some(pane),
+                value,
+                ..
+            } if name == queries::HISTORY_SUBSCRIPTION => self.on_history_limit(pane, value, host),
             Event::SubscriptionChanged { name, .. } => {
                 notice(host, NoticeKind::SubscriptionChanged, name)
             }
@@ -236,6 +242,21 @@ impl Core {
                     }
                 }
             }
+        }
+    }
+
+    /// A pane's `history-limit` as tmux 3.7+ reports it (the option changed, and tmux
+    /// applied it to the pane at once): the emulator does the same, then is charged again.
+    fn on_history_limit(&mut self, pane: PaneId, value: &[u8], host: &mut dyn Host) {
+        let Some(limit) = queries::parse_history_limit(value) else {
+            return;
+        };
+        let Some(emu) = self.model.panes.get_mut(&pane).and_then(|p| p.emu.as_mut()) else {
+            return;
+        };
+        if emu.history_limit() != limit.min(muxlink_term::MAX_HISTORY_LIMIT) {
+            emu.history_limit_option_changed(limit);
+            self.charge_pane(pane, host);
         }
     }
 

@@ -198,6 +198,15 @@ impl Core {
             self.outbox
                 .send(&queries::options_subscription_cmd(), LineKind::Quiet);
         }
+        // From 3.7 a change of `history-limit` reaches existing panes: follow it.
+        if self
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.policy.history_limit_live)
+        {
+            self.outbox
+                .send(&queries::history_subscription_cmd(), LineKind::Quiet);
+        }
         if probe::probe_is_safe(&m) {
             self.send_probe(probe::FINGERPRINT.to_vec());
         }
@@ -230,7 +239,7 @@ impl Core {
         let fingerprint = cps == probe::FINGERPRINT;
         let mut differing = 0;
         for (&cp, &w) in cps.iter().zip(&widths) {
-            if profile.widths.width(cp) != w {
+            if profile.widths.width(cp) != w && profile.widths.overridable(cp) {
                 differing += 1;
                 if !fingerprint {
                     let pw = &mut self.model.platform_widths;
@@ -248,8 +257,22 @@ impl Core {
             host.on_event(&ClientEvent::PlatformWidths {
                 differing: self.model.platform_widths.len(),
             });
-            // TODO(widths): hand `platform_widths` to the emulators once `ReleaseProfile`
-            // takes per-platform overrides; until then they are reported, not applied.
+            if !self.model.platform_widths.is_empty() {
+                // The emulators take the server's widths from here on, and every pane is
+                // read again: what arrived before (the attach's captures among it) was
+                // given the table's widths, where tmux gave the platform's.
+                self.apply_profile();
+                let panes: Vec<PaneId> = self
+                    .model
+                    .panes
+                    .iter()
+                    .filter(|(_, p)| p.emu.is_some())
+                    .map(|(&id, _)| id)
+                    .collect();
+                for pane in panes {
+                    self.sync_pane(pane, false);
+                }
+            }
         }
     }
 
@@ -269,10 +292,13 @@ impl Core {
         host.on_event(&ClientEvent::ServerOptionsChanged);
     }
 
-    /// Rebuilds the profile from the release and options and hands it to every emulator.
+    /// Rebuilds the profile from the release, the server's platform widths and options, and
+    /// hands it to every emulator.
     fn apply_profile(&mut self) {
         let Some(m) = self.release else { return };
-        let (profile, _rejected) = m.release.profile(&self.model.server_options);
+        let (profile, _rejected) = m
+            .release
+            .profile_on(&self.model.server_options, &self.model.platform_widths);
         for p in self.model.panes.values_mut() {
             if let Some(emu) = p.emu.as_mut() {
                 emu.set_profile(&profile);

@@ -38,8 +38,10 @@ impl Drop for TtyClient {
 }
 
 fn tty_client(server: &TmuxServer) -> Option<TtyClient> {
+    // The server's own program: a client of another release may not speak its protocol.
     let cmd = format!(
-        "stty cols 80 rows 25; tmux -L {} attach -t main",
+        "stty cols 80 rows 25; '{}' -L {} attach -t main",
+        server.program().display(),
         server.socket_name()
     );
     std::process::Command::new("script")

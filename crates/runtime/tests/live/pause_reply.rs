@@ -33,11 +33,18 @@ fn pause_and_continue_in_a_reply_body_are_honoured() {
         live.host.events,
         body.lock().unwrap()
     );
-    // The fact this test is about: the %pause came in the body, so the callback sees it too.
+    // The fact this test is about: up to 3.7c the %pause comes in the body, so the callback
+    // sees it too; next-3.8 queues notifications as events and writes it after the block.
+    let in_body: &[u8] = if server.version().starts_with("next-") {
+        b""
+    } else {
+        b"%pause %0"
+    };
     assert_eq!(
         body.lock().unwrap().clone(),
-        Some((true, b"%pause %0".to_vec())),
-        "tmux no longer writes %pause inside the reply block?"
+        Some((true, in_body.to_vec())),
+        "tmux {} moved %pause in or out of the reply block?",
+        server.version()
     );
     // Output while paused is not sent to this client; after continue the pane is
     // re-captured and equals tmux's, with the text typed while paused.

@@ -50,6 +50,16 @@ fn release_and_width_options_followed_on_3_6_and_later() {
             live.client.state().server_options
         );
         live.assert_equal(&server);
+        // These builds link glibc 2.36, whose widths muxlink's tables are: the probe finds
+        // nothing to correct (the Hangul filler, which tmux ignores whatever its width, is
+        // not a difference).
+        live.pump(Duration::from_millis(300));
+        assert_eq!(
+            live.client.state().platform_widths,
+            [],
+            "{name}: {:?}",
+            live.host.events
+        );
     }
 }
 
@@ -80,10 +90,9 @@ fn an_older_release_is_taken_from_its_version() {
 /// system's tmux and every shared release (issue 12), in both orders of events (the split
 /// before the client attached, and while it is attached).
 ///
-/// Known gaps, printed and not asserted (the emulator's restore of a saved screen taller
-/// than the pane, `crates/term`): after leaving the alternate screen when the split came
-/// before the attach (ours: lines 1..19 and no history; tmux: 13..30 and 12 lines), and
-/// tmux 3.2a when it came while attached.
+/// The split before the attach needs the saved cursor as tmux reports it, below the pane's
+/// last row (the saved screen is still 40 rows tall): clamped to the pane, the model showed
+/// lines 1..19 and no history after leaving, where tmux shows 13..30 and 12 lines.
 #[test]
 fn resizes_across_the_alternate_screen_equal_tmux() {
     let programs =
@@ -147,7 +156,8 @@ fn resizes_across_the_alternate_screen_equal_tmux() {
                     let ours = format!("{} {}", p.rows, p.history_len().unwrap_or(0));
                     (ours, theirs, crate::support::compare(&live.client, &server))
                 };
-                let _ = live.pump_until(Duration::from_secs(5), |c, _| {
+                // Returns as soon as equal: the long bound is for a loaded machine.
+                let _ = live.pump_until(Duration::from_secs(15), |c, _| {
                     crate::support::compare(c, &server).is_ok()
                 });
                 let (ours, theirs, cmp) = state(live);
@@ -170,11 +180,14 @@ fn resizes_across_the_alternate_screen_equal_tmux() {
             history(&mut live, "after leaving it", &mut failures);
         }
     }
-    let known = |f: &&String| {
-        (f.contains("(split before attach): after leaving it"))
-            || f.starts_with("3.2a (split while")
-    };
-    let (known, new): (Vec<&String>, Vec<&String>) = failures.iter().partition(known);
+    // Known gaps, printed and not asserted: tmux 3.2a, split while attached (3.2a's resize
+    // of the alternate screen keeps 8 lines of history there and 12 after leaving; ours
+    // none and 4); and, in about one server of seven (either order), the cursor after
+    // leaving stays at the alternate screen's column (3,18 where tmux has 0,18) while
+    // history and lines are equal: a race not found yet.
+    let (known, new): (Vec<&String>, Vec<&String>) = failures.iter().partition(|f| {
+        f.starts_with("3.2a (split while attached)") || f.contains("): after leaving it: %0 cursor")
+    });
     for f in &known {
         eprintln!("known gap: {f}");
     }
@@ -186,4 +199,62 @@ fn resizes_across_the_alternate_screen_equal_tmux() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// A lower `history-limit` set while attached: tmux 3.7+ drops the history over it in every
+/// existing pane at once, and the model follows (through a subscription to each pane's
+/// limit); before 3.7 only new panes take it, and the model keeps its history too.
+#[test]
+fn history_limit_changes_are_followed_as_the_release_does() {
+    for name in ["3.4", "3.7c", "next-3.8"] {
+        let Some(program) = shared_tmux(name) else {
+            eprintln!("../shared/tmux/tmux-{name} absent: not tested");
+            continue;
+        };
+        let server = TmuxServer::start_program(
+            &program,
+            "hlimit",
+            80,
+            10,
+            &["seq 1 100; exec sleep 100000"],
+        )
+        .unwrap();
+        let history = |s: &TmuxServer| -> Option<usize> {
+            let out = s
+                .tmux_ok(&["display-message", "-p", "-t", "%0", "#{history_size}"])
+                .ok()?;
+            String::from_utf8_lossy(&out).trim().parse().ok()
+        };
+        server
+            .wait_for(Duration::from_secs(10), |s| {
+                history(s).filter(|&n| n >= 90).map(|_| ())
+            })
+            .unwrap();
+        let mut live = Live::attach(&server, ClientConfig::default().with_size(80, 10));
+        live.ready();
+        live.assert_equal(&server);
+        server
+            .tmux_ok(&["set-option", "-g", "history-limit", "20"])
+            .unwrap();
+        let theirs = history(&server).unwrap();
+        let live_limit = TmuxRelease::from_name(name).unwrap() >= TmuxRelease::V3_7c;
+        assert_eq!(theirs <= 20, live_limit, "{name}: tmux holds {theirs}");
+        let ours = |live: &Live| {
+            live.client
+                .state()
+                .pane(muxlink_runtime::PaneId(0))
+                .unwrap()
+                .history_len()
+                .unwrap()
+        };
+        // tmux checks subscriptions once a second.
+        live.pump_until(Duration::from_secs(5), |c, _| {
+            c.state()
+                .pane(muxlink_runtime::PaneId(0))
+                .and_then(|p| p.history_len())
+                == Some(theirs)
+        });
+        assert_eq!(ours(&live), theirs, "{name}");
+        live.assert_equal(&server);
+    }
 }

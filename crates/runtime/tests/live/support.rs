@@ -3,16 +3,13 @@
 
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use muxlink_runtime::{
     Client, ClientConfig, ClientEvent, EventQueue, ExitReason, Frame, Host, PaneId,
 };
 use muxlink_testkit::TmuxServer;
-
-/// Bytes the client takes as one batch at most.
-const BATCH_MAX: usize = 1 << 20;
 
 /// Records what the client told the host.
 #[derive(Default)]
@@ -129,9 +126,10 @@ impl Live {
             .expect("spawn tmux -C");
         let mut stdout = child.stdout.take().unwrap();
         let stdin = child.stdin.take();
-        // Unbounded on purpose: tmux sees a reader that keeps up (its pause-after ages are
-        // what the flow tests control, with `set_stalled`), however slow a debug build is.
-        let (tx, rx) = channel();
+        // Bounded, as a real client's pipe is: a flood that outruns the client blocks tmux's
+        // writes instead of piling up here (an unbounded queue grew to gigabytes against
+        // next-3.8, which writes a flood faster than this debug build reads it).
+        let (tx, rx) = sync_channel(16);
         let stall = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stalled = stall.clone();
         std::thread::spawn(move || {
@@ -200,17 +198,17 @@ impl Live {
                     self.bytes_in += bytes.len() as u64;
                     self.client.receive(&bytes, now, &mut self.host);
                     let mut batch = self.recorded.is_some().then(|| bytes.clone());
-                    // Take what is already queued as one batch, up to a bound: a flood that
-                    // tmux writes faster than a debug build reads would keep this loop (and
-                    // the queue) going for ever.
-                    let mut taken = bytes.len();
+                    // Take what is already queued as one batch, but no more than the channel
+                    // holds: under a flood the queue never empties, and the client's own
+                    // commands must still go out between batches.
+                    let mut taken = 0;
                     self.behind = true;
-                    while taken < BATCH_MAX && Instant::now() < deadline {
+                    while taken < 16 && Instant::now() < deadline {
                         let Ok(Some(more)) = self.rx.try_recv() else {
                             self.behind = false;
                             break;
                         };
-                        taken += more.len();
+                        taken += 1;
                         self.bytes_in += more.len() as u64;
                         self.client.receive(&more, now, &mut self.host);
                         if let Some(b) = batch.as_mut() {
@@ -371,7 +369,11 @@ pub fn compare(client: &Client, server: &TmuxServer) -> Result<(), String> {
         if w.zoomed != (f[4] == "1") {
             return Err(format!("{id} zoomed {} != tmux {}", w.zoomed, f[4]));
         }
-        if w.name != f[5].as_bytes() {
+        // tmux 3.4 itself disagrees with itself on a `$` in a name: `%window-renamed` says
+        // `\$HOME`, the format `#{window_name}` `\\$HOME`. Backslashes aside, the same.
+        let quirk_34 = server.version() == "3.4"
+            && String::from_utf8_lossy(&w.name).replace('\\', "") == f[5].replace('\\', "");
+        if w.name != f[5].as_bytes() && !quirk_34 {
             return Err(format!(
                 "{id} name {:?} != tmux {:?}",
                 String::from_utf8_lossy(&w.name),

@@ -3,7 +3,9 @@
 
 mod alloc;
 mod client;
+mod fake;
 mod hoststream;
+mod platform_widths;
 mod push_pull;
 #[path = "../common/push_pull.rs"]
 mod push_pull_common;

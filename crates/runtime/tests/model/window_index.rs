@@ -4,124 +4,10 @@
 
 use std::time::Instant;
 
-use muxlink_proto::layout::layout_checksum;
 use muxlink_runtime::{Client, ClientConfig, ClientEvent, NoopHost, NoticeKind, WindowId};
 
+use super::fake::Fake;
 use super::Rec;
-
-/// A scripted tmux: session `$0` with windows `(id, index)`, one pane `%id` each. Answers
-/// every command the client wrote, in order, from its current state.
-struct Fake {
-    windows: Vec<(u32, u32)>,
-    number: u64,
-    /// Every command line the client wrote, in order.
-    sent: Vec<String>,
-}
-
-impl Fake {
-    fn layout(id: u32) -> String {
-        let body = format!("80x24,0,0,{id}");
-        format!("{:04x},{body}", layout_checksum(body.as_bytes()))
-    }
-
-    fn window_line(&self, id: u32, index: u32) -> String {
-        let l = Fake::layout(id);
-        let active = u8::from(id == self.windows[0].0);
-        format!("@{id}\t$0\t{l}\t{l}\t0\t%{id}\t{active}\t{index}\tw{id}")
-    }
-
-    fn pane_line(id: u32) -> String {
-        format!(
-            "%{id}\t@{id}\t80\t24\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t1\t0\t0\t23\t0\t0\t1\t\t2000\tt"
-        )
-    }
-
-    /// The reply body to one command, `None` for `%error`.
-    fn body(&self, cmd: &str) -> Option<String> {
-        let mut sorted = self.windows.clone();
-        sorted.sort_by_key(|w| w.1);
-        let target = |sigil: char| -> Option<u32> {
-            let t = cmd.split(" -t ").nth(1)?;
-            t.strip_prefix(sigil)?.split(' ').next()?.parse().ok()
-        };
-        let has = |id: u32| self.windows.iter().any(|w| w.0 == id);
-        let quoted = cmd
-            .strip_prefix("display-message -p -- \"")
-            .and_then(|q| q.strip_suffix('"'));
-        Some(if let Some(q) = quoted {
-            match q {
-                "#{version}" => "3.3a".into(),
-                "H#{host}" => "Hhost".into(),
-                // A fence: its nonce, printed back.
-                q if q.len() == 32 && q.bytes().all(|b| b.is_ascii_hexdigit()) => q.into(),
-                _ => String::new(),
-            }
-        } else if cmd.starts_with("list-sessions") {
-            "$0\t@0\tmain".into()
-        } else if cmd.starts_with("list-windows") {
-            let lines: Vec<String> = sorted.iter().map(|w| self.window_line(w.0, w.1)).collect();
-            lines.join("\n")
-        } else if cmd.starts_with("list-panes -s") {
-            let lines: Vec<String> = sorted.iter().map(|w| Fake::pane_line(w.0)).collect();
-            lines.join("\n")
-        } else if let Some(id) = cmd
-            .starts_with("display-message -p -t @")
-            .then(|| target('@'))
-            .flatten()
-        {
-            let w = self.windows.iter().find(|w| w.0 == id)?;
-            self.window_line(w.0, w.1)
-        } else if let Some(id) = cmd
-            .starts_with("list-panes -t @")
-            .then(|| target('@'))
-            .flatten()
-        {
-            has(id).then(|| Fake::pane_line(id))?
-        } else if let Some(id) = cmd
-            .starts_with("display-message -p -t %")
-            .then(|| target('%'))
-            .flatten()
-        {
-            has(id).then(|| Fake::pane_line(id))?
-        } else {
-            // refresh-client, capture-pane
-            String::new()
-        })
-    }
-
-    /// Answers everything the client has written so far.
-    fn answer(&mut self, c: &mut Client, h: &mut Rec) {
-        let out = String::from_utf8(c.outgoing().to_vec()).unwrap();
-        c.consume_outgoing(out.len());
-        let mut reply = String::new();
-        for line in out.lines() {
-            self.sent.push(line.to_string());
-            for cmd in line.split(" ; ") {
-                self.number += 1;
-                let n = self.number;
-                match self.body(cmd) {
-                    Some(b) if b.is_empty() => {
-                        reply.push_str(&format!("%begin 1 {n} 1\n%end 1 {n} 1\n"))
-                    }
-                    Some(b) => reply.push_str(&format!("%begin 1 {n} 1\n{b}\n%end 1 {n} 1\n")),
-                    None => {
-                        reply.push_str(&format!("%begin 1 {n} 1\nno such\n%error 1 {n} 1\n"));
-                        break; // tmux skips the rest of the line
-                    }
-                }
-            }
-        }
-        c.receive(reply.as_bytes(), Instant::now(), h);
-    }
-
-    fn listings_sent(&self) -> usize {
-        self.sent
-            .iter()
-            // Fenced: the listing sits between two fences on its line.
-            .filter(|l| l.contains("list-windows"))
-            .count()
-    }
-}
 
 fn index(c: &Client, w: u32) -> Option<u32> {
     c.state().window(WindowId(w)).and_then(|w| w.index)
@@ -139,11 +25,7 @@ fn closed(h: &Rec) -> usize {
 fn attached() -> (Client, Rec, Fake) {
     let mut c = Client::new(ClientConfig::default());
     let mut h = Rec::default();
-    let mut f = Fake {
-        windows: vec![(0, 0), (1, 5)],
-        number: 0,
-        sent: Vec::new(),
-    };
+    let mut f = Fake::new(vec![(0, 0), (1, 5)]);
     c.receive(
         b"%begin 1 0 0\n%end 1 0 0\n%session-changed $0 main\n",
         Instant::now(),

@@ -147,7 +147,18 @@ impl CodepointWidths {
         release: TmuxRelease,
         items: &[S],
     ) -> (CodepointWidths, Vec<RejectedWidth>) {
-        let mut out = CodepointWidths::new();
+        CodepointWidths::parse_onto(CodepointWidths::new(), release, items)
+    }
+
+    /// Like [`CodepointWidths::parse`], with the items set on top of `base` (the server's
+    /// platform widths, see [`CodepointWidths::from_platform`]): an item wins over a platform
+    /// width, as tmux's width cache is looked up before `wcwidth()`.
+    pub fn parse_onto<S: AsRef<str>>(
+        base: CodepointWidths,
+        release: TmuxRelease,
+        items: &[S],
+    ) -> (CodepointWidths, Vec<RejectedWidth>) {
+        let mut out = base;
         let mut rejected = Vec::new();
         if release < TmuxRelease::V3_6a {
             if !items.is_empty() {
@@ -168,6 +179,35 @@ impl CodepointWidths {
             }
         }
         (out, rejected)
+    }
+
+    /// Per-code-point widths a server's platform gives where the release's table (glibc
+    /// 2.36's) says otherwise, as the width probe found them (`width_tables::probe`): `(code
+    /// point, width)`, widths above 2 and code points past U+10FFFF ignored, a later entry
+    /// for a code point winning. O(n) when sorted by code point (as the runtime keeps them),
+    /// O(n log n) otherwise; one allocation of at most `entries.len()` ranges.
+    pub fn from_platform(entries: &[(u32, u8)]) -> CodepointWidths {
+        let mut sorted: Vec<(u32, u8)> = entries
+            .iter()
+            .copied()
+            .filter(|&(cp, w)| cp <= LAST_CODE_POINT && w <= 2)
+            .collect();
+        if !sorted.windows(2).all(|p| p[0].0 < p[1].0) {
+            // Stable: of equal code points the later entry stays later.
+            sorted.sort_by_key(|e| e.0);
+        }
+        // Of equal code points the later entry wins.
+        sorted.reverse();
+        sorted.dedup_by_key(|e| e.0);
+        sorted.reverse();
+        let mut ranges: Vec<(u32, u32, u8)> = Vec::with_capacity(sorted.len());
+        for (cp, w) in sorted {
+            match ranges.last_mut() {
+                Some(last) if last.2 == w && last.1 + 1 == cp => last.1 = cp,
+                _ => ranges.push((cp, cp, w)),
+            }
+        }
+        CodepointWidths { ranges }
     }
 
     /// Whether there are no overrides.
@@ -360,11 +400,18 @@ impl CharWidths {
             return self.table.width(cp);
         }
         if let Some(w) = self.overrides.get(cp) {
-            if !(self.filler_dropped && cp == 0x3164) {
+            if self.overridable(cp) {
                 return w;
             }
         }
         self.table.width(cp)
+    }
+
+    /// Whether an override of `cp` (`codepoint-widths`, a platform width) can change its
+    /// width: not for the Hangul filler from 3.6, which tmux ignores whatever its width.
+    #[inline]
+    pub fn overridable(&self, cp: u32) -> bool {
+        !(self.filler_dropped && cp == 0x3164)
     }
 
     /// The release's table.
@@ -496,6 +543,48 @@ mod tests {
         assert_eq!(w.width(0x4E2D), 1);
         assert_eq!(w.width('é' as u32), 2);
         assert_eq!(w.width(0x3164), DROPPED);
+        assert!(!w.overridable(0x3164) && w.overridable(0x4E2D));
         assert_eq!(w.width(0x4E2E), 2);
+    }
+
+    #[test]
+    fn platform_widths_sit_under_codepoint_widths() {
+        use crate::release::ServerOptions;
+        use TmuxRelease::*;
+        // Unsorted, a repeated code point (the later wins), out-of-range entries dropped.
+        let platform = [
+            (0x1FAE9, 2),
+            (0x1FAE8, 1),
+            (0x1FAE8, 2),
+            (0x2E3B, 1),
+            (0x110000, 2),
+            (0x4E2D, 3),
+        ];
+        let base = CodepointWidths::from_platform(&platform);
+        assert_eq!(base.ranges(), [(0x2E3B, 0x2E3B, 1), (0x1FAE8, 0x1FAE9, 2)]);
+        let options = ServerOptions {
+            codepoint_widths: vec!["U+1FAE9=1".into()],
+            ..ServerOptions::default()
+        };
+        let (p, _) = V3_7c.profile_on(&options, &platform);
+        assert_eq!(p.widths.width(0x1FAE8), 2, "the platform's width");
+        assert_eq!(
+            p.widths.width(0x1FAE9),
+            1,
+            "codepoint-widths wins over the platform"
+        );
+        assert_eq!(p.widths.width(0x2E3B), 1);
+        assert_eq!(
+            p.widths.width(0x4E2D),
+            2,
+            "the table where the platform agrees"
+        );
+        // Before 3.6 there is no codepoint-widths, but the platform still counts.
+        let (p, rejected) = V3_4.profile_on(&options, &platform);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(p.widths.width(0x1FAE9), 2);
+        // No platform widths: the same profile as before, with no overrides to search.
+        let (p, _) = V3_4.profile_on(&ServerOptions::default(), &[]);
+        assert!(p.widths.overrides().is_empty());
     }
 }

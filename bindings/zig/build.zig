@@ -112,6 +112,18 @@ pub fn build(b: *std.Build) void {
     if (run_cargo) live_tests.step.dependOn(&cargo.step);
     test_step.dependOn(&b.addRunArtifact(live_tests).step);
 
+    // The host-loop drive mode: a poll() loop in Zig drives a client against real tmux.
+    const hostloop_tests = b.addTest(.{
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("tests/hostloop_test.zig"),
+            .target = target,
+            .optimize = optimize,
+            .imports = &.{.{ .name = "muxlink", .module = muxlink }},
+        }),
+    });
+    if (run_cargo) hostloop_tests.step.dependOn(&cargo.step);
+    test_step.dependOn(&b.addRunArtifact(hostloop_tests).step);
+
     // The example host: `zig build run-example -- -L SOCKET`.
     const example = b.addExecutable(.{
         .name = "print-panes",

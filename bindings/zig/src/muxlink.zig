@@ -334,6 +334,97 @@ pub const Client = struct {
         return .{ .handle = r orelse return error.NullPointer };
     }
 
+    // ---- the host's loop ----
+
+    /// Host loop: drives this spawned client from the host's own event loop (libxev, GLib,
+    /// a CFRunLoop, a poll() loop) instead of the built-in one. `Loop` provides:
+    ///
+    /// - `fn watchFd(loop: *Loop, fd: i32, events: FdEvents, token: u64) E!void`, for any
+    ///   error set E: watch `fd` and call `onReady(token, ...)` when it is ready (a token
+    ///   watched already moves to the new descriptor and events). An error closes the client.
+    /// - `fn unwatchFd(loop: *Loop, token: u64) void`: stop watching `token` (its descriptor
+    ///   may be closed already).
+    /// - `fn setTimer(loop: *Loop, timeout_ms: ?u64) void`: call `onTimer` once after that
+    ///   long, replacing any earlier timer; null cancels it.
+    /// - `fn wake(loop: *Loop) void`: make the loop call `onWake` soon. Called from ANY
+    ///   thread; must not call into muxlink.
+    /// - optionally `fn released(loop: *Loop) void`: muxlink let go of `loop` (backend
+    ///   removed or replaced, `useBuiltinLoop`, client freed, and no wake in progress).
+    ///
+    /// muxlink calls the first three only from inside calls made on this client, never
+    /// re-entering it. `loop` must stay valid until `released` (or until the client is
+    /// freed). The previous backend is left with nothing registered; `watchFd` and
+    /// `setTimer` run during this call. `error.Callback`: `watchFd` failed, and the client
+    /// waits with no backend.
+    pub fn setBackend(self: *Client, comptime Loop: type, loop: *Loop) Error!void {
+        const T = struct {
+            fn ctx(ud: ?*anyopaque) *Loop {
+                return @ptrCast(@alignCast(ud.?));
+            }
+            fn watchFd(ud: ?*anyopaque, fd: c_int, events: u32, token: u64) callconv(.c) c_int {
+                Loop.watchFd(ctx(ud), fd, FdEvents.fromBits(events), token) catch return -1;
+                return 0;
+            }
+            fn unwatchFd(ud: ?*anyopaque, token: u64) callconv(.c) c_int {
+                Loop.unwatchFd(ctx(ud), token);
+                return 0;
+            }
+            fn setTimer(ud: ?*anyopaque, timeout_ms: i64) callconv(.c) void {
+                Loop.setTimer(ctx(ud), if (timeout_ms < 0) null else @intCast(timeout_ms));
+            }
+            fn wake(ud: ?*anyopaque) callconv(.c) void {
+                Loop.wake(ctx(ud));
+            }
+            fn released(ud: ?*anyopaque) callconv(.c) void {
+                Loop.released(ctx(ud));
+            }
+        };
+        var b: c.muxlink_backend = undefined;
+        c.muxlink_backend_init(&b);
+        b.userdata = loop;
+        b.destroy = if (@hasDecl(Loop, "released")) T.released else null;
+        b.watch_fd = T.watchFd;
+        b.unwatch_fd = T.unwatchFd;
+        b.set_timer = T.setTimer;
+        b.wake = T.wake;
+        try check(c.muxlink_client_set_backend(self.handle, &b));
+    }
+
+    /// Host loop: removes the backend; it is left with nothing registered, and the client
+    /// waits until `setBackend` or `useBuiltinLoop`.
+    pub fn removeBackend(self: *Client) Error!void {
+        try check(c.muxlink_client_set_backend(self.handle, null));
+    }
+
+    /// Drives the client from the built-in loop (`turn`, `run`) again; the host's backend is
+    /// left with nothing registered.
+    pub fn useBuiltinLoop(self: *Client) Error!void {
+        try check(c.muxlink_client_use_builtin_loop(self.handle));
+    }
+
+    /// Host loop: the descriptor watched for `token` is ready. The client reads, writes or
+    /// drains it and updates its watches and timer before returning.
+    pub fn onReady(self: *Client, token: u64, events: FdEvents) Error!void {
+        try check(c.muxlink_client_on_ready(self.handle, token, events.toBits()));
+    }
+
+    /// Host loop: the timer `setTimer` armed fired.
+    pub fn onTimer(self: *Client) Error!void {
+        try check(c.muxlink_client_on_timer(self.handle));
+    }
+
+    /// Any mode: runs the work other threads queued (`Remote`), after a wake.
+    pub fn onWake(self: *Client) Error!void {
+        try check(c.muxlink_client_on_wake(self.handle));
+    }
+
+    /// Host loop: how many descriptors the backend watches for this client (0 off it).
+    pub fn watched(self: *const Client) Error!usize {
+        var n: usize = 0;
+        try check(c.muxlink_client_watched(self.handle, &n));
+        return n;
+    }
+
     // ---- events and frames ----
 
     /// The next queued event, or null when none waits. Its `data` and `extra` are borrowed
@@ -443,6 +534,31 @@ pub const Client = struct {
         var p: u32 = none;
         try check(c.muxlink_client_active(self.handle, &w, &p));
         return .{ .window = w, .pane = p };
+    }
+};
+
+/// Readiness of a descriptor: what a `Loop` is asked to watch (`Client.setBackend`) and
+/// reports to `Client.onReady`.
+pub const FdEvents = struct {
+    readable: bool = false,
+    writable: bool = false,
+    /// `onReady` only: an error or hang-up condition.
+    err: bool = false,
+
+    pub fn fromBits(bits: u32) FdEvents {
+        return .{
+            .readable = bits & c.MUXLINK_FD_READABLE != 0,
+            .writable = bits & c.MUXLINK_FD_WRITABLE != 0,
+            .err = bits & c.MUXLINK_FD_ERROR != 0,
+        };
+    }
+
+    pub fn toBits(self: FdEvents) u32 {
+        var bits: u32 = 0;
+        if (self.readable) bits |= c.MUXLINK_FD_READABLE;
+        if (self.writable) bits |= c.MUXLINK_FD_WRITABLE;
+        if (self.err) bits |= c.MUXLINK_FD_ERROR;
+        return bits;
     }
 };
 

@@ -4,8 +4,9 @@
 //! [`gen`] or recorded by `workloads/record.sh`), timing in [`measure`], output in [`report`].
 //! Peers (termwiz, alacritty_terminal, vt100) are dependencies of this crate only, so they never
 //! ship inside `muxlink`.
-#![deny(unsafe_code)] // exceptions: the thread CPU clock in `measure::clock`, the counting
-// allocator in `meter`
+#![deny(unsafe_code)]
+// exceptions: the thread CPU clock in `measure::clock`, the counting
+// allocator in `meter`, the C ABI loaded with dlopen in `groups::ffi`
 #![deny(missing_docs)]
 
 pub mod gen;

@@ -11,6 +11,10 @@ pub(crate) type FfiResult = Result<(), muxlink_result>;
 /// Runs an export's body: a panic becomes `MUXLINK_ERR_PANIC` instead of unwinding into C
 /// (undefined behaviour) or aborting the host's process. The caller poisons the handle the
 /// body worked on, if any.
+///
+/// Inlined into every export: `catch_unwind` costs nothing until a panic, and a call of its
+/// own would be most of what a small export costs.
+#[inline(always)]
 pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> muxlink_result {
     // AssertUnwindSafe: after a panic nothing the body touched is used again; a handle is
     // poisoned by the caller and only freed afterwards.
@@ -22,6 +26,7 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> muxlink_result {
 }
 
 /// A pointer the call needs: not NULL, aligned for `T`.
+#[inline(always)]
 pub(crate) fn required<T>(p: *const T) -> FfiResult {
     if p.is_null() {
         Err(muxlink_result::MUXLINK_ERR_NULL)
@@ -34,6 +39,7 @@ pub(crate) fn required<T>(p: *const T) -> FfiResult {
 
 /// A buffer given as pointer and length: NULL is allowed only with length 0, and the length
 /// must fit a Rust slice (`isize::MAX` bytes).
+#[inline(always)]
 pub(crate) fn buffer(p: *const u8, len: usize) -> FfiResult {
     if p.is_null() && len > 0 {
         Err(muxlink_result::MUXLINK_ERR_NULL)

@@ -41,6 +41,7 @@ impl muxlink_client {
     /// # Safety
     /// `p` is NULL or a pointer `muxlink_client_new` returned and that has not been freed,
     /// not borrowed by an outer call on this thread.
+    #[inline(always)]
     pub(crate) unsafe fn with_mut(
         p: *mut muxlink_client,
         body: impl FnOnce(&mut muxlink_client) -> FfiResult,
@@ -65,6 +66,7 @@ impl muxlink_client {
     ///
     /// # Safety
     /// As for `with_mut`.
+    #[inline(always)]
     pub(crate) unsafe fn with_ref(
         p: *const muxlink_client,
         body: impl FnOnce(&muxlink_client) -> FfiResult,

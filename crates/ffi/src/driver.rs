@@ -466,8 +466,11 @@ impl Driver {
     }
 
     /// Built-in loop: whether the connection finished (every resource released).
+    #[inline]
     pub(crate) fn finished(&self) -> bool {
         match self {
+            // The common case answered here, without `client()`'s dispatch.
+            Driver::Direct { client, .. } => client.is_closed(),
             Driver::Builtin { router, .. } => router.live() == 0,
             Driver::Hosted { router, .. } => router.live() == 0,
             Driver::Idle { conn, .. } => conn.is_finished(),

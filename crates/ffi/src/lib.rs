@@ -66,6 +66,89 @@
 //! }
 //! ```
 //!
+//! # Events and the render state, pulled
+//!
+//! A host takes events when it is ready; on `MUXLINK_EVENT_FRAME_READY` it pulls the pane's
+//! render state and reads the dirty rows as `#[repr(C)]` cells, borrowed until its next call
+//! on the client that is not read-only.
+//!
+//! ```
+//! use muxlink::*;
+//! use std::mem::MaybeUninit;
+//!
+//! // SAFETY (whole example): every pointer is a live local or what muxlink returned, used
+//! // before the next call on the client that could invalidate it; the client is freed once.
+//! unsafe {
+//!     let mut config = MaybeUninit::uninit();
+//!     muxlink_client_config_init(config.as_mut_ptr());
+//!     let mut config = config.assume_init();
+//!     config.handshake = 0;
+//!     let mut client = std::ptr::null_mut();
+//!     assert_eq!(muxlink_client_new(&config, &mut client), muxlink_result::MUXLINK_OK);
+//!     let stream = b"%layout-change @0 b25d,80x24,0,0,0 b25d,80x24,0,0,0 *\n\
+//!                    %output %0 \\033[1mbold\\033[m text\n";
+//!     muxlink_client_feed(client, stream.as_ptr(), stream.len());
+//!
+//!     let mut event = MaybeUninit::uninit();
+//!     muxlink_event_init(event.as_mut_ptr());
+//!     let mut event = event.assume_init();
+//!     let mut state = MaybeUninit::uninit();
+//!     muxlink_render_state_init(state.as_mut_ptr());
+//!     let mut state = state.assume_init();
+//!     let mut first_row = Vec::new();
+//!     loop {
+//!         assert_eq!(muxlink_client_next_event(client, &mut event), muxlink_result::MUXLINK_OK);
+//!         match event.kind {
+//!             MUXLINK_EVENT_NONE => break,
+//!             MUXLINK_EVENT_FRAME_READY => {
+//!                 let r = muxlink_client_pull_frame(client, event.pane, &mut state);
+//!                 assert_eq!(r, muxlink_result::MUXLINK_OK);
+//!                 let dirty = std::slice::from_raw_parts(state.dirty_rows, state.dirty_len);
+//!                 assert!(dirty.contains(&0));
+//!                 let (mut cells, mut len) = (std::ptr::null(), 0);
+//!                 muxlink_frame_row(state.frame, 0, &mut cells, &mut len);
+//!                 first_row = std::slice::from_raw_parts(cells, len).to_vec();
+//!             }
+//!             _ => {}
+//!         }
+//!     }
+//!     assert_eq!(first_row.len(), 80);
+//!     assert_eq!(char::from_u32(first_row[0].ch), Some('b'));
+//!     assert_ne!(first_row[0].attrs, first_row[5].attrs, "bold, then plain");
+//!     muxlink_client_free(client);
+//! }
+//! ```
+//!
+//! # Sans-I/O: the bytes for tmux
+//!
+//! A client the host drives itself queues its commands; the host writes them to tmux's
+//! stdin and says how much it wrote.
+//!
+//! ```
+//! use muxlink::*;
+//! use std::mem::MaybeUninit;
+//!
+//! // SAFETY (whole example): as above.
+//! unsafe {
+//!     let mut config = MaybeUninit::uninit();
+//!     muxlink_client_config_init(config.as_mut_ptr()); // handshake on
+//!     let mut client = std::ptr::null_mut();
+//!     muxlink_client_new(config.as_ptr(), &mut client);
+//!     // tmux's answer to the command `tmux -C` starts with.
+//!     let hello = b"%begin 1 1 0\n%end 1 1 0\n";
+//!     muxlink_client_feed(client, hello.as_ptr(), hello.len());
+//!     let (mut bytes, mut len) = (std::ptr::null(), 0);
+//!     muxlink_client_outgoing(client, &mut bytes, &mut len);
+//!     assert!(len > 0, "the attach commands wait");
+//!     let written = std::slice::from_raw_parts(bytes, len).to_vec(); // write(2) them
+//!     assert!(written.ends_with(b"\n"), "whole command lines");
+//!     muxlink_client_consume_outgoing(client, len);
+//!     muxlink_client_outgoing(client, &mut bytes, &mut len);
+//!     assert_eq!(len, 0);
+//!     muxlink_client_free(client);
+//! }
+//! ```
+//!
 //! # The header
 //!
 //! `include/muxlink.h` is generated from this crate by cbindgen (`cbindgen.toml`) and

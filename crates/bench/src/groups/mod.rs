@@ -11,6 +11,7 @@ use crate::measure::{Budget, Measurement};
 
 pub mod attach;
 pub mod emulator;
+pub mod ffi;
 pub mod memory;
 pub mod pane_ops;
 pub mod pipeline;
@@ -107,6 +108,7 @@ pub fn all() -> Vec<Box<dyn Group>> {
         Box::new(memory::MemoryGroup),
         Box::new(pipeline::PipelineGroup),
         Box::new(router::RouterGroup),
+        Box::new(ffi::FfiGroup),
         Box::new(soak::SoakGroup),
         Box::new(attach::AttachGroup),
     ]

@@ -67,6 +67,13 @@ fn flood_pauses_resumes_and_ends_equal() {
     server
         .tmux_ok(&["set-option", "-g", "history-limit", "2000"])
         .unwrap();
+    // Names are not this test's point: now and then (3.3a, 3.7c, next-3.8, under load) the
+    // model ends with the window still named `seq` where tmux renamed it back to `sh`, no
+    // `%window-renamed` having arrived in 10 s. Open (issue notes): whether tmux sends none
+    // or the client loses it.
+    server
+        .tmux_ok(&["set-option", "-g", "automatic-rename", "off"])
+        .unwrap();
     let mut live = Live::attach(
         &server,
         ClientConfig::default()

@@ -8,13 +8,16 @@ use memchr::memchr;
 
 use crate::event::{Event, Reply};
 use crate::fence::{FenceBook, FencePlan};
-use crate::ids::{parse_u32, parse_u64};
+use crate::ids::{parse_u32, parse_u64, PaneId};
 use crate::notification::parse_notification;
+use crate::unescape::unescape_line;
 use crate::ProtoError;
 
 /// What `tmux -CC` prints to enter control mode.
 const DCS_ENTER: &[u8] = b"\x1bP1000p";
 const ESC: u8 = 0x1b;
+/// How an `%output` line starts, up to its pane id's digits.
+const OUTPUT_PANE: &[u8] = b"%output %";
 
 /// What a host-stream parser does when it sees DCS `ESC P 1000 p`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -593,6 +596,12 @@ impl Parser {
                     Some(_) => {}
                 }
             }
+            if self.block.is_none() {
+                if let Some(next) = self.output_line(input, pos, sink) {
+                    pos = next;
+                    continue;
+                }
+            }
             match memchr(b'\n', &input[pos..]) {
                 Some(off) => {
                     let raw = &input[pos..pos + off];
@@ -611,6 +620,42 @@ impl Parser {
             }
         }
         pos
+    }
+
+    /// The hot path: an `%output %N DATA` line outside any block, whole in `input` at `pos`,
+    /// framed and unescaped in one pass over its bytes (finding the `\n` first and
+    /// unescaping after would read them twice). Returns the position after the line, or
+    /// `None` when the bytes at `pos` are anything else, or the line's `\n` is not in
+    /// `input` within the line limit: the general path then takes the line from `pos` (and
+    /// gives the same events, errors included).
+    #[inline]
+    fn output_line<F: FnMut(Event<'_>)>(
+        &mut self,
+        input: &[u8],
+        pos: usize,
+        sink: &mut F,
+    ) -> Option<usize> {
+        let rest = input[pos..].strip_prefix(OUTPUT_PANE)?;
+        let digits = rest.iter().position(|b| !b.is_ascii_digit())?;
+        if rest[digits] != b' ' {
+            return None;
+        }
+        let pane = PaneId(parse_u32(&rest[..digits])?);
+        let start = pos + OUTPUT_PANE.len() + digits + 1;
+        // A `\n` before `end` leaves at most `max_line_len` bytes before it.
+        let end = input
+            .len()
+            .min(pos.saturating_add(self.cfg.max_line_len).saturating_add(1));
+        let (data, nl) = unescape_line(input.get(start..end)?, &mut self.unescape_buf)?;
+        // A raw `\r` before the `\n` is the line terminator's (an escape never ends in one):
+        // it is the data's last byte.
+        let data = match nl.checked_sub(1) {
+            Some(i) if input[start + i] == b'\r' => &data[..data.len() - 1],
+            _ => data,
+        };
+        self.line_number += 1;
+        sink(Event::Output { pane, data });
+        Some(start + nl + 1)
     }
 
     /// Keeps the start of a line whose `\n` has not arrived, within the line limit.

@@ -7,7 +7,7 @@
 //! three octal digits, or an octal value above 255) the bytes are kept as they are: the `\`
 //! is copied and unescaping continues with the byte after it. Nothing here panics.
 
-use memchr::memchr;
+use memchr::{memchr, memchr2};
 
 /// Unescapes `data`; returns it borrowed when it holds no `\`, otherwise writes the result into
 /// `buf` (grown to `data.len()` if shorter, never shrunk; its old contents are overwritten)
@@ -100,6 +100,94 @@ pub(crate) fn unescape<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     &buf[..len]
 }
 
+/// Unescapes `%output` data up to the first `\n` in `data` (the rest of a line and whatever
+/// follows it in the input): one pass that finds the line's end and unescapes it together, so
+/// its bytes are read once. Returns the unescaped data (borrowed when it holds no `\`,
+/// otherwise written into `buf` as [`unescape`] does) and the offset of the `\n`; `None` when
+/// `data` holds no `\n` (the line continues past it). Malformed escapes are kept as
+/// [`unescape`] keeps them: an escape never takes in the `\n`.
+///
+/// Cost: as [`unescape`], plus a second compare per word for the `\n`. `buf` grows to
+/// `data.len()` (not to the line's length) when the line holds an escape, so a caller bounds
+/// `data` by its line limit.
+pub(crate) fn unescape_line<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> Option<(&'a [u8], usize)> {
+    let first = memchr2(b'\\', b'\n', data)?;
+    if data[first] == b'\n' {
+        return Some((&data[..first], first));
+    }
+    if buf.len() < data.len() {
+        buf.resize(data.len(), 0);
+    }
+    let out = &mut buf[..data.len()];
+    out[..first].copy_from_slice(&data[..first]);
+    // Invariants: `w <= r`, and at the top of the loop `data[r]` is a backslash.
+    let (mut r, mut w) = (first, first);
+    let len = loop {
+        if data.get(r..r + 4) == Some(b"\\033") {
+            out[w] = 0x1b;
+            r += 4;
+        } else if data.get(r..r + 8) == Some(b"\\015\\012") {
+            out[w] = b'\r';
+            out[w + 1] = b'\n';
+            r += 8;
+            w += 1;
+        } else {
+            match decode_octal(&data[r + 1..]) {
+                Some(b) => {
+                    out[w] = b;
+                    r += 4;
+                }
+                None => {
+                    out[w] = b'\\';
+                    r += 1;
+                }
+            }
+        }
+        w += 1;
+        // The run up to the next backslash or the line's end, as in `unescape`.
+        let mut words = 0;
+        loop {
+            if let Some(word) = data.get(r..r + 8) {
+                if words == 2 {
+                    let run = memchr2(b'\\', b'\n', &data[r..])?;
+                    out[w..w + run].copy_from_slice(&data[r..r + run]);
+                    r += run;
+                    w += run;
+                    break;
+                }
+                out[w..w + 8].copy_from_slice(word);
+                let k = stop_in_word(word);
+                if k < 8 {
+                    r += k;
+                    w += k;
+                    break;
+                }
+                r += 8;
+                w += 8;
+                words += 1;
+            } else {
+                // Less than a word left.
+                loop {
+                    match data.get(r) {
+                        None => return None,
+                        Some(b'\\' | b'\n') => break,
+                        Some(&b) => {
+                            out[w] = b;
+                            r += 1;
+                            w += 1;
+                        }
+                    }
+                }
+                break;
+            }
+        }
+        if data[r] == b'\n' {
+            break w;
+        }
+    };
+    Some((&buf[..len], r))
+}
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 const BACKSLASHES: u64 = ONES * b'\\' as u64;
@@ -112,6 +200,21 @@ fn backslash_in_word(word: &[u8]) -> usize {
     // Zero bytes of `x` are backslashes of `word`; the lowest flagged byte is exact.
     let x = u64::from_le_bytes(bytes) ^ BACKSLASHES;
     let found = x.wrapping_sub(ONES) & !x & HIGHS;
+    (found.trailing_zeros() / 8) as usize
+}
+
+const NEWLINES: u64 = ONES * b'\n' as u64;
+
+/// Index of the first `\` or `\n` in an 8-byte `word`, or 8 when there is none.
+#[inline]
+fn stop_in_word(word: &[u8]) -> usize {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(word);
+    let v = u64::from_le_bytes(bytes);
+    // As `backslash_in_word`, for both bytes: each one's lowest flagged byte is exact, so the
+    // lowest of either is too.
+    let (b, n) = (v ^ BACKSLASHES, v ^ NEWLINES);
+    let found = (b.wrapping_sub(ONES) & !b | n.wrapping_sub(ONES) & !n) & HIGHS;
     (found.trailing_zeros() / 8) as usize
 }
 
@@ -251,6 +354,49 @@ mod tests {
                 assert_eq!(unescape(&data, &mut buf), reference(&data), "{data:?}");
             }
         }
+    }
+
+    #[test]
+    fn line_unescape_agrees_with_the_reference_up_to_the_first_newline() {
+        // As above, with line ends and CRs among the bytes, through one stale buffer.
+        let alphabet = b"\\\\\\0123477789abc\xdc\xff \n\r";
+        let mut seed = 0x1234_5679_u32;
+        let mut buf = Vec::new();
+        for len in 0..80 {
+            for _ in 0..200 {
+                let data: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 17;
+                        seed ^= seed << 5;
+                        alphabet[seed as usize % alphabet.len()]
+                    })
+                    .collect();
+                let want = data
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map(|nl| (reference(&data[..nl]), nl));
+                let got = unescape_line(&data, &mut buf).map(|(d, nl)| (d.to_vec(), nl));
+                assert_eq!(got, want, "{data:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_unescape_stops_at_the_line_end() {
+        let mut buf = Vec::new();
+        let data = b"a\\033b\nc\\033d\n";
+        let (out, nl) = unescape_line(data, &mut buf).expect("a line end");
+        assert_eq!((out, nl), (&b"a\x1bb"[..], 6));
+        // Long runs (the bulk search) and no escape at all (borrowed).
+        let long = [&b"\\033"[..], &[b'x'; 40], b"\n\\033"].concat();
+        let (out, nl) = unescape_line(&long, &mut buf).expect("a line end");
+        assert_eq!((out.len(), nl), (41, 44));
+        let plain = b"plain\nmore";
+        let (out, nl) = unescape_line(plain, &mut buf).expect("a line end");
+        assert_eq!((out.as_ptr(), nl), (plain.as_ptr(), 5));
+        assert_eq!(unescape_line(b"no end \\033", &mut buf), None);
+        assert_eq!(unescape_line(&long[..43], &mut buf), None);
     }
 
     #[test]

@@ -419,6 +419,47 @@ fn crlf_everywhere() {
 }
 
 #[test]
+fn output_line_ends_are_the_line_s_not_the_data_s() {
+    // Whole lines in one chunk (the one-pass path) and the same lines a byte at a time.
+    let input = b"%output %1 cr\\015\n%output %1 a\rb\\015\r\n%output %1 \r\n%output %2 x\\01\n\
+                  %output %3 \\\r\n%output %1\r\n";
+    let want = [
+        E::Output(1, b"cr\r".to_vec()),
+        E::Output(1, b"a\rb\r".to_vec()),
+        E::Output(1, Vec::new()),
+        E::Output(2, b"x\\01".to_vec()),
+        E::Output(3, b"\\".to_vec()),
+        E::Output(1, Vec::new()),
+    ];
+    assert_eq!(parse(input), want);
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(run(Parser::new(), &bytes), want);
+}
+
+#[test]
+fn output_lines_over_the_limit_are_errors_whichever_the_path() {
+    let cfg = ParserConfig {
+        max_line_len: 24,
+        ..ParserConfig::default()
+    };
+    // 24 bytes before the `\n` (accepted), then 25 (refused), escapes in both.
+    let input = b"%output %1 \\033[1mab\\033\n%output %1 \\033[1mabc\\033\n%output %1 ok\n";
+    let ev = run(Parser::with_config(cfg.clone()), &[input]);
+    assert_eq!(ev[0], E::Output(1, b"\x1b[1mab\x1b".to_vec()));
+    assert_eq!(
+        ev[1],
+        E::Error(
+            2,
+            ProtoError::LineTooLong { limit: 24 },
+            input[25..49].to_vec()
+        )
+    );
+    assert_eq!(ev[2], E::Output(1, b"ok".to_vec()));
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(run(Parser::with_config(cfg), &bytes), ev);
+}
+
+#[test]
 fn output_is_borrowed_from_the_chunk_when_unescaped() {
     let input = b"%output %7 no escapes here\n%output %7 one\\033escape\n";
     let mut p = Parser::new();

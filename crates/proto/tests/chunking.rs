@@ -24,6 +24,21 @@ fn adversarial_control() -> Vec<u8> {
     s.extend_from_slice(b"%brand-new-notification 1 2 3\n");
     s.extend_from_slice(b"%extended-output %3 17 : \\033x\n");
     s.extend_from_slice(b"%subscription-changed n $1 - - - : v\n");
+    // The `%output` fast path's edges: no space after the id, ids that do not parse, raw and
+    // escaped CR at the line's end, escapes cut by the line's end, lines around the limit.
+    s.extend_from_slice(b"%output %1\r\n%output %1 \r\n%output % x\n%output %99999999999 x\n");
+    s.extend_from_slice(
+        b"%output %1 a\rb\\015\r\n%output %1 cr\\015\n%output %12 x\\01\n%output %1 \\\n",
+    );
+    s.extend_from_slice(b"%output %1 \\015\\012\\015\\01\n%output %1 \\\\033\\134\\x\n");
+    for n in [10, 11, 12, 20] {
+        let mut line = b"%output %5 ".to_vec();
+        for _ in 0..n {
+            line.extend_from_slice(b"\\033[");
+        }
+        line.extend_from_slice(b"\r\n");
+        s.extend_from_slice(&line);
+    }
     let mut long = b"%output %4 ".to_vec();
     long.extend(std::iter::repeat_n(b'a', 300));
     long.push(b'\n');
@@ -72,7 +87,7 @@ fn check_all_splittings(make: impl Fn() -> Parser, input: &[u8]) -> Vec<Owned> {
 fn adversarial_control_stream_is_chunking_independent() {
     let input = adversarial_control();
     let whole = check_all_splittings(Parser::new, &input);
-    assert_eq!(whole.len(), 23, "{whole:#?}");
+    assert_eq!(whole.len(), 37, "{whole:#?}");
     check_all_splittings(|| small_limits(false), &input);
 }
 

@@ -97,10 +97,23 @@ fn mouse_selection_copies_to_a_paste_buffer_and_the_clipboard() {
     let wrapped = format!("{:080}rapped-tail", 0);
     wait_copied(&inner, &outer, &format!("line here\n{wrapped}\n日"));
 
-    // Double click: a word by tmux's `word-separators` (`-` separates, `_` does not).
+    // Double click: a word by the server's `word-separators` (from 3.3 `-` separates and `_`
+    // does not; 3.2a's default is a space alone, so the word runs to the line's end there).
+    let seps = inner
+        .tmux_ok(&["show-options", "-gv", "word-separators"])
+        .unwrap();
+    let seps = String::from_utf8_lossy(&seps)
+        .trim_end_matches('\n')
+        .to_string();
+    let line = "alpha beta_gamma-delta";
+    let is_word = |c: char| !c.is_whitespace() && !seps.contains(c);
+    let start = line[..8].rfind(|c| !is_word(c)).map_or(0, |i| i + 1);
+    let end = line[8..]
+        .find(|c| !is_word(c))
+        .map_or(line.len(), |i| 8 + i);
     let alpha = row_of(&outer, "alpha").unwrap();
     clicks(&outer, (9, alpha), 2);
-    wait_copied(&inner, &outer, "beta_gamma");
+    wait_copied(&inner, &outer, &line[start..end]);
     // Triple click: the line.
     let last = row_of(&outer, "last-word end").unwrap();
     clicks(&outer, (3, last), 3);

@@ -845,10 +845,14 @@ static void bytes_pump(muxlink_client *c, bytes_watch *b) {
     }
 }
 
-/* Whether the pane printed something (the prompt) after the line "red". */
+/* The shell's whole next prompt (`mx> `, set by the typed line) came after the red line: a
+ * shell may write other bytes first (bash's bracketed-paste switch), then the prompt. */
 static int prompt_after_red(const bytes_watch *b) {
     const char *red = memmem(b->tail, b->tail_len, "\033[1;31mred\033[m\r\n", 14);
-    return red != NULL && (size_t)(red + 14 - b->tail) < b->tail_len;
+    if (red == NULL) return 0;
+    const char *rest = red + 14;
+    size_t left = b->tail_len - (size_t)(rest - b->tail);
+    return memmem(rest, left, "mx> ", 4) != NULL;
 }
 
 static muxlink_client *spawn_bytes_client(const char *sock, uint32_t action) {
@@ -950,7 +954,8 @@ static void part_bytes(void) {
     CHECK_RESULT(muxlink_client_pull_frame(c, b->pane, &rs), MUXLINK_ERR_NO_GRID);
 
     /* Live bytes: what the shell prints arrives as the pane's bytes, in order. */
-    const char *typed = "printf 'bytes-%s\\n' $((6*7)); printf '\\033[1;31mred\\033[m\\n'\r";
+    const char *typed =
+        "PS1='mx> '; printf 'bytes-%s\\n' $((6*7)); printf '\\033[1;31mred\\033[m\\n'\r";
     CHECK_RESULT(muxlink_client_send_input(c, b->pane, (const uint8_t *)typed, strlen(typed),
                                            NULL),
                  MUXLINK_OK);

@@ -30,30 +30,7 @@ pub(crate) fn unescape<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     // Invariants: `w <= r`, and at the top of the loop `data[r]` is a backslash.
     let (mut r, mut w) = (first, first);
     let len = 'unescape: loop {
-        // ESC starts every escape sequence, and `\015\012` (CR LF) ends nearly every line
-        // of output (both at once): the two escapes that make up most of them.
-        if data.get(r..r + 4) == Some(b"\\033") {
-            out[w] = 0x1b;
-            r += 4;
-        } else if data.get(r..r + 8) == Some(b"\\015\\012") {
-            out[w] = b'\r';
-            out[w + 1] = b'\n';
-            r += 8;
-            w += 1;
-        } else {
-            match decode_octal(&data[r + 1..]) {
-                Some(b) => {
-                    out[w] = b;
-                    r += 4;
-                }
-                None => {
-                    // Not an escape tmux writes: keep the backslash and go on after it.
-                    out[w] = b'\\';
-                    r += 1;
-                }
-            }
-        }
-        w += 1;
+        (r, w) = escape_at(data, out, r, w);
         // Copy the run up to the next backslash. Escapes cluster (`\015\012`, colour
         // sequences), so the first words are copied whole and searched in a register; a long
         // run falls back to `memchr` and one bulk copy.
@@ -100,6 +77,29 @@ pub(crate) fn unescape<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     &buf[..len]
 }
 
+/// Decodes the escape at `data[r]` (a backslash) into `out[w..]` and returns the positions
+/// after it. ESC starts every escape sequence, and `\015\012` (CR LF) ends nearly every line
+/// of output (both at once): the two escapes that make up most of them. Requires `w <= r`
+/// and `out` as long as `data`.
+#[inline(always)]
+fn escape_at(data: &[u8], out: &mut [u8], r: usize, w: usize) -> (usize, usize) {
+    if data.get(r..r + 4) == Some(b"\\033") {
+        out[w] = 0x1b;
+        (r + 4, w + 1)
+    } else if data.get(r..r + 8) == Some(b"\\015\\012") {
+        out[w] = b'\r';
+        out[w + 1] = b'\n';
+        (r + 8, w + 2)
+    } else if let Some(b) = decode_octal(&data[r + 1..]) {
+        out[w] = b;
+        (r + 4, w + 1)
+    } else {
+        // Not an escape tmux writes: keep the backslash and go on after it.
+        out[w] = b'\\';
+        (r + 1, w + 1)
+    }
+}
+
 /// Unescapes `%output` data up to the first `\n` in `data` (the rest of a line and whatever
 /// follows it in the input): one pass that finds the line's end and unescapes it together, so
 /// its bytes are read once. Returns the unescaped data (borrowed when it holds no `\`,
@@ -123,27 +123,7 @@ pub(crate) fn unescape_line<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> Option<
     // Invariants: `w <= r`, and at the top of the loop `data[r]` is a backslash.
     let (mut r, mut w) = (first, first);
     let len = loop {
-        if data.get(r..r + 4) == Some(b"\\033") {
-            out[w] = 0x1b;
-            r += 4;
-        } else if data.get(r..r + 8) == Some(b"\\015\\012") {
-            out[w] = b'\r';
-            out[w + 1] = b'\n';
-            r += 8;
-            w += 1;
-        } else {
-            match decode_octal(&data[r + 1..]) {
-                Some(b) => {
-                    out[w] = b;
-                    r += 4;
-                }
-                None => {
-                    out[w] = b'\\';
-                    r += 1;
-                }
-            }
-        }
-        w += 1;
+        (r, w) = escape_at(data, out, r, w);
         // The run up to the next backslash or the line's end, as in `unescape`.
         let mut words = 0;
         loop {

@@ -522,11 +522,19 @@ static void socket_name(char *out, size_t cap, const char *part) {
     snprintf(out, cap, "mxc-%d-%s", (int)getpid(), part);
 }
 
+/* Ends the server on `sock` (if it still runs) and removes its socket file, which tmux
+ * leaves behind when it exits: /tmp/tmux-UID/NAME accumulates otherwise. The directory is
+ * tmux's own rule for -L: $TMUX_TMPDIR, else /tmp. */
 static void kill_server(const char *sock) {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "'%s' -L '%s' kill-server >/dev/null 2>&1", tmux_program, sock);
     int rc = system(cmd);
     (void)rc;
+    const char *dir = getenv("TMUX_TMPDIR");
+    if (dir == NULL || *dir == '\0') dir = "/tmp";
+    char path[512];
+    snprintf(path, sizeof path, "%s/tmux-%u/%s", dir, (unsigned)getuid(), sock);
+    unlink(path); /* ENOENT when it is gone already */
 }
 
 static muxlink_str str(const char *s) {
@@ -1018,6 +1026,8 @@ static void part_hostloop(void) {
     b = hl_backend(&h1);
     CHECK_RESULT(muxlink_client_set_backend(c, &b), MUXLINK_OK);
     CHECK(h1.watching >= 1, "nothing watched after set_backend");
+    /* The header's contract: set_timer once during the call (the first deadline, or -1). */
+    CHECK(h1.timer_calls == 1, "set_timer called %d times by set_backend", h1.timer_calls);
     WAIT_UNTIL(hl_turn(&h1, c, &w), w.ready || w.exited, "attach on the host loop");
     CHECK(w.ready, "not ready on the host loop");
     uint32_t window = MUXLINK_NONE, pane = MUXLINK_NONE;
@@ -1060,6 +1070,8 @@ static void part_hostloop(void) {
     /* Back on a host loop, then removed: nothing left registered. */
     b = hl_backend(&h2);
     CHECK_RESULT(muxlink_client_set_backend(c, &b), MUXLINK_OK);
+    CHECK(h2.watching >= 1 && h2.timer_calls == 1, "second backend: %d watches, %d timer calls",
+          h2.watching, h2.timer_calls);
     const char *typed3 = "echo h2-$((6*7))\r";
     CHECK_RESULT(muxlink_client_send_input(c, pane, (const uint8_t *)typed3, strlen(typed3), NULL),
                  MUXLINK_OK);
@@ -1634,6 +1646,14 @@ int main(int argc, char **argv) {
         }
         printf("part %-8s %s in %.1fs\n", part,
                atomic_load(&failed) == failed_before ? "ok" : "FAILED", now_s() - start);
+        /* A part that gave up early left its server (and socket file): end both. */
+        const char *with_server[] = {"live", "bytes", "hostloop", "hostfed", "threads"};
+        for (size_t i = 0; i < sizeof with_server / sizeof *with_server; i++)
+            if (strcmp(part, with_server[i]) == 0) {
+                char sock[64];
+                socket_name(sock, sizeof sock, part);
+                kill_server(sock);
+            }
     }
 
     if (host_allocator) {

@@ -160,6 +160,8 @@ first_host() {
     done
     shown=$("$out/first-host" "$sock") || rc=$?
     tmux -L "$sock" kill-server 2>/dev/null
+    # tmux leaves its socket file behind when it exits.
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
     echo "$shown" | head -3
     ((rc == 0)) && grep -q '^first-host-42$' <<<"$shown"
 }

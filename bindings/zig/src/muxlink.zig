@@ -353,8 +353,9 @@ pub const Client = struct {
     ///
     /// muxlink calls the first three only from inside calls made on this client, never
     /// re-entering it. `loop` must stay valid until `released` (or until the client is
-    /// freed). The previous backend is left with nothing registered; `watchFd` and
-    /// `setTimer` run during this call. `error.Callback`: `watchFd` failed, and the client
+    /// freed). The previous backend is left with nothing registered. During this call
+    /// `watchFd` runs for each descriptor and `setTimer` exactly once (the first deadline, or
+    /// null when there is none yet). `error.Callback`: `watchFd` failed, and the client
     /// waits with no backend.
     pub fn setBackend(self: *Client, comptime Loop: type, loop: *Loop) Error!void {
         const T = struct {

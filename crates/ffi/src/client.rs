@@ -687,8 +687,11 @@ pub unsafe extern "C" fn muxlink_client_spawn(
 /// client waits, nothing watched, until a backend or the built-in loop is set again). The
 /// previous backend is left with nothing registered: every descriptor it watched is
 /// unwatched and its timer cancelled (`set_timer(-1)`) before this returns; its userdata's
-/// destructor runs once nothing holds it. The new backend's `watch_fd` and `set_timer` are
-/// called during this call. The client owns `backend->userdata` from a successful call on.
+/// destructor runs once nothing holds it. During a successful call the new backend's
+/// `watch_fd` is called for each descriptor the client reads or writes, and `set_timer`
+/// exactly once: with the client's first deadline, or -1 when it has none yet (later
+/// deadlines come through `set_timer` from the calls the host makes on the client). The
+/// client owns `backend->userdata` from a successful call on.
 ///
 /// Errors: `MUXLINK_ERR_WRONG_MODE` (not spawned), `MUXLINK_ERR_NULL` (a function missing),
 /// `MUXLINK_ERR_MISALIGNED`, `MUXLINK_ERR_STRUCT_SIZE`, `MUXLINK_ERR_ABI_VERSION`,

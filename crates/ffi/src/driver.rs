@@ -438,6 +438,12 @@ impl Driver {
         let mut router = Box::new(Router::new(backend));
         match router.add(conn, host) {
             Ok(key) => {
+                // The header promises one `set_timer` during this call, so that the host's
+                // loop starts from a known timer: `add` called it when the client already
+                // has a deadline; with none, say so (-1).
+                if router.timer_deadline().is_none() {
+                    router.backend_mut().set_timer(None);
+                }
                 drop(shared.wake.set(Some(WakeTarget::Host(wake))));
                 *self = Driver::Hosted { router, key };
                 Ok(())

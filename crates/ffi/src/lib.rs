@@ -168,6 +168,7 @@ mod frame;
 mod host;
 mod inbox;
 mod ops;
+mod probe;
 mod query;
 mod remote;
 mod result;

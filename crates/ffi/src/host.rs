@@ -115,8 +115,18 @@ impl Host for FfiHost {
     fn on_event(&mut self, event: &ClientEvent<'_>) {
         if let Some(cb) = &self.callbacks {
             if let Some(f) = cb.on_event {
-                let mut e = muxlink_event::empty();
-                e.fill(event, &mut self.scratch);
+                // Pane bytes, the event bytes mode sends for every `%output` line, written
+                // in one go: the general `fill` (a dispatch on every kind) is out of line.
+                let e = match *event {
+                    ClientEvent::PaneBytes { pane, bytes } => {
+                        muxlink_event::pane_bytes(pane, bytes)
+                    }
+                    _ => {
+                        let mut e = muxlink_event::empty();
+                        e.fill(event, &mut self.scratch);
+                        e
+                    }
+                };
                 // SAFETY: the host's callback with its own userdata and an event valid for
                 // the call (documented on muxlink_event_fn).
                 unsafe { f(cb.userdata.ptr(), &e) };

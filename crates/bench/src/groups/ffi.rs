@@ -995,7 +995,10 @@ fn instructions(stream: &str, ctx: &Context) -> Result<Option<(u64, u64, Tally)>
             .lines()
             .find_map(|l| Some(l.split_once(INSTR_TALLY)?.1))
             .and_then(|t| {
-                let v: Vec<u64> = t.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+                let v: Vec<u64> = t
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
                 (v.len() == 4).then(|| Tally {
                     events: v[0],
                     cells: v[1],
@@ -1042,7 +1045,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn paired(base: &[Duration], other: &[Duration]) -> (f64, f64, f64) {
     let mut v: Vec<f64> = base.iter().zip(other).map(|(b, o)| pct(*b, *o)).collect();
     v.sort_by(f64::total_cmp);
-    let q = |f: f64| v.get(((v.len() as f64 - 1.0) * f).round() as usize).copied().unwrap_or(0.0);
+    let q = |f: f64| {
+        v.get(((v.len() as f64 - 1.0) * f).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
     (median(v.clone()), q(0.25), q(0.75))
 }
 
@@ -1214,7 +1221,8 @@ impl Group for FfiGroup {
                 Value::from(vec![round3(r.paired_aa.1), round3(r.paired_aa.2)]),
             );
             e.insert("overhead_pct_model".into(), round3(model));
-            let instr_pct = instr.map(|(c, rust, _)| (c as f64 - rust as f64) / rust as f64 * 100.0);
+            let instr_pct =
+                instr.map(|(c, rust, _)| (c as f64 - rust as f64) / rust as f64 * 100.0);
             if let Some((c, rust, t)) = instr {
                 e.insert("instructions_c".into(), Value::from(c));
                 e.insert("instructions_rust".into(), Value::from(rust));

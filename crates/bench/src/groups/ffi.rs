@@ -964,7 +964,7 @@ fn instructions_child(lib: &Lib, ctx: &Context, what: &str) -> Result<()> {
 /// Rust, each side in its own child process of this binary under callgrind, counting only
 /// inside [`counted_c`] / [`counted_rust`]; the two tallies must agree. `None` when
 /// valgrind is not installed.
-fn instructions(stream: &str, ctx: &Context) -> Result<Option<(u64, u64, Tally)>> {
+fn instructions(stream: &str, ctx: &Context) -> Result<Option<Instructions>> {
     let probe = std::process::Command::new("valgrind")
         .arg("--version")
         .output();
@@ -1009,13 +1009,14 @@ fn instructions(stream: &str, ctx: &Context) -> Result<Option<(u64, u64, Tally)>
             });
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         let _ = std::fs::remove_file(&file);
+        let layer = self_ir(&text, is_ffi_layer);
         // `totals:` (or `summary:`) holds the event counts; Ir is the first.
         let ir = text
             .lines()
             .filter_map(|l| l.strip_prefix("totals:").or(l.strip_prefix("summary:")))
             .find_map(|t| t.split_whitespace().next()?.parse::<u64>().ok());
         match (run.status.success(), tally, ir) {
-            (true, Some(t), Some(ir)) if ir > 0 => out.push((ir, t)),
+            (true, Some(t), Some(ir)) if ir > 0 => out.push((ir, t, layer)),
             _ => bail!(
                 "ffi/instructions/{stream} ({side}): callgrind run failed: {}",
                 err.lines().rev().take(5).collect::<Vec<_>>().join(" | ")
@@ -1031,7 +1032,73 @@ fn instructions(stream: &str, ctx: &Context) -> Result<Option<(u64, u64, Tally)>
             r.1
         );
     }
-    Ok(Some((c.0, r.0, c.1)))
+    Ok(Some(Instructions {
+        c: c.0,
+        rust: r.0,
+        ffi_layer: c.2,
+        tally: c.1,
+    }))
+}
+
+/// What [`instructions`] counted.
+#[derive(Clone, Copy, Debug)]
+struct Instructions {
+    /// The run through C, all of it.
+    c: u64,
+    /// The run through Rust.
+    rust: u64,
+    /// Of `c`, the C ABI layer's own code (see [`is_ffi_layer`]).
+    ffi_layer: u64,
+    /// What the C run did.
+    tally: Tally,
+}
+
+/// Whether a function callgrind names is the library's C ABI layer: an export
+/// (`muxlink_client_feed`) or code of the `muxlink` crate (`muxlink::event::...`), as
+/// opposed to the runtime, terminal and protocol code both sides run.
+fn is_ffi_layer(name: &str) -> bool {
+    name.starts_with("muxlink::")
+        || name.starts_with("<muxlink::")
+        || (name.starts_with("muxlink_") && !name.contains("::"))
+}
+
+/// The instructions (`Ir`) callgrind charged to functions `pick` selects, their own code only
+/// (what they inlined included, what they called not), from a callgrind output file.
+fn self_ir(text: &str, pick: impl Fn(&str) -> bool) -> u64 {
+    let mut names = std::collections::HashMap::new();
+    // `fn=(7) name` defines id 7, `fn=(7)` refers to it; `cfn=` defines names as well.
+    let mut resolve = |spec: &str| -> String {
+        let spec = spec.trim();
+        match spec.strip_prefix('(').and_then(|r| r.split_once(')')) {
+            Some((id, rest)) if !rest.trim().is_empty() => {
+                names.insert(id.to_string(), rest.trim().to_string());
+                rest.trim().to_string()
+            }
+            Some((id, _)) => names.get(id).cloned().unwrap_or_default(),
+            None => spec.to_string(),
+        }
+    };
+    let (mut counting, mut call_cost, mut sum) = (false, false, 0u64);
+    for line in text.lines() {
+        if let Some(spec) = line.strip_prefix("fn=") {
+            counting = pick(&resolve(spec));
+        } else if let Some(spec) = line.strip_prefix("cfn=") {
+            resolve(spec);
+        } else if line.starts_with("calls=") {
+            // The next cost line is the call's inclusive cost, charged to the callee.
+            call_cost = true;
+        } else if line.starts_with(|c: char| c.is_ascii_digit() || "+-*".contains(c)) {
+            if std::mem::take(&mut call_cost) || !counting {
+                continue;
+            }
+            sum += line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    sum
 }
 
 /// The median of `v` (sorted here).
@@ -1221,16 +1288,27 @@ impl Group for FfiGroup {
                 Value::from(vec![round3(r.paired_aa.1), round3(r.paired_aa.2)]),
             );
             e.insert("overhead_pct_model".into(), round3(model));
-            let instr_pct =
-                instr.map(|(c, rust, _)| (c as f64 - rust as f64) / rust as f64 * 100.0);
-            if let Some((c, rust, t)) = instr {
-                e.insert("instructions_c".into(), Value::from(c));
-                e.insert("instructions_rust".into(), Value::from(rust));
-                e.insert("instructions_calls".into(), Value::from(t.calls));
-                e.insert("instructions_cells".into(), Value::from(t.cells));
+            let of_rust = |n: f64, i: &Instructions| n / i.rust as f64 * 100.0;
+            let instr_pct = instr.map(|i| of_rust(i.c as f64 - i.rust as f64, &i));
+            if let Some(i) = instr {
+                e.insert("instructions_c".into(), Value::from(i.c));
+                e.insert("instructions_rust".into(), Value::from(i.rust));
+                e.insert("instructions_ffi_layer".into(), Value::from(i.ffi_layer));
+                e.insert("instructions_calls".into(), Value::from(i.tally.calls));
+                e.insert("instructions_cells".into(), Value::from(i.tally.cells));
                 e.insert(
                     "overhead_pct_instructions".into(),
                     round3(instr_pct.unwrap_or(0.0)),
+                );
+                // The split: the C ABI layer's own code, and the rest (the same runtime
+                // compiled into two artifacts, inlined differently, and the hosts' loops).
+                e.insert(
+                    "overhead_pct_instructions_ffi_layer".into(),
+                    round3(of_rust(i.ffi_layer as f64, &i)),
+                );
+                e.insert(
+                    "overhead_pct_instructions_rest".into(),
+                    round3(of_rust(i.c as f64 - i.rust as f64 - i.ffi_layer as f64, &i)),
                 );
             }
             // The verdict: instruction counts when callgrind ran (deterministic), else the
@@ -1258,9 +1336,14 @@ impl Group for FfiGroup {
             e.insert("bytes".into(), Value::from(stream.bytes.len()));
             e.insert("chunk_bytes".into(), Value::from(DISPATCH_CHUNK));
             let instr_note = match instr {
-                Some((c, rust, _)) => format!(
-                    "instructions {:+.3}% (C {c}, Rust {rust} Ir); ",
-                    instr_pct.unwrap_or(0.0)
+                Some(i) => format!(
+                    "instructions {:+.3}% (C {}, Rust {} Ir; the C ABI layer's own code \
+                     {:.3}%, the rest {:+.3}%); ",
+                    instr_pct.unwrap_or(0.0),
+                    i.c,
+                    i.rust,
+                    of_rust(i.ffi_layer as f64, &i),
+                    of_rust(i.c as f64 - i.rust as f64 - i.ffi_layer as f64, &i),
                 ),
                 None => String::new(),
             };
@@ -1343,11 +1426,29 @@ mod tests {
     }
 
     #[test]
+    fn self_cost_of_the_ffi_layer_from_callgrind_output() {
+        // Two functions of the layer (one named again by id), one runtime function, and a
+        // call whose inclusive cost must not count as the caller's own.
+        let text = "events: Ir\n\
+                    fn=(1) muxlink_frame_row\n10 5\n+1 2\n\
+                    cfn=(2) muxlink_runtime::client::Client::feed\ncalls=1 20\n11 100\n\
+                    fn=(2)\n20 40\n\
+                    fn=(3) <muxlink::host::FfiHost as muxlink_runtime::events::Host>::on_event\n\
+                    5 3\n\
+                    fn=(4) muxlink_bench::groups::ffi::run_c\n1 1000\n\
+                    fn=(1)\n* 4\n";
+        assert_eq!(self_ir(text, is_ffi_layer), 5 + 2 + 3 + 4);
+        assert_eq!(self_ir(text, |n| n.starts_with("muxlink_runtime::")), 40);
+    }
+
+    #[test]
     fn crossings_measure_and_check_their_work() {
         let Some(lib) = lib() else { return };
         let cost = call_ns(&lib, 1000, 2).expect("call");
         assert!(cost.c > 0.0 && cost.rust >= 0.0 && cost.empty > 0.0);
         let (c, r) = callback_ns(&lib, 10, 2).expect("callback");
+        assert!(c > 0.0 && r > 0.0);
+        let (c, r) = crossing_ns(&lib, 10, 2).expect("callback crossing");
         assert!(c > 0.0 && r > 0.0);
         let (c, r) = remote_ns(&lib, 100, 2).expect("remote");
         assert!(c > 0.0 && r > 0.0);

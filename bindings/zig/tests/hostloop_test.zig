@@ -8,6 +8,7 @@
 //! fail.
 const std = @import("std");
 const muxlink = @import("muxlink");
+const tmux = @import("tmux.zig");
 
 /// Loop turns of up to 50 ms before a wait fails (generous: the machine may be loaded).
 const max_turns = 1200;
@@ -165,16 +166,6 @@ fn waitText(loop: *PollLoop, client: *muxlink.Client, seen: *Seen, pane: u32, ne
     return screenHas(client, pane, needle);
 }
 
-/// tmux leaves its socket file (/tmp/tmux-UID/NAME, or under $TMUX_TMPDIR) behind when its
-/// server exits: removed at the end, so that test runs do not pile them up.
-fn removeSocket(name: []const u8) void {
-    var buf: [512]u8 = undefined;
-    const env: ?[*:0]const u8 = std.c.getenv("TMUX_TMPDIR");
-    const dir: []const u8 = if (env) |d| (if (d[0] != 0) std.mem.span(d) else "/tmp") else "/tmp";
-    const path = std.fmt.bufPrintZ(&buf, "{s}/tmux-{d}/{s}", .{ dir, std.c.getuid(), name }) catch return;
-    _ = std.c.unlink(path);
-}
-
 /// Ends the server whatever drive mode the client is in: back on the built-in loop, then
 /// `kill-server` and turns until the client has closed.
 fn killServer(client: *muxlink.Client, seen: *Seen) void {
@@ -201,7 +192,7 @@ test "the host's own loop drives a client against real tmux" {
     var name_buf: [64]u8 = undefined;
     const socket = try std.fmt.bufPrint(&name_buf, "muxlink-zig-hostloop-{d}", .{std.c.getpid()});
     // Last of all (defers run last first): after the server is killed.
-    defer removeSocket(socket);
+    defer tmux.removeSocket(socket);
 
     var first: PollLoop = .{};
     try first.open();

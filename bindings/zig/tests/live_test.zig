@@ -5,6 +5,7 @@
 //! queues input through a `Remote`.
 const std = @import("std");
 const muxlink = @import("muxlink");
+const tmux = @import("tmux.zig");
 
 /// Turns of 50 ms before a wait fails (generous: the machine may be loaded).
 const max_turns = 1200;
@@ -60,16 +61,6 @@ fn socketName(buf: []u8, what: []const u8) ![]const u8 {
     return std.fmt.bufPrint(buf, "muxlink-zig-{s}-{d}", .{ what, std.c.getpid() });
 }
 
-/// tmux leaves its socket file (/tmp/tmux-UID/NAME, or under $TMUX_TMPDIR) behind when its
-/// server exits: removed at the end, so that test runs do not pile them up.
-fn removeSocket(name: []const u8) void {
-    var buf: [512]u8 = undefined;
-    const env: ?[*:0]const u8 = std.c.getenv("TMUX_TMPDIR");
-    const dir: []const u8 = if (env) |d| (if (d[0] != 0) std.mem.span(d) else "/tmp") else "/tmp";
-    const path = std.fmt.bufPrintZ(&buf, "{s}/tmux-{d}/{s}", .{ dir, std.c.getuid(), name }) catch return;
-    _ = std.c.unlink(path);
-}
-
 fn killServer(client: *muxlink.Client, seen: *Seen) void {
     _ = client.command("kill-server") catch return;
     var turns: usize = 0;
@@ -93,7 +84,7 @@ test "grid and bytes mode against real tmux" {
     var name_buf: [64]u8 = undefined;
     const socket = try socketName(&name_buf, "live");
     // Last of all (defers run last first): after the server is killed.
-    defer removeSocket(socket);
+    defer tmux.removeSocket(socket);
 
     var grid = try muxlink.Client.init(.{ .cols = 80, .rows = 24 });
     defer grid.deinit();

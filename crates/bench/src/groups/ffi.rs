@@ -13,9 +13,15 @@
 //! - `call`: the smallest host-to-muxlink call, `muxlink_client_is_closed` (panic boundary,
 //!   pointer and poison checks, the call itself) against `Client::is_closed`:
 //!   `ns_per_call` and `rust_ns_per_call`, minimum over batches.
-//! - `callback`: a muxlink-to-host callback: a bytes-mode client fed 64 `%output` lines per
-//!   call, each pushed to a C `on_event`, against a Rust `Host` receiving the same events;
-//!   `ns_per_call` = the difference per event.
+//! - `callback`: a muxlink-to-host callback. `ns_per_call` (= `crossing_ns_per_call`) is the
+//!   crossing itself: the library's probe export `muxlink_probe_push_events` pushes one
+//!   bytes event many times by the path a client's events take (the runtime's `dyn Host`,
+//!   the C ABI host filling a `muxlink_event`, the C `on_event` called with its userdata),
+//!   against the same event pushed through `dyn Host` to a Rust `Host`
+//!   (`crossing_rust_ns_per_call`). `delivery_ns_per_event`: the whole delivery, a bytes-mode
+//!   client fed 64 `%output` lines per call, per event pushed to the C `on_event`, against
+//!   this binary's runtime and a Rust `Host` (`delivery_rust_ns_per_event`; their difference
+//!   also holds the two builds of the runtime differing).
 //! - `remote`: an operation queued from another handle (`muxlink_remote_send_input`, its wake
 //!   function included) and run by `muxlink_client_on_wake`, against `Client::send_input`
 //!   (`ns_per_op`, `rust_ns_per_op`). One thread: the CPU the queueing costs, not the
@@ -24,9 +30,15 @@
 //!   pieces, every event drained and, on each frame-ready event, the pane's dirty rows read,
 //!   once through C and once through Rust, in rotating rounds (C, Rust, Rust again), on the
 //!   suite's clock. `overhead_pct` = (min C - min Rust) / min Rust; `noise_pct` the same
-//!   between the two Rust sets (A/A: the method's noise here); `overhead_pct_model` = the
-//!   calls a C run makes times the `call` row's extra cost per call, over the Rust run's
-//!   time. Before timing, both sides must report the same events and read the same cells.
+//!   between the two Rust sets (A/A: the method's noise here); `*_paired_median` / `_iqr`:
+//!   C against the Rust run of the same round, per round; `overhead_pct_model` = the calls a
+//!   C run makes times the `call` row's extra cost per call, over the Rust run's time.
+//!   `overhead_pct_instructions` (the verdict, when valgrind is installed and not in
+//!   `--quick`): callgrind's instruction count of one warm run through C against one through
+//!   Rust, each in a child process of this binary, split into the C ABI layer's own code
+//!   (`_ffi_layer`) and the rest (`_rest`). Before timing, both sides must report the same
+//!   events and read the same cells; measured runs read each row's length and end cells
+//!   only (see [`Tally::full`]).
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::hint::black_box;

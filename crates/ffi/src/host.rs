@@ -111,29 +111,42 @@ impl FfiHost {
     }
 }
 
+impl FfiHost {
+    /// Every event but pane bytes, pushed to `f`: the general `fill`. Out of line, so that
+    /// the hot path in `on_event` keeps a small frame.
+    #[inline(never)]
+    fn push_filled(&mut self, f: EventFn, userdata: *mut c_void, event: &ClientEvent<'_>) {
+        let mut e = muxlink_event::empty();
+        e.fill(event, &mut self.scratch);
+        // SAFETY: the host's callback with its own userdata and an event valid for the call
+        // (documented on muxlink_event_fn).
+        unsafe { f(userdata, &e) };
+    }
+}
+
+/// A present `muxlink_event_fn`.
+type EventFn = unsafe extern "C" fn(*mut c_void, *const muxlink_event);
+
 impl Host for FfiHost {
     fn on_event(&mut self, event: &ClientEvent<'_>) {
-        if let Some(cb) = &self.callbacks {
-            if let Some(f) = cb.on_event {
-                // Pane bytes, the event bytes mode sends for every `%output` line, written
-                // in one go: the general `fill` (a dispatch on every kind) is out of line.
-                let e = match *event {
-                    ClientEvent::PaneBytes { pane, bytes } => {
-                        muxlink_event::pane_bytes(pane, bytes)
-                    }
-                    _ => {
-                        let mut e = muxlink_event::empty();
-                        e.fill(event, &mut self.scratch);
-                        e
-                    }
-                };
-                // SAFETY: the host's callback with its own userdata and an event valid for
-                // the call (documented on muxlink_event_fn).
-                unsafe { f(cb.userdata.ptr(), &e) };
-                return;
-            }
+        let Some((f, userdata)) = self
+            .callbacks
+            .as_ref()
+            .and_then(|cb| Some((cb.on_event?, cb.userdata.ptr())))
+        else {
+            self.queue.push(event);
+            return;
+        };
+        if let ClientEvent::PaneBytes { pane, bytes } = *event {
+            // Pane bytes, the event bytes mode sends for every `%output` line, written in one
+            // go, without the general `fill`'s dispatch on every kind.
+            let e = muxlink_event::pane_bytes(pane, bytes);
+            // SAFETY: the host's callback with its own userdata and an event valid for the
+            // call (documented on muxlink_event_fn).
+            unsafe { f(userdata, &e) };
+        } else {
+            self.push_filled(f, userdata, event);
         }
-        self.queue.push(event);
     }
 
     fn on_frame(&mut self, frame: &Frame<'_>) {

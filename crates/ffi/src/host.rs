@@ -188,3 +188,43 @@ pub unsafe extern "C" fn muxlink_callbacks_init_sized(
         unsafe { sized::init(callbacks, size) }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{MUXLINK_EVENT_BELL, MUXLINK_EVENT_PANE_BYTES};
+    use muxlink_runtime::PaneId;
+
+    /// (kind, pane, data length) of each event seen.
+    type Seen = Vec<(u32, u32, usize)>;
+
+    unsafe extern "C" fn record(ud: *mut c_void, ev: *const muxlink_event) {
+        // SAFETY: the test's vector and a borrowed, whole event.
+        let (seen, ev) = unsafe { (&mut *ud.cast::<Seen>(), &*ev) };
+        assert_eq!(ev.size, size_of::<muxlink_event>());
+        seen.push((ev.kind, ev.pane, ev.data_len));
+    }
+
+    #[test]
+    fn events_go_to_on_event_by_both_paths_or_wait_in_the_queue() {
+        let mut host = FfiHost::default();
+        let bytes = b"abc";
+        host.on_event(&ClientEvent::Bell { pane: PaneId(1) });
+        assert_eq!(host.queue.len(), 1, "queued without callbacks");
+        let mut seen: Seen = Vec::new();
+        let mut cb = <muxlink_callbacks as sized::Sized>::defaults();
+        cb.userdata = (&mut seen as *mut Seen).cast();
+        cb.on_event = Some(record);
+        host.set_callbacks(Some(Callbacks::new(&cb)));
+        host.on_event(&ClientEvent::PaneBytes {
+            pane: PaneId(2),
+            bytes,
+        });
+        host.on_event(&ClientEvent::Bell { pane: PaneId(3) });
+        assert_eq!(
+            seen,
+            vec![(MUXLINK_EVENT_PANE_BYTES, 2, 3), (MUXLINK_EVENT_BELL, 3, 0)]
+        );
+        assert_eq!(host.queue.len(), 1, "pushed events are not queued");
+    }
+}

@@ -191,11 +191,18 @@ impl Input {
             if bytes.is_empty() {
                 break;
             }
-            // bytes[0] is ESC.
-            if bytes.len() < CARRY_MAX && extent(bytes).is_none() && (may_carry || bytes.len() == 1)
-            {
-                self.keep(bytes);
-                return;
+            // bytes[0] is ESC. Near the end of a feed (always, for `%output`-sized feeds)
+            // a complete CSI is dispatched before asking whether the sequence is cut short:
+            // it is not, and that question scans it a second time.
+            if bytes.len() < CARRY_MAX {
+                if let Some(n) = c.escape_csi(s, &mut self.csi_params, bytes) {
+                    bytes = &bytes[n..];
+                    continue;
+                }
+                if extent(bytes).is_none() && (may_carry || bytes.len() == 1) {
+                    self.keep(bytes);
+                    return;
+                }
             }
             let n = c.escape(s, &mut self.parser, &mut self.csi_params, bytes);
             bytes = &bytes[n..];
@@ -292,6 +299,32 @@ impl Ctx {
         (k, false)
     }
 
+    /// The complete CSI sequence at the start of `bytes` (which starts with ESC) when it
+    /// has a form the fast paths take (see `parse_plain_csi`, `params::parse_fast_csi`):
+    /// dispatched, and its length returned; else `None` and nothing done.
+    #[inline(always)]
+    fn escape_csi(
+        &mut self,
+        s: &mut Screen,
+        csi_params: &mut CsiParams,
+        bytes: &[u8],
+    ) -> Option<usize> {
+        if bytes.len() >= 3 && bytes[1] == b'[' {
+            let mut values = [0u16; PLAIN_CSI_MAX];
+            if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
+                s.end_item();
+                self.csi_values(s, &values[..n], action as char);
+                return Some(len);
+            }
+            if let Some(f) = params::parse_fast_csi(bytes, csi_params) {
+                s.end_item();
+                self.csi(s, csi_params, &f.inter[..f.ninter], false, f.action as char);
+                return Some(f.len);
+            }
+        }
+        None
+    }
+
     /// The escape sequence at the start of `bytes` (which starts with ESC): complete simple
     /// sequences are dispatched here directly (the hot path for colour and cursor-motion
     /// heavy output), strings are started here; vte takes the rest. Returns the bytes
@@ -304,18 +337,10 @@ impl Ctx {
         csi_params: &mut CsiParams,
         bytes: &[u8],
     ) -> usize {
-        s.end_item();
-        if bytes.len() >= 3 && bytes[1] == b'[' {
-            let mut values = [0u16; PLAIN_CSI_MAX];
-            if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
-                self.csi_values(s, &values[..n], action as char);
-                return len;
-            }
-            if let Some(f) = params::parse_fast_csi(bytes, csi_params) {
-                self.csi(s, csi_params, &f.inter[..f.ninter], false, f.action as char);
-                return f.len;
-            }
+        if let Some(n) = self.escape_csi(s, csi_params, bytes) {
+            return n;
         }
+        s.end_item();
         if bytes.len() >= 2 {
             let b = bytes[1];
             if strings::introduces(b) {

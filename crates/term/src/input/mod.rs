@@ -191,20 +191,22 @@ impl Input {
             if bytes.is_empty() {
                 break;
             }
-            // bytes[0] is ESC. Near the end of a feed (always, for `%output`-sized feeds)
-            // a complete CSI is dispatched before asking whether the sequence is cut short:
-            // it is not, and that question scans it a second time.
-            if bytes.len() < CARRY_MAX {
-                if let Some(n) = c.escape_csi(s, &mut self.csi_params, bytes) {
-                    bytes = &bytes[n..];
-                    continue;
+            // bytes[0] is ESC. A complete CSI the fast paths take is dispatched before
+            // asking whether the feed cut the sequence short (near the end of a feed, which
+            // for `%output`-sized feeds is always): it is not, and asking scans it again.
+            let n = match c.escape_csi(s, &mut self.csi_params, bytes) {
+                Some(n) => n,
+                None => {
+                    if bytes.len() < CARRY_MAX
+                        && extent(bytes).is_none()
+                        && (may_carry || bytes.len() == 1)
+                    {
+                        self.keep(bytes);
+                        return;
+                    }
+                    c.escape(s, &mut self.parser, bytes)
                 }
-                if extent(bytes).is_none() && (may_carry || bytes.len() == 1) {
-                    self.keep(bytes);
-                    return;
-                }
-            }
-            let n = c.escape(s, &mut self.parser, &mut self.csi_params, bytes);
+            };
             bytes = &bytes[n..];
         }
     }
@@ -325,21 +327,12 @@ impl Ctx {
         None
     }
 
-    /// The escape sequence at the start of `bytes` (which starts with ESC): complete simple
-    /// sequences are dispatched here directly (the hot path for colour and cursor-motion
-    /// heavy output), strings are started here; vte takes the rest. Returns the bytes
-    /// consumed.
+    /// The escape sequence at the start of `bytes` (which starts with ESC) when
+    /// `escape_csi` (the hot path for colour and cursor-motion heavy output) did not take
+    /// it: simple ESC sequences are dispatched here directly, strings are started here; vte
+    /// takes the rest. Returns the bytes consumed.
     #[inline]
-    fn escape(
-        &mut self,
-        s: &mut Screen,
-        parser: &mut vte::Parser,
-        csi_params: &mut CsiParams,
-        bytes: &[u8],
-    ) -> usize {
-        if let Some(n) = self.escape_csi(s, csi_params, bytes) {
-            return n;
-        }
+    fn escape(&mut self, s: &mut Screen, parser: &mut vte::Parser, bytes: &[u8]) -> usize {
         s.end_item();
         if bytes.len() >= 2 {
             let b = bytes[1];

@@ -155,10 +155,19 @@ impl Shadow {
         };
         self.style(style);
         self.units.push(cell.ch | last & UNIT_WIDE | UNIT_EXT);
-        // A run left with no character (the one this one replaced was its only) goes.
+        // A run left with no character (the one this one replaced was its only) goes; so
+        // does the new run when that leaves it after one of its style (a letter printed
+        // as ASCII, then made a combined character, in a line of other combined or
+        // non-ASCII characters): its characters continue that run. (No `Vec::remove`: the
+        // last two runs are all that move.)
         let n = self.runs.len();
         if n >= 2 && self.runs[n - 2].0 == self.runs[n - 1].0 {
-            self.runs.remove(n - 2);
+            self.runs[n - 2] = self.runs[n - 1];
+            self.runs.pop();
+            let n = n - 1;
+            if n >= 2 && self.runs[n - 2].1 == self.runs[n - 1].1 {
+                self.runs.pop();
+            }
         }
     }
 
@@ -688,5 +697,41 @@ fn blank_ext_end(bg: Color, cols: u16) -> u16 {
         cols
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_letter_combined_after_non_ascii_continues_its_run() {
+        // "é", then "e" printed as ASCII (a style without TMUX_EXTENDED), then a combining
+        // mark making the "e" a combined character (the style of the "é" again).
+        let plain = Cell {
+            ch: 0,
+            ..Cell::BLANK
+        };
+        let ext = Cell {
+            flags: CellFlags::TMUX_EXTENDED,
+            ..plain
+        };
+        let mut s = Shadow::default();
+        s.reset();
+        s.append_char(0, 0xe9, false, ext);
+        s.append(1, b"e", plain);
+        assert_eq!(s.get().unwrap().2.len(), 2);
+        s.combined(
+            1,
+            Cell {
+                ch: 7,
+                flags: CellFlags::TMUX_EXTENDED | CellFlags::EXTENDED,
+                ..plain
+            },
+        );
+        let (end, units, runs) = s.get().unwrap();
+        assert_eq!(end, 2);
+        assert_eq!(units, &[0xe9, 7 | UNIT_EXT]);
+        assert_eq!(runs, &[(0, ext)]);
     }
 }

@@ -191,13 +191,22 @@ impl Input {
             if bytes.is_empty() {
                 break;
             }
-            // bytes[0] is ESC.
-            if bytes.len() < CARRY_MAX && extent(bytes).is_none() && (may_carry || bytes.len() == 1)
-            {
-                self.keep(bytes);
-                return;
-            }
-            let n = c.escape(s, &mut self.parser, &mut self.csi_params, bytes);
+            // bytes[0] is ESC. A complete CSI the fast paths take is dispatched before
+            // asking whether the feed cut the sequence short (near the end of a feed, which
+            // for `%output`-sized feeds is always): it is not, and asking scans it again.
+            let n = match c.escape_csi(s, &mut self.csi_params, bytes) {
+                Some(n) => n,
+                None => {
+                    if bytes.len() < CARRY_MAX
+                        && extent(bytes).is_none()
+                        && (may_carry || bytes.len() == 1)
+                    {
+                        self.keep(bytes);
+                        return;
+                    }
+                    c.escape(s, &mut self.parser, bytes)
+                }
+            };
             bytes = &bytes[n..];
         }
     }
@@ -292,30 +301,39 @@ impl Ctx {
         (k, false)
     }
 
-    /// The escape sequence at the start of `bytes` (which starts with ESC): complete simple
-    /// sequences are dispatched here directly (the hot path for colour and cursor-motion
-    /// heavy output), strings are started here; vte takes the rest. Returns the bytes
-    /// consumed.
-    #[inline]
-    fn escape(
+    /// The complete CSI sequence at the start of `bytes` (which starts with ESC) when it
+    /// has a form the fast paths take (see `parse_plain_csi`, `params::parse_fast_csi`):
+    /// dispatched, and its length returned; else `None` and nothing done.
+    #[inline(always)]
+    fn escape_csi(
         &mut self,
         s: &mut Screen,
-        parser: &mut vte::Parser,
         csi_params: &mut CsiParams,
         bytes: &[u8],
-    ) -> usize {
-        s.end_item();
+    ) -> Option<usize> {
         if bytes.len() >= 3 && bytes[1] == b'[' {
             let mut values = [0u16; PLAIN_CSI_MAX];
             if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
+                s.end_item();
                 self.csi_values(s, &values[..n], action as char);
-                return len;
+                return Some(len);
             }
             if let Some(f) = params::parse_fast_csi(bytes, csi_params) {
+                s.end_item();
                 self.csi(s, csi_params, &f.inter[..f.ninter], false, f.action as char);
-                return f.len;
+                return Some(f.len);
             }
         }
+        None
+    }
+
+    /// The escape sequence at the start of `bytes` (which starts with ESC) when
+    /// `escape_csi` (the hot path for colour and cursor-motion heavy output) did not take
+    /// it: simple ESC sequences are dispatched here directly, strings are started here; vte
+    /// takes the rest. Returns the bytes consumed.
+    #[inline]
+    fn escape(&mut self, s: &mut Screen, parser: &mut vte::Parser, bytes: &[u8]) -> usize {
+        s.end_item();
         if bytes.len() >= 2 {
             let b = bytes[1];
             if strings::introduces(b) {

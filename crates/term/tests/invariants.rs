@@ -175,7 +175,9 @@ fn unescape(data: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < data.len() {
         let oct = data.get(i + 1..i + 4).filter(|d| {
-            d[0].wrapping_sub(b'0') < 4 && d[1].wrapping_sub(b'0') < 8 && d[2].wrapping_sub(b'0') < 8
+            d[0].wrapping_sub(b'0') < 4
+                && d[1].wrapping_sub(b'0') < 8
+                && d[2].wrapping_sub(b'0') < 8
         });
         match oct {
             Some(d) if data[i] == b'\\' => {

@@ -31,9 +31,13 @@ impl Input {
     pub fn feed_escaped(&mut self, s: &mut Screen, data: &[u8]) {
         let mut at = 0;
         while at < data.len() {
-            if self.carry_len == 0 && self.ctx.shadow == VteState::Ground && self.ctx.pre == Pre::None
+            if self.carry_len == 0
+                && self.ctx.shadow == VteState::Ground
+                && self.ctx.pre == Pre::None
             {
-                at += self.ctx.ground_escaped(s, &mut self.csi_params, &data[at..]);
+                at += self
+                    .ctx
+                    .ground_escaped(s, &mut self.csi_params, &data[at..]);
                 if at == data.len() {
                     break;
                 }
@@ -240,8 +244,8 @@ fn decode_piece(d: &[u8], out: &mut [u8; PIECE]) -> (usize, usize) {
 #[inline]
 fn text_prefix(b: &[u8]) -> usize {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8,
-        _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        __m128i, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8,
+        _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
     };
     let mut i = 0;
     let mut c16 = b.chunks_exact(16);
@@ -254,10 +258,7 @@ fn text_prefix(b: &[u8]) -> usize {
             let ge_space = _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f));
             let lt_del = _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f));
             let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            _mm_movemask_epi8(_mm_andnot_si128(
-                backslash,
-                _mm_and_si128(ge_space, lt_del),
-            )) as u32
+            _mm_movemask_epi8(_mm_andnot_si128(backslash, _mm_and_si128(ge_space, lt_del))) as u32
         };
         if good != 0xffff {
             return i + (!good).trailing_zeros() as usize;

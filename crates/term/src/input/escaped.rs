@@ -280,10 +280,11 @@ mod tests {
     use super::{decode_piece, is_text, text_prefix, PIECE};
 
     #[test]
-    fn text_prefix_matches_a_bytewise_scan() {
-        for len in 0..40usize {
+    fn printable_prefix_without_backslash_matches_a_bytewise_scan() {
+        // Two blocks and a remainder; kept small, as Miri runs it (scripts/test-all).
+        for len in 0..36usize {
             for bad_at in 0..=len {
-                for bad in [0x00u8, 0x1b, 0x1f, b'\\', 0x7f, 0x80, 0xff] {
+                for bad in [0x1f, b'\\', 0x7f, 0x80] {
                     let mut v: Vec<u8> = (0..len).map(|i| 0x20 + ((i * 7) % 0x3c) as u8).collect();
                     if bad_at < len {
                         v[bad_at] = bad;

@@ -15,20 +15,22 @@ pub enum Event<'a> {
     Enter,
     /// `ESC \` after `%exit` seen in a host stream: control mode ended.
     Leave,
-    /// `%output %P DATA`, data already unescaped.
+    /// `%output %P DATA`, data already unescaped (unless the parser keeps it escaped:
+    /// [`crate::ParserConfig::output_escaped`]).
     Output {
         /// The pane.
         pane: PaneId,
-        /// Unescaped bytes.
+        /// Unescaped bytes (or as tmux wrote them, see above).
         data: &'a [u8],
     },
-    /// `%extended-output %P AGE ... : DATA` (3.2+), data already unescaped.
+    /// `%extended-output %P AGE ... : DATA` (3.2+), data already unescaped (unless the
+    /// parser keeps it escaped: [`crate::ParserConfig::output_escaped`]).
     ExtendedOutput {
         /// The pane.
         pane: PaneId,
         /// Milliseconds the output was held back by flow control.
         age: u64,
-        /// Unescaped bytes.
+        /// Unescaped bytes (or as tmux wrote them, see above).
         data: &'a [u8],
     },
     /// A whole `%begin` .. `%end`/`%error` block.

@@ -80,18 +80,27 @@ fn is_name(name: &[u8]) -> bool {
 }
 
 /// Parses a notification line (starting with `%`, terminator stripped, not `%begin`/`%end`/
-/// `%error`). `buf` is the reusable unescape buffer for `%output` data.
+/// `%error`). `buf` is the reusable unescape buffer for `%output` data; with `escaped` that
+/// data is kept as tmux wrote it (see [`crate::ParserConfig::output_escaped`]).
 pub(crate) fn parse_notification<'a>(
     line: &'a [u8],
     buf: &'a mut Vec<u8>,
+    escaped: bool,
 ) -> Result<Event<'a>, ProtoError> {
+    let output = |data: &'a [u8], buf: &'a mut Vec<u8>| {
+        if escaped {
+            data
+        } else {
+            unescape(data, buf)
+        }
+    };
     // Hot path first: `%output %P DATA`.
     if let Some(rest) = line.strip_prefix(b"%output ") {
         let (id, data) = word(rest);
         let Some(pane) = PaneId::parse(id) else {
             return other_target(line, id, "output");
         };
-        let data = unescape(data.unwrap_or(b""), buf);
+        let data = output(data.unwrap_or(b""), buf);
         return Ok(Event::Output { pane, data });
     }
     let Some(body) = line.strip_prefix(b"%") else {
@@ -112,7 +121,7 @@ pub(crate) fn parse_notification<'a>(
             };
             let age =
                 parse_u64(field(&mut rest, n, "missing age")?).ok_or_else(|| bad(n, "bad age"))?;
-            let data = unescape(after_colon(rest, n)?, buf);
+            let data = output(after_colon(rest, n)?, buf);
             Event::ExtendedOutput { pane, age, data }
         }
         b"layout-change" => {
@@ -295,7 +304,7 @@ mod tests {
     fn p(line: &[u8]) -> Result<Event<'_>, ProtoError> {
         // Leak a buffer per call: tests only.
         let buf: &'static mut Vec<u8> = Box::leak(Box::default());
-        parse_notification(line, buf)
+        parse_notification(line, buf, false)
     }
 
     #[test]

@@ -46,6 +46,12 @@ pub struct ParserConfig {
     pub host_stream: bool,
     /// What to do on DCS `ESC P 1000 p` in a host stream.
     pub enter_policy: EnterPolicy,
+    /// Hand `%output` and `%extended-output` data on as tmux wrote it (every byte below
+    /// 0x20 and every `\` as `\ooo`) instead of unescaped (default off): for a reader that
+    /// decodes the escapes itself while it reads the bytes (`muxlink_term`'s
+    /// `Terminal::feed_escaped`), so that they are read once. Framing, limits and errors are
+    /// unchanged.
+    pub output_escaped: bool,
 }
 
 impl Default for ParserConfig {
@@ -55,6 +61,7 @@ impl Default for ParserConfig {
             max_block_len: 64 << 20,
             host_stream: false,
             enter_policy: EnterPolicy::Accept,
+            output_escaped: false,
         }
     }
 }
@@ -646,7 +653,13 @@ impl Parser {
         let end = input
             .len()
             .min(pos.saturating_add(self.cfg.max_line_len).saturating_add(1));
-        let (data, nl) = unescape_line(input.get(start..end)?, &mut self.unescape_buf)?;
+        let (data, nl) = if self.cfg.output_escaped {
+            let line = input.get(start..end)?;
+            let nl = memchr(b'\n', line)?;
+            (&line[..nl], nl)
+        } else {
+            unescape_line(input.get(start..end)?, &mut self.unescape_buf)?
+        };
         // A raw `\r` before the `\n` is the line terminator's (an escape never ends in one):
         // it is the data's last byte.
         let data = match nl.checked_sub(1) {
@@ -791,7 +804,7 @@ impl Parser {
             }
         }
 
-        match parse_notification(line, &mut self.unescape_buf) {
+        match parse_notification(line, &mut self.unescape_buf, self.cfg.output_escaped) {
             Ok(ev) => {
                 if let Event::Exit { .. } = ev {
                     self.exited = true;

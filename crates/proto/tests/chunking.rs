@@ -4,7 +4,7 @@
 mod common;
 
 use common::{parse_bytewise, parse_split, parse_whole, Owned};
-use muxlink_proto::{Parser, ParserConfig};
+use muxlink_proto::{Event, Parser, ParserConfig};
 use proptest::prelude::*;
 
 /// A control-mode stream exercising every path: notifications, escapes, CRLF, blocks with
@@ -172,5 +172,84 @@ proptest! {
             let make = || if host { small_limits(true) } else { small_limits(false) };
             prop_assert_eq!(parse_split(make(), &input, &cuts), parse_whole(make(), &input));
         }
+    }
+}
+
+/// A parser that hands `%output` data on escaped.
+fn escaped_output() -> Parser {
+    Parser::with_config(ParserConfig {
+        output_escaped: true,
+        ..ParserConfig::default()
+    })
+}
+
+/// tmux's `\ooo` escapes undone as the parser undoes them (a malformed one keeps its `\`).
+fn unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        let oct = data
+            .get(i + 1..i + 4)
+            .filter(|d| d[0].wrapping_sub(b'0') < 4 && d.iter().all(|c| c.wrapping_sub(b'0') < 8));
+        match oct {
+            Some(d) if data[i] == b'\\' => {
+                out.push((d[0] - b'0') << 6 | (d[1] - b'0') << 3 | (d[2] - b'0'));
+                i += 4;
+            }
+            _ => {
+                out.push(data[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Events with `%output` data unescaped by the test when `escaped`.
+fn events_unescaped(mut parser: Parser, input: &[u8], escaped: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |ev: Event<'_>| {
+        let ev = match ev {
+            Event::Output { pane, data } if escaped => format!(
+                "{:?}",
+                Event::Output {
+                    pane,
+                    data: &unescape(data),
+                }
+            ),
+            Event::ExtendedOutput { pane, age, data } if escaped => {
+                format!(
+                    "{:?}",
+                    Event::ExtendedOutput {
+                        pane,
+                        age,
+                        data: &unescape(data),
+                    }
+                )
+            }
+            other => format!("{other:?}"),
+        };
+        out.push(ev);
+    };
+    parser.feed(input, &mut push);
+    parser.finish(&mut push);
+    out
+}
+
+#[test]
+fn escaped_output_is_the_unescaped_output_before_unescaping() {
+    let input = adversarial_control();
+    let escaped = check_all_splittings(escaped_output, &input);
+    assert_eq!(escaped.len(), 37, "{escaped:#?}");
+    assert!(escaped.contains(&Owned::Other(
+        r#"Output { pane: PaneId(1), data: [92, 48, 51, 51, 91, 49, 109, 98, 111, 108, 100, 92, 48, 51, 51, 91, 48, 109, 32, 92, 49, 51, 52, 32, 92, 48, 49, 53, 92, 48, 49, 50] }"#.into()
+    )), "{escaped:#?}");
+    let mut inputs = vec![input, common::own_fixture("tmux-3.3a-vim.stream")];
+    inputs.push(common::own_fixture("tmux-3.3a-flood.stream"));
+    for input in &inputs {
+        assert_eq!(
+            events_unescaped(escaped_output(), input, true),
+            events_unescaped(Parser::new(), input, false)
+        );
     }
 }

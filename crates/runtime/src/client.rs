@@ -39,6 +39,9 @@ impl Client {
             enter_policy: EnterPolicy::Ask,
             // A reply body (a capture, a listing) is bounded by the budget as well.
             max_block_len: (config.memory_budget / 4).clamp(1 << 20, 64 << 20),
+            // Grid mode: the emulators read `%output` data as tmux escaped it, in one pass
+            // (`PaneEmu::feed_escaped`); bytes mode hands the host unescaped bytes.
+            output_escaped: config.output_mode == crate::OutputMode::Grid,
             ..ParserConfig::default()
         });
         let mut core = Core::new(config);

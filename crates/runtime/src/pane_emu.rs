@@ -85,6 +85,12 @@ impl PaneEmu {
         self.term.feed(bytes);
     }
 
+    /// Feeds one `%output` line's data as tmux escaped it (`\ooo`), reading it once: the
+    /// same as [`PaneEmu::feed`] of the unescaped bytes.
+    pub(crate) fn feed_escaped(&mut self, escaped: &[u8]) {
+        self.term.feed_escaped(escaped);
+    }
+
     pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
         if (cols, rows) != self.size() && cols > 0 && rows > 0 {
             self.term.resize(cols, rows);

@@ -161,6 +161,16 @@ impl Terminal {
         self.input.feed(&mut self.s, bytes);
     }
 
+    /// Feeds one `%output` line's data as tmux control mode writes it (every byte below
+    /// 0x20 and every `\` as `\ooo`): the same as [`Terminal::feed`] of the unescaped
+    /// bytes (a malformed escape stands for its `\`), without unescaping them first. Pass
+    /// each line's data whole (tmux never splits an escape across lines); sequences and
+    /// characters cut between lines are carried as [`Terminal::feed`] carries them. Reads
+    /// the bytes once, at about the cost of [`Terminal::feed`] on the unescaped bytes.
+    pub fn feed_escaped(&mut self, escaped: &[u8]) {
+        self.input.feed_escaped(&mut self.s, escaped);
+    }
+
     /// Resizes the pane as tmux does when its layout changes: height first (lines move
     /// between screen and history), then width with tmux's reflow of wrapped lines (not on
     /// the alternate screen, where tmux does not reflow). Sizes are cut to

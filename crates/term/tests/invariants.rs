@@ -155,6 +155,123 @@ proptest! {
     }
 }
 
+/// tmux's `%output` escaping (`control_write_output`): bytes below 0x20 and `\` as `\ooo`.
+fn tmux_escape(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &b in bytes {
+        if b < 0x20 || b == b'\\' {
+            out.extend_from_slice(format!("\\{b:03o}").as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// The protocol crate's unescape, written plainly: `\ooo` up to 0o377 is its byte, any
+/// other `\` is kept.
+fn unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        let oct = data.get(i + 1..i + 4).filter(|d| {
+            d[0].wrapping_sub(b'0') < 4
+                && d[1].wrapping_sub(b'0') < 8
+                && d[2].wrapping_sub(b'0') < 8
+        });
+        match oct {
+            Some(d) if data[i] == b'\\' => {
+                out.push((d[0] - b'0') << 6 | (d[1] - b'0') << 3 | (d[2] - b'0'));
+                i += 4;
+            }
+            _ => {
+                out.push(data[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Cuts `all` at `cuts` (indices into it).
+fn pieces<'a>(all: &'a [u8], cuts: &[prop::sample::Index]) -> Vec<&'a [u8]> {
+    let mut points: Vec<usize> = cuts.iter().map(|i| i.index(all.len() + 1)).collect();
+    points.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for p in points {
+        out.push(&all[at..p]);
+        at = p;
+    }
+    out.push(&all[at..]);
+    out
+}
+
+fn assert_same(a: &Terminal, b: &Terminal) -> Result<(), TestCaseError> {
+    prop_assert_eq!(capture::ansi(a, true), capture::ansi(b, true));
+    prop_assert_eq!(cells_with_flags(a), cells_with_flags(b));
+    prop_assert_eq!(a.cursor(), b.cursor());
+    prop_assert_eq!(a.title(), b.title());
+    prop_assert_eq!(a.modes(), b.modes());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// Pane output cut into `%output` lines anywhere (inside sequences and characters) and
+    /// escaped as tmux escapes it: `feed_escaped` of each line gives what `feed` of the
+    /// whole output gives.
+    #[test]
+    fn feeding_tmux_escaped_lines_equals_feeding_the_bytes(
+        cols in 1u16..30, rows in 1u16..8,
+        chunks in proptest::collection::vec(
+            prop_oneof![
+                4 => chunk(),
+                1 => Just(b"\\\x1b\\\x1b[1\\m\x1b[1;2\x1b\\\r\r\n\x7f\x08\t".to_vec()),
+                1 => "[a-z\\\\ ]{1,20}\r\n".prop_map(|s| s.into_bytes()),
+            ],
+            1..12,
+        ),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
+    ) {
+        let all: Vec<u8> = chunks.concat();
+        let mut plain = Terminal::with_history_limit(cols, rows, 10);
+        plain.feed(&all);
+        let mut escaped = Terminal::with_history_limit(cols, rows, 10);
+        for line in pieces(&all, &cuts) {
+            escaped.feed_escaped(&tmux_escape(line));
+        }
+        assert_same(&plain, &escaped)?;
+    }
+
+    /// Any bytes at all, malformed escapes and raw controls included: `feed_escaped` of a
+    /// line is `feed` of the line unescaped.
+    #[test]
+    fn feeding_any_escaped_lines_equals_feeding_them_unescaped(
+        cols in 1u16..30, rows in 1u16..8,
+        chunks in proptest::collection::vec(
+            prop_oneof![
+                2 => chunk().prop_map(|c| tmux_escape(&c)),
+                1 => chunk(),
+                1 => proptest::collection::vec(
+                    prop::sample::select(b"\\0123789[;m\x1b\r\n\xc3\xa9a".to_vec()), 0..30),
+            ],
+            1..12,
+        ),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
+    ) {
+        let all: Vec<u8> = chunks.concat();
+        let mut plain = Terminal::with_history_limit(cols, rows, 10);
+        let mut escaped = Terminal::with_history_limit(cols, rows, 10);
+        for line in pieces(&all, &cuts) {
+            plain.feed(&unescape(line));
+            escaped.feed_escaped(line);
+        }
+        assert_same(&plain, &escaped)?;
+    }
+}
+
 #[test]
 fn split_inside_utf8_after_ignored_csi_matches_whole_feed() {
     // Found by the term_feed fuzz target: a CSI that ends in its ignore state, then UTF-8

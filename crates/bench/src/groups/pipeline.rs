@@ -73,7 +73,7 @@ pub struct StreamSpec {
 /// (for these workloads).
 pub const VS_EMULATOR: f64 = 0.8;
 /// The workloads [`VS_EMULATOR`] applies to.
-pub const VS_EMULATOR_WORKLOADS: &[&str] = &["flood", "vim", "many_panes"];
+pub const VS_EMULATOR_WORKLOADS: &[&str] = &["flood", "vim", "many_panes", "many_panes_steady"];
 /// Target: notifications per second through the pipeline, `keystrokes` workload.
 pub const NOTIFICATIONS_PER_S: f64 = 1_000_000.0;
 /// Target: 99th percentile of the frame latency below this, microseconds.

@@ -230,7 +230,8 @@ impl Core {
             OutputMode::Bytes => host.on_event(&ClientEvent::PaneBytes { pane, bytes: data }),
             OutputMode::Grid => {
                 if let Some(emu) = p.emu.as_mut() {
-                    emu.feed(data);
+                    // Escaped: the parser keeps grid mode's `%output` data as tmux wrote it.
+                    emu.feed_escaped(data);
                     if !p.changed {
                         p.changed = true;
                         self.frames.changed.push(pane);

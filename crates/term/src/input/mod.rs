@@ -15,6 +15,7 @@
 //! path as an uncut one: tmux cuts `%output` anywhere.
 
 mod dispatch;
+mod escaped;
 mod sgr;
 mod strings;
 

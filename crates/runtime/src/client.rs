@@ -107,6 +107,7 @@ impl Client {
     /// new to pull (pulled frames). Call after each read (or group of reads); the drive modes
     /// do.
     pub fn flush_frames(&mut self, now: Instant, host: &mut dyn Host) {
+        self.core.batch_ended(now);
         self.core.flush_frames(now, host);
     }
 
@@ -137,11 +138,17 @@ impl Client {
 
     /// When [`Client::on_timeout`] should be called next, if at all.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.core.poll_timeout()
+        match (self.core.poll_timeout(), self.core.nudge_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Called by the drive mode when [`Client::poll_timeout`] has passed: sends held frames.
+    /// Called by the drive mode when [`Client::poll_timeout`] has passed: sends held frames,
+    /// and nudges a tmux that went quiet while behind (a command whose reply makes it flush
+    /// notifications it held back; see `core/stall.rs`).
     pub fn on_timeout(&mut self, now: Instant, host: &mut dyn Host) {
+        self.core.nudge_if_due(now);
         self.core.flush_frames(now, host);
     }
 

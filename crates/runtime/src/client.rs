@@ -136,6 +136,17 @@ impl Client {
         !self.core.outbox.bytes().is_empty()
     }
 
+    /// The width the server's tmux gives code point `cp`: its release's table, the widths of
+    /// the server's platform where they differ from it ([`Model::platform_widths`]) and the
+    /// server's `codepoint-widths` on top; 0, 1, 2, or
+    /// [`muxlink_term::width_tables::DROPPED`] (tmux discards the character). What grid mode
+    /// gives its emulators, for a bytes-mode host to give its own (after
+    /// [`ClientEvent::PlatformWidths`] and whenever the width options change). `None` until
+    /// the release is known (the attach handshake; never in a replay). A table lookup.
+    pub fn char_width(&self, cp: u32) -> Option<u8> {
+        self.core.char_width(cp)
+    }
+
     /// When [`Client::on_timeout`] should be called next, if at all.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match (self.core.poll_timeout(), self.core.nudge_due()) {

@@ -260,13 +260,16 @@ impl Core {
             if !self.model.platform_widths.is_empty() {
                 // The emulators take the server's widths from here on, and every pane is
                 // read again: what arrived before (the attach's captures among it) was
-                // given the table's widths, where tmux gave the platform's.
+                // given the table's widths, where tmux gave the platform's. In bytes mode
+                // the host's emulator takes them at the event above
+                // (`Client::char_width`), and a new `PaneReset` rebuilds each pane with them.
                 self.apply_profile();
+                let bytes = self.config.output_mode == OutputMode::Bytes;
                 let panes: Vec<PaneId> = self
                     .model
                     .panes
                     .iter()
-                    .filter(|(_, p)| p.emu.is_some())
+                    .filter(|(_, p)| p.emu.is_some() || (bytes && !p.refused))
                     .map(|(&id, _)| id)
                     .collect();
                 for pane in panes {
@@ -290,6 +293,11 @@ impl Core {
             self.apply_profile();
         }
         host.on_event(&ClientEvent::ServerOptionsChanged);
+    }
+
+    /// The width of `cp` under the current profile (see [`crate::Client::char_width`]).
+    pub(crate) fn char_width(&self, cp: u32) -> Option<u8> {
+        self.profile.as_ref().map(|p| p.widths.width(cp))
     }
 
     /// Rebuilds the profile from the release, the server's platform widths and options, and

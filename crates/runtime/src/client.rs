@@ -105,7 +105,8 @@ impl Client {
     /// Ends a batch: one frame per pane that changed since its last frame (pushed frames,
     /// subject to `frame_interval`), or a [`ClientEvent::FrameReady`] per pane with something
     /// new to pull (pulled frames). Call after each read (or group of reads); the drive modes
-    /// do.
+    /// do. The end of a batch also starts the quiet spell after which a tmux that was behind
+    /// is nudged (see [`Client::on_timeout`]).
     pub fn flush_frames(&mut self, now: Instant, host: &mut dyn Host) {
         self.core.batch_ended(now);
         self.core.flush_frames(now, host);

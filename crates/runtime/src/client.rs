@@ -108,8 +108,10 @@ impl Client {
     /// Ends a batch: one frame per pane that changed since its last frame (pushed frames,
     /// subject to `frame_interval`), or a [`ClientEvent::FrameReady`] per pane with something
     /// new to pull (pulled frames). Call after each read (or group of reads); the drive modes
-    /// do.
+    /// do. The end of a batch also starts the quiet spell after which a tmux that was behind
+    /// is nudged (see [`Client::on_timeout`]).
     pub fn flush_frames(&mut self, now: Instant, host: &mut dyn Host) {
+        self.core.batch_ended(now);
         self.core.flush_frames(now, host);
     }
 
@@ -138,13 +140,30 @@ impl Client {
         !self.core.outbox.bytes().is_empty()
     }
 
-    /// When [`Client::on_timeout`] should be called next, if at all.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.core.poll_timeout()
+    /// The width the server's tmux gives code point `cp`: its release's table, the widths of
+    /// the server's platform where they differ from it ([`Model::platform_widths`]) and the
+    /// server's `codepoint-widths` on top; 0, 1, 2, or
+    /// [`muxlink_term::width_tables::DROPPED`] (tmux discards the character). What grid mode
+    /// gives its emulators, for a bytes-mode host to give its own (after
+    /// [`ClientEvent::PlatformWidths`] and whenever the width options change). `None` until
+    /// the release is known (the attach handshake; never in a replay). A table lookup.
+    pub fn char_width(&self, cp: u32) -> Option<u8> {
+        self.core.char_width(cp)
     }
 
-    /// Called by the drive mode when [`Client::poll_timeout`] has passed: sends held frames.
+    /// When [`Client::on_timeout`] should be called next, if at all.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.core.poll_timeout(), self.core.nudge_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Called by the drive mode when [`Client::poll_timeout`] has passed: sends held frames,
+    /// and nudges a tmux that went quiet while behind (a command whose reply makes it flush
+    /// notifications it held back; see `core/stall.rs`).
     pub fn on_timeout(&mut self, now: Instant, host: &mut dyn Host) {
+        self.core.nudge_if_due(now);
         self.core.flush_frames(now, host);
     }
 

@@ -297,7 +297,10 @@ pub enum ClientEvent<'a> {
     /// The width probe found that the server's platform gives `differing` of the code points
     /// it asked about other widths than muxlink's tables (another glibc, utf8proc on macOS):
     /// see [`crate::Model::platform_widths`]. When some differ, the emulators take the
-    /// server's widths from then on and every pane is read again (frames follow).
+    /// server's widths from then on and every pane is read again (frames follow). In bytes
+    /// mode the host's own emulator should take them now ([`crate::Client::char_width`]
+    /// answers with them); every pane is read again there too, a new
+    /// [`ClientEvent::PaneReset`] each.
     PlatformWidths {
         /// How many code points differ.
         differing: usize,

@@ -82,14 +82,16 @@ fn push_title(out: &mut Vec<u8>, title: &[u8]) {
 }
 
 /// The rows of the saved normal screen when the pane is on the alternate screen and that
-/// screen is taller than the pane (it was made shorter since the alternate screen came on):
-/// an emulator built at that height, fed [`rebuild_sequence_tall`], then resized to the
-/// pane's size holds what tmux holds (the saved screen at its old size, no history taken
-/// from it yet).
-pub(crate) fn taller_saved_screen(cap: &PaneCapture) -> Option<u16> {
+/// screen is not as tall as the pane (the pane was resized since the alternate screen came
+/// on: shorter by a split, taller by a grown window). tmux keeps the saved screen at its old
+/// size and resizes back to it when the alternate screen goes off, with the cursor saved in
+/// it, so an emulator rebuilt for such a pane is built at that height:
+/// [`rebuild_sequence_saved_size`] up to its split point, then resized to the pane's size,
+/// then the rest.
+pub(crate) fn saved_screen_rows(cap: &PaneCapture) -> Option<u16> {
     let saved = cap.alternate.as_ref().filter(|_| cap.formats.alternate)?;
     let n = lines(saved).len();
-    (n > usize::from(cap.formats.rows)).then(|| u16::try_from(n).unwrap_or(u16::MAX))
+    (n != usize::from(cap.formats.rows.max(1))).then(|| u16::try_from(n).unwrap_or(u16::MAX))
 }
 
 /// Appends the rebuild sequence for `cap` to `out`, for an emulator of the pane's size.
@@ -97,14 +99,17 @@ pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
     rebuild(cap, out, true);
 }
 
-/// [`rebuild_sequence`] for an emulator as tall as [`taller_saved_screen`]: the saved
-/// screen written whole.
-pub(crate) fn rebuild_sequence_tall(cap: &PaneCapture, out: &mut Vec<u8>) {
-    rebuild(cap, out, false);
+/// [`rebuild_sequence`] for an emulator as tall as [`saved_screen_rows`], the saved screen
+/// written whole. Returns where in `out` the alternate screen came on: the emulator takes
+/// the pane's size there, before the alternate screen's own lines are written.
+pub(crate) fn rebuild_sequence_saved_size(cap: &PaneCapture, out: &mut Vec<u8>) -> usize {
+    rebuild(cap, out, false).unwrap_or(out.len())
 }
 
-fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, trim_saved: bool) {
+/// Returns the offset in `out` just after the alternate screen came on, if it did.
+fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, trim_saved: bool) -> Option<usize> {
     let f = &cap.formats;
+    let mut alt_at = None;
     let rows = usize::from(f.rows.max(1));
     let main = lines(&cap.main);
     out.extend_from_slice(b"\x1b[0m");
@@ -141,7 +146,9 @@ fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, trim_saved: bool) {
                 f.alternate_saved_y.saturating_sub(surplus as u16),
                 f.alternate_saved_x.min(f.cols.saturating_sub(1)),
             );
-            out.extend_from_slice(b"\x1b[?1049h\x1b[H");
+            out.extend_from_slice(b"\x1b[?1049h");
+            alt_at = Some(out.len());
+            out.extend_from_slice(b"\x1b[H");
             write_lines(out, &main[split..]);
         }
         _ => write_lines(out, &main),
@@ -188,6 +195,7 @@ fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, trim_saved: bool) {
         push_title(out, &f.title);
     }
     out.extend_from_slice(&cap.partial);
+    alt_at
 }
 
 #[cfg(test)]
@@ -221,6 +229,42 @@ mod tests {
         assert!(s.contains("\x1b[?1h") && s.contains("\x1b[?25l"));
         assert!(!s.contains("r\x1b") && !s.contains("\x1b[?7l"));
         assert!(s.ends_with("\x1b[3"));
+    }
+
+    #[test]
+    fn a_saved_screen_of_another_height_splits_where_the_alternate_screen_comes_on() {
+        let cap = |saved: &[u8]| PaneCapture {
+            formats: PaneFormats {
+                cols: 10,
+                rows: 3,
+                alternate: true,
+                alternate_saved_x: 1,
+                alternate_saved_y: 3,
+                scroll_lower: 2,
+                wrap: true,
+                ..Default::default()
+            },
+            main: b"h\nalt\n\n".to_vec(),
+            partial: Vec::new(),
+            rows: Vec::new(),
+            alternate: Some(saved.to_vec()),
+        };
+        // As tall as the pane: rebuilt at the pane's size.
+        assert_eq!(saved_screen_rows(&cap(b"a\nb\nc")), None);
+        for saved in [b"a\nb\nc\nd\n".as_slice(), b"a\nb"] {
+            let c = cap(saved);
+            let n = saved.split(|&b| b == b'\n').count() as u16;
+            assert_eq!(saved_screen_rows(&c), Some(n));
+            let mut out = Vec::new();
+            let at = rebuild_sequence_saved_size(&c, &mut out);
+            let (before, after) = out.split_at(at);
+            let before = String::from_utf8_lossy(before);
+            // History and the whole saved screen, the saved cursor as tmux has it, then
+            // the alternate screen on; its lines come after the split.
+            assert!(before.starts_with("\x1b[0mh\r\na\r\nb"), "{before:?}");
+            assert!(before.ends_with("\x1b[4;2H\x1b[?1049h"), "{before:?}");
+            assert!(after.starts_with(b"\x1b[Halt\r\n"));
+        }
     }
 
     #[test]

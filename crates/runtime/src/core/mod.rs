@@ -6,13 +6,15 @@
 //! - [`flow`]: flow control (`%pause`, `%continue`, resuming a pane);
 //! - [`notify`]: notifications into the model (output, layouts, windows, sessions);
 //! - [`replies`]: reply blocks, matched by the [`crate::outbox::Outbox`], into the model;
-//! - [`frames`]: frames (pushed or pulled) and the client's exit.
+//! - [`frames`]: frames (pushed or pulled) and the client's exit;
+//! - [`stall`]: a nudge when tmux may be holding lines it queued (a tmux bug).
 
 mod attach;
 mod flow;
 mod frames;
 mod notify;
 mod replies;
+mod stall;
 
 use muxlink_proto::fence::{Nonce, NonceError, NonceSource, OsNonces};
 use muxlink_proto::PaneId;
@@ -70,6 +72,8 @@ pub(crate) struct Core {
     profile: Option<ReleaseProfile>,
     /// Width probe batches in flight.
     probes: u32,
+    /// Whether tmux may be holding queued lines ([`stall`]).
+    stall: stall::StallWatch,
 }
 
 impl Core {
@@ -98,6 +102,7 @@ impl Core {
             release: None,
             profile: None,
             probes: 0,
+            stall: stall::StallWatch::default(),
         }
     }
 

@@ -29,6 +29,7 @@ impl Core {
         match ev {
             Event::Output { pane, data } => self.on_output(pane, data, host),
             Event::ExtendedOutput { pane, age, data } => {
+                self.note_output_age(age);
                 if age > 0 {
                     host.on_event(&ClientEvent::OutputAge { pane, age_ms: age });
                 }

@@ -260,13 +260,16 @@ impl Core {
             if !self.model.platform_widths.is_empty() {
                 // The emulators take the server's widths from here on, and every pane is
                 // read again: what arrived before (the attach's captures among it) was
-                // given the table's widths, where tmux gave the platform's.
+                // given the table's widths, where tmux gave the platform's. In bytes mode
+                // the host's emulator takes them at the event above
+                // (`Client::char_width`), and a new `PaneReset` rebuilds each pane with them.
                 self.apply_profile();
+                let bytes = self.config.output_mode == OutputMode::Bytes;
                 let panes: Vec<PaneId> = self
                     .model
                     .panes
                     .iter()
-                    .filter(|(_, p)| p.emu.is_some())
+                    .filter(|(_, p)| p.emu.is_some() || (bytes && !p.refused))
                     .map(|(&id, _)| id)
                     .collect();
                 for pane in panes {
@@ -290,6 +293,11 @@ impl Core {
             self.apply_profile();
         }
         host.on_event(&ClientEvent::ServerOptionsChanged);
+    }
+
+    /// The width of `cp` under the current profile (see [`crate::Client::char_width`]).
+    pub(crate) fn char_width(&self, cp: u32) -> Option<u8> {
+        self.profile.as_ref().map(|p| p.widths.width(cp))
     }
 
     /// Rebuilds the profile from the release, the server's platform widths and options, and
@@ -467,20 +475,24 @@ impl Core {
                 if let Some(p) = self.model.panes.get_mut(&pane) {
                     p.emu = None;
                 }
-                // On an alternate screen taller than the pane (made shorter since), the
-                // grid is built at the saved screen's height and then resized, as tmux's
-                // was: the saved screen keeps its lines until the pane leaves it.
-                let tall = crate::rebuild::taller_saved_screen(cap);
-                if tall.is_some() {
+                // On an alternate screen whose saved normal screen is not the pane's height
+                // (the pane was resized since it came on), the grid is built at the saved
+                // screen's height, takes the pane's size once the alternate screen is on,
+                // and only then gets that screen's lines: as tmux's was, so that leaving it
+                // resizes back to the saved screen with its saved cursor and history.
+                let saved_rows = crate::rebuild::saved_screen_rows(cap);
+                let mut split = seq.len();
+                if saved_rows.is_some() {
                     seq.clear();
-                    crate::rebuild::rebuild_sequence_tall(cap, &mut seq);
+                    split = crate::rebuild::rebuild_sequence_saved_size(cap, &mut seq);
                 }
-                match self.new_emu(cols, tall.unwrap_or(rows).max(rows), limit) {
+                match self.new_emu(cols, saved_rows.unwrap_or(rows), limit) {
                     Ok(mut emu) => {
-                        emu.feed(&seq);
-                        if tall.is_some() {
+                        emu.feed(&seq[..split]);
+                        if saved_rows.is_some() {
                             emu.resize(cols, rows);
                         }
+                        emu.feed(&seq[split..]);
                         emu.clear_effects();
                         if let Some(p) = self.model.panes.get_mut(&pane) {
                             p.emu = Some(emu);

@@ -191,7 +191,12 @@ impl Live {
         let deadline = Instant::now() + wait;
         loop {
             self.write_out();
-            let left = deadline.saturating_duration_since(Instant::now());
+            // Wake for the client's timers too (held frames, a nudge), as a drive mode does.
+            let wake = self
+                .client
+                .poll_timeout()
+                .map_or(deadline, |t| t.min(deadline));
+            let left = wake.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
                 Ok(Some(bytes)) => {
                     let now = Instant::now();
@@ -235,6 +240,10 @@ impl Live {
                     return;
                 }
                 Err(RecvTimeoutError::Timeout) => {}
+            }
+            let now = Instant::now();
+            if self.client.poll_timeout().is_some_and(|t| t <= now) {
+                self.client.on_timeout(now, &mut self.host);
             }
             self.write_out();
             if Instant::now() >= deadline {

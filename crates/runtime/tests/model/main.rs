@@ -10,6 +10,7 @@ mod push_pull;
 #[path = "../common/push_pull.rs"]
 mod push_pull_common;
 mod replay;
+mod stall;
 mod window_index;
 
 use muxlink_runtime::{ClientEvent, EventQueue, Frame, Host, PaneId};

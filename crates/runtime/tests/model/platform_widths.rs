@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use muxlink_runtime::{Client, ClientConfig, ClientEvent, PaneId, TmuxRelease};
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, OutputMode, PaneId, TmuxRelease};
 use muxlink_term::width_tables::WidthTable;
 
 use super::fake::Fake;
@@ -15,7 +15,11 @@ use super::Rec;
 const SHAKING_FACE: u32 = 0x1FAE8;
 
 fn attach(platform: Vec<(u32, u8)>) -> (Client, Rec, Fake) {
-    let mut c = Client::new(ClientConfig::default());
+    attach_with(ClientConfig::default(), platform)
+}
+
+fn attach_with(config: ClientConfig, platform: Vec<(u32, u8)>) -> (Client, Rec, Fake) {
+    let mut c = Client::new(config);
     let mut h = Rec::default();
     let mut f = Fake::new(vec![(0, 0)]);
     f.version = "3.4";
@@ -84,4 +88,51 @@ fn a_server_that_agrees_costs_one_probe_and_no_second_read() {
     );
     let face = char::from_u32(SHAKING_FACE).unwrap();
     assert_eq!(column_after(&mut c, &mut h, &format!("{face}x")), 2);
+}
+
+/// Bytes mode: the host's own emulator learns the server's widths (the event, then
+/// `Client::char_width`), and every pane is rebuilt for it once more after the event.
+#[test]
+fn a_bytes_mode_host_is_given_the_platform_widths_and_a_new_rebuild() {
+    let config = ClientConfig::default().with_output_mode(OutputMode::Bytes);
+    let (c, h, f) = attach_with(config.clone(), vec![(SHAKING_FACE, 2)]);
+    assert_eq!(c.char_width(SHAKING_FACE), Some(2));
+    assert_eq!(c.char_width(u32::from('x')), Some(1));
+    let event = h
+        .events
+        .iter()
+        .position(|e| e == ClientEvent::PlatformWidths { differing: 1 })
+        .expect("the event");
+    let resets: Vec<usize> = h
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e, ClientEvent::PaneReset { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(resets.len(), 2, "{:?}", h.events);
+    assert!(
+        resets[1] > event,
+        "a rebuild after the event: {:?}",
+        h.events
+    );
+    assert_eq!(
+        f.sent.iter().filter(|l| l.contains("capture-pane")).count(),
+        2
+    );
+
+    // A server that agrees: the table's width, one rebuild, no event.
+    let (c, h, _f) = attach_with(config, Vec::new());
+    assert_eq!(c.char_width(SHAKING_FACE), Some(1));
+    assert_eq!(
+        h.count(|e| matches!(e, ClientEvent::PaneReset { .. })),
+        1,
+        "{:?}",
+        h.events
+    );
+    // Before the release is known, no answer.
+    assert_eq!(
+        Client::new(ClientConfig::default()).char_width(SHAKING_FACE),
+        None
+    );
 }

@@ -22,6 +22,11 @@
 //!   terminal was on the alternate screen, or the bytes hold `47`/`49` as in `?47l`,
 //!   `?1047l`, `?1049l`) is exempt from the bound;
 //! - and at the end both emulators hold the same grid, cursor, modes and title.
+//!
+//! A third emulator reads the same output as control mode carries it (`Terminal::
+//! feed_escaped`: every byte below 0x20 and every `\` written as `\ooo`, the run cut at the
+//! same point into two `%output` lines) and must end equal to the other two: the one-pass
+//! escaped feed the runtime uses in grid mode is the plain feed of the unescaped bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -74,9 +79,9 @@ fn cell_key(term: &Terminal, cell: &Cell) -> (String, u32, u32, u16, u8, u32) {
     )
 }
 
-fn assert_same(a: &Terminal, b: &Terminal) {
+fn assert_same(a: &Terminal, b: &Terminal, what: &str) {
     assert_eq!((a.cols(), a.rows()), (b.cols(), b.rows()));
-    assert_eq!(a.cursor(), b.cursor(), "cursor differs after split feed");
+    assert_eq!(a.cursor(), b.cursor(), "cursor differs after {what}");
     assert_eq!(a.history_len(), b.history_len());
     assert_eq!(a.modes(), b.modes());
     assert_eq!(a.title(), b.title());
@@ -84,8 +89,25 @@ fn assert_same(a: &Terminal, b: &Terminal) {
     for i in 0..a.history_len() + a.rows() as usize {
         let ka: Vec<_> = a.line(i).iter().map(|c| cell_key(a, &c)).collect();
         let kb: Vec<_> = b.line(i).iter().map(|c| cell_key(b, &c)).collect();
-        assert_eq!(ka, kb, "line {i} differs after split feed");
+        assert_eq!(ka, kb, "line {i} differs after {what}");
         assert_eq!(a.line_wrapped(i), b.line_wrapped(i));
+    }
+}
+
+/// `bytes` as tmux control mode writes them in an `%output` line (control.c).
+fn escape(bytes: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    for &b in bytes {
+        if b < b' ' || b == b'\\' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'0' + (b >> 6),
+                b'0' + ((b >> 3) & 7),
+                b'0' + (b & 7),
+            ]);
+        } else {
+            out.push(b);
+        }
     }
 }
 
@@ -97,6 +119,8 @@ fuzz_target!(|data: &[u8]| {
     let (cols, rows) = (size(data[1], 100), size(data[2], 40));
     let mut whole = Terminal::with_history_limit(cols, rows, limit);
     let mut split = Terminal::with_history_limit(cols, rows, limit);
+    let mut escaped = Terminal::with_history_limit(cols, rows, limit);
+    let mut line = Vec::new();
     // What history may hold after the next output: the limit, or more if a resize left more.
     let mut bound = limit;
     // How far right of the grid the cursor column may be (see the module docs).
@@ -112,6 +136,7 @@ fuzz_target!(|data: &[u8]| {
             let (c, r) = (size(rest[0], 100), size(rest[1], 40));
             whole.resize(c, r);
             split.resize(c, r);
+            escaped.resize(c, r);
             ops = &rest[2..];
             bound = bound.max(whole.history_len());
             x_bound = x_bound.max(whole.cursor().x);
@@ -127,10 +152,15 @@ fuzz_target!(|data: &[u8]| {
             let cut = (op as usize / 2) % (n + 1);
             split.feed(&bytes[..cut]);
             split.feed(&bytes[cut..]);
+            escape(&bytes[..cut], &mut line);
+            escaped.feed_escaped(&line);
+            escape(&bytes[cut..], &mut line);
+            escaped.feed_escaped(&line);
             ops = tail;
         }
         check(&whole, bound, x_bound);
         check(&split, bound, x_bound);
+        check(&escaped, bound, x_bound);
         bound = limit.max(whole.history_len());
         x_bound = if whole.cursor().x <= whole.cols() {
             whole.cols()
@@ -138,5 +168,6 @@ fuzz_target!(|data: &[u8]| {
             x_bound
         };
     }
-    assert_same(&whole, &split);
+    assert_same(&whole, &split, "split feed");
+    assert_same(&whole, &escaped, "escaped feed");
 });

@@ -97,18 +97,7 @@ fn assert_same(a: &Terminal, b: &Terminal, what: &str) {
 /// `bytes` as tmux control mode writes them in an `%output` line (control.c).
 fn escape(bytes: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    for &b in bytes {
-        if b < b' ' || b == b'\\' {
-            out.extend_from_slice(&[
-                b'\\',
-                b'0' + (b >> 6),
-                b'0' + ((b >> 3) & 7),
-                b'0' + (b & 7),
-            ]);
-        } else {
-            out.push(b);
-        }
-    }
+    muxlink_proto::escape_output(bytes, out);
 }
 
 fuzz_target!(|data: &[u8]| {

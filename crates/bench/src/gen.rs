@@ -275,16 +275,7 @@ pub fn push_output_line(out: &mut Vec<u8>, pane: u32, data: &[u8]) {
     out.extend_from_slice(b"%output %");
     out.extend_from_slice(pane.to_string().as_bytes());
     out.push(b' ');
-    for &b in data {
-        if b < b' ' || b == b'\\' {
-            out.push(b'\\');
-            out.push(b'0' + (b >> 6));
-            out.push(b'0' + ((b >> 3) & 7));
-            out.push(b'0' + (b & 7));
-        } else {
-            out.push(b);
-        }
-    }
+    muxlink_proto::escape_output(data, out);
     out.push(b'\n');
 }
 

@@ -24,3 +24,4 @@ pub use event::{Event, Reply};
 pub use ids::{PaneId, SessionId, WindowId};
 pub use matcher::{ReplyMatch, ReplyMatcher};
 pub use parser::{EnterPolicy, Parser, ParserConfig};
+pub use unescape::{escape_output, unescape_output};

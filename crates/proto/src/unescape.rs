@@ -1,4 +1,4 @@
-//! `%output` data unescaping.
+//! `%output` data unescaping, and the escaping tmux applies.
 //!
 //! tmux (`control_write_output`) writes every byte below 0x20 and every `\` as `\ooo`, three
 //! octal digits. Everything else is sent raw, so UTF-8 passes through untouched.
@@ -8,6 +8,35 @@
 //! is copied and unescaping continues with the byte after it. Nothing here panics.
 
 use memchr::{memchr, memchr2};
+
+/// Appends `data` to `out` escaped as tmux writes `%output` data: every byte below 0x20 and
+/// every `\` as `\ooo`, everything else as it is. For tools and tests that write control
+/// streams; [`unescape_output`] undoes it.
+///
+/// Cost: one pass, at most four output bytes per input byte.
+pub fn escape_output(data: &[u8], out: &mut Vec<u8>) {
+    out.reserve(data.len());
+    for &b in data {
+        if b < b' ' || b == b'\\' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'0' + (b >> 6),
+                b'0' + ((b >> 3) & 7),
+                b'0' + (b & 7),
+            ]);
+        } else {
+            out.push(b);
+        }
+    }
+}
+
+/// Undoes tmux's `%output` escaping as the parser does (a malformed escape keeps its `\`):
+/// returns `data` itself when it holds no `\`, otherwise the result written into `buf`.
+///
+/// Cost: see the parser's unescape; allocates only when `buf` must grow.
+pub fn unescape_output<'a>(data: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
+    unescape(data, buf)
+}
 
 /// Unescapes `data`; returns it borrowed when it holds no `\`, otherwise writes the result into
 /// `buf` (grown to `data.len()` if shorter, never shrunk; its old contents are overwritten)
@@ -219,6 +248,26 @@ mod tests {
     fn un(data: &[u8]) -> Vec<u8> {
         let mut buf = Vec::new();
         unescape(data, &mut buf).to_vec()
+    }
+
+    #[test]
+    fn escaping_writes_controls_and_backslash_as_octal() {
+        let mut out = b"x".to_vec();
+        escape_output(b"a\r\n\\\x1b[1m\x7f\xc3\xa9", &mut out);
+        assert_eq!(out, b"xa\\015\\012\\134\\033[1m\x7f\xc3\xa9");
+    }
+
+    #[test]
+    fn every_byte_escaped_comes_back() {
+        let all: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        let mut escaped = Vec::new();
+        escape_output(&all, &mut escaped);
+        assert!(
+            escaped.iter().all(|&b| b >= b' '),
+            "a control byte left unescaped"
+        );
+        let mut buf = Vec::new();
+        assert_eq!(unescape_output(&escaped, &mut buf), &all[..]);
     }
 
     #[test]

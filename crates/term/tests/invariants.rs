@@ -155,42 +155,17 @@ proptest! {
     }
 }
 
-/// tmux's `%output` escaping (`control_write_output`): bytes below 0x20 and `\` as `\ooo`.
+/// tmux's `%output` escaping (`control_write_output`), as the protocol crate writes it.
 fn tmux_escape(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    for &b in bytes {
-        if b < 0x20 || b == b'\\' {
-            out.extend_from_slice(format!("\\{b:03o}").as_bytes());
-        } else {
-            out.push(b);
-        }
-    }
+    muxlink_proto::escape_output(bytes, &mut out);
     out
 }
 
-/// The protocol crate's unescape, written plainly: `\ooo` up to 0o377 is its byte, any
-/// other `\` is kept.
+/// The protocol crate's unescape: what the runtime would feed when it unescapes first.
 fn unescape(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < data.len() {
-        let oct = data.get(i + 1..i + 4).filter(|d| {
-            d[0].wrapping_sub(b'0') < 4
-                && d[1].wrapping_sub(b'0') < 8
-                && d[2].wrapping_sub(b'0') < 8
-        });
-        match oct {
-            Some(d) if data[i] == b'\\' => {
-                out.push((d[0] - b'0') << 6 | (d[1] - b'0') << 3 | (d[2] - b'0'));
-                i += 4;
-            }
-            _ => {
-                out.push(data[i]);
-                i += 1;
-            }
-        }
-    }
-    out
+    let mut buf = Vec::new();
+    muxlink_proto::unescape_output(data, &mut buf).to_vec()
 }
 
 /// Cuts `all` at `cuts` (indices into it).

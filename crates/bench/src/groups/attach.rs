@@ -613,31 +613,10 @@ mod floor {
         Ok(child)
     }
 
-    /// `%output`'s `\ooo` escapes undone.
+    /// `%output`'s `\ooo` escapes undone, as the protocol crate undoes them.
     fn unescape(data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(data.len());
-        let mut i = 0;
-        while i < data.len() {
-            if data[i] == b'\\' && i + 3 < data.len() {
-                let v = data[i + 1..i + 4]
-                    .iter()
-                    .fold(0u32, |a, &d| a * 8 + u32::from(d.wrapping_sub(b'0') & 7));
-                out.push(v as u8);
-                i += 4;
-            } else {
-                out.push(data[i]);
-                i += 1;
-            }
-        }
-        out
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn unescapes_octal() {
-            assert_eq!(super::unescape(b"a\\015\\012b\\134"), b"a\r\nb\\");
-        }
+        let mut buf = Vec::new();
+        muxlink_proto::unescape_output(data, &mut buf).to_vec()
     }
 }
 

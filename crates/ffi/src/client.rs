@@ -532,20 +532,19 @@ pub unsafe extern "C" fn muxlink_client_pull_frame(
             // Whatever happens next, the state holds no pointer from an earlier pull (a host
             // that misses an error reads an empty state, never a dangling row).
             state.write(<muxlink_render_state as sized::Sized>::defaults());
-            let p = c
-                .client()
-                .state()
-                .pane(PaneId(pane))
-                .ok_or(muxlink_result::MUXLINK_ERR_NO_SUCH_PANE)?;
-            if p.terminal().is_none() {
-                return Err(muxlink_result::MUXLINK_ERR_NO_GRID);
-            }
             let mut s = *state;
             let found = c
                 .driver
                 .apply(|cl, _| cl.pull_frame(PaneId(pane)).map(|f| s.fill(&f)).is_some());
             if !found {
-                return Err(muxlink_result::MUXLINK_ERR_NO_SUCH_PANE);
+                // The pane is looked up only on this path (a frame for a known pane with a
+                // grid is the common case): unknown, or known without an emulator.
+                let known = c.client().state().pane(PaneId(pane)).is_some();
+                return Err(if known {
+                    muxlink_result::MUXLINK_ERR_NO_GRID
+                } else {
+                    muxlink_result::MUXLINK_ERR_NO_SUCH_PANE
+                });
             }
             state.write(s);
             Ok(())

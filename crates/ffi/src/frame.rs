@@ -287,6 +287,89 @@ pub unsafe extern "C" fn muxlink_frame_row(
     })
 }
 
+/// One row as `muxlink_frame_rows` hands it out: `cells` points to `len` cells (the pane's
+/// width), muxlink's own storage, read-only, borrowed like the frame's other pointers. NULL
+/// and 0 for a row that was not handed out (out of range).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct muxlink_row {
+    /// The row's first cell.
+    pub cells: *const muxlink_cell,
+    /// Number of cells.
+    pub len: usize,
+}
+
+impl muxlink_row {
+    const EMPTY: muxlink_row = muxlink_row {
+        cells: std::ptr::null(),
+        len: 0,
+    };
+}
+
+/// Several visible rows of the frame's pane in one call: for each `i < count`, `out[i]` gets
+/// row `rows[i]` (0 is the top), as `muxlink_frame_row` would give it. A host reading a
+/// render state's dirty rows passes `state.dirty_rows` and `state.dirty_len` (or that array
+/// in pieces of its buffer's size) and makes one call per frame instead of one per row.
+/// `rows` is only read during the call; every `out[i].cells` is muxlink's own storage,
+/// read-only, valid as long as the render state's pointers are. No copy, no allocation.
+///
+/// Errors: `MUXLINK_ERR_NULL` (`rows` or `out` NULL with `count` > 0, or `frame` NULL; then
+/// every `out[i]` that could be written is empty), `MUXLINK_ERR_MISALIGNED`,
+/// `MUXLINK_ERR_INVALID_ARGUMENT` (`count` larger than any array can be),
+/// `MUXLINK_ERR_OUT_OF_RANGE` (some `rows[i]` >= the pane's height: that `out[i]` is NULL
+/// and 0, every other one is filled). `count` 0 does nothing and succeeds.
+///
+/// # Safety
+/// `frame` is NULL or a render state's `frame` whose pointers are valid; `rows` is NULL or
+/// points to `count` readable `uint16_t`; `out` is NULL or points to `count` writable
+/// `muxlink_row` not overlapping `rows`.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_frame_rows(
+    frame: *const muxlink_frame,
+    rows: *const u16,
+    count: usize,
+    out: *mut muxlink_row,
+) -> muxlink_result {
+    guard(|| -> FfiResult {
+        if count == 0 {
+            return Ok(());
+        }
+        required(out)?;
+        if count > isize::MAX as usize / size_of::<muxlink_row>() {
+            return Err(muxlink_result::MUXLINK_ERR_INVALID_ARGUMENT);
+        }
+        if let Err(e) = required(rows).and(required(frame.cast::<u8>())) {
+            for i in 0..count {
+                // SAFETY: `out` checked; `count` writable entries (the caller's promise).
+                unsafe { out.add(i).write(muxlink_row::EMPTY) };
+            }
+            return Err(e);
+        }
+        // SAFETY: the caller's promise about `frame`.
+        let term = unsafe { terminal(frame) };
+        let height = term.rows();
+        let mut result = Ok(());
+        for i in 0..count {
+            // SAFETY: `rows` checked; `count` readable entries (the caller's promise).
+            let y = unsafe { rows.add(i).read() };
+            let row = if y < height {
+                let r = term.screen_row(y);
+                // The cast is layout-identical (checked at compile time above).
+                muxlink_row {
+                    cells: r.as_ptr().cast(),
+                    len: r.len(),
+                }
+            } else {
+                result = Err(muxlink_result::MUXLINK_ERR_OUT_OF_RANGE);
+                muxlink_row::EMPTY
+            };
+            // SAFETY: `out` checked; `count` writable entries, not overlapping `rows`.
+            unsafe { out.add(i).write(row) };
+        }
+        result
+    })
+}
+
 /// The text of a cell flagged `MUXLINK_CELL_EXTENDED` (`index` is its `ch`): UTF-8, not
 /// NUL-terminated, in `*text` / `*len`, borrowed like the frame's rows. An index the pane does
 /// not know gives an empty string.

@@ -1,7 +1,7 @@
 //! Frames and render state: a pane's dirty rows, cursor, modes and title, with its cells read
 //! in place (`#[repr(C)]`, no copy).
 
-use std::mem::{offset_of, size_of};
+use std::mem::{offset_of, size_of, MaybeUninit};
 
 use muxlink_runtime::{Cell, Frame, Terminal};
 
@@ -102,7 +102,7 @@ pub struct muxlink_frame {
 /// `abi_version` with `muxlink_render_state_init` once; muxlink writes every other field.
 ///
 /// Lifetime of every pointer inside (`dirty_rows`, `title`, `frame`, and the rows
-/// `muxlink_frame_row` returns): pulled (`muxlink_client_pull_frame`), until the next call on
+/// `muxlink_frame_row` and `muxlink_frame_rows` return): pulled (`muxlink_client_pull_frame`), until the next call on
 /// the same client other than the read-only ones (those taking `const muxlink_client *`,
 /// and the `muxlink_frame_*` functions); pushed (`on_frame`), for that call only.
 #[repr(C)]
@@ -145,7 +145,8 @@ pub struct muxlink_render_state {
     pub title: *const u8,
     /// Length of `title`.
     pub title_len: usize,
-    /// The pane's emulator, for `muxlink_frame_row` and `muxlink_frame_combined`.
+    /// The pane's emulator, for `muxlink_frame_row`, `muxlink_frame_rows` and
+    /// `muxlink_frame_combined`.
     pub frame: *const muxlink_frame,
 }
 
@@ -345,29 +346,40 @@ pub unsafe extern "C" fn muxlink_frame_rows(
             }
             return Err(e);
         }
-        // SAFETY: the caller's promise about `frame`.
-        let term = unsafe { terminal(frame) };
-        let height = term.rows();
-        let mut result = Ok(());
-        for i in 0..count {
-            // SAFETY: `rows` checked; `count` readable entries (the caller's promise).
-            let y = unsafe { rows.add(i).read() };
-            let row = if y < height {
-                let r = term.screen_row(y);
-                // The cast is layout-identical (checked at compile time above).
-                muxlink_row {
-                    cells: r.as_ptr().cast(),
-                    len: r.len(),
-                }
-            } else {
-                result = Err(muxlink_result::MUXLINK_ERR_OUT_OF_RANGE);
-                muxlink_row::EMPTY
-            };
-            // SAFETY: `out` checked; `count` writable entries, not overlapping `rows`.
-            unsafe { out.add(i).write(row) };
-        }
-        result
+        // SAFETY: the caller's promise about `frame`; `rows` and `out` checked, `count`
+        // entries each, not overlapping (the caller's promise), and the terminal is only read.
+        let (term, rows, out) = unsafe {
+            (
+                terminal(frame),
+                std::slice::from_raw_parts(rows, count),
+                // MaybeUninit: the host's array need not be initialised; it is only written.
+                std::slice::from_raw_parts_mut(out.cast::<MaybeUninit<muxlink_row>>(), count),
+            )
+        };
+        fill_rows(term, rows, out)
     })
+}
+
+/// `out[i]` = row `rows[i]` of `term`, for `muxlink_frame_rows`. Separate, with references
+/// as arguments, so that the compiler knows writing `out` changes nothing the terminal holds
+/// and reads the grid's fields once per call instead of once per row.
+fn fill_rows(term: &Terminal, rows: &[u16], out: &mut [MaybeUninit<muxlink_row>]) -> FfiResult {
+    let height = term.rows();
+    let mut result = Ok(());
+    for (&y, o) in rows.iter().zip(out) {
+        o.write(if y < height {
+            let r = term.screen_row(y);
+            // The cast is layout-identical (checked at compile time above).
+            muxlink_row {
+                cells: r.as_ptr().cast(),
+                len: r.len(),
+            }
+        } else {
+            result = Err(muxlink_result::MUXLINK_ERR_OUT_OF_RANGE);
+            muxlink_row::EMPTY
+        });
+    }
+    result
 }
 
 /// The text of a cell flagged `MUXLINK_CELL_EXTENDED` (`index` is its `ch`): UTF-8, not

@@ -29,7 +29,9 @@
 //! - `pipeline/<stream>`: the pipeline group's control streams fed in [`DISPATCH_CHUNK`]
 //!   pieces, every event drained and, on each frame-ready event, the pane's dirty rows read,
 //!   once through C and once through Rust, in rotating rounds (C, Rust, Rust again), on the
-//!   suite's clock. `overhead_pct` = (min C - min Rust) / min Rust; `noise_pct` the same
+//!   suite's clock. The C side reads them as a host drawing cells does, with
+//!   `muxlink_frame_rows` into a buffer of [`ROWS_PER_CALL`] row views (one call per frame
+//!   unless more rows changed), the Rust side with `Frame::row` per dirty row. `overhead_pct` = (min C - min Rust) / min Rust; `noise_pct` the same
 //!   between the two Rust sets (A/A: the method's noise here); `*_paired_median` / `_iqr`:
 //!   C against the Rust run of the same round, per round; `overhead_pct_model` = the calls a
 //!   C run makes times the `call` row's extra cost per call, over the Rust run's time.

@@ -532,7 +532,8 @@ pub unsafe extern "C" fn muxlink_client_pull_frame(
             // Whatever happens next, the state holds no pointer from an earlier pull (a host
             // that misses an error reads an empty state, never a dangling row).
             state.write(<muxlink_render_state as sized::Sized>::defaults());
-            let mut s = *state;
+            // Filled in place (no copy of the struct in and out).
+            let s = &mut *state;
             let found = c
                 .driver
                 .apply(|cl, _| cl.pull_frame(PaneId(pane)).map(|f| s.fill(&f)).is_some());
@@ -546,7 +547,6 @@ pub unsafe extern "C" fn muxlink_client_pull_frame(
                     muxlink_result::MUXLINK_ERR_NO_SUCH_PANE
                 });
             }
-            state.write(s);
             Ok(())
         })
     }

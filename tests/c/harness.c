@@ -39,6 +39,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,8 @@ static void check_abi(void) {
         CHECK(sizeof(muxlink_render_state) == 80, "render state layout changed");
         CHECK(sizeof(muxlink_backend) == 64, "backend layout changed");
         CHECK(sizeof(muxlink_cell) == 16, "cell layout changed");
+        CHECK(sizeof(muxlink_row) == 2 * sizeof(void *) && offsetof(muxlink_row, len) ==
+                  sizeof(void *), "row view layout changed");
     }
     CHECK(sizeof(muxlink_result) == sizeof(int), "result is int-sized");
     muxlink_client_config_init_sized(NULL, sizeof cfg); /* ignored */
@@ -464,19 +467,33 @@ static void pump(muxlink_client *c, watch_t *w) {
         CHECK(rs.pane == w->frame_panes[i], "frame of %%%u for %%%u", rs.pane, w->frame_panes[i]);
         CHECK(rs.cursor_y < rs.rows && rs.cursor_x <= rs.cols, "cursor %ux%u in %ux%u",
               rs.cursor_x, rs.cursor_y, rs.cols, rs.rows);
-        for (size_t d = 0; d < rs.dirty_len; d++) {
-            const muxlink_cell *cells = NULL;
-            size_t n = 0;
-            muxlink_result r = muxlink_frame_row(rs.frame, rs.dirty_rows[d], &cells, &n);
-            if (r != MUXLINK_OK || n != rs.cols || cells == NULL) {
-                CHECK(0, "row %u of %%%u: %s, %zu cells of %u", rs.dirty_rows[d], rs.pane,
-                      muxlink_result_str(r), n, rs.cols);
+        /* The dirty rows in pieces of a stack buffer, one muxlink_frame_rows call each (as a
+         * host draws), each row checked against muxlink_frame_row. */
+        muxlink_row views[16];
+        for (size_t first = 0; first < rs.dirty_len; first += 16) {
+            size_t count = rs.dirty_len - first < 16 ? rs.dirty_len - first : 16;
+            muxlink_result r = muxlink_frame_rows(rs.frame, rs.dirty_rows + first, count, views);
+            if (r != MUXLINK_OK) {
+                CHECK(0, "rows %zu.. of %%%u: %s", first, rs.pane, muxlink_result_str(r));
                 break;
             }
-            /* Touch every cell (valgrind and ASan check the memory is muxlink's and live). */
-            uint32_t sum = 0;
-            for (size_t x = 0; x < n; x++) sum += cells[x].ch ^ cells[x].fg ^ cells[x].flags;
-            (void)sum;
+            for (size_t d = 0; d < count; d++) {
+                const muxlink_cell *cells = NULL;
+                size_t n = 0;
+                r = muxlink_frame_row(rs.frame, rs.dirty_rows[first + d], &cells, &n);
+                if (r != MUXLINK_OK || n != rs.cols || cells == NULL ||
+                    views[d].cells != cells || views[d].len != n) {
+                    CHECK(0, "row %u of %%%u: %s, %zu cells of %u (batched: %zu)",
+                          rs.dirty_rows[first + d], rs.pane, muxlink_result_str(r), n, rs.cols,
+                          views[d].len);
+                    break;
+                }
+                /* Touch every cell (valgrind and ASan check the memory is muxlink's and
+                 * live). */
+                uint32_t sum = 0;
+                for (size_t x = 0; x < n; x++) sum += cells[x].ch ^ cells[x].fg ^ cells[x].flags;
+                (void)sum;
+            }
         }
     }
     w->nframe = 0;
@@ -1343,6 +1360,18 @@ static void part_bad(void) {
     muxlink_render_state_init(&rs);
     CHECK_RESULT(muxlink_client_pull_frame(c, 12345, &rs), MUXLINK_ERR_NO_SUCH_PANE);
     CHECK_RESULT(muxlink_frame_row(NULL, 0, NULL, NULL), MUXLINK_ERR_NULL);
+    {
+        /* Batched rows: nothing to do succeeds whatever the pointers; a NULL frame, row list
+         * or output array is refused, and the output is left empty. */
+        uint16_t ys[2] = {0, 1};
+        muxlink_row out[2] = {{(const muxlink_cell *)ys, 7}, {(const muxlink_cell *)ys, 7}};
+        CHECK_RESULT(muxlink_frame_rows(NULL, NULL, 0, NULL), MUXLINK_OK);
+        CHECK_RESULT(muxlink_frame_rows(NULL, ys, 2, NULL), MUXLINK_ERR_NULL);
+        CHECK_RESULT(muxlink_frame_rows(NULL, ys, 2, out), MUXLINK_ERR_NULL);
+        CHECK(out[0].cells == NULL && out[0].len == 0 && out[1].cells == NULL && out[1].len == 0,
+              "a refused muxlink_frame_rows left its output");
+        CHECK_RESULT(muxlink_frame_rows((const muxlink_frame *)ys, NULL, 2, out), MUXLINK_ERR_NULL);
+    }
 
     /* Operations on things that do not exist, and malformed ones. */
     CHECK_RESULT(muxlink_client_send_input(c, 4242, (const uint8_t *)"x", 1, NULL),
@@ -1553,6 +1582,15 @@ static void part_ledger(void) {
     muxlink_render_state_init(&rs);
     CHECK_RESULT(muxlink_client_pull_frame(c, 0, &rs), MUXLINK_OK);
     CHECK(rs.frame != NULL && rs.rows == 24, "pull of %%0");
+    {
+        /* A row past the pane's height: that entry empty, the others filled, and an error. */
+        uint16_t ys[3] = {0, 24, 23};
+        muxlink_row out[3];
+        CHECK_RESULT(muxlink_frame_rows(rs.frame, ys, 3, out), MUXLINK_ERR_OUT_OF_RANGE);
+        CHECK(out[0].cells != NULL && out[0].len == 80 && out[1].cells == NULL &&
+                  out[1].len == 0 && out[2].cells != NULL && out[2].len == 80,
+              "muxlink_frame_rows with a row out of range");
+    }
     CHECK_RESULT(muxlink_client_pull_frame(c, 4242, &rs), MUXLINK_ERR_NO_SUCH_PANE);
     CHECK(rs.frame == NULL && rs.dirty_rows == NULL && rs.dirty_len == 0 && rs.title == NULL,
           "a failed pull left the previous state's pointers");

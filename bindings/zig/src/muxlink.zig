@@ -687,6 +687,16 @@ pub const Event = struct {
     }
 };
 
+/// One row `RenderState.rows` hands out (`muxlink_row`), borrowed like the render state.
+pub const Row = extern struct {
+    raw: c.muxlink_row,
+
+    /// The row's cells, one per column (empty for a row that was out of range).
+    pub fn cells(self: Row) []const c.muxlink_cell {
+        return if (self.raw.len == 0) &.{} else self.raw.cells[0..self.raw.len];
+    }
+};
+
 /// A pane's render state (`muxlink_render_state`), borrowed until the next call on the client.
 pub const RenderState = struct {
     raw: c.muxlink_render_state,
@@ -702,6 +712,15 @@ pub const RenderState = struct {
         var len: usize = 0;
         try check(c.muxlink_frame_row(self.raw.frame, y, &cells, &len));
         return if (len == 0) &.{} else cells[0..len];
+    }
+
+    /// Rows `ys[i]` into `out[i]` in one call (`muxlink_frame_rows`): what a host drawing the
+    /// dirty rows uses, `rows(state.dirtyRows(), buffer)` (in pieces of its buffer's size).
+    /// `out` must hold at least `ys.len` entries; `Row.cells` gives each one's cells.
+    pub fn rows(self: *const RenderState, ys: []const u16, out: []Row) Error!void {
+        if (out.len < ys.len) return error.InvalidArgument;
+        if (ys.len == 0) return;
+        try check(c.muxlink_frame_rows(self.raw.frame, ys.ptr, ys.len, @ptrCast(out.ptr)));
     }
 
     /// The pane's title, when it has one.

@@ -128,6 +128,20 @@ test "grid and bytes mode against real tmux" {
     }
     try std.testing.expect(found);
     try std.testing.expectError(error.OutOfRange, state.row(24));
+    // The same rows batched: one call, the same cells as row by row.
+    var ys: [24]u16 = undefined;
+    for (&ys, 0..) |*v, i| v.* = @intCast(i);
+    var views: [24]muxlink.Row = undefined;
+    try state.rows(&ys, &views);
+    for (views, 0..) |v, i| {
+        const one = try state.row(@intCast(i));
+        try std.testing.expectEqual(one.ptr, v.cells().ptr);
+        try std.testing.expectEqual(one.len, v.cells().len);
+    }
+    ys[3] = 24;
+    try std.testing.expectError(error.OutOfRange, state.rows(&ys, &views));
+    try std.testing.expectEqual(@as(usize, 0), views[3].cells().len);
+    try std.testing.expectError(error.InvalidArgument, state.rows(&ys, views[0..2]));
 
     // Another thread queues input through a Remote; this thread's loop runs it.
     var typist: Typist = .{ .remote = try grid.remote(), .pane = act.pane };

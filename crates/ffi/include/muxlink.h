@@ -772,7 +772,7 @@ typedef struct {
  * `abi_version` with `muxlink_render_state_init` once; muxlink writes every other field.
  *
  * Lifetime of every pointer inside (`dirty_rows`, `title`, `frame`, and the rows
- * `muxlink_frame_row` returns): pulled (`muxlink_client_pull_frame`), until the next call on
+ * `muxlink_frame_row` and `muxlink_frame_rows` return): pulled (`muxlink_client_pull_frame`), until the next call on
  * the same client other than the read-only ones (those taking `const muxlink_client *`,
  * and the `muxlink_frame_*` functions); pushed (`on_frame`), for that call only.
  */
@@ -851,7 +851,8 @@ typedef struct {
      */
     size_t title_len;
     /**
-     * The pane's emulator, for `muxlink_frame_row` and `muxlink_frame_combined`.
+     * The pane's emulator, for `muxlink_frame_row`, `muxlink_frame_rows` and
+     * `muxlink_frame_combined`.
      */
     const muxlink_frame *frame;
 } muxlink_render_state;
@@ -1032,6 +1033,22 @@ typedef struct {
      */
     uint8_t ul_color;
 } muxlink_cell;
+
+/**
+ * One row as `muxlink_frame_rows` hands it out: `cells` points to `len` cells (the pane's
+ * width), muxlink's own storage, read-only, borrowed like the frame's other pointers. NULL
+ * and 0 for a row that was not handed out (out of range).
+ */
+typedef struct {
+    /**
+     * The row's first cell.
+     */
+    const muxlink_cell *cells;
+    /**
+     * Number of cells.
+     */
+    size_t len;
+} muxlink_row;
 
 /**
  * Called once with tmux's answer to `muxlink_client_command_with_reply`: `ok` (`%end`) or
@@ -1979,6 +1996,30 @@ muxlink_result muxlink_frame_row(const muxlink_frame *frame,
                                  uint16_t row,
                                  const muxlink_cell **cells,
                                  size_t *len);
+
+/**
+ * Several visible rows of the frame's pane in one call: for each `i < count`, `out[i]` gets
+ * row `rows[i]` (0 is the top), as `muxlink_frame_row` would give it. A host reading a
+ * render state's dirty rows passes `state.dirty_rows` and `state.dirty_len` (or that array
+ * in pieces of its buffer's size) and makes one call per frame instead of one per row.
+ * `rows` is only read during the call; every `out[i].cells` is muxlink's own storage,
+ * read-only, valid as long as the render state's pointers are. No copy, no allocation.
+ *
+ * Errors: `MUXLINK_ERR_NULL` (`rows` or `out` NULL with `count` > 0, or `frame` NULL; then
+ * every `out[i]` that could be written is empty), `MUXLINK_ERR_MISALIGNED`,
+ * `MUXLINK_ERR_INVALID_ARGUMENT` (`count` larger than any array can be),
+ * `MUXLINK_ERR_OUT_OF_RANGE` (some `rows[i]` >= the pane's height: that `out[i]` is NULL
+ * and 0, every other one is filled). `count` 0 does nothing and succeeds.
+ *
+ * # Safety
+ * `frame` is NULL or a render state's `frame` whose pointers are valid; `rows` is NULL or
+ * points to `count` readable `uint16_t`; `out` is NULL or points to `count` writable
+ * `muxlink_row` not overlapping `rows`.
+ */
+muxlink_result muxlink_frame_rows(const muxlink_frame *frame,
+                                  const uint16_t *rows,
+                                  size_t count,
+                                  muxlink_row *out);
 
 /**
  * The text of a cell flagged `MUXLINK_CELL_EXTENDED` (`index` is its `ch`): UTF-8, not

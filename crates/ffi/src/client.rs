@@ -532,22 +532,21 @@ pub unsafe extern "C" fn muxlink_client_pull_frame(
             // Whatever happens next, the state holds no pointer from an earlier pull (a host
             // that misses an error reads an empty state, never a dangling row).
             state.write(<muxlink_render_state as sized::Sized>::defaults());
-            let p = c
-                .client()
-                .state()
-                .pane(PaneId(pane))
-                .ok_or(muxlink_result::MUXLINK_ERR_NO_SUCH_PANE)?;
-            if p.terminal().is_none() {
-                return Err(muxlink_result::MUXLINK_ERR_NO_GRID);
-            }
-            let mut s = *state;
+            // Filled in place (no copy of the struct in and out).
+            let s = &mut *state;
             let found = c
                 .driver
                 .apply(|cl, _| cl.pull_frame(PaneId(pane)).map(|f| s.fill(&f)).is_some());
             if !found {
-                return Err(muxlink_result::MUXLINK_ERR_NO_SUCH_PANE);
+                // The pane is looked up only on this path (a frame for a known pane with a
+                // grid is the common case): unknown, or known without an emulator.
+                let known = c.client().state().pane(PaneId(pane)).is_some();
+                return Err(if known {
+                    muxlink_result::MUXLINK_ERR_NO_GRID
+                } else {
+                    muxlink_result::MUXLINK_ERR_NO_SUCH_PANE
+                });
             }
-            state.write(s);
             Ok(())
         })
     }
@@ -950,6 +949,10 @@ mod tests {
     use super::*;
     use crate::boundary::quietly;
     use crate::config::{muxlink_client_config_init, MUXLINK_OUTPUT_BYTES};
+    use crate::frame::{
+        muxlink_frame, muxlink_frame_row, muxlink_frame_rows, muxlink_render_state_init,
+        muxlink_row,
+    };
     use muxlink_result::*;
 
     const VIM: &[u8] = include_bytes!("../../proto/tests/fixtures/tmux-3.3a-vim.stream");
@@ -1044,6 +1047,127 @@ mod tests {
         // The stream ended with %exit: the client is closed but its state stays readable.
         assert_eq!(feed(c, b"%output %0 more\n"), MUXLINK_ERR_CLOSED);
         assert_eq!(row(c, 0, 1).unwrap(), "hello from pane zero");
+        // SAFETY: a live handle, freed once.
+        unsafe { muxlink_client_free(c) };
+    }
+
+    /// Pane `pane`'s render state, pulled.
+    fn pull(c: *mut muxlink_client, pane: u32) -> Result<muxlink_render_state, muxlink_result> {
+        let mut s = std::mem::MaybeUninit::uninit();
+        // SAFETY: a live handle and a writable state that init fills before the pull.
+        unsafe {
+            muxlink_render_state_init(s.as_mut_ptr());
+            let mut s = s.assume_init();
+            match muxlink_client_pull_frame(c, pane, &mut s) {
+                MUXLINK_OK => Ok(s),
+                e => Err(e),
+            }
+        }
+    }
+
+    #[test]
+    fn batched_rows_are_the_single_rows() {
+        let c = new_client(&replay_config());
+        assert_eq!(feed(c, WINDOWS), MUXLINK_OK);
+        let state = pull(c, 0).expect("pane 0 pulls");
+        assert!(state.rows > 2 && !state.frame.is_null());
+        // Every row, the last twice, and one past the end.
+        let mut ys: Vec<u16> = (0..state.rows).collect();
+        ys.push(state.rows - 1);
+        ys.push(state.rows);
+        let mut out = vec![
+            muxlink_row {
+                cells: std::ptr::NonNull::dangling().as_ptr(),
+                len: 7,
+            };
+            ys.len()
+        ];
+        // SAFETY: the frame of a pull with no call on the client since; `ys.len()` rows in,
+        // as many entries out, separate arrays.
+        let r = unsafe { muxlink_frame_rows(state.frame, ys.as_ptr(), ys.len(), out.as_mut_ptr()) };
+        assert_eq!(r, MUXLINK_ERR_OUT_OF_RANGE);
+        for (&y, got) in ys.iter().zip(&out) {
+            let (mut cells, mut len) = (std::ptr::null(), 0usize);
+            // SAFETY: as above, writable outs.
+            let r = unsafe { muxlink_frame_row(state.frame, y, &mut cells, &mut len) };
+            if y < state.rows {
+                assert_eq!(r, MUXLINK_OK);
+                assert_eq!(len, usize::from(state.cols));
+            } else {
+                assert_eq!(r, MUXLINK_ERR_OUT_OF_RANGE);
+            }
+            assert_eq!(*got, muxlink_row { cells, len }, "row {y}");
+        }
+        // SAFETY: row 0's cells, read while the frame is valid.
+        let first = unsafe { std::slice::from_raw_parts(out[0].cells, out[0].len) };
+        let text: String = first.iter().filter_map(|c| char::from_u32(c.ch)).collect();
+        assert_eq!(text.trim_end(), "$ echo hello from pane zero");
+        // SAFETY: a live handle, freed once.
+        unsafe { muxlink_client_free(c) };
+    }
+
+    #[test]
+    fn batched_rows_refuse_bad_calls() {
+        let ys = [0u16, 1];
+        let empty = muxlink_row {
+            cells: std::ptr::null(),
+            len: 0,
+        };
+        let junk = muxlink_row {
+            cells: std::ptr::NonNull::dangling().as_ptr(),
+            len: 7,
+        };
+        let mut out = [junk; 2];
+        let some_frame = ys.as_ptr().cast::<muxlink_frame>();
+        // SAFETY: each call passes NULL (or a misaligned pointer) where the function refuses
+        // it before reading anything else; `out` is writable.
+        unsafe {
+            let null = std::ptr::null_mut::<muxlink_row>();
+            assert_eq!(
+                muxlink_frame_rows(std::ptr::null(), std::ptr::null(), 0, null),
+                MUXLINK_OK
+            );
+            assert_eq!(
+                muxlink_frame_rows(some_frame, ys.as_ptr(), 2, null),
+                MUXLINK_ERR_NULL
+            );
+            assert_eq!(
+                muxlink_frame_rows(std::ptr::null(), ys.as_ptr(), 2, out.as_mut_ptr()),
+                MUXLINK_ERR_NULL
+            );
+            assert_eq!(out, [empty; 2], "a refused call leaves its output empty");
+            out = [junk; 2];
+            assert_eq!(
+                muxlink_frame_rows(some_frame, std::ptr::null(), 2, out.as_mut_ptr()),
+                MUXLINK_ERR_NULL
+            );
+            assert_eq!(out, [empty; 2]);
+            let odd = ys.as_ptr().cast::<u8>().wrapping_add(1).cast::<u16>();
+            assert_eq!(
+                muxlink_frame_rows(some_frame, odd, 1, out.as_mut_ptr()),
+                MUXLINK_ERR_MISALIGNED
+            );
+            assert_eq!(
+                muxlink_frame_rows(some_frame, ys.as_ptr(), usize::MAX, out.as_mut_ptr()),
+                MUXLINK_ERR_INVALID_ARGUMENT
+            );
+        }
+    }
+
+    #[test]
+    fn a_pull_tells_an_unknown_pane_from_one_without_a_grid() {
+        let c = new_client(&replay_config());
+        assert_eq!(feed(c, WINDOWS), MUXLINK_OK);
+        assert!(pull(c, 0).is_ok());
+        assert_eq!(pull(c, 99).err(), Some(MUXLINK_ERR_NO_SUCH_PANE));
+        // SAFETY: a live handle, freed once.
+        unsafe { muxlink_client_free(c) };
+        let mut config = replay_config();
+        config.output_mode = MUXLINK_OUTPUT_BYTES;
+        let c = new_client(&config);
+        assert_eq!(feed(c, WINDOWS), MUXLINK_OK);
+        assert_eq!(pull(c, 0).err(), Some(MUXLINK_ERR_NO_GRID));
+        assert_eq!(pull(c, 99).err(), Some(MUXLINK_ERR_NO_SUCH_PANE));
         // SAFETY: a live handle, freed once.
         unsafe { muxlink_client_free(c) };
     }

@@ -155,6 +155,7 @@ fn wrong_mode<T>() -> Result<T, muxlink_result> {
 
 impl Driver {
     /// The client, for reading.
+    #[inline]
     pub(crate) fn client(&self) -> &Client {
         match self {
             Driver::Direct { client, .. } => client,
@@ -167,6 +168,7 @@ impl Driver {
     }
 
     /// The host, for events and callbacks.
+    #[inline]
     pub(crate) fn host_mut(&mut self) -> &mut FfiHost {
         match self {
             Driver::Direct { host, .. } | Driver::Fed { host, .. } | Driver::Idle { host, .. } => {
@@ -180,6 +182,7 @@ impl Driver {
 
     /// Runs `f` with the client and host, then writes what it queued and brings the
     /// backend's watches and timer up to date.
+    #[inline]
     pub(crate) fn apply<R>(&mut self, f: impl FnOnce(&mut Client, &mut FfiHost) -> R) -> R {
         match self {
             Driver::Direct { client, host } => f(client, host),
@@ -196,6 +199,7 @@ impl Driver {
     }
 
     /// After any call: a host callback that failed closes the client.
+    #[inline]
     pub(crate) fn check_callbacks(&mut self) -> Result<(), muxlink_result> {
         match self {
             Driver::Fed {
@@ -215,6 +219,7 @@ impl Driver {
     }
 
     /// Sans-I/O and host-fed: bytes from tmux (or the host's PTY).
+    #[inline]
     pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<(), muxlink_result> {
         let now = Instant::now();
         match self {

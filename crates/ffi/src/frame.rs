@@ -1,7 +1,7 @@
 //! Frames and render state: a pane's dirty rows, cursor, modes and title, with its cells read
 //! in place (`#[repr(C)]`, no copy).
 
-use std::mem::{offset_of, size_of};
+use std::mem::{offset_of, size_of, MaybeUninit};
 
 use muxlink_runtime::{Cell, Frame, Terminal};
 
@@ -102,7 +102,7 @@ pub struct muxlink_frame {
 /// `abi_version` with `muxlink_render_state_init` once; muxlink writes every other field.
 ///
 /// Lifetime of every pointer inside (`dirty_rows`, `title`, `frame`, and the rows
-/// `muxlink_frame_row` returns): pulled (`muxlink_client_pull_frame`), until the next call on
+/// `muxlink_frame_row` and `muxlink_frame_rows` return): pulled (`muxlink_client_pull_frame`), until the next call on
 /// the same client other than the read-only ones (those taking `const muxlink_client *`,
 /// and the `muxlink_frame_*` functions); pushed (`on_frame`), for that call only.
 #[repr(C)]
@@ -145,7 +145,8 @@ pub struct muxlink_render_state {
     pub title: *const u8,
     /// Length of `title`.
     pub title_len: usize,
-    /// The pane's emulator, for `muxlink_frame_row` and `muxlink_frame_combined`.
+    /// The pane's emulator, for `muxlink_frame_row`, `muxlink_frame_rows` and
+    /// `muxlink_frame_combined`.
     pub frame: *const muxlink_frame,
 }
 
@@ -285,6 +286,100 @@ pub unsafe extern "C" fn muxlink_frame_row(
         }
         Ok(())
     })
+}
+
+/// One row as `muxlink_frame_rows` hands it out: `cells` points to `len` cells (the pane's
+/// width), muxlink's own storage, read-only, borrowed like the frame's other pointers. NULL
+/// and 0 for a row that was not handed out (out of range).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct muxlink_row {
+    /// The row's first cell.
+    pub cells: *const muxlink_cell,
+    /// Number of cells.
+    pub len: usize,
+}
+
+impl muxlink_row {
+    const EMPTY: muxlink_row = muxlink_row {
+        cells: std::ptr::null(),
+        len: 0,
+    };
+}
+
+/// Several visible rows of the frame's pane in one call: for each `i < count`, `out[i]` gets
+/// row `rows[i]` (0 is the top), as `muxlink_frame_row` would give it. A host reading a
+/// render state's dirty rows passes `state.dirty_rows` and `state.dirty_len` (or that array
+/// in pieces of its buffer's size) and makes one call per frame instead of one per row.
+/// `rows` is only read during the call; every `out[i].cells` is muxlink's own storage,
+/// read-only, valid as long as the render state's pointers are. No copy, no allocation.
+///
+/// Errors: `MUXLINK_ERR_NULL` (`rows` or `out` NULL with `count` > 0, or `frame` NULL; then
+/// every `out[i]` that could be written is empty), `MUXLINK_ERR_MISALIGNED`,
+/// `MUXLINK_ERR_INVALID_ARGUMENT` (`count` larger than any array can be),
+/// `MUXLINK_ERR_OUT_OF_RANGE` (some `rows[i]` >= the pane's height: that `out[i]` is NULL
+/// and 0, every other one is filled). `count` 0 does nothing and succeeds.
+///
+/// # Safety
+/// `frame` is NULL or a render state's `frame` whose pointers are valid; `rows` is NULL or
+/// points to `count` readable `uint16_t`; `out` is NULL or points to `count` writable
+/// `muxlink_row` not overlapping `rows`.
+#[no_mangle]
+pub unsafe extern "C" fn muxlink_frame_rows(
+    frame: *const muxlink_frame,
+    rows: *const u16,
+    count: usize,
+    out: *mut muxlink_row,
+) -> muxlink_result {
+    guard(|| -> FfiResult {
+        if count == 0 {
+            return Ok(());
+        }
+        required(out)?;
+        if count > isize::MAX as usize / size_of::<muxlink_row>() {
+            return Err(muxlink_result::MUXLINK_ERR_INVALID_ARGUMENT);
+        }
+        if let Err(e) = required(rows).and(required(frame.cast::<u8>())) {
+            for i in 0..count {
+                // SAFETY: `out` checked; `count` writable entries (the caller's promise).
+                unsafe { out.add(i).write(muxlink_row::EMPTY) };
+            }
+            return Err(e);
+        }
+        // SAFETY: the caller's promise about `frame`; `rows` and `out` checked, `count`
+        // entries each, not overlapping (the caller's promise), and the terminal is only read.
+        let (term, rows, out) = unsafe {
+            (
+                terminal(frame),
+                std::slice::from_raw_parts(rows, count),
+                // MaybeUninit: the host's array need not be initialised; it is only written.
+                std::slice::from_raw_parts_mut(out.cast::<MaybeUninit<muxlink_row>>(), count),
+            )
+        };
+        fill_rows(term, rows, out)
+    })
+}
+
+/// `out[i]` = row `rows[i]` of `term`, for `muxlink_frame_rows`. Separate, with references
+/// as arguments, so that the compiler knows writing `out` changes nothing the terminal holds
+/// and reads the grid's fields once per call instead of once per row.
+fn fill_rows(term: &Terminal, rows: &[u16], out: &mut [MaybeUninit<muxlink_row>]) -> FfiResult {
+    let height = term.rows();
+    let mut result = Ok(());
+    for (&y, o) in rows.iter().zip(out) {
+        o.write(if y < height {
+            let r = term.screen_row(y);
+            // The cast is layout-identical (checked at compile time above).
+            muxlink_row {
+                cells: r.as_ptr().cast(),
+                len: r.len(),
+            }
+        } else {
+            result = Err(muxlink_result::MUXLINK_ERR_OUT_OF_RANGE);
+            muxlink_row::EMPTY
+        });
+    }
+    result
 }
 
 /// The text of a cell flagged `MUXLINK_CELL_EXTENDED` (`index` is its `ch`): UTF-8, not

@@ -28,6 +28,9 @@
 //! changes its layout, or any other change would break a host compiled against an older
 //! header. A host checks `muxlink_abi_version() == MUXLINK_ABI_VERSION` once, before its
 //! first other call (an `_init` function writes the struct as this library lays it out).
+//! Adding a function (with structs only it uses) keeps the version: a host built against the
+//! older header never calls it, and one that does needs this library (its symbol) anyway.
+//! Version 1 gained `muxlink_frame_rows` and `muxlink_row` that way.
 //!
 //! # Example
 //!
@@ -235,6 +238,8 @@ mod layout_tests {
         assert_eq!(offset_of!(muxlink_event, data), 72);
         assert_eq!(size_of::<muxlink_render_state>(), 80);
         assert_eq!(size_of::<muxlink_cell>(), 16);
+        assert_eq!(size_of::<muxlink_row>(), 16);
+        assert_eq!(offset_of!(muxlink_row, len), 8);
         assert_eq!(size_of::<muxlink_backend>(), 64);
         assert_eq!(size_of::<muxlink_callbacks>(), 48);
         assert_eq!(size_of::<muxlink_allocator>(), 48);

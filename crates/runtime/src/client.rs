@@ -64,6 +64,7 @@ impl Client {
     /// Feeds bytes read from tmux's stdout (or from the host's PTY stream). Events are
     /// delivered to `host` during the call; frames wait for [`Client::flush_frames`]. Costs
     /// no allocation per line once buffers are warm.
+    #[inline]
     pub fn receive(&mut self, bytes: &[u8], now: Instant, host: &mut dyn Host) {
         if self.core.closed {
             return;
@@ -110,6 +111,7 @@ impl Client {
     /// new to pull (pulled frames). Call after each read (or group of reads); the drive modes
     /// do. The end of a batch also starts the quiet spell after which a tmux that was behind
     /// is nudged (see [`Client::on_timeout`]).
+    #[inline]
     pub fn flush_frames(&mut self, now: Instant, host: &mut dyn Host) {
         self.core.batch_ended(now);
         self.core.flush_frames(now, host);
@@ -121,6 +123,7 @@ impl Client {
     /// borrows the client mutably. `None` for an unknown pane or one without an emulator
     /// (bytes mode). Allocates nothing once warm. (With pushed frames it returns what changed
     /// since the last frame.)
+    #[inline]
     pub fn pull_frame(&mut self, pane: PaneId) -> Option<Frame<'_>> {
         self.core.pull_frame(pane)
     }
@@ -214,6 +217,7 @@ impl Client {
     }
 
     /// The session model.
+    #[inline]
     pub fn state(&self) -> &Model {
         &self.core.model
     }

@@ -83,6 +83,7 @@ impl<'a> Frame<'a> {
     /// Visible row `y`'s cells (exactly `cols()` of them), borrowed from the emulator: no
     /// copy. `None` when `y >= rows()`. Text of a cell flagged `EXTENDED` is
     /// [`Frame::terminal`]`.combined(cell.ch)`.
+    #[inline]
     pub fn row(&self, y: u16) -> Option<&'a [Cell]> {
         (y < self.term.rows()).then(|| self.term.screen_row(y))
     }

@@ -309,6 +309,7 @@ impl Model {
     }
 
     /// A pane by id.
+    #[inline]
     pub fn pane(&self, id: PaneId) -> Option<&Pane> {
         self.panes.get(&id)
     }

@@ -116,6 +116,7 @@ impl EventQueue {
 
     /// The next event, or `None` when every queued event has been taken. The event borrows
     /// the queue: it is valid until the next call on the queue. No allocation.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<ClientEvent<'_>> {
         if self.head >= self.items.len() {
             self.reset();

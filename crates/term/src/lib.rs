@@ -167,6 +167,7 @@ impl Terminal {
     /// each line's data whole (tmux never splits an escape across lines); sequences and
     /// characters cut between lines are carried as [`Terminal::feed`] carries them. Reads
     /// the bytes once, at about the cost of [`Terminal::feed`] on the unescaped bytes.
+    #[inline]
     pub fn feed_escaped(&mut self, escaped: &[u8]) {
         self.input.feed_escaped(&mut self.s, escaped);
     }
@@ -202,11 +203,13 @@ impl Terminal {
     }
 
     /// Width in cells.
+    #[inline]
     pub fn cols(&self) -> u16 {
         self.s.cols()
     }
 
     /// Height in cells.
+    #[inline]
     pub fn rows(&self) -> u16 {
         self.s.rows()
     }
@@ -222,6 +225,7 @@ impl Terminal {
     }
 
     /// The cursor.
+    #[inline]
     pub fn cursor(&self) -> Cursor {
         Cursor {
             x: self.s.cx(),
@@ -247,6 +251,7 @@ impl Terminal {
     }
 
     /// Current modes.
+    #[inline]
     pub fn modes(&self) -> Modes {
         self.s.modes()
     }
@@ -257,6 +262,7 @@ impl Terminal {
     }
 
     /// Visible row `y` (`0..rows`), exactly `cols` cells, in place. Panics if `y >= rows`.
+    #[inline]
     pub fn screen_row(&self, y: u16) -> &[Cell] {
         self.s.grid().screen(y).view(self.cols())
     }
@@ -349,6 +355,7 @@ impl Terminal {
     }
 
     /// Clears the damage. O(rows / 64), no allocation.
+    #[inline]
     pub fn reset_damage(&mut self) {
         self.s.reset_damage();
     }
@@ -362,6 +369,7 @@ impl Terminal {
     }
 
     /// Drains queued events (bell, title, clipboard), oldest first.
+    #[inline]
     pub fn take_events(&mut self) -> impl Iterator<Item = TermEvent> + '_ {
         self.s.take_events()
     }

@@ -29,7 +29,9 @@
 //! - `pipeline/<stream>`: the pipeline group's control streams fed in [`DISPATCH_CHUNK`]
 //!   pieces, every event drained and, on each frame-ready event, the pane's dirty rows read,
 //!   once through C and once through Rust, in rotating rounds (C, Rust, Rust again), on the
-//!   suite's clock. `overhead_pct` = (min C - min Rust) / min Rust; `noise_pct` the same
+//!   suite's clock. The C side reads them as a host drawing cells does, with
+//!   `muxlink_frame_rows` into a buffer of [`ROWS_PER_CALL`] row views (one call per frame
+//!   unless more rows changed), the Rust side with `Frame::row` per dirty row. `overhead_pct` = (min C - min Rust) / min Rust; `noise_pct` the same
 //!   between the two Rust sets (A/A: the method's noise here); `*_paired_median` / `_iqr`:
 //!   C against the Rust run of the same round, per round; `overhead_pct_model` = the calls a
 //!   C run makes times the `call` row's extra cost per call, over the Rust run's time.
@@ -164,6 +166,26 @@ struct Cell {
     ul_color: u8,
 }
 
+/// `muxlink_row`: one row `muxlink_frame_rows` hands out.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct RowView {
+    cells: *const Cell,
+    len: usize,
+}
+
+/// Rows a C host's drain reads per `muxlink_frame_rows` call: a buffer on its stack; a
+/// frame with more dirty rows takes more calls.
+const ROWS_PER_CALL: usize = 128;
+
+/// The host's buffer for `muxlink_frame_rows`.
+type Views = [RowView; ROWS_PER_CALL];
+
+const NO_VIEWS: Views = [RowView {
+    cells: ptr::null(),
+    len: 0,
+}; ROWS_PER_CALL];
+
 type EventFn = unsafe extern "C" fn(*mut c_void, *const Event);
 
 #[repr(C)]
@@ -194,7 +216,7 @@ struct Lib {
     is_closed: unsafe extern "C" fn(ClientPtr, *mut u8) -> c_int,
     next_event: unsafe extern "C" fn(ClientPtr, *mut Event) -> c_int,
     pull_frame: unsafe extern "C" fn(ClientPtr, u32, *mut RenderState) -> c_int,
-    frame_row: unsafe extern "C" fn(*const c_void, u16, *mut *const Cell, *mut usize) -> c_int,
+    frame_rows: unsafe extern "C" fn(*const c_void, *const u16, usize, *mut RowView) -> c_int,
     set_callbacks: unsafe extern "C" fn(ClientPtr, *const Callbacks) -> c_int,
     set_waker: unsafe extern "C" fn(
         ClientPtr,
@@ -312,7 +334,7 @@ impl Lib {
             is_closed: f!("muxlink_client_is_closed"),
             next_event: f!("muxlink_client_next_event"),
             pull_frame: f!("muxlink_client_pull_frame"),
-            frame_row: f!("muxlink_frame_row"),
+            frame_rows: f!("muxlink_frame_rows"),
             set_callbacks: f!("muxlink_client_set_callbacks"),
             set_waker: f!("muxlink_client_set_waker"),
             remote: f!("muxlink_client_remote"),
@@ -415,9 +437,10 @@ impl CClient<'_> {
         unsafe { (self.lib.feed)(self.p, bytes.as_ptr(), bytes.len()) }
     }
 
-    /// Drains the event queue; on each frame-ready event reads the pane's dirty rows. Counts
-    /// the events, the calls made and the cells read into `tally`.
-    fn drain(&self, ev: &mut Event, rs: &mut RenderState, tally: &mut Tally) {
+    /// Drains the event queue; on each frame-ready event reads the pane's dirty rows, up to
+    /// [`ROWS_PER_CALL`] per `muxlink_frame_rows` call into the host's `views`. Counts the
+    /// events, the calls made and the cells read into `tally`.
+    fn drain(&self, ev: &mut Event, rs: &mut RenderState, views: &mut Views, tally: &mut Tally) {
         loop {
             // SAFETY: a live handle and an initialised event.
             unsafe { (self.lib.next_event)(self.p, ev) };
@@ -433,15 +456,24 @@ impl CClient<'_> {
                         // next mutating call on this client.
                         let dirty =
                             unsafe { std::slice::from_raw_parts(rs.dirty_rows, rs.dirty_len) };
-                        for &y in dirty {
-                            let (mut cells, mut len) = (ptr::null(), 0usize);
-                            // SAFETY: the frame of the pull above, still valid.
-                            unsafe { (self.lib.frame_row)(rs.frame, y, &mut cells, &mut len) };
+                        for part in dirty.chunks(ROWS_PER_CALL) {
+                            // SAFETY: the frame of the pull above, still valid; `part.len()`
+                            // row numbers and as many writable views.
+                            unsafe {
+                                (self.lib.frame_rows)(
+                                    rs.frame,
+                                    part.as_ptr(),
+                                    part.len(),
+                                    views.as_mut_ptr(),
+                                )
+                            };
                             tally.calls += 1;
-                            if len > 0 {
-                                // SAFETY: `len` cells the library owns, valid as above.
-                                let row = unsafe { std::slice::from_raw_parts(cells, len) };
-                                tally.add_row(row, |c| c.ch);
+                            for v in &views[..part.len()] {
+                                if v.len > 0 {
+                                    // SAFETY: `len` cells the library owns, valid as above.
+                                    let row = unsafe { std::slice::from_raw_parts(v.cells, v.len) };
+                                    tally.add_row(row, |c| c.ch);
+                                }
                             }
                         }
                     }
@@ -524,7 +556,7 @@ fn run_c(
     full: bool,
 ) -> Result<(Duration, Tally)> {
     let c = lib.client(spec.cols, spec.rows, OUTPUT_GRID)?;
-    let (mut ev, mut rs) = (lib.event(), lib.render_state());
+    let (mut ev, mut rs, mut views) = (lib.event(), lib.render_state(), NO_VIEWS);
     let mut tally = Tally::new(full);
     let t = budget.clock.now();
     for chunk in bytes.chunks(DISPATCH_CHUNK) {
@@ -533,7 +565,7 @@ fn run_c(
         if r != OK {
             bail!("muxlink_client_feed: {r}");
         }
-        c.drain(&mut ev, &mut rs, &mut tally);
+        c.drain(&mut ev, &mut rs, &mut views, &mut tally);
     }
     let time = t.elapsed();
     drop(c);
@@ -869,7 +901,8 @@ fn remote_ns(lib: &Lib, n: u32, batches: u32) -> Result<(f64, f64)> {
     c.feed(LAYOUT);
     let mut ev = lib.event();
     let mut rs = lib.render_state();
-    c.drain(&mut ev, &mut rs, &mut Tally::default());
+    let mut views = NO_VIEWS;
+    c.drain(&mut ev, &mut rs, &mut views, &mut Tally::default());
     // Written by the wake function, read between calls; freed after `c`.
     let wakes: *mut u64 = Box::into_raw(Box::new(0u64));
     let mut remote = ptr::null_mut();

@@ -254,11 +254,13 @@ impl Screen {
     }
 
     /// Clears the damage.
+    #[inline]
     pub fn reset_damage(&mut self) {
         self.damage.reset();
     }
 
     /// Drains the queued events.
+    #[inline]
     pub fn take_events(&mut self) -> std::vec::Drain<'_, TermEvent> {
         self.events.drain(..)
     }

@@ -71,6 +71,7 @@ const PANE_FORMAT: &[u8] = b"#{pane_id}\t#{window_id}\t#{pane_width}\t#{pane_hei
 
 /// Format for a pane's mode (`Mcopy-mode`, ...; `M` alone when none).
 const PANE_MODE_FORMAT: &[u8] = b"M#{pane_mode}";
+const ALTERNATE_FORMAT: &[u8] = b"A#{alternate_on}";
 
 /// The builders below only fail on a NUL or an empty value, which the constant formats and
 /// flag lists here never hold; a failure is a bug in this file (the unit tests build each).
@@ -177,6 +178,23 @@ pub(crate) fn pane_mode_cmd(pane: PaneId) -> Command {
         Some(Target::Pane(pane)),
         PANE_MODE_FORMAT,
     ))
+}
+
+/// `display-message -p -t %P 'A#{alternate_on}'`: whether a pane is on the alternate screen.
+pub(crate) fn alternate_cmd(pane: PaneId) -> Command {
+    built(command::display_message(
+        Some(Target::Pane(pane)),
+        ALTERNATE_FORMAT,
+    ))
+}
+
+/// The reply to [`alternate_cmd`]: `Some(true)` when the alternate screen is on.
+pub(crate) fn parse_alternate(body: &[u8]) -> Option<bool> {
+    match body.strip_prefix(b"A")? {
+        b"1" => Some(true),
+        b"0" => Some(false),
+        _ => None,
+    }
 }
 
 /// The width probe for `cps` (see `muxlink_term::width_tables::probe`): `W` then one width
@@ -625,6 +643,7 @@ mod tests {
             list_panes_cmd(None),
             list_panes_cmd(Some(WindowId(4))),
             pane_mode_cmd(PaneId(9)),
+            alternate_cmd(PaneId(9)),
             host_cmd(),
             options_cmd(),
             options_subscription_cmd(),
@@ -798,6 +817,9 @@ mod tests {
             Some(Some("copy-mode".into()))
         );
         assert_eq!(parse_pane_mode(b"copy-mode"), None);
+        assert_eq!(parse_alternate(b"A1"), Some(true));
+        assert_eq!(parse_alternate(b"A0"), Some(false));
+        assert_eq!(parse_alternate(b"1"), None);
         assert_eq!(parse_host(b"Hbox"), Some(&b"box"[..]));
         assert_eq!(parse_host(b""), None);
         assert_eq!(parse_options(b"O1\t"), Some((true, vec![])));

@@ -96,25 +96,63 @@ pub(crate) fn saved_screen_rows(cap: &PaneCapture) -> Option<u16> {
 
 /// Appends the rebuild sequence for `cap` to `out`, for an emulator of the pane's size.
 pub(crate) fn rebuild_sequence(cap: &PaneCapture, out: &mut Vec<u8>) {
-    rebuild(cap, out, true);
+    rebuild(cap, out, Normal::Trimmed);
 }
 
 /// [`rebuild_sequence`] for an emulator as tall as [`saved_screen_rows`], the saved screen
 /// written whole. Returns where in `out` the alternate screen came on: the emulator takes
 /// the pane's size there, before the alternate screen's own lines are written.
 pub(crate) fn rebuild_sequence_saved_size(cap: &PaneCapture, out: &mut Vec<u8>) -> usize {
-    rebuild(cap, out, false).unwrap_or(out.len())
+    rebuild(cap, out, Normal::Whole).unwrap_or(out.len())
+}
+
+/// [`rebuild_sequence`] for a pane on the alternate screen with the normal screen (history
+/// included) given as `lines` (lines joined as `capture-pane -e -J -N` joins them, exactly
+/// history plus the pane's rows of them) and the cursor `x`, `y` to restore on it, instead
+/// of the captured history and saved screen (see [`crate::rebuild_restored`]).
+pub(crate) fn rebuild_sequence_restored(
+    cap: &PaneCapture,
+    lines: &[u8],
+    x: u16,
+    y: u16,
+    out: &mut Vec<u8>,
+) {
+    rebuild(cap, out, Normal::Restored { lines, x, y });
+}
+
+/// How the normal screen saved under an alternate one is written.
+#[derive(Clone, Copy)]
+enum Normal<'a> {
+    /// The captured saved screen, blank lines that tmux would drop first trimmed so that it
+    /// fits the pane (an emulator of the pane's size).
+    Trimmed,
+    /// The captured saved screen whole (an emulator of the saved screen's height).
+    Whole,
+    /// Given: history and screen as tmux will show them once the alternate screen is off,
+    /// and the cursor it will restore.
+    Restored { lines: &'a [u8], x: u16, y: u16 },
 }
 
 /// Returns the offset in `out` just after the alternate screen came on, if it did.
-fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, trim_saved: bool) -> Option<usize> {
+fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, normal_screen: Normal<'_>) -> Option<usize> {
     let f = &cap.formats;
     let mut alt_at = None;
     let rows = usize::from(f.rows.max(1));
     let main = lines(&cap.main);
     out.extend_from_slice(b"\x1b[0m");
-    match &cap.alternate {
-        Some(saved) if f.alternate => {
+    match (&cap.alternate, normal_screen) {
+        (Some(_), Normal::Restored { lines, x, y }) if f.alternate => {
+            let split = main.len().saturating_sub(rows);
+            out.extend_from_slice(lines);
+            out.extend_from_slice(b"\x1b[0m");
+            cup(out, y, x.min(f.cols.saturating_sub(1)));
+            out.extend_from_slice(b"\x1b[?1049h");
+            alt_at = Some(out.len());
+            out.extend_from_slice(b"\x1b[H");
+            write_lines(out, &main[split..]);
+        }
+        (Some(saved), normal) if f.alternate => {
+            let trim_saved = matches!(normal, Normal::Trimmed);
             // history (main minus the alternate screen) + the saved normal screen
             let split = main.len().saturating_sub(rows);
             let mut normal: Vec<&[u8]> = main[..split].to_vec();

@@ -547,9 +547,14 @@ impl Core {
         }
         p.cols = cols;
         p.rows = rows;
+        let synced = p.synced && !p.refused;
         if let Some(emu) = p.emu.as_mut() {
             emu.resize(cols, rows);
-        } else if p.refused && self.config.output_mode == OutputMode::Grid {
+        } else if self.config.output_mode == OutputMode::Bytes {
+            if synced {
+                self.resized_in_bytes_mode(pane);
+            }
+        } else if p.refused {
             // Tried again at its new size.
             let limit = self.config.history_limit;
             if let Ok(emu) = self.new_emu(cols, rows, limit) {
@@ -565,6 +570,21 @@ impl Core {
         }
         self.charge_pane(pane, host);
         self.mark_changed(pane, true);
+    }
+
+    /// Bytes mode: `pane` changed size. The host resizes its own emulator, which is right
+    /// unless the pane is on the alternate screen: tmux then keeps the saved normal screen
+    /// at its old size until the alternate screen goes off (`crate::rebuild_restored`), and
+    /// no host emulator can. So ask tmux whether it is on, and read the pane again if so (a
+    /// new `PaneReset` at the new size). One question per pane in flight: a resize while
+    /// it is asked is covered by the sync its answer starts, which tmux runs after it.
+    fn resized_in_bytes_mode(&mut self, pane: PaneId) {
+        if self.live() && self.alternate_checks.insert(pane) {
+            self.outbox.send(
+                &queries::alternate_cmd(pane),
+                LineKind::AlternateCheck(pane),
+            );
+        }
     }
 
     /// Applies a window's layout (and visible layout): creates panes it names, removes panes

@@ -545,13 +545,17 @@ impl Core {
         if (p.cols, p.rows) == (cols, rows) {
             return;
         }
+        let (old_cols, old_rows) = (p.cols, p.rows);
         p.cols = cols;
         p.rows = rows;
         let synced = p.synced && !p.refused;
         if let Some(emu) = p.emu.as_mut() {
             emu.resize(cols, rows);
         } else if self.config.output_mode == OutputMode::Bytes {
-            if synced {
+            // A narrower pane is left to the host: tmux's captures cut the saved screen
+            // and history at the pane's width, so a rebuild would lose what the host
+            // still holds (docs/tmux-releases.md).
+            if synced && rows != old_rows && cols >= old_cols {
                 self.resized_in_bytes_mode(pane);
             }
         } else if p.refused {
@@ -572,12 +576,13 @@ impl Core {
         self.mark_changed(pane, true);
     }
 
-    /// Bytes mode: `pane` changed size. The host resizes its own emulator, which is right
-    /// unless the pane is on the alternate screen: tmux then keeps the saved normal screen
-    /// at its old size until the alternate screen goes off (`crate::rebuild_restored`), and
-    /// no host emulator can. So ask tmux whether it is on, and read the pane again if so (a
-    /// new `PaneReset` at the new size). One question per pane in flight: a resize while
-    /// it is asked is covered by the sync its answer starts, which tmux runs after it.
+    /// Bytes mode: `pane` changed height. The host resizes its own emulator, which is
+    /// right unless the pane is on the alternate screen: tmux then keeps the saved normal
+    /// screen at its old height until the alternate screen goes off
+    /// (`crate::rebuild_restored`), and no host emulator can. So ask tmux whether it is on
+    /// (one `display-message`), and read the pane again if so (a new `PaneReset` at the new
+    /// size). One question per pane in flight: a resize while it is asked is covered by the
+    /// sync its answer starts, which tmux runs after it.
     fn resized_in_bytes_mode(&mut self, pane: PaneId) {
         if self.live() && self.alternate_checks.insert(pane) {
             self.outbox.send(

@@ -25,18 +25,24 @@ use crate::rebuild::{
 /// [`rebuild_sequence`], except for a pane on the alternate screen whose saved screen has
 /// another height, whose normal screen is written as tmux will restore it (module docs).
 /// That costs an emulator of the pane's history (`history_limit` lines at most) fed once,
-/// dropped before returning.
+/// dropped before returning; when it could take more than `max_bytes` (its screen's cells,
+/// and every captured byte counted as a cell), the captured saved screen is written
+/// instead ([`rebuild_sequence`]): right when everything below its cursor is blank.
 pub(crate) fn rebuild_sequence_bytes(
     cap: &PaneCapture,
     cols: u16,
     rows: u16,
     history_limit: usize,
     profile: Option<&ReleaseProfile>,
+    max_bytes: usize,
     out: &mut Vec<u8>,
 ) {
     let Some(saved_rows) = saved_screen_rows(cap) else {
         return rebuild_sequence(cap, out);
     };
+    if emulator_bytes(cap, cols, rows.max(saved_rows)) > max_bytes {
+        return rebuild_sequence(cap, out);
+    }
     let mut seq = Vec::new();
     let split = rebuild_sequence_saved_size(cap, &mut seq);
     let mut t = Terminal::with_history_limit(cols.max(1), saved_rows.max(1), history_limit);
@@ -55,6 +61,16 @@ pub(crate) fn rebuild_sequence_bytes(
     rebuild_sequence_restored(cap, &lines, c.x, c.y, out);
 }
 
+/// At most what an emulator of `cols` x `rows` fed `cap` holds: every screen cell, and a
+/// cell per captured byte for the history.
+fn emulator_bytes(cap: &PaneCapture, cols: u16, rows: u16) -> usize {
+    let captured = cap.main.len() + cap.alternate.as_ref().map_or(0, Vec::len);
+    let cells = usize::from(cols.min(muxlink_term::MAX_SIZE))
+        * usize::from(rows.min(muxlink_term::MAX_SIZE))
+        + captured;
+    cells.saturating_mul(std::mem::size_of::<Cell>())
+}
+
 /// Writes every line of `t` (history, then screen) as `capture-pane -e -J -N` gives them
 /// to the rebuild: the cells tmux would capture (`Terminal::line_captured`), wide
 /// characters' padding left out, a wrapped line joined to the next, `\r\n` between lines.
@@ -66,7 +82,7 @@ fn write_lines(t: &Terminal, out: &mut Vec<u8>) {
     let mut charset = false;
     let mut text = String::new();
     for i in 0..total {
-        if i > 0 && !t.line_wrapped(i - 1) {
+        if i > 0 && !joins(t, i - 1) {
             if style != Style::DEFAULT {
                 out.extend_from_slice(b"\x1b[0m");
                 style = Style::DEFAULT;
@@ -97,6 +113,24 @@ fn write_lines(t: &Terminal, out: &mut Vec<u8>) {
     if charset {
         out.push(0x0f);
     }
+}
+
+/// Whether line `i` is written joined to the next one: it wraps, and the host wraps there
+/// too when the next line's first character follows (the line's cells reach the edge, or
+/// stop one short of it before a wide character). A wrapped line that ends short of the
+/// edge (its end erased) is ended with a line break instead, so the next line starts in
+/// its own row.
+fn joins(t: &Terminal, i: usize) -> bool {
+    if !t.line_wrapped(i) {
+        return false;
+    }
+    let end = usize::from(t.line_captured(i));
+    let cols = usize::from(t.cols());
+    end >= cols
+        || (end + 1 == cols
+            && t.line(i + 1)
+                .get(0)
+                .is_some_and(|c| c.flags.contains(muxlink_term::CellFlags::WIDE)))
 }
 
 /// A cell's style as SGR sets it.
@@ -173,6 +207,7 @@ fn color(out: &mut Vec<u8>, c: Color, low: u32, high: u32, extended: u32) {
 mod tests {
     use super::*;
     use crate::queries::PaneFormats;
+    use muxlink_term::release::{ServerOptions, TmuxRelease};
 
     fn render(bytes: &[u8], cols: u16, rows: u16) -> Terminal {
         let mut t = Terminal::new(cols, rows);
@@ -182,25 +217,38 @@ mod tests {
 
     #[test]
     fn lines_written_back_give_the_same_grid() {
-        let src = render(
-            b"\x1b[1;31mred\x1b[0m plain \x1b[4:3;58;5;9mcurly\x1b[0m\r\n\
+        let input = b"\x1b[1;31mred\x1b[0m plain \x1b[4:3;58;5;9mcurly\x1b[0m\r\n\
               \x1b[38;2;1;2;3;48;5;200mrgb on 200\x1b[0m\x1b[44m   \x1b[0m\r\n\
               \x0e\x1b(0qqq\x1b(B\x0f \xe4\xb8\xad\xe6\x96\x87\r\n\
               0123456789abcdefghij wrapped\r\n\
-              \x1b[97;100mbright\x1b[0m\r\nlast",
-            12,
-            3,
-        );
-        let mut out = Vec::new();
-        write_lines(&src, &mut out);
-        let copy = render(&out, 12, 3);
-        assert_eq!(copy.history_len(), src.history_len());
-        assert_eq!(
-            muxlink_term::capture::ansi(&copy, true),
-            muxlink_term::capture::ansi(&src, true)
-        );
-        for i in 0..src.history_len() + 3 {
-            assert_eq!(copy.line_wrapped(i), src.line_wrapped(i), "line {i}");
+              abcdefghijk\xe4\xb8\xad at the edge\r\n\
+              \x1b[97;100mbright\x1b[0m\r\nlast";
+        // 3.3a captures up to the last cell used (a wide character that did not fit
+        // leaves the edge cell unused), later releases every cell the line allocated.
+        for release in [TmuxRelease::V3_3a, TmuxRelease::NEWEST] {
+            let (profile, _) = release.profile(&ServerOptions::default());
+            let render = |bytes: &[u8]| {
+                let mut t = Terminal::with_profile(12, 3, 2000, &profile);
+                t.feed(bytes);
+                t
+            };
+            let src = render(input);
+            let mut out = Vec::new();
+            write_lines(&src, &mut out);
+            let copy = render(&out);
+            assert_eq!(copy.history_len(), src.history_len(), "{release:?}");
+            assert_eq!(
+                muxlink_term::capture::ansi(&copy, true),
+                muxlink_term::capture::ansi(&src, true),
+                "{release:?}"
+            );
+            for i in 0..src.history_len() + 3 {
+                assert_eq!(
+                    copy.line_wrapped(i),
+                    src.line_wrapped(i),
+                    "{release:?} line {i}"
+                );
+            }
         }
     }
 
@@ -234,7 +282,7 @@ mod tests {
             alternate: Some(saved),
         };
         let mut out = Vec::new();
-        rebuild_sequence_bytes(&cap, 20, 19, 2000, None, &mut out);
+        rebuild_sequence_bytes(&cap, 20, 19, 2000, None, usize::MAX, &mut out);
         let mut t = render(&out, 20, 19);
         assert!(t.is_alternate_screen());
         assert_eq!(muxlink_term::capture::plain(&t).lines().next(), Some("alt"));
@@ -245,11 +293,16 @@ mod tests {
         assert_eq!(lines.len(), 19);
         assert_eq!((lines[0], lines[18]), ("1", "19"));
         assert_eq!((t.cursor().x, t.cursor().y), (3, 5));
-        // Without the restored screen, the host would keep the captured one as it fits.
+        // The captured saved screen, trimmed of blank lines only, leaves lines 12..30 and
+        // 11 lines of history: what a host showed before.
         let mut plain = Vec::new();
         rebuild_sequence(&cap, &mut plain);
         let mut t = render(&plain, 20, 19);
         t.feed(b"\x1b[?1049l");
-        assert_ne!(muxlink_term::capture::plain_with_history(&t), text);
+        assert_eq!(t.history_len(), 11);
+        // That is also what the host gets when the emulator would not fit in the budget.
+        let mut approx = Vec::new();
+        rebuild_sequence_bytes(&cap, 20, 19, 2000, None, 1000, &mut approx);
+        assert_eq!(approx, plain);
     }
 }

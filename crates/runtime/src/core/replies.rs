@@ -526,7 +526,9 @@ impl Core {
             OutputMode::Bytes => {
                 // A host's emulator has one size: a saved normal screen of another height
                 // reaches it as tmux will restore it (`rebuild_restored`).
-                rebuild_sequence_bytes(cap, cols, rows, limit, self.profile.as_ref(), &mut seq);
+                let max = self.budget.available();
+                let profile = self.profile.as_ref();
+                rebuild_sequence_bytes(cap, cols, rows, limit, profile, max, &mut seq);
                 host.on_event(&ClientEvent::PaneReset {
                     pane,
                     cols,

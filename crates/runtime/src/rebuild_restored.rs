@@ -276,10 +276,12 @@ mod tests {
                 cursor_visible: true,
                 ..Default::default()
             },
-            main: [b"alt".as_slice(), &b"\n".repeat(18)].concat(),
+            // No history: `-E -1` gave the first row.
+            main: b"alt".to_vec(),
             partial: Vec::new(),
-            rows: Vec::new(),
+            rows: [b"alt".as_slice(), &b"\n".repeat(18)].concat(),
             alternate: Some(saved),
+            alternate_rows: Some(40),
         };
         let mut out = Vec::new();
         rebuild_sequence_bytes(&cap, 20, 19, 2000, None, usize::MAX, &mut out);

@@ -104,6 +104,8 @@ enum Resize {
     Shrink,
     /// 23 rows, the window made 40 tall.
     Grow,
+    /// 40 rows throughout; 45 lines (history), a wrapped line on both screens.
+    None,
 }
 
 fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
@@ -111,14 +113,14 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
     let label = format!(
         "{resize:?}{}, {}",
         if cursor_up { " (cursor moved up)" } else { "" },
-        if attach_first {
-            "resized while attached"
-        } else {
-            "resized before the attach"
+        match (resize, attach_first) {
+            (Resize::None, _) => "wrapped lines, not resized",
+            (_, true) => "resized while attached",
+            (_, false) => "resized before the attach",
         }
     );
     let rows = match resize {
-        Resize::Shrink => 40,
+        Resize::Shrink | Resize::None => 40,
         Resize::Grow => 23,
     };
     // The pane waits for a go (not echoed) so that it prints at the size chosen here; with
@@ -129,8 +131,28 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
     } else {
         ""
     };
+    // 30 lines (45 without a resize): coloured, with coloured blanks, one long enough to
+    // wrap, one with wide characters (what the rebuild writes from its own emulator).
+    let count = if matches!(resize, Resize::None) {
+        45
+    } else {
+        30
+    };
+    let lines = "i=1; while [ $i -le COUNT ]; do case $i in \
+                 7) printf '%0100d\\n' 7;; \
+                 9) printf '9 \\344\\270\\255\\346\\226\\207 wide\\n';; \
+                 *) printf '\\033[1;3%dm%d\\033[0m \\033[4%dm  \\033[0m\\n' $((i % 8)) $i $((i % 8));; \
+                 esac; i=$((i+1)); done; "
+        .replace("COUNT", &count.to_string());
+    // A wrapped line on the alternate screen too (a joined capture of it would move the
+    // line between history and screen).
+    let altwrap = if matches!(resize, Resize::None) {
+        "printf '\\n%0100d\\nend' 1; "
+    } else {
+        ""
+    };
     let script = format!(
-        "stty -echo; read go; stty echo; seq 1 30; {up}printf '\\033[?1049h\\033[1;32malt\\033[0m'; \
+        "stty -echo; read go; stty echo; {lines}{up}printf '\\033[?1049h\\033[1;32malt\\033[0m'; {altwrap}\
          read x; printf '\\033[?1049l'; printf 'after %s\\n' 1 2 3; exec sleep 100000"
     );
     let server = TmuxServer::start_with("bytes-alt", 80, rows, &[&script]).unwrap();
@@ -150,6 +172,7 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
         })
         .unwrap();
     let resize_now = |live: Option<&mut Live>| match resize {
+        Resize::None => {}
         Resize::Shrink => {
             server
                 .tmux_ok(&[
@@ -207,7 +230,7 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
         resize_now(Some(&mut live));
         let want: u16 = match resize {
             Resize::Shrink => 19,
-            Resize::Grow => 40,
+            _ => 40,
         };
         // The pane is read again at its new size: the host gets a new rebuild.
         if !live.pump_until(Duration::from_secs(10), |_, h| {
@@ -258,6 +281,7 @@ fn bytes_mode_leaves_the_alternate_screen_as_tmux_after_a_resize() {
     }
     let mut failures = Vec::new();
     for (resize, attach_first, cursor_up) in [
+        (Resize::None, false, false),
         (Resize::Shrink, false, false),
         (Resize::Shrink, false, true),
         (Resize::Shrink, true, true),

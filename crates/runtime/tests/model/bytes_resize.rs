@@ -56,7 +56,7 @@ fn a_pane_on_the_alternate_screen_is_read_again_when_its_height_changes() {
     f.answer(&mut c, &mut h);
     assert_eq!(
         outgoing(&c, "capture-pane"),
-        4,
+        5,
         "a sync with the saved screen"
     );
     assert!(String::from_utf8_lossy(c.outgoing()).contains(" -a "));

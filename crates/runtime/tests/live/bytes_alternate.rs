@@ -225,6 +225,15 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
             .with_output_mode(OutputMode::Bytes),
     );
     live.ready();
+    // Grid mode beside it, an observer that changes no size: its own emulator must equal
+    // tmux too, history included. (Not read-only: from 3.7 tmux refuses the test's
+    // `send-keys` when the client it picks for it is.)
+    let mut grid = Live::attach_args(
+        &server,
+        ClientConfig::default(),
+        &["-C", "attach", "-f", "ignore-size", "-t", "main"],
+    );
+    grid.ready();
     if attach_first {
         let before = live.host.resets.len();
         resize_now(Some(&mut live));
@@ -254,6 +263,9 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
     ) {
         failures.push(format!("{version} ({label}): {e}"));
     }
+    if let Err(e) = compare_grid(&mut grid, &server, "grid mode on the alternate screen") {
+        failures.push(format!("{version} ({label}): {e}"));
+    }
     server.tmux_ok(&["send-keys", "-t", "%0", "Enter"]).unwrap();
     server
         .wait_for(Duration::from_secs(10), |s| {
@@ -271,7 +283,49 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
     if let Err(e) = compare(&server, &host_bytes(&live), true, "after leaving it") {
         failures.push(format!("{version} ({label}): {e}"));
     }
+    if let Err(e) = compare_grid(&mut grid, &server, "grid mode after leaving it") {
+        failures.push(format!("{version} ({label}): {e}"));
+    }
     failures
+}
+
+/// Grid mode's pane %0 against the live pane: every line with its styles (history
+/// included), size, cursor, alternate screen, history size.
+fn compare_grid(grid: &mut Live, server: &TmuxServer, label: &str) -> Result<(), String> {
+    let live = observe(server, "%0", true).ok_or("live pane unreadable")?;
+    let ours = |c: &muxlink_runtime::Client| -> Option<(String, String)> {
+        let p = c.state().pane(PaneId(0))?;
+        let t = p.terminal()?;
+        let cur = t.cursor();
+        Some((
+            muxlink_term::capture::ansi(t, true),
+            format!(
+                "{}x{} {},{} {} {}",
+                t.cols(),
+                t.rows(),
+                cur.x,
+                cur.y,
+                u8::from(t.is_alternate_screen()),
+                t.history_len()
+            ),
+        ))
+    };
+    let live = (defaults_after_reset_dropped(&live.0), live.1);
+    let ours =
+        |c: &muxlink_runtime::Client| ours(c).map(|o| (defaults_after_reset_dropped(&o.0), o.1));
+    // Returns as soon as equal: the long bound is for a loaded machine.
+    grid.pump_until(Duration::from_secs(5), |c, _| {
+        ours(c).is_some_and(|o| o == live)
+    });
+    let got = ours(&grid.client).ok_or("no grid for %0")?;
+    if got == live {
+        Ok(())
+    } else {
+        Err(format!(
+            "{label}: grid {:?} != live {:?}\ngrid: {:?}\nlive: {:?}",
+            got.1, live.1, got.0, live.0
+        ))
+    }
 }
 
 #[test]
@@ -291,4 +345,40 @@ fn bytes_mode_leaves_the_alternate_screen_as_tmux_after_a_resize() {
         failures.extend(case(resize, attach_first, cursor_up));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `capture-pane -e` text with the default colours written after a reset left out, as
+/// tmux 3.4 and later write it (grid.c, `grid_string_cells_add_code`); muxlink's
+/// `capture::ansi` writes them as 3.3a does. The cells are what is compared.
+fn defaults_after_reset_dropped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let sgr = |s: &str| -> Option<usize> {
+        let body = s.strip_prefix("\x1b[")?;
+        let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':'))?;
+        (body.as_bytes()[end] == b'm').then_some(end + 3)
+    };
+    while let Some(at) = rest.find('\x1b') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(len) = sgr(rest) else {
+            out.push('\x1b');
+            rest = &rest[1..];
+            continue;
+        };
+        let seq = &rest[..len];
+        out.push_str(seq);
+        rest = &rest[len..];
+        if seq.starts_with("\x1b[0;") || seq == "\x1b[0m" {
+            while let Some(len) = sgr(rest) {
+                let next = &rest[..len];
+                if next != "\x1b[39m" && next != "\x1b[49m" {
+                    out.push_str(next);
+                }
+                rest = &rest[len..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

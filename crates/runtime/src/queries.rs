@@ -266,9 +266,14 @@ pub(crate) fn pane_sync_line(
     // -e -q -J -N -S -limit: history and screen, wrapped lines joined. On the alternate
     // screen (-E -1) the history only: that screen's lines are the rows below, since
     // joined lines would hide where the history ends.
-    let main = CapturePane {
-        end: alternate.then_some(CaptureBound::Line(-1)),
-        ..CapturePane::restore(pane, limit)
+    let main = if alternate {
+        // `-S -0 -E -1` would be read as lines -1..0 (tmux swaps them): one line at least.
+        CapturePane {
+            end: Some(CaptureBound::Line(-1)),
+            ..CapturePane::restore(pane, limit.max(1))
+        }
+    } else {
+        CapturePane::restore(pane, limit)
     };
     // -P -C: the pending partial escape sequence, octal-escaped.
     let partial = CapturePane {
@@ -731,6 +736,9 @@ mod tests {
             "{t}"
         );
         assert!(t.contains(" ; capture-pane -p -q -a -t %7 ; "), "{t}");
+        let l = pane_sync_line(PaneId(7), 0, true, &mut nonces).unwrap();
+        let t = String::from_utf8(l.line().as_bytes().to_vec()).unwrap();
+        assert!(t.contains(" -S -1 -E -1 -t %7 ; "), "{t}");
     }
 
     #[test]

@@ -208,7 +208,6 @@ fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, normal_screen: Normal<'_>) -> O
     let f = &cap.formats;
     let mut alt_at = None;
     let rows = usize::from(f.rows.max(1));
-    let main = lines(&cap.main);
     out.extend_from_slice(b"\x1b[0m");
     // On the alternate screen, its lines are the visible rows as they are (not joined: a
     // joined capture would hide where the history ends).
@@ -231,10 +230,13 @@ fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, normal_screen: Normal<'_>) -> O
             let history = history_only(cap);
             let mut saved_rows = saved_rows(cap).unwrap_or(0);
             // tmux keeps the saved normal screen at the size it had when the alternate one
-            // came on: a pane made shorter since (a split) holds more saved lines than rows.
-            // Written whole, the surplus would scroll into history now, where tmux has
-            // none. tmux, when it leaves the alternate screen, drops the blank lines below
-            // the cursor first and only then pushes lines into history: so do the same now.
+            // came on: a pane made shorter since (a split) holds more saved rows than the
+            // pane. Written whole at the pane's size, the surplus would scroll into history.
+            // `Whole` is for an emulator as tall as it (grid mode, `rebuild_restored`);
+            // `Trimmed` only comes here with a taller saved screen when bytes mode could not
+            // afford that emulator, and approximates tmux's leaving it: blank lines below
+            // the cursor dropped (tmux drops every line below it), the rest pushed into
+            // history.
             let mut saved = lines(saved);
             let saved_y = usize::from(f.alternate_saved_y);
             // (A blank line is one row.)
@@ -270,7 +272,17 @@ fn rebuild(cap: &PaneCapture, out: &mut Vec<u8>, normal_screen: Normal<'_>) -> O
             out.extend_from_slice(b"\x1b[H");
             alternate_screen(out);
         }
-        _ => write_lines(out, &main),
+        (Some(_), _) => {
+            // A line that asked for the saved screen found none (sync retries it; kept
+            // whole should one get here): the history alone, then the screen's rows.
+            let history = history_only(cap);
+            if !history.is_empty() {
+                write_lines(out, &history);
+                out.extend_from_slice(b"\x1b[0m\r\n");
+            }
+            alternate_screen(out);
+        }
+        (None, _) => write_lines(out, &lines(&cap.main)),
     }
     out.extend_from_slice(b"\x1b[0m");
     let last_row = f.rows.saturating_sub(1);
@@ -402,6 +414,13 @@ mod tests {
         let mut out = Vec::new();
         rebuild_sequence_saved_size(&c, &mut out);
         assert!(out.starts_with(b"\x1b[0ma\r\nb"));
+        // Asked with `-a`, off by then: the history alone and the screen's rows.
+        let mut c = cap(b"", 1);
+        c.formats.alternate = false;
+        let mut out = Vec::new();
+        rebuild_sequence(&c, &mut out);
+        assert!(out.starts_with(b"\x1b[0mh\x1b[0m\r\nalt\r\n\r\n\x1b[0m"));
+        assert!(!out.windows(8).any(|w| w == b"\x1b[?1049h"));
     }
 
     /// A line that ends on a background colour: the line break after it scrolls in a line

@@ -202,6 +202,13 @@ impl SyncTable {
             }
             SyncPhase::Rows => {
                 cap.rows = body.to_vec();
+                if reading.alternate && !cap.formats.alternate {
+                    // The alternate screen went off between listing and syncing, and the
+                    // main capture holds the history only: again, without `-a` (the
+                    // line's last blocks are ignored).
+                    self.end_line(pane);
+                    return SyncStep::Retry { alternate: false };
+                }
                 if reading.alternate {
                     reading.phase = SyncPhase::Alternate;
                     return SyncStep::Continue;
@@ -345,10 +352,10 @@ mod tests {
             "Retry { alternate: true }"
         );
         assert!(!t.any());
-        // ... and it went off again before the `-a` capture: retry without.
+        // ... and the `-a` capture failed: retry without.
         t.start(p, 10, true, &mut n).unwrap();
         let blocks: [(bool, &[u8]); 5] = [
-            (true, FORMATS),
+            (true, alt_on.as_bytes()),
             (true, b"m"),
             (true, b""),
             (true, b"r"),
@@ -358,6 +365,29 @@ mod tests {
             feed(&mut t, p, true, &blocks)[4],
             "Retry { alternate: false }"
         );
+        // Asked with `-a`, but off by the time tmux ran the line (`-q`: no error): again
+        // without, and the line's last blocks are ignored.
+        t.start(p, 10, true, &mut n).unwrap();
+        let blocks: [(bool, &[u8]); 6] = [
+            (true, FORMATS),
+            (true, b"history"),
+            (true, b""),
+            (true, b"r"),
+            (true, b""),
+            (true, b""),
+        ];
+        assert_eq!(
+            feed(&mut t, p, true, &blocks),
+            [
+                "Continue",
+                "Continue",
+                "Continue",
+                "Retry { alternate: false }",
+                "Ignored",
+                "Ignored"
+            ]
+        );
+        assert!(!t.any());
         // On it throughout: the saved screen, and how many rows it has (not its joined
         // lines).
         t.start(p, 10, true, &mut n).unwrap();

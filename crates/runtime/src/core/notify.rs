@@ -548,7 +548,8 @@ impl Core {
         let (old_cols, old_rows) = (p.cols, p.rows);
         p.cols = cols;
         p.rows = rows;
-        let synced = p.synced && !p.refused;
+        // (A paused pane is read again when it is resumed.)
+        let synced = p.synced && !p.refused && !p.paused;
         if let Some(emu) = p.emu.as_mut() {
             emu.resize(cols, rows);
         } else if self.config.output_mode == OutputMode::Bytes {

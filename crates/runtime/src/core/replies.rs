@@ -133,7 +133,7 @@ impl Core {
                     .model
                     .panes
                     .get(&pane)
-                    .is_some_and(|p| p.synced && !p.refused);
+                    .is_some_and(|p| p.synced && !p.refused && !p.paused);
                 if on && readable {
                     self.sync_pane(pane, true);
                 }

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use muxlink_proto::layout::layout_checksum;
-use muxlink_runtime::{Client, ClientConfig, ClientEvent, OutputMode};
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, OutputMode, PaneId};
 
 use super::fake::Fake;
 use super::Rec;
@@ -83,6 +83,15 @@ fn a_pane_on_the_alternate_screen_is_read_again_when_its_height_changes() {
     f.alternate = true;
     resize(&mut c, &mut h, 60, 6);
     resize(&mut c, &mut h, 70, 6);
+    assert!(
+        c.outgoing().is_empty(),
+        "{}",
+        String::from_utf8_lossy(c.outgoing())
+    );
+    // Paused: read again when it is resumed, not before (that would report it resumed).
+    c.receive(b"%pause %0\n", Instant::now(), &mut h);
+    assert!(h.saw(ClientEvent::Paused { pane: PaneId(0) }));
+    resize(&mut c, &mut h, 70, 9);
     assert!(
         c.outgoing().is_empty(),
         "{}",

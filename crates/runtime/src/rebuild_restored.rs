@@ -222,10 +222,11 @@ mod tests {
               \x0e\x1b(0qqq\x1b(B\x0f \xe4\xb8\xad\xe6\x96\x87\r\n\
               0123456789abcdefghij wrapped\r\n\
               abcdefghijk\xe4\xb8\xad at the edge\r\n\
-              \x1b[97;100mbright\x1b[0m\r\nlast";
+              \x1b[97;100mbright\x1b[0m\r\na\tb\t\x1b[41mc\x1b[0m\r\nlast";
         // 3.3a captures up to the last cell used (a wide character that did not fit
-        // leaves the edge cell unused), later releases every cell the line allocated.
-        for release in [TmuxRelease::V3_3a, TmuxRelease::NEWEST] {
+        // leaves the edge cell unused), later releases every cell the line allocated; from
+        // 3.6 a tab is a cell of its own.
+        for release in [TmuxRelease::V3_3a, TmuxRelease::V3_6a, TmuxRelease::NEWEST] {
             let (profile, _) = release.profile(&ServerOptions::default());
             let render = |bytes: &[u8]| {
                 let mut t = Terminal::with_profile(12, 3, 2000, &profile);

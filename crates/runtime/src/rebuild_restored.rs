@@ -3,9 +3,9 @@
 //!
 //! tmux keeps that saved screen at its old size. When the alternate screen goes off it
 //! resizes the grid to the saved size, copies the saved lines back with the saved cursor,
-//! then resizes to the pane's size (screen.c, `screen_alternate_off`): blank lines below
-//! the cursor are dropped, lines are pushed into history or pulled out of it, all at that
-//! moment. A host's emulator has one size, so it cannot hold a screen of another height
+//! then resizes to the pane's size (screen.c, `screen_alternate_off`): the lines below the
+//! cursor are dropped first (blank or not), lines are pushed into history or pulled out of
+//! it, all at that moment. A host's emulator has one size, so it cannot hold a screen of another height
 //! under the alternate one: given the saved screen at the pane's size, it restores other
 //! lines than tmux does. So muxlink does tmux's part ahead of time. It rebuilds the pane in
 //! an emulator of its own as grid mode does (at the saved height, resized once the
@@ -27,7 +27,8 @@ use crate::rebuild::{
 /// That costs an emulator of the pane's history (`history_limit` lines at most) fed once,
 /// dropped before returning; when it could take more than `max_bytes` (its screen's cells,
 /// and every captured byte counted as a cell), the captured saved screen is written
-/// instead ([`rebuild_sequence`]): right when everything below its cursor is blank.
+/// instead ([`rebuild_sequence`]), an approximation: right for a shorter pane whose lines
+/// below the saved cursor are blank.
 pub(crate) fn rebuild_sequence_bytes(
     cap: &PaneCapture,
     cols: u16,

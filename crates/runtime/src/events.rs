@@ -244,8 +244,12 @@ pub enum ClientEvent<'a> {
         bytes: &'a [u8],
     },
     /// Bytes mode: a byte sequence that, fed to a fresh emulator of the pane's size, rebuilds
-    /// what tmux holds (history, screen, alternate screen, cursor, modes). Sent on attach and
-    /// after a pause; the host resets its emulator for the pane before feeding it.
+    /// what tmux holds (history, screen, alternate screen, cursor, modes). Sent on attach,
+    /// after a pause, and after a pane on the alternate screen changed height; the host
+    /// resets its emulator for the pane before feeding it. While the alternate screen is on
+    /// and tmux's saved normal screen has another height than the pane, the normal screen
+    /// under it and the history are those tmux will show once the alternate screen goes off
+    /// (tmux resizes the saved screen only then; no emulator of one size can hold it).
     PaneReset {
         /// The pane.
         pane: PaneId,

@@ -49,6 +49,7 @@ mod pane_emu;
 mod pull;
 mod queries;
 mod rebuild;
+mod rebuild_restored;
 mod sync;
 
 // Drive modes and transports.

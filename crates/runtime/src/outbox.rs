@@ -38,6 +38,9 @@ pub(crate) enum LineKind {
     },
     /// `#{pane_mode}` after `%pane-mode-changed`.
     PaneMode(PaneId),
+    /// `#{alternate_on}` after a bytes-mode pane was resized: one on the alternate screen
+    /// is read again (`Core::resized_in_bytes_mode`).
+    AlternateCheck(PaneId),
     /// `refresh-client -A '%P:continue'` (ours): tmux 3.3a writes the `%continue %P` it
     /// causes inside this reply's body.
     PaneOutput,

@@ -17,8 +17,8 @@
 //! each reply relies on.
 
 use muxlink_proto::command::{
-    self, fenced_line, CapturePane, ClientFlag, Command, CommandError, FencedLine, LinePart,
-    PaneScope, SubscriptionTarget, Target, WindowScope,
+    self, fenced_line, CaptureBound, CapturePane, ClientFlag, Command, CommandError, FencedLine,
+    LinePart, PaneScope, SubscriptionTarget, Target, WindowScope,
 };
 use muxlink_proto::fence::NonceSource;
 use muxlink_proto::layout::MAX_SIZE;
@@ -71,6 +71,7 @@ const PANE_FORMAT: &[u8] = b"#{pane_id}\t#{window_id}\t#{pane_width}\t#{pane_hei
 
 /// Format for a pane's mode (`Mcopy-mode`, ...; `M` alone when none).
 const PANE_MODE_FORMAT: &[u8] = b"M#{pane_mode}";
+const ALTERNATE_FORMAT: &[u8] = b"A#{alternate_on}";
 
 /// The builders below only fail on a NUL or an empty value, which the constant formats and
 /// flag lists here never hold; a failure is a bug in this file (the unit tests build each).
@@ -179,6 +180,23 @@ pub(crate) fn pane_mode_cmd(pane: PaneId) -> Command {
     ))
 }
 
+/// `display-message -p -t %P 'A#{alternate_on}'`: whether a pane is on the alternate screen.
+pub(crate) fn alternate_cmd(pane: PaneId) -> Command {
+    built(command::display_message(
+        Some(Target::Pane(pane)),
+        ALTERNATE_FORMAT,
+    ))
+}
+
+/// The reply to [`alternate_cmd`]: `Some(true)` when the alternate screen is on.
+pub(crate) fn parse_alternate(body: &[u8]) -> Option<bool> {
+    match body.strip_prefix(b"A")? {
+        b"1" => Some(true),
+        b"0" => Some(false),
+        _ => None,
+    }
+}
+
 /// The width probe for `cps` (see `muxlink_term::width_tables::probe`): `W` then one width
 /// per code point, separated by spaces. `None` when a code point cannot be probed.
 pub(crate) fn probe_cmd(cps: &[u32]) -> Option<Command> {
@@ -226,13 +244,14 @@ pub(crate) fn parse_pane_mode(body: &[u8]) -> Option<Option<String>> {
     Some((!rest.is_empty()).then(|| String::from_utf8_lossy(rest).into_owned()))
 }
 
-/// The per-pane sync line: the pane's formats, its history and screen, its pending partial
-/// escape sequence, its visible rows one by one (no joining, to restore a pending wrap) and
-/// (when `alternate`) its saved normal screen, in that order, in one line so tmux runs them
+/// The per-pane sync line: the pane's formats, its history and screen (the history only
+/// when `alternate`), its pending partial escape sequence, its visible rows one by one (no
+/// joining, to restore a pending wrap) and (when `alternate`) its saved normal screen,
+/// joined and then not, in that order, in one line so tmux runs them
 /// back to back with no pane output in between. Every capture is fenced (nonces from
 /// `nonces`): no line a pane shows can end its block or be read as a notification. The `-a`
-/// capture is last because it fails when the alternate screen is off, and tmux skips the
-/// rest of a line after a failure. Its reply blocks: 4, or 5 with `alternate`.
+/// captures are last because they fail when the alternate screen is off, and tmux skips the
+/// rest of a line after a failure. Its reply blocks: 4, or 6 with `alternate`.
 pub(crate) fn pane_sync_line(
     pane: PaneId,
     history_limit: usize,
@@ -244,8 +263,18 @@ pub(crate) fn pane_sync_line(
         Some(Target::Pane(pane)),
         PANE_FORMAT,
     ));
-    // -e -q -J -N -S -limit: history and screen, wrapped lines joined.
-    let main = CapturePane::restore(pane, limit);
+    // -e -q -J -N -S -limit: history and screen, wrapped lines joined. On the alternate
+    // screen (-E -1) the history only: that screen's lines are the rows below, since
+    // joined lines would hide where the history ends.
+    let main = if alternate {
+        // `-S -0 -E -1` would be read as lines -1..0 (tmux swaps them): one line at least.
+        CapturePane {
+            end: Some(CaptureBound::Line(-1)),
+            ..CapturePane::restore(pane, limit.max(1))
+        }
+    } else {
+        CapturePane::restore(pane, limit)
+    };
     // -P -C: the pending partial escape sequence, octal-escaped.
     let partial = CapturePane {
         pending: true,
@@ -271,7 +300,18 @@ pub(crate) fn pane_sync_line(
             CapturePane {
                 alternate: true,
                 start: None,
+                end: None,
                 ..main
+            }
+            .build(),
+        ));
+        // -q -a, not joined: one line per row of it, to know its height (the joined
+        // lines above do not tell).
+        parts.push(LinePart::Fenced(
+            CapturePane {
+                alternate: true,
+                quiet: true,
+                ..CapturePane::new(pane)
             }
             .build(),
         ));
@@ -629,6 +669,7 @@ mod tests {
             options_cmd(),
             options_subscription_cmd(),
             probe_cmd(&[0x4E2D, 0x1F600]).unwrap(),
+            alternate_cmd(PaneId(9)),
         ];
         for c in &cmds {
             let t = text(c);
@@ -683,12 +724,21 @@ mod tests {
         assert_eq!(parts[6], "capture-pane -p -e -N -q -t %7");
         assert!(lines[1].starts_with("display-message -p -- \"0505"));
         let l = pane_sync_line(PaneId(7), 10, true, &mut nonces).unwrap();
-        assert_eq!(l.reply_blocks(), 5);
+        assert_eq!(l.reply_blocks(), 6);
         let t = String::from_utf8(l.line().as_bytes().to_vec()).unwrap();
+        // The history only, the saved screen joined, then its rows.
+        assert!(
+            t.contains(" ; capture-pane -p -e -J -N -q -S -10 -E -1 -t %7 ; "),
+            "{t}"
+        );
         assert!(
             t.contains(" ; capture-pane -p -e -J -N -q -a -t %7 ; "),
             "{t}"
         );
+        assert!(t.contains(" ; capture-pane -p -q -a -t %7 ; "), "{t}");
+        let l = pane_sync_line(PaneId(7), 0, true, &mut nonces).unwrap();
+        let t = String::from_utf8(l.line().as_bytes().to_vec()).unwrap();
+        assert!(t.contains(" -S -1 -E -1 -t %7 ; "), "{t}");
     }
 
     #[test]
@@ -798,6 +848,9 @@ mod tests {
             Some(Some("copy-mode".into()))
         );
         assert_eq!(parse_pane_mode(b"copy-mode"), None);
+        assert_eq!(parse_alternate(b"A1"), Some(true));
+        assert_eq!(parse_alternate(b"A0"), Some(false));
+        assert_eq!(parse_alternate(b"1"), None);
         assert_eq!(parse_host(b"Hbox"), Some(&b"box"[..]));
         assert_eq!(parse_host(b""), None);
         assert_eq!(parse_options(b"O1\t"), Some((true, vec![])));

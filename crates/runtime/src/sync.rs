@@ -25,7 +25,8 @@ use crate::rebuild::PaneCapture;
 pub(crate) enum SyncPhase {
     /// The pane's formats (`display-message`): size, cursor, modes, title.
     Formats,
-    /// `capture-pane -e -J -N -S -LIMIT`: history and screen.
+    /// `capture-pane -e -J -N -S -LIMIT`: history and screen (history only, `-E -1`, in
+    /// lines that ask for the saved normal screen).
     Main,
     /// `capture-pane -P -C`: the pending partial escape sequence, octal-escaped.
     Pending,
@@ -33,6 +34,8 @@ pub(crate) enum SyncPhase {
     Rows,
     /// `capture-pane -a`: the saved normal screen (only in lines that asked for it).
     Alternate,
+    /// `capture-pane -a`, not joined: the saved normal screen's rows (after `Alternate`).
+    AlternateRows,
 }
 
 impl SyncPhase {
@@ -44,6 +47,7 @@ impl SyncPhase {
             SyncPhase::Pending => 2,
             SyncPhase::Rows => 3,
             SyncPhase::Alternate => 4,
+            SyncPhase::AlternateRows => 5,
         }
     }
 }
@@ -112,7 +116,7 @@ impl SyncTable {
     /// The number of commands (reply blocks) in a sync line.
     pub(crate) fn blocks(alternate: bool) -> usize {
         if alternate {
-            5
+            6
         } else {
             4
         }
@@ -169,7 +173,7 @@ impl SyncTable {
             // tmux skipped the rest of the line. A failed `-a` capture means the alternate
             // screen went off in between: read the pane again without it.
             self.end_line(pane);
-            return if phase == SyncPhase::Alternate {
+            return if matches!(phase, SyncPhase::Alternate | SyncPhase::AlternateRows) {
                 SyncStep::Retry { alternate: false }
             } else {
                 SyncStep::Failed
@@ -198,6 +202,13 @@ impl SyncTable {
             }
             SyncPhase::Rows => {
                 cap.rows = body.to_vec();
+                if reading.alternate && !cap.formats.alternate {
+                    // The alternate screen went off between listing and syncing, and the
+                    // main capture holds the history only: again, without `-a` (the
+                    // line's last blocks are ignored).
+                    self.end_line(pane);
+                    return SyncStep::Retry { alternate: false };
+                }
                 if reading.alternate {
                     reading.phase = SyncPhase::Alternate;
                     return SyncStep::Continue;
@@ -211,6 +222,11 @@ impl SyncTable {
             }
             SyncPhase::Alternate => {
                 cap.alternate = Some(body.to_vec());
+                reading.phase = SyncPhase::AlternateRows;
+                SyncStep::Continue
+            }
+            SyncPhase::AlternateRows => {
+                cap.alternate_rows = Some(body.split(|&b| b == b'\n').count());
                 self.finish(pane)
             }
         }
@@ -336,10 +352,10 @@ mod tests {
             "Retry { alternate: true }"
         );
         assert!(!t.any());
-        // ... and it went off again before the `-a` capture: retry without.
+        // ... and the `-a` capture failed: retry without.
         t.start(p, 10, true, &mut n).unwrap();
         let blocks: [(bool, &[u8]); 5] = [
-            (true, FORMATS),
+            (true, alt_on.as_bytes()),
             (true, b"m"),
             (true, b""),
             (true, b"r"),
@@ -349,6 +365,56 @@ mod tests {
             feed(&mut t, p, true, &blocks)[4],
             "Retry { alternate: false }"
         );
+        // Asked with `-a`, but off by the time tmux ran the line (`-q`: no error): again
+        // without, and the line's last blocks are ignored.
+        t.start(p, 10, true, &mut n).unwrap();
+        let blocks: [(bool, &[u8]); 6] = [
+            (true, FORMATS),
+            (true, b"history"),
+            (true, b""),
+            (true, b"r"),
+            (true, b""),
+            (true, b""),
+        ];
+        assert_eq!(
+            feed(&mut t, p, true, &blocks),
+            [
+                "Continue",
+                "Continue",
+                "Continue",
+                "Retry { alternate: false }",
+                "Ignored",
+                "Ignored"
+            ]
+        );
+        assert!(!t.any());
+        // On it throughout: the saved screen, and how many rows it has (not its joined
+        // lines).
+        t.start(p, 10, true, &mut n).unwrap();
+        let blocks: [(bool, &[u8]); 6] = [
+            (true, alt_on.as_bytes()),
+            (true, b"history"),
+            (true, b""),
+            (true, b"r"),
+            (true, b"saved, one line wrapped"),
+            (true, b"saved, one line\nwrapped"),
+        ];
+        let mut steps = Vec::new();
+        for (i, (ok, body)) in blocks.iter().enumerate() {
+            match t.on_block(p, i, true, *ok, body) {
+                SyncStep::Done(c) => {
+                    assert_eq!(
+                        c.alternate.as_deref(),
+                        Some(&b"saved, one line wrapped"[..])
+                    );
+                    assert_eq!(c.alternate_rows, Some(2));
+                    steps.push("done".to_string());
+                }
+                other => steps.push(format!("{other:?}")),
+            }
+        }
+        assert_eq!(steps.last().map(String::as_str), Some("done"), "{steps:?}");
+        assert!(!t.any());
         // A forgotten pane's blocks are ignored.
         t.start(p, 10, false, &mut n).unwrap();
         t.forget(p);

@@ -136,6 +136,7 @@ impl Core {
         self.release = None;
         self.profile = None;
         self.probes = 0;
+        self.alternate_checks.clear();
         self.frames.changed.clear();
         self.sync.clear();
         self.startup_answered = false;

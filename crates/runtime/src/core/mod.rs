@@ -19,6 +19,7 @@ mod stall;
 use muxlink_proto::fence::{Nonce, NonceError, NonceSource, OsNonces};
 use muxlink_proto::PaneId;
 use muxlink_term::release::{ReleaseMatch, ReleaseProfile};
+use std::collections::HashSet;
 
 use crate::budget::Budget;
 use crate::config::ClientConfig;
@@ -74,6 +75,9 @@ pub(crate) struct Core {
     probes: u32,
     /// Whether tmux may be holding queued lines ([`stall`]).
     stall: stall::StallWatch,
+    /// Bytes mode: panes resized whose `#{alternate_on}` is being asked
+    /// (`Core::resized_in_bytes_mode`).
+    alternate_checks: HashSet<PaneId>,
 }
 
 impl Core {
@@ -103,6 +107,7 @@ impl Core {
             profile: None,
             probes: 0,
             stall: stall::StallWatch::default(),
+            alternate_checks: HashSet::new(),
         }
     }
 

@@ -545,11 +545,21 @@ impl Core {
         if (p.cols, p.rows) == (cols, rows) {
             return;
         }
+        let (old_cols, old_rows) = (p.cols, p.rows);
         p.cols = cols;
         p.rows = rows;
+        // (A paused pane is read again when it is resumed.)
+        let synced = p.synced && !p.refused && !p.paused;
         if let Some(emu) = p.emu.as_mut() {
             emu.resize(cols, rows);
-        } else if p.refused && self.config.output_mode == OutputMode::Grid {
+        } else if self.config.output_mode == OutputMode::Bytes {
+            // A narrower pane is left to the host: tmux's captures cut the saved screen
+            // and history at the pane's width, so a rebuild would lose what the host
+            // still holds (docs/tmux-releases.md).
+            if synced && rows != old_rows && cols >= old_cols {
+                self.resized_in_bytes_mode(pane);
+            }
+        } else if p.refused {
             // Tried again at its new size.
             let limit = self.config.history_limit;
             if let Ok(emu) = self.new_emu(cols, rows, limit) {
@@ -565,6 +575,22 @@ impl Core {
         }
         self.charge_pane(pane, host);
         self.mark_changed(pane, true);
+    }
+
+    /// Bytes mode: `pane` changed height. The host resizes its own emulator, which is
+    /// right unless the pane is on the alternate screen: tmux then keeps the saved normal
+    /// screen at its old height until the alternate screen goes off
+    /// (`crate::rebuild_restored`), and no host emulator can. So ask tmux whether it is on
+    /// (one `display-message`), and read the pane again if so (a new `PaneReset` at the new
+    /// size). One question per pane in flight: a resize while it is asked is covered by the
+    /// sync its answer starts, which tmux runs after it.
+    fn resized_in_bytes_mode(&mut self, pane: PaneId) {
+        if self.live() && self.alternate_checks.insert(pane) {
+            self.outbox.send(
+                &queries::alternate_cmd(pane),
+                LineKind::AlternateCheck(pane),
+            );
+        }
     }
 
     /// Applies a window's layout (and visible layout): creates panes it names, removes panes

@@ -17,6 +17,7 @@ use crate::ids::CommandId;
 use crate::outbox::{Answer, LineKind};
 use crate::queries::{self, PaneFormats, SessionInfo, Version, WindowInfo};
 use crate::rebuild::{rebuild_sequence, PaneCapture};
+use crate::rebuild_restored::rebuild_sequence_bytes;
 use crate::sync::SyncStep;
 
 impl Core {
@@ -123,6 +124,18 @@ impl Core {
                 }
                 if reply.ok {
                     self.on_panes(body, scope.is_none(), host);
+                }
+            }
+            LineKind::AlternateCheck(pane) => {
+                self.alternate_checks.remove(&pane);
+                let on = reply.ok && queries::parse_alternate(body) == Some(true);
+                let readable = self
+                    .model
+                    .panes
+                    .get(&pane)
+                    .is_some_and(|p| p.synced && !p.refused && !p.paused);
+                if on && readable {
+                    self.sync_pane(pane, true);
                 }
             }
             LineKind::PaneMode(pane) => {
@@ -468,7 +481,6 @@ impl Core {
         let was_paused = std::mem::replace(&mut p.paused, false);
         let mut seq = std::mem::take(&mut self.scratch);
         seq.clear();
-        rebuild_sequence(cap, &mut seq);
         match self.config.output_mode {
             OutputMode::Grid => {
                 // The old grid goes first: the new one is charged in its place.
@@ -481,11 +493,12 @@ impl Core {
                 // and only then gets that screen's lines: as tmux's was, so that leaving it
                 // resizes back to the saved screen with its saved cursor and history.
                 let saved_rows = crate::rebuild::saved_screen_rows(cap);
-                let mut split = seq.len();
-                if saved_rows.is_some() {
-                    seq.clear();
-                    split = crate::rebuild::rebuild_sequence_saved_size(cap, &mut seq);
-                }
+                let split = if saved_rows.is_some() {
+                    crate::rebuild::rebuild_sequence_saved_size(cap, &mut seq)
+                } else {
+                    rebuild_sequence(cap, &mut seq);
+                    seq.len()
+                };
                 match self.new_emu(cols, saved_rows.unwrap_or(rows), limit) {
                     Ok(mut emu) => {
                         emu.feed(&seq[..split]);
@@ -510,12 +523,19 @@ impl Core {
                     }
                 }
             }
-            OutputMode::Bytes => host.on_event(&ClientEvent::PaneReset {
-                pane,
-                cols,
-                rows,
-                rebuild: &seq,
-            }),
+            OutputMode::Bytes => {
+                // A host's emulator has one size: a saved normal screen of another height
+                // reaches it as tmux will restore it (`rebuild_restored`).
+                let max = self.budget.available();
+                let profile = self.profile.as_ref();
+                rebuild_sequence_bytes(cap, cols, rows, limit, profile, max, &mut seq);
+                host.on_event(&ClientEvent::PaneReset {
+                    pane,
+                    cols,
+                    rows,
+                    rebuild: &seq,
+                })
+            }
         }
         self.scratch = seq;
         if was_paused {

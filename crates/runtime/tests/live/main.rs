@@ -3,6 +3,7 @@
 //! window indexes, and push against pull on a live session's stream.
 
 mod alternate;
+mod bytes_alternate;
 mod during_output;
 mod flow;
 mod forged;

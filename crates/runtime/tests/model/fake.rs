@@ -22,6 +22,8 @@ pub struct Fake {
     /// The widths of this server's platform where they differ from the table of the
     /// release `version` names (what the width probe asks).
     pub platform: Vec<(u32, u8)>,
+    /// What `#{alternate_on}` prints.
+    pub alternate: bool,
 }
 
 impl Fake {
@@ -33,6 +35,7 @@ impl Fake {
             sent: Vec::new(),
             version: "3.3a",
             platform: Vec::new(),
+            alternate: false,
         }
     }
 
@@ -99,7 +102,9 @@ impl Fake {
         let quoted = cmd
             .strip_prefix("display-message -p -- \"")
             .and_then(|q| q.strip_suffix('"'));
-        Some(if let Some(q) = quoted {
+        Some(if cmd.ends_with("\"A#{alternate_on}\"") {
+            format!("A{}", u8::from(self.alternate))
+        } else if let Some(q) = quoted {
             match q {
                 "#{version}" => self.version.into(),
                 q if q.starts_with("W#{w;l:") => self.probe(q),

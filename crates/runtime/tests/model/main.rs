@@ -2,6 +2,7 @@
 //! against pull, and no allocation once warm.
 
 mod alloc;
+mod bytes_resize;
 mod client;
 mod fake;
 mod hoststream;

@@ -14,15 +14,31 @@ use std::time::{Duration, Instant};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// Whether a `tmux` binary can be run here.
+/// Whether a `tmux` binary can be run here; tests that need one skip when it cannot.
+///
+/// A skip must never hide a broken set-up, so this panics instead of answering `false` when
+/// tmux was asked for: `MUXLINK_TEST_TMUX` names a program (an empty or wrong name included)
+/// or `MUXLINK_REQUIRE_TMUX` is set to anything but `0` (`scripts/test-all` sets it).
 pub fn tmux_available() -> bool {
-    Command::new(default_program())
+    let program = default_program();
+    let runs = Command::new(&program)
         .arg("-V")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .map(|s| s.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    if !runs {
+        let named = std::env::var_os("MUXLINK_TEST_TMUX").is_some();
+        let required = std::env::var_os("MUXLINK_REQUIRE_TMUX").is_some_and(|v| v != "0");
+        assert!(
+            !named && !required,
+            "tmux is required here (MUXLINK_TEST_TMUX or MUXLINK_REQUIRE_TMUX is set) but \
+             `{} -V` does not run",
+            program.display()
+        );
+    }
+    runs
 }
 
 /// The tmux version as `(major, minor)`, e.g. `(3, 3)` for "tmux 3.3a".

@@ -38,6 +38,9 @@ pub(crate) const UNIT_WIDE: u32 = 1 << 31;
 pub(crate) const UNIT_EXT: u32 = 1 << 30;
 /// Shadow characters are below this (the bits above are flags).
 const UNIT_LIMIT: u32 = 1 << 29;
+/// Not a shadow character's flag: in the units [`Row::append_units`] takes, a printable
+/// ASCII character (written as tmux's collect path writes it).
+pub(crate) const UNIT_ASCII: u32 = UNIT_LIMIT;
 
 impl Shadow {
     /// Empty and valid: the row holds only `EMPTY` cells.
@@ -352,11 +355,16 @@ impl Row {
     /// Printed characters appended where the row's shadow ends, the common case of text
     /// in any script: the cells from there on are [`EMPTY`], so no wide character needs
     /// fixing up, and the shadow takes the characters as they are. `units` (not empty) are
-    /// the characters in the shadow's form (code point, [`UNIT_WIDE`] for a wide one), all
-    /// fitting before `cols`; each cell is `head` (flags `TMUX_EXTENDED` only) with its
-    /// code point, a wide one followed by a plain [`SPACER`]. Storage grows as tmux's does
-    /// for each cell ([`Row::expand`]). Returns the column after the last character, or
-    /// `None` (nothing written) when the shadow does not end at `x`.
+    /// the characters in the shadow's form (code point or combined index, [`UNIT_WIDE`]
+    /// for a wide one, [`UNIT_EXT`] for a combined one) plus [`UNIT_ASCII`] for printable
+    /// ASCII, all fitting before `cols`; `mixed` is their flags or-ed. Each cell is
+    /// `head` (flags `TMUX_EXTENDED` only) with its character, a wide one followed by a
+    /// plain [`SPACER`]; an ASCII one (not combined) has no flags unless `pen_ext` (tmux's
+    /// collect path). Storage grows as tmux's does: for each cell ([`Row::expand`]), or
+    /// once per run of ASCII (a collect item, which a combined character ends). Returns
+    /// the column after the last character and, when the units end in an item, the size
+    /// before it (see `Screen::item_size`); or `None` (nothing written) when the shadow
+    /// does not end at `x`.
     #[inline]
     pub fn append_units(
         &mut self,
@@ -364,13 +372,18 @@ impl Row {
         cols: u16,
         head: Cell,
         units: &[u32],
-    ) -> Option<usize> {
+        mixed: u32,
+        pen_ext: bool,
+    ) -> Option<(usize, Option<u16>)> {
         debug_assert_eq!(head.flags, CellFlags::TMUX_EXTENDED);
         if !self.shadow.valid || self.shadow.end as usize != x || units.is_empty() {
             return None;
         }
         if self.cells.len() < cols as usize {
             self.materialize(cols);
+        }
+        if mixed & (UNIT_ASCII | UNIT_EXT) != 0 {
+            return Some(self.append_mixed(x, cols, head, units, pen_ext));
         }
         let cells = &mut self.cells[..cols as usize];
         // What follows a character: the spacer of a wide one, else the empty cell that
@@ -402,7 +415,107 @@ impl Row {
         self.shadow.end = x as u16;
         self.touch(x);
         self.mark_ext(x);
-        Some(x)
+        Some((x, None))
+    }
+
+    /// [`Row::append_units`] with ASCII or combined characters among the units.
+    fn append_mixed(
+        &mut self,
+        x: usize,
+        cols: u16,
+        head: Cell,
+        units: &[u32],
+        pen_ext: bool,
+    ) -> (usize, Option<u16>) {
+        const AFTER: [Cell; 2] = [EMPTY, SPACER];
+        // The collect path's style, and the out-of-line one.
+        let styles = [
+            Cell { ch: 0, ..head },
+            Cell {
+                ch: 0,
+                flags: CellFlags::empty(),
+                ..head
+            },
+        ];
+        // tmux's `grid_expand_line` once for an item of ASCII from `before` to `end`.
+        let item_size = |before: usize, end: usize, size: usize| {
+            if end <= before {
+                size
+            } else {
+                size.max(expanded_size(end, cols))
+            }
+        };
+        // The shadow's characters; its runs follow as the styles change.
+        let collected = |u: u32| u & (UNIT_ASCII | UNIT_EXT) == UNIT_ASCII && !pen_ext;
+        let mut style = collected(units[0]);
+        self.shadow.style(styles[style as usize]);
+        let base = self.shadow.units.len() as u32;
+        self.shadow
+            .units
+            .extend(units.iter().map(|&u| u & !UNIT_ASCII));
+        let runs = &mut self.shadow.runs;
+        let cells = &mut self.cells[..cols as usize];
+        let mut size = self.size as usize;
+        let mut item: Option<usize> = None;
+        let mut ext_x = 0;
+        let mut x = x;
+        for (k, &u) in units.iter().enumerate() {
+            let wide = (u >> 31) as usize;
+            let ascii = u & UNIT_ASCII != 0;
+            let ext = u & UNIT_EXT != 0;
+            debug_assert!(cells[x] == EMPTY);
+            let end = x + 1 + wide;
+            if size < cols as usize {
+                // (Storage never grows past `cols` here.)
+                if ascii {
+                    let before = *item.get_or_insert(size);
+                    if ext {
+                        // A character combined with it ended the item.
+                        size = item_size(before, end, size);
+                        item = None;
+                    }
+                } else {
+                    if let Some(before) = item.take() {
+                        size = item_size(before, x, size);
+                    }
+                    if end > size {
+                        size = expanded_size(end, cols);
+                    }
+                }
+            } else if ascii & !ext {
+                item.get_or_insert(size);
+            } else {
+                item = None;
+            }
+            let c = collected(u);
+            if !c {
+                ext_x = end;
+            }
+            if c != style {
+                runs.push((base + k as u32, styles[c as usize]));
+                style = c;
+            }
+            let flags = styles[c as usize].flags.bits()
+                | CellFlags::WIDE.bits() * wide as u8
+                | CellFlags::EXTENDED.bits() * ext as u8;
+            cells[x] = Cell {
+                ch: u & (UNIT_LIMIT - 1),
+                flags: CellFlags::from_bits_retain(flags),
+                ..head
+            };
+            if let Some(c) = cells.get_mut(x + 1) {
+                *c = AFTER[wide];
+            }
+            x = end;
+        }
+        if let Some(before) = item {
+            size = item_size(before, x, size);
+        }
+        self.size = size.min(u16::MAX as usize) as u16;
+        self.shadow.end = x as u16;
+        self.touch(x);
+        self.mark_ext(ext_x);
+        (x, item.map(|b| b.min(u16::MAX as usize) as u16))
     }
 
     /// tmux's `cellused`.

@@ -396,18 +396,7 @@ impl Ctx {
             } else {
                 s.end_item();
                 if self.utf8.have == 0 {
-                    let (n, (cp, w)) = s.print_utf8_run(&bytes[i..]);
-                    if n > 0 {
-                        self.last = None;
-                        self.printed(s, cp, w);
-                        i += n;
-                        continue;
-                    }
-                    if let Some((cp, n)) = decode_utf8(&bytes[i..]) {
-                        self.last = None;
-                        let w = s.width_of(cp);
-                        s.print_char(cp, w);
-                        self.printed(s, cp, w);
+                    if let Some(n) = self.print_utf8(s, &bytes[i..], 0) {
                         i += n;
                         continue;
                     }
@@ -420,6 +409,30 @@ impl Ctx {
             }
         }
         (len, false)
+    }
+
+    /// The complete UTF-8 character at the start of `bytes` (no partial one pending) and
+    /// what follows it that `Screen::print_utf8_run` takes (ASCII up to a `stop` byte
+    /// among it): printed. Returns the bytes consumed, or `None` when `bytes` does not
+    /// start with a complete character (the byte-at-a-time path then applies).
+    #[inline(always)]
+    pub(super) fn print_utf8(&mut self, s: &mut Screen, bytes: &[u8], stop: u8) -> Option<usize> {
+        let (n, (cp, w)) = s.print_utf8_run(bytes, stop);
+        if n > 0 {
+            if cp < 0x80 {
+                self.last = Some((cp, 1));
+            } else {
+                self.last = None;
+                self.printed(s, cp, w);
+            }
+            return Some(n);
+        }
+        let (cp, n) = decode_utf8(bytes)?;
+        self.last = None;
+        let w = s.width_of(cp);
+        s.print_char(cp, w);
+        self.printed(s, cp, w);
+        Some(n)
     }
 
     /// A run of printable ASCII (tmux `input_print` for each).

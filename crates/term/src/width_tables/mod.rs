@@ -407,6 +407,13 @@ impl CharWidths {
         self.table.width(cp)
     }
 
+    /// The release's table when it is the whole answer (no overrides): callers looking up
+    /// many characters ask once.
+    #[inline]
+    pub fn plain_table(&self) -> Option<&'static WidthTable> {
+        self.overrides.is_empty().then_some(self.table)
+    }
+
     /// Whether an override of `cp` (`codepoint-widths`, a platform width) can change its
     /// width: not for the Hangul filler from 3.6, which tmux ignores whatever its width.
     #[inline]

@@ -418,7 +418,8 @@ impl Row {
         Some((x, None))
     }
 
-    /// [`Row::append_units`] with ASCII or combined characters among the units.
+    /// [`Row::append_units`] with ASCII or combined characters among the units. Three
+    /// passes, each with little state: the shadow, the cells, the storage size.
     fn append_mixed(
         &mut self,
         x: usize,
@@ -427,95 +428,114 @@ impl Row {
         units: &[u32],
         pen_ext: bool,
     ) -> (usize, Option<u16>) {
-        const AFTER: [Cell; 2] = [EMPTY, SPACER];
-        // The collect path's style, and the out-of-line one.
-        let styles = [
-            Cell { ch: 0, ..head },
-            Cell {
-                ch: 0,
-                flags: CellFlags::empty(),
-                ..head
-            },
-        ];
-        // tmux's `grid_expand_line` once for an item of ASCII from `before` to `end`.
-        let item_size = |before: usize, end: usize, size: usize| {
-            if end <= before {
-                size
-            } else {
-                size.max(expanded_size(end, cols))
-            }
-        };
-        // The shadow's characters; its runs follow as the styles change.
+        // Whether a unit's cell has the collect path's style (not stored out of line).
         let collected = |u: u32| u & (UNIT_ASCII | UNIT_EXT) == UNIT_ASCII && !pen_ext;
+        // The cells by (collected, wide, combined): `head` with the flags each needs.
+        let mut templates = [head; 8];
+        for (i, t) in templates.iter_mut().enumerate() {
+            let mut flags = CellFlags::empty();
+            if i & 4 == 0 {
+                flags |= CellFlags::TMUX_EXTENDED;
+            }
+            if i & 2 != 0 {
+                flags |= CellFlags::WIDE;
+            }
+            if i & 1 != 0 {
+                flags |= CellFlags::EXTENDED;
+            }
+            t.flags = flags;
+        }
+        // The shadow's style runs, then its characters.
+        let style_of = |c: bool| Cell {
+            ch: 0,
+            flags: templates[4 * c as usize].flags,
+            ..head
+        };
         let mut style = collected(units[0]);
-        self.shadow.style(styles[style as usize]);
+        self.shadow.style(style_of(style));
         let base = self.shadow.units.len() as u32;
+        for (k, &u) in units.iter().enumerate() {
+            let c = collected(u);
+            if c != style {
+                self.shadow.runs.push((base + k as u32, style_of(c)));
+                style = c;
+            }
+        }
         self.shadow
             .units
             .extend(units.iter().map(|&u| u & !UNIT_ASCII));
-        let runs = &mut self.shadow.runs;
+        // The cells.
+        const AFTER: [Cell; 2] = [EMPTY, SPACER];
         let cells = &mut self.cells[..cols as usize];
-        let mut size = self.size as usize;
-        let mut item: Option<usize> = None;
-        let mut ext_x = 0;
+        let start = x;
         let mut x = x;
-        for (k, &u) in units.iter().enumerate() {
+        let mut ext_x = 0;
+        for &u in units {
             let wide = (u >> 31) as usize;
-            let ascii = u & UNIT_ASCII != 0;
-            let ext = u & UNIT_EXT != 0;
+            let c = collected(u);
+            let t = 4 * c as usize | 2 * wide | (u >> 30) as usize & 1;
             debug_assert!(cells[x] == EMPTY);
             let end = x + 1 + wide;
-            if size < cols as usize {
-                // (Storage never grows past `cols` here.)
-                if ascii {
-                    let before = *item.get_or_insert(size);
-                    if ext {
-                        // A character combined with it ended the item.
-                        size = item_size(before, end, size);
-                        item = None;
-                    }
-                } else {
-                    if let Some(before) = item.take() {
-                        size = item_size(before, x, size);
-                    }
-                    if end > size {
-                        size = expanded_size(end, cols);
-                    }
-                }
-            } else if ascii & !ext {
-                item.get_or_insert(size);
-            } else {
-                item = None;
-            }
-            let c = collected(u);
-            if !c {
-                ext_x = end;
-            }
-            if c != style {
-                runs.push((base + k as u32, styles[c as usize]));
-                style = c;
-            }
-            let flags = styles[c as usize].flags.bits()
-                | CellFlags::WIDE.bits() * wide as u8
-                | CellFlags::EXTENDED.bits() * ext as u8;
+            ext_x = if c { ext_x } else { end };
             cells[x] = Cell {
                 ch: u & (UNIT_LIMIT - 1),
-                flags: CellFlags::from_bits_retain(flags),
-                ..head
+                ..templates[t]
             };
             if let Some(c) = cells.get_mut(x + 1) {
                 *c = AFTER[wide];
             }
             x = end;
         }
-        if let Some(before) = item {
-            size = item_size(before, x, size);
+        // The storage, grown as tmux's is: for each cell, or once per collect item of
+        // ASCII (which a character combined with it ends); `item` is the size before
+        // the open item. It never grows past `cols` here.
+        let mut size = self.size as usize;
+        let mut item = usize::MAX;
+        let grow = |before: usize, end: usize, size: usize| {
+            if end <= before {
+                size
+            } else {
+                size.max(expanded_size(end, cols))
+            }
+        };
+        let mut xx = start;
+        for &u in units {
+            if size >= cols as usize && item == usize::MAX {
+                // Full: only whether the units end in an item is left to know.
+                let last = units[units.len() - 1];
+                if last & (UNIT_ASCII | UNIT_EXT) == UNIT_ASCII {
+                    item = size;
+                }
+                break;
+            }
+            let end = xx + 1 + (u >> 31) as usize;
+            if u & UNIT_ASCII != 0 {
+                // (`size` is at least `item` while the item is open.)
+                item = item.min(size);
+                if u & UNIT_EXT != 0 {
+                    size = grow(item, end, size);
+                    item = usize::MAX;
+                }
+            } else {
+                if item != usize::MAX {
+                    size = grow(item, xx, size);
+                    item = usize::MAX;
+                }
+                if end > size {
+                    size = expanded_size(end, cols);
+                }
+            }
+            xx = end;
+        }
+        if item != usize::MAX {
+            size = grow(item, x, size);
         }
         self.size = size.min(u16::MAX as usize) as u16;
         self.shadow.end = x as u16;
         self.touch(x);
         self.mark_ext(ext_x);
-        (x, item.map(|b| b.min(u16::MAX as usize) as u16))
+        let open = (item != usize::MAX).then(|| item.min(u16::MAX as usize) as u16);
+        (x, open)
     }
 
     /// tmux's `cellused`.

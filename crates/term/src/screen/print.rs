@@ -1216,8 +1216,9 @@ impl Scanner<'_> {
             let Some((cp, n)) = decoded else {
                 break;
             };
+            // (3 for a dropped character: not printed here either.)
             let w = match self.table {
-                Some(t) => t.width(cp),
+                Some(t) => t.width_bits(cp),
                 None => self.widths.width(cp),
             } as usize;
             let end = x + w;

@@ -473,7 +473,7 @@ impl Row {
         for &u in units {
             let wide = (u >> 31) as usize;
             let c = collected(u);
-            let t = 4 * c as usize | 2 * wide | (u >> 30) as usize & 1;
+            let t = (4 * c as usize) | (2 * wide) | ((u >> 30) as usize & 1);
             debug_assert!(cells[x] == EMPTY);
             let end = x + 1 + wide;
             ext_x = if c { ext_x } else { end };

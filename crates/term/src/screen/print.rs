@@ -463,7 +463,8 @@ impl Screen {
     /// the character the run printed just before, so that text in several scripts with
     /// accents stays on this path. Returns the bytes consumed, 0 when the first character
     /// needs the general path, and the last character printed with its width (for REP).
-    /// ASCII stops at a `stop` byte (0 for none: escaped `%output` data gives `\\`).
+    /// ASCII stops at a `stop` byte (0 for none; reading escaped `%output` data, the
+    /// backslash, which starts an escape there).
     pub fn print_utf8_run(&mut self, bytes: &[u8], stop: u8) -> (usize, (u32, u8)) {
         let cols = self.cols();
         if cols < 2
@@ -551,13 +552,17 @@ impl Screen {
             last = s.last;
             i += s.used;
             let row = self.grid.screen_mut(y);
-            let x = if appends {
-                let (x, open) = row
-                    .append_units(x0, cols, head, units, s.mixed, pen_ext)
-                    .expect("the shadow ends at x0");
+            let appended = if appends {
+                row.append_units(x0, cols, head, units, s.mixed, pen_ext)
+            } else {
+                None
+            };
+            let x = if let Some((x, open)) = appended {
                 item = open;
                 x
             } else {
+                // Not appending: `scan` took no ASCII and combined nothing.
+                debug_assert!(!appends && s.mixed == 0);
                 let mut x = x0;
                 for &u in units {
                     let wide = u & UNIT_WIDE != 0;

@@ -18,7 +18,7 @@ mod row;
 
 pub(crate) use history::Packed;
 pub(crate) use packed::Unpack;
-pub(crate) use row::{Row, EMPTY, SPACER, UNIT_WIDE};
+pub(crate) use row::{Row, EMPTY, SPACER, UNIT_ASCII, UNIT_EXT, UNIT_WIDE};
 
 use crate::cell::{Cell, CellFlags, Color};
 use history::History;

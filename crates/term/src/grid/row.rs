@@ -38,6 +38,9 @@ pub(crate) const UNIT_WIDE: u32 = 1 << 31;
 pub(crate) const UNIT_EXT: u32 = 1 << 30;
 /// Shadow characters are below this (the bits above are flags).
 const UNIT_LIMIT: u32 = 1 << 29;
+/// Not a shadow character's flag: in the units [`Row::append_units`] takes, a printable
+/// ASCII character (written as tmux's collect path writes it).
+pub(crate) const UNIT_ASCII: u32 = UNIT_LIMIT;
 
 impl Shadow {
     /// Empty and valid: the row holds only `EMPTY` cells.
@@ -352,11 +355,16 @@ impl Row {
     /// Printed characters appended where the row's shadow ends, the common case of text
     /// in any script: the cells from there on are [`EMPTY`], so no wide character needs
     /// fixing up, and the shadow takes the characters as they are. `units` (not empty) are
-    /// the characters in the shadow's form (code point, [`UNIT_WIDE`] for a wide one), all
-    /// fitting before `cols`; each cell is `head` (flags `TMUX_EXTENDED` only) with its
-    /// code point, a wide one followed by a plain [`SPACER`]. Storage grows as tmux's does
-    /// for each cell ([`Row::expand`]). Returns the column after the last character, or
-    /// `None` (nothing written) when the shadow does not end at `x`.
+    /// the characters in the shadow's form (code point or combined index, [`UNIT_WIDE`]
+    /// for a wide one, [`UNIT_EXT`] for a combined one) plus [`UNIT_ASCII`] for printable
+    /// ASCII, all fitting before `cols`; `mixed` is their flags or-ed. Each cell is
+    /// `head` (flags `TMUX_EXTENDED` only) with its character, a wide one followed by a
+    /// plain [`SPACER`]; an ASCII one (not combined) has no flags unless `pen_ext` (tmux's
+    /// collect path). Storage grows as tmux's does: for each cell ([`Row::expand`]), or
+    /// once per run of ASCII (a collect item, which a combined character ends). Returns
+    /// the column after the last character and, when the units end in an item, the size
+    /// before it (see `Screen::item_size`); or `None` (nothing written) when the shadow
+    /// does not end at `x`.
     #[inline]
     pub fn append_units(
         &mut self,
@@ -364,13 +372,18 @@ impl Row {
         cols: u16,
         head: Cell,
         units: &[u32],
-    ) -> Option<usize> {
+        mixed: u32,
+        pen_ext: bool,
+    ) -> Option<(usize, Option<u16>)> {
         debug_assert_eq!(head.flags, CellFlags::TMUX_EXTENDED);
         if !self.shadow.valid || self.shadow.end as usize != x || units.is_empty() {
             return None;
         }
         if self.cells.len() < cols as usize {
             self.materialize(cols);
+        }
+        if mixed & (UNIT_ASCII | UNIT_EXT) != 0 {
+            return Some(self.append_mixed(x, cols, head, units, pen_ext));
         }
         let cells = &mut self.cells[..cols as usize];
         // What follows a character: the spacer of a wide one, else the empty cell that
@@ -402,7 +415,127 @@ impl Row {
         self.shadow.end = x as u16;
         self.touch(x);
         self.mark_ext(x);
-        Some(x)
+        Some((x, None))
+    }
+
+    /// [`Row::append_units`] with ASCII or combined characters among the units. Three
+    /// passes, each with little state: the shadow, the cells, the storage size.
+    fn append_mixed(
+        &mut self,
+        x: usize,
+        cols: u16,
+        head: Cell,
+        units: &[u32],
+        pen_ext: bool,
+    ) -> (usize, Option<u16>) {
+        // Whether a unit's cell has the collect path's style (not stored out of line).
+        let collected = |u: u32| u & (UNIT_ASCII | UNIT_EXT) == UNIT_ASCII && !pen_ext;
+        // The cells by (collected, wide, combined): `head` with the flags each needs.
+        let mut templates = [head; 8];
+        for (i, t) in templates.iter_mut().enumerate() {
+            let mut flags = CellFlags::empty();
+            if i & 4 == 0 {
+                flags |= CellFlags::TMUX_EXTENDED;
+            }
+            if i & 2 != 0 {
+                flags |= CellFlags::WIDE;
+            }
+            if i & 1 != 0 {
+                flags |= CellFlags::EXTENDED;
+            }
+            t.flags = flags;
+        }
+        // The shadow's style runs, then its characters.
+        let style_of = |c: bool| Cell {
+            ch: 0,
+            flags: templates[4 * c as usize].flags,
+            ..head
+        };
+        let mut style = collected(units[0]);
+        self.shadow.style(style_of(style));
+        let base = self.shadow.units.len() as u32;
+        for (k, &u) in units.iter().enumerate() {
+            let c = collected(u);
+            if c != style {
+                self.shadow.runs.push((base + k as u32, style_of(c)));
+                style = c;
+            }
+        }
+        self.shadow
+            .units
+            .extend(units.iter().map(|&u| u & !UNIT_ASCII));
+        // The cells.
+        const AFTER: [Cell; 2] = [EMPTY, SPACER];
+        let cells = &mut self.cells[..cols as usize];
+        let start = x;
+        let mut x = x;
+        let mut ext_x = 0;
+        for &u in units {
+            let wide = (u >> 31) as usize;
+            let c = collected(u);
+            let t = (4 * c as usize) | (2 * wide) | ((u >> 30) as usize & 1);
+            debug_assert!(cells[x] == EMPTY);
+            let end = x + 1 + wide;
+            ext_x = if c { ext_x } else { end };
+            cells[x] = Cell {
+                ch: u & (UNIT_LIMIT - 1),
+                ..templates[t]
+            };
+            if let Some(c) = cells.get_mut(x + 1) {
+                *c = AFTER[wide];
+            }
+            x = end;
+        }
+        // The storage, grown as tmux's is: for each cell, or once per collect item of
+        // ASCII (which a character combined with it ends); `item` is the size before
+        // the open item. It never grows past `cols` here.
+        let mut size = self.size as usize;
+        let mut item = usize::MAX;
+        let grow = |before: usize, end: usize, size: usize| {
+            if end <= before {
+                size
+            } else {
+                size.max(expanded_size(end, cols))
+            }
+        };
+        let mut xx = start;
+        for &u in units {
+            if size >= cols as usize && item == usize::MAX {
+                // Full: only whether the units end in an item is left to know.
+                let last = units[units.len() - 1];
+                if last & (UNIT_ASCII | UNIT_EXT) == UNIT_ASCII {
+                    item = size;
+                }
+                break;
+            }
+            let end = xx + 1 + (u >> 31) as usize;
+            if u & UNIT_ASCII != 0 {
+                // (`size` is at least `item` while the item is open.)
+                item = item.min(size);
+                if u & UNIT_EXT != 0 {
+                    size = grow(item, end, size);
+                    item = usize::MAX;
+                }
+            } else {
+                if item != usize::MAX {
+                    size = grow(item, xx, size);
+                    item = usize::MAX;
+                }
+                if end > size {
+                    size = expanded_size(end, cols);
+                }
+            }
+            xx = end;
+        }
+        if item != usize::MAX {
+            size = grow(item, x, size);
+        }
+        self.size = size.min(u16::MAX as usize) as u16;
+        self.shadow.end = x as u16;
+        self.touch(x);
+        self.mark_ext(ext_x);
+        let open = (item != usize::MAX).then(|| item.min(u16::MAX as usize) as u16);
+        (x, open)
     }
 
     /// tmux's `cellused`.

@@ -15,7 +15,7 @@
 //! with `unescape` the protocol crate's (a malformed escape is kept as its `\`).
 
 use super::strings::{self, Pre};
-use super::{decode_utf8, extent, parse_plain_csi, Ctx, Input, PLAIN_CSI_MAX};
+use super::{extent, parse_plain_csi, Ctx, Input, PLAIN_CSI_MAX};
 use crate::params::{self, CsiParams};
 use crate::screen::Screen;
 use crate::vte_state::VteState;
@@ -112,18 +112,8 @@ impl Ctx {
                 // character's bytes are the same here as unescaped.
                 s.end_item();
                 if self.utf8.have == 0 {
-                    let (n, (cp, w)) = s.print_utf8_run(&d[i..]);
-                    if n > 0 {
-                        self.last = None;
-                        self.printed(s, cp, w);
-                        i += n;
-                        continue;
-                    }
-                    if let Some((cp, n)) = decode_utf8(&d[i..]) {
-                        self.last = None;
-                        let w = s.width_of(cp);
-                        s.print_char(cp, w);
-                        self.printed(s, cp, w);
+                    // ASCII in the run stops at a `\`, which starts an escape.
+                    if let Some(n) = self.print_utf8(s, &d[i..], b'\\') {
                         i += n;
                         continue;
                     }

@@ -396,18 +396,7 @@ impl Ctx {
             } else {
                 s.end_item();
                 if self.utf8.have == 0 {
-                    let (n, (cp, w)) = s.print_utf8_run(&bytes[i..]);
-                    if n > 0 {
-                        self.last = None;
-                        self.printed(s, cp, w);
-                        i += n;
-                        continue;
-                    }
-                    if let Some((cp, n)) = decode_utf8(&bytes[i..]) {
-                        self.last = None;
-                        let w = s.width_of(cp);
-                        s.print_char(cp, w);
-                        self.printed(s, cp, w);
+                    if let Some(n) = self.print_utf8(s, &bytes[i..], 0) {
                         i += n;
                         continue;
                     }
@@ -420,6 +409,30 @@ impl Ctx {
             }
         }
         (len, false)
+    }
+
+    /// The complete UTF-8 character at the start of `bytes` (no partial one pending) and
+    /// what follows it that `Screen::print_utf8_run` takes (ASCII up to a `stop` byte
+    /// among it): printed. Returns the bytes consumed, or `None` when `bytes` does not
+    /// start with a complete character (the byte-at-a-time path then applies).
+    #[inline(always)]
+    pub(super) fn print_utf8(&mut self, s: &mut Screen, bytes: &[u8], stop: u8) -> Option<usize> {
+        let (n, (cp, w)) = s.print_utf8_run(bytes, stop);
+        if n > 0 {
+            if cp < 0x80 {
+                self.last = Some((cp, 1));
+            } else {
+                self.last = None;
+                self.printed(s, cp, w);
+            }
+            return Some(n);
+        }
+        let (cp, n) = decode_utf8(bytes)?;
+        self.last = None;
+        let w = s.width_of(cp);
+        s.print_char(cp, w);
+        self.printed(s, cp, w);
+        Some(n)
     }
 
     /// A run of printable ASCII (tmux `input_print` for each).
@@ -670,29 +683,50 @@ use crate::fill::printable_prefix;
 
 /// [`decode_utf8`] of the character at the start of four bytes, with the same answers,
 /// without branching on the character's length: text that mixes scripts (one, two, three
-/// and four-byte characters in no order) would mispredict those branches.
+/// and four-byte characters in no order) would mispredict those branches. What a lead byte
+/// allows is looked up ([`UTF8_LEADS`]): every check is on bytes, none on the code point.
 #[inline(always)]
 pub(crate) fn decode_utf8_4(b: [u8; 4]) -> Option<(u32, usize)> {
-    let n = b[0].leading_ones();
-    if !(2..=4).contains(&n) {
+    let e = UTF8_LEADS[b[0] as usize];
+    let n = e as u8 as usize;
+    if n == 0 {
         return None;
     }
     let v = u32::from_be_bytes(b);
-    // The top two bits of bytes 1..n must be 10.
-    let cont = 0x00c0_c0c0 & (u32::MAX << (8 * (4 - n)));
-    let payload = ((b[0] & (0x7f >> n)) as u32) << 18
+    // The second byte's range excludes overlong forms, surrogates and code points past
+    // U+10FFFF; bytes 3 and 4, where the length needs them, must be 10xxxxxx.
+    let cont = (e >> 40) as u32;
+    let ok = (b[1].wrapping_sub((e >> 16) as u8) <= (e >> 24) as u8) & (v & cont == cont & 0x8080);
+    let payload = ((b[0] & (e >> 8) as u8) as u32) << 18
         | ((b[1] & 0x3f) as u32) << 12
         | ((b[2] & 0x3f) as u32) << 6
         | (b[3] & 0x3f) as u32;
-    let cp = payload >> (6 * (4 - n));
-    // The least code point each length may encode (shorter is overlong).
-    let least = [0x80, 0x800, 0x1_0000][n as usize - 2];
-    let ok = (v & cont == cont & 0x0080_8080)
-        & (cp >= least)
-        & (cp <= 0x10_ffff)
-        & !(0xd800..=0xdfff).contains(&cp);
-    ok.then_some((cp, n as usize))
+    let cp = payload >> (e >> 32) as u8;
+    ok.then_some((cp, n))
 }
+
+/// Per UTF-8 lead byte (0 for a byte that cannot start a character of two bytes or
+/// more): bits 0..8 the length, 8..16 the bits of the lead kept, 16..24 the least second
+/// byte, 24..32 how many more second bytes are allowed, 32..40 the shift that drops the
+/// bytes past the length, 40..56 the continuation bits checked in bytes 3 and 4.
+static UTF8_LEADS: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0xc2;
+    while b <= 0xf4 {
+        let (n, mask, lo, hi, shift, cont): (u64, u64, u64, u64, u64, u64) = match b {
+            0xc2..=0xdf => (2, 0x1f, 0x80, 0xbf, 12, 0),
+            0xe0 => (3, 0x0f, 0xa0, 0xbf, 6, 0xc000),
+            0xed => (3, 0x0f, 0x80, 0x9f, 6, 0xc000),
+            0xe1..=0xef => (3, 0x0f, 0x80, 0xbf, 6, 0xc000),
+            0xf0 => (4, 0x07, 0x90, 0xbf, 0, 0xc0c0),
+            0xf4 => (4, 0x07, 0x80, 0x8f, 0, 0xc0c0),
+            _ => (4, 0x07, 0x80, 0xbf, 0, 0xc0c0),
+        };
+        t[b] = n | mask << 8 | lo << 16 | (hi - lo) << 24 | shift << 32 | cont << 40;
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {

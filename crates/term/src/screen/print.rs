@@ -7,14 +7,15 @@
 
 use super::Screen;
 use crate::cell::{Attrs, Cell, CellFlags, Color, ColorKind};
-use crate::grid::{Row, SPACER, UNIT_WIDE};
+use crate::combined::Combined;
+use crate::grid::{Row, SPACER, UNIT_ASCII, UNIT_EXT, UNIT_WIDE};
 use crate::modes::Modes;
 use crate::release::{
     is_emoji_modifier, is_regional_indicator, CombineTarget, EmojiModifierRule, OverflowRule,
     RegionalIndicatorRule, RepRule, Vs16Rule, WidenAtLastColumn, ZwjRule, EMOJI_MODIFIER_BASES,
 };
 use crate::width::UNPRINTABLE;
-use crate::width_tables::CharWidths;
+use crate::width_tables::{CharWidths, WidthTable};
 
 impl Screen {
     /// A run of printable ASCII (0x20..=0x7e): in bulk, as tmux's collect path does, or
@@ -453,12 +454,18 @@ impl Screen {
         self.damage.mark(y);
     }
 
-    /// Prints the run of complete non-ASCII characters of width 1 or 2 at the start of
-    /// `bytes`: `print_char`'s common case (and `put_cell`'s writes) with the mode checks
-    /// made once per run and the row looked up once per screen line. Returns the bytes
-    /// consumed, 0 when the first character needs the general path, and the last
-    /// character printed with its width (for REP).
-    pub fn print_utf8_run(&mut self, bytes: &[u8]) -> (usize, (u32, u8)) {
+    /// Prints the run of complete characters at the start of `bytes` (which starts with a
+    /// non-ASCII one) that `print_char` would print as width 1 or 2 cells: `print_char`'s
+    /// common case (and `put_cell`'s writes) with the mode checks made once per run and the
+    /// row looked up once per screen line. Where the run appends to the text of its line
+    /// (see [`Row::append_units`]) it also takes printable ASCII (tmux's collect path, in
+    /// items as `print_ascii_run` writes them) and zero-width characters that combine with
+    /// the character the run printed just before, so that text in several scripts with
+    /// accents stays on this path. Returns the bytes consumed, 0 when the first character
+    /// needs the general path, and the last character printed with its width (for REP).
+    /// ASCII stops at a `stop` byte (0 for none; reading escaped `%output` data, the
+    /// backslash, which starts an escape there).
+    pub fn print_utf8_run(&mut self, bytes: &[u8], stop: u8) -> (usize, (u32, u8)) {
         let cols = self.cols();
         if cols < 2
             || self.zwj
@@ -489,6 +496,10 @@ impl Screen {
         // next-3.8 gives a wide character's spacer its background: a shadow (whose wide
         // characters are followed by plain spacers) cannot describe that.
         let spacer_plain = how.spacer(&head) == SPACER;
+        // ASCII printed in the run: the collect path's cells (not stored out of line
+        // unless the pen is), unless the line-drawing set would change them.
+        let ascii = !self.charsets.acs();
+        let pen_ext = self.pen.style_needs_tmux_extended();
         let cols_n = cols as usize;
         let mut i = 0;
         let mut last = (0, 0);
@@ -498,34 +509,60 @@ impl Screen {
             self.print_units.resize(PRINT_UNITS, 0);
         }
         let mut first = true;
+        let mut item = None;
         loop {
             let x0 = self.cx as usize;
+            let y = self.cy;
+            let appends = spacer_plain
+                && self
+                    .grid
+                    .screen(y)
+                    .shadow()
+                    .get()
+                    .is_some_and(|(end, _, _)| end as usize == x0);
             let buf = &mut self.print_units;
-            let (k, used, x) = scan(&self.widths, &bytes[i..], first, x0, cols_n, buf);
-            if k == 0 {
-                // The next character needs the general path, or a new line first.
-                match scan(&self.widths, &bytes[i..], first, 0, cols_n, buf) {
-                    (0, _, _) => break,
-                    _ => {
-                        self.linefeed(true, Color::DEFAULT);
-                        self.cx = 0;
-                        continue;
-                    }
+            let mut sc = Scanner {
+                widths: &self.widths,
+                table: self.widths.plain_table(),
+                combined: &mut self.combined,
+                more: appends && ascii,
+                stop,
+                first,
+                cols: cols_n,
+            };
+            let s = sc.scan(&bytes[i..], x0, buf);
+            if s.units == 0 {
+                // The next character needs the general path, or a new line first (asked
+                // of that character alone: nothing combines with it). At column 0 a new
+                // line cannot help.
+                if x0 == 0 {
+                    break;
                 }
+                if sc.scan(&bytes[i..], 0, &mut buf[..1]).units == 0 {
+                    break;
+                }
+                self.item_size = None;
+                item = None;
+                self.linefeed(true, Color::DEFAULT);
+                self.cx = 0;
+                continue;
             }
             first = false;
-            let units = &self.print_units[..k];
-            let u = units[k - 1];
-            last = (u & !UNIT_WIDE, 1 + (u >> 31) as u8);
-            i += used;
-            let y = self.cy;
+            let units = &self.print_units[..s.units];
+            last = s.last;
+            i += s.used;
             let row = self.grid.screen_mut(y);
-            let appended = if spacer_plain {
-                row.append_units(x0, cols, head, units)
+            let appended = if appends {
+                row.append_units(x0, cols, head, units, s.mixed, pen_ext)
             } else {
                 None
             };
-            if appended.is_none() {
+            let x = if let Some((x, open)) = appended {
+                item = open;
+                x
+            } else {
+                // Not appending: `scan` took no ASCII and combined nothing.
+                debug_assert!(!appends && s.mixed == 0);
                 let mut x = x0;
                 for &u in units {
                     let wide = u & UNIT_WIDE != 0;
@@ -547,10 +584,19 @@ impl Screen {
                 }
                 row.touch(x);
                 row.mark_ext(x);
-            }
+                item = None;
+                x
+            };
             self.cx = x as u16;
             self.damage.mark(y);
+            if s.compact {
+                // As `combine` does after a combined character: before the next.
+                self.compact_combined();
+            }
         }
+        // ASCII at the end of the run leaves tmux's collect item open (the next feed may
+        // continue it).
+        self.item_size = item;
         if i > 0 {
             self.damage.cursor_changed = true;
         }
@@ -1104,51 +1150,137 @@ fn should_combine(rule: RegionalIndicatorRule, first: u32, text: &str, cp: u32) 
     (base(cp) && is_emoji_modifier(first)) || (is_emoji_modifier(cp) && base(first))
 }
 
-/// The run of characters at the start of `b` that `print_utf8_run` prints and that fit
-/// from column `x` before `cols`: each complete, not ASCII, of width 1 or 2, and one that
-/// cannot join the cell before it (`first`: the first follows a cell the run did not
-/// print). Stores them in `out` (as many as it holds) as shadow characters; returns how
-/// many, the bytes they take and the column after them. Branches only to stop: text that
-/// mixes scripts would mispredict branches on a character's length or width.
-#[inline(always)]
-fn scan(
-    widths: &CharWidths,
-    b: &[u8],
+/// What [`Scanner::scan`] found.
+struct Scanned {
+    /// Characters stored.
+    units: usize,
+    /// Bytes they take.
+    used: usize,
+    /// The last character read and its width (for REP).
+    last: (u32, u8),
+    /// The flags of the characters stored, or-ed ([`UNIT_ASCII`], [`UNIT_EXT`]).
+    mixed: u32,
+    /// The combined table wants compacting (the last character stored made it grow).
+    compact: bool,
+}
+
+/// Decodes what `print_utf8_run` prints.
+struct Scanner<'a> {
+    widths: &'a CharWidths,
+    /// `widths`' table when no override applies.
+    table: Option<&'static WidthTable>,
+    combined: &'a mut Combined,
+    /// Printable ASCII and combining characters are taken too.
+    more: bool,
+    /// An ASCII byte that ends the run (0: none).
+    stop: u8,
+    /// The run starts after a cell it did not print.
     first: bool,
-    mut x: usize,
     cols: usize,
-    out: &mut [u32],
-) -> (usize, usize, usize) {
-    let mut i = 0;
-    let mut k = 0;
-    let mut first = first;
-    while k < out.len() {
-        let Some(&lead) = b.get(i) else {
-            break;
-        };
-        if lead < 0x80 {
-            break;
+}
+
+impl Scanner<'_> {
+    /// The run of characters at the start of `b` that `print_utf8_run` prints and that fit
+    /// from column `x`: each complete, of width 1 or 2, not ASCII, and one that cannot
+    /// join the cell before it; with `more`, also printable ASCII and zero-width
+    /// characters that join the character just stored (they make it a combined one).
+    /// Stores them in `out` (as many as it holds) as shadow characters, with
+    /// [`UNIT_ASCII`] for ASCII ones. Branches only to stop, or on ASCII and zero-width
+    /// characters: text that mixes scripts would mispredict branches on a character's
+    /// length or width.
+    #[inline(always)]
+    fn scan(&mut self, b: &[u8], mut x: usize, out: &mut [u32]) -> Scanned {
+        let cols = self.cols;
+        let mut i = 0;
+        let mut k = 0;
+        let mut first = self.first;
+        let mut last = (0, 0);
+        let mut mixed = 0;
+        let mut compact = false;
+        while k < out.len() {
+            let Some(&lead) = b.get(i) else {
+                break;
+            };
+            if lead < 0x80 {
+                if !self.more || !(0x20..0x7f).contains(&lead) || lead == self.stop || x >= cols {
+                    break;
+                }
+                out[k] = lead as u32 | UNIT_ASCII;
+                mixed |= UNIT_ASCII;
+                k += 1;
+                i += 1;
+                x += 1;
+                first = false;
+                last = (lead as u32, 1);
+                continue;
+            }
+            let decoded = match b.get(i..i + 4) {
+                Some(&[b0, b1, b2, b3]) => crate::input::decode_utf8_4([b0, b1, b2, b3]),
+                _ => crate::input::decode_utf8(&b[i..]),
+            };
+            let Some((cp, n)) = decoded else {
+                break;
+            };
+            // (3 for a dropped character: not printed here either.)
+            let w = match self.table {
+                Some(t) => t.width_bits(cp),
+                None => self.widths.width(cp),
+            } as usize;
+            let end = x + w;
+            if (w.wrapping_sub(1) > 1) | (end > cols) | in_rare_block(cp) {
+                let joins = may_join_printed(cp) | (first & is_emoji_modifier_base(cp));
+                let joins = joins | (cp == 0x200d);
+                let stop = (w.wrapping_sub(1) > 1) | joins | (end > cols);
+                // (Else a character near one that may join.)
+                if stop {
+                    if w == 0 && self.more && k > 0 && !joins && cp != 0xfe0f {
+                        // Joins the character before (every release's `screen_write_cell`
+                        // with width 0, as nothing before it ends in a ZWJ).
+                        let before = out[k - 1];
+                        if before & UNIT_EXT == 0 {
+                            if let Some(id) = self.join(before & (UNIT_ASCII - 1), cp) {
+                                out[k - 1] = id | UNIT_EXT | before & (UNIT_WIDE | UNIT_ASCII);
+                                mixed |= UNIT_EXT;
+                                i += n;
+                                last = (cp, 0);
+                                if self.combined.wants_compaction() {
+                                    compact = true;
+                                    break;
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                    break;
+                }
+            }
+            out[k] = cp | ((w == 2) as u32) << 31;
+            k += 1;
+            i += n;
+            x = end;
+            first = false;
+            last = (cp, w as u8);
         }
-        let decoded = match b.get(i..i + 4) {
-            Some(&[b0, b1, b2, b3]) => crate::input::decode_utf8_4([b0, b1, b2, b3]),
-            _ => crate::input::decode_utf8(&b[i..]),
-        };
-        let Some((cp, n)) = decoded else {
-            break;
-        };
-        let w = widths.width(cp) as usize;
-        let joins = may_join_printed(cp) | (first & is_emoji_modifier_base(cp));
-        let end = x + w;
-        if (w.wrapping_sub(1) > 1) | (cp == 0x200d) | joins | (end > cols) {
-            break;
+        Scanned {
+            units: k,
+            used: i,
+            last,
+            mixed,
+            compact,
         }
-        out[k] = cp | ((w == 2) as u32) << 31;
-        k += 1;
-        i += n;
-        x = end;
-        first = false;
     }
-    (k, i, x)
+
+    /// The combined-table index of `base` followed by `add` (both characters), if a shadow
+    /// can hold it.
+    fn join(&mut self, base: u32, add: u32) -> Option<u32> {
+        let (base, add) = (char::from_u32(base)?, char::from_u32(add)?);
+        let mut buf = [0u8; 8];
+        let n = base.encode_utf8(&mut buf).len();
+        let m = add.encode_utf8(&mut buf[n..]).len();
+        let text = std::str::from_utf8(&buf[..n + m]).ok()?;
+        let id = self.combined.intern(text);
+        (id < UNIT_ASCII).then_some(id)
+    }
 }
 
 /// Whether `cp` may join the cell before it in some release even though it has a width
@@ -1173,6 +1305,50 @@ fn may_join_printed(cp: u32) -> bool {
         | within(0x1f1e6, 0x1f1ff)
         | within(0x1f3fb, 0x1f3ff)
 }
+
+/// Whether `cp` (at most U+10FFFF) lies in a block of 64 code points that holds one that
+/// may join the cell before it or is a joiner or selector: what [`may_join_printed`],
+/// [`is_emoji_modifier_base`] and the checks for U+200D and U+FE0F can say yes to. One
+/// lookup for the common characters, which are far from those.
+#[inline(always)]
+fn in_rare_block(cp: u32) -> bool {
+    let block = cp >> 6;
+    match RARE_BLOCKS.get((block / 64) as usize) {
+        Some(word) => word >> (block % 64) & 1 != 0,
+        None => true,
+    }
+}
+
+/// The blocks [`in_rare_block`] names, a bit each.
+static RARE_BLOCKS: [u64; 0x110000 / 64 / 64] = {
+    let mut map = [0u64; 0x110000 / 64 / 64];
+    let ranges: [(u32, u32); 8] = [
+        (0x1100, 0x11ff),
+        (0x200d, 0x200d),
+        (0x3164, 0x3164),
+        (0xa960, 0xa97c),
+        (0xd7b0, 0xd7fb),
+        (0xfe0f, 0xfe0f),
+        (0x1f1e6, 0x1f1ff),
+        (0x1f3fb, 0x1f3ff),
+    ];
+    let mut r = 0;
+    while r < ranges.len() {
+        let mut b = ranges[r].0 >> 6;
+        while b <= ranges[r].1 >> 6 {
+            map[(b / 64) as usize] |= 1 << (b % 64);
+            b += 1;
+        }
+        r += 1;
+    }
+    let mut k = 0;
+    while k < EMOJI_MODIFIER_BASES.len() {
+        let b = EMOJI_MODIFIER_BASES[k] >> 6;
+        map[(b / 64) as usize] |= 1 << (b % 64);
+        k += 1;
+    }
+    map
+};
 
 /// First and last of [`EMOJI_MODIFIER_BASES`].
 const BASES_FIRST: u32 = 0x1f44b;
@@ -1204,6 +1380,135 @@ fn is_emoji_modifier_base(cp: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::release::{ServerOptions, TmuxRelease};
+    use crate::{capture, Terminal};
+    use proptest::prelude::*;
+
+    /// Text in several scripts with what breaks a run: combining marks (after ASCII, after
+    /// a wide character, two in a row, at a line's start), joiners, selectors, skin tones,
+    /// regional indicators, Hangul jamo, colours stored out of line, modes that leave the
+    /// bulk path, a `\` (which escaped data writes `\134`).
+    const PIECES: &[&str] = &[
+        "a",
+        "xy",
+        " ",
+        "\\",
+        "\u{e9}",
+        "\u{3b1}",
+        "\u{416}",
+        "\u{2502}",
+        "\u{4e2d}",
+        "\u{3042}",
+        "\u{1f600}",
+        "e\u{301}",
+        "\u{301}",
+        "\u{302}\u{303}",
+        "\u{200d}",
+        "\u{fe0f}",
+        "\u{fe0e}",
+        "\u{1f44b}",
+        "\u{1f3fb}",
+        "\u{1f1e6}",
+        "\u{1100}",
+        "\u{1161}",
+        "\u{3164}",
+        "\u{ad}",
+        "\u{85}",
+        "\r\n",
+        "\t",
+        "\x08",
+        "\x1b[38;5;100m",
+        "\x1b[31m",
+        "\x1b[m",
+        "\x1b[?7l",
+        "\x1b[?7h",
+        "\x1b[4h",
+        "\x1b[4l",
+        "\x1b(0",
+        "\x1b(B",
+        "\x1b[5G",
+        "\x1b[2b",
+    ];
+
+    fn cells(t: &Terminal) -> Vec<(String, u32, u32, u16, u8)> {
+        let mut out = Vec::new();
+        for i in 0..t.history_len() + t.rows() as usize {
+            for cell in t.line(i) {
+                let mut text = String::new();
+                t.push_cell_text(cell, &mut text);
+                let flags = (cell.flags - CellFlags::EXTENDED).bits();
+                out.push((text, cell.fg.0, cell.bg.0, cell.attrs.bits(), flags));
+            }
+        }
+        out
+    }
+
+    /// tmux's `%output` escaping: bytes below 0x20 and `\` as octal.
+    fn escape(b: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &c in b {
+            if c < 0x20 || c == b'\\' {
+                out.extend_from_slice(format!("\\{c:03o}").as_bytes());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+        /// The bulk path (runs of any script, with ASCII and combining marks in them)
+        /// prints what a byte at a time does (where every character after a feed's first
+        /// takes the general path), in every release, escaped or not.
+        #[test]
+        fn mixed_runs_print_as_a_byte_at_a_time(
+            release in prop::sample::select(TmuxRelease::ALL.to_vec()),
+            wide_vs in any::<bool>(),
+            cols in 1u16..24, rows in 1u16..5,
+            parts in proptest::collection::vec(prop::sample::select(PIECES), 0..80),
+        ) {
+            let options = ServerOptions {
+                variation_selector_always_wide: wide_vs,
+                ..ServerOptions::default()
+            };
+            let profile = release.profile(&options).0;
+            let all = parts.concat().into_bytes();
+            let mut whole = Terminal::with_profile(cols, rows, 20, &profile);
+            whole.feed(&all);
+            let mut bytewise = Terminal::with_profile(cols, rows, 20, &profile);
+            for b in &all {
+                bytewise.feed(std::slice::from_ref(b));
+            }
+            let mut escaped = Terminal::with_profile(cols, rows, 20, &profile);
+            escaped.feed_escaped(&escape(&all));
+            for t in [&bytewise, &escaped] {
+                prop_assert_eq!(capture::ansi(&whole, true), capture::ansi(t, true));
+                prop_assert_eq!(cells(&whole), cells(t));
+                prop_assert_eq!(whole.cursor(), t.cursor());
+                for i in 0..whole.history_len() + whole.rows() as usize {
+                    prop_assert_eq!(whole.line_used(i), t.line_used(i));
+                    prop_assert_eq!(whole.line_wrapped(i), t.line_wrapped(i));
+                }
+            }
+            // REP repeats the last character either way.
+            whole.feed(b"\x1b[3b");
+            bytewise.feed(b"\x1b[3b");
+            prop_assert_eq!(cells(&whole), cells(&bytewise));
+        }
+    }
+
+    #[test]
+    fn rare_blocks_hold_every_character_that_may_join() {
+        for cp in 0..0x110000 {
+            if may_join_printed(cp) || is_emoji_modifier_base(cp) || cp == 0x200d || cp == 0xfe0f {
+                assert!(in_rare_block(cp), "U+{cp:04X}");
+            }
+        }
+        assert!(!in_rare_block(0xe9) && !in_rare_block(0x4e00) && !in_rare_block(0x1f600));
+        assert!(in_rare_block(0x1f64b));
+    }
 
     #[test]
     fn the_bases_bitmap_is_the_list() {

@@ -71,6 +71,18 @@ impl WidthTable {
         }
     }
 
+    /// [`WidthTable::width`] of a code point from U+0080 to U+10FFFF, as the table stores
+    /// it: 0, 1, 2, or 3 for [`DROPPED`]. For a caller that reads many characters and
+    /// treats 3 as it treats any width but 0, 1 and 2.
+    #[inline(always)]
+    pub fn width_bits(&self, cp: u32) -> u8 {
+        debug_assert!((0x80..=0x10ffff).contains(&cp));
+        // (Every code point up to U+10FFFF has a page.)
+        let page = self.pages[((cp >> 8) as usize).min(self.pages.len() - 1)];
+        let byte = self.blocks[page as usize][((cp & 0xff) >> 2) as usize];
+        (byte >> ((cp & 3) * 2)) & 3
+    }
+
     /// The same data as `(first, last, width)` inclusive ranges, sorted and disjoint; code
     /// points not listed are width 1. For hosts that configure an emulator of their own.
     pub fn ranges(&self) -> &'static [(u32, u32, u8)] {
@@ -407,6 +419,13 @@ impl CharWidths {
         self.table.width(cp)
     }
 
+    /// The release's table when it is the whole answer (no overrides): callers looking up
+    /// many characters ask once.
+    #[inline]
+    pub fn plain_table(&self) -> Option<&'static WidthTable> {
+        self.overrides.is_empty().then_some(self.table)
+    }
+
     /// Whether an override of `cp` (`codepoint-widths`, a platform width) can change its
     /// width: not for the Hangul filler from 3.6, which tmux ignores whatever its width.
     #[inline]
@@ -428,6 +447,20 @@ impl CharWidths {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn width_bits_is_width_for_every_character() {
+        for release in TmuxRelease::ALL {
+            let t = WidthTable::for_release(release);
+            for cp in 0x80..=0x10ffff {
+                let want = match t.width(cp) {
+                    DROPPED => 3,
+                    w => w,
+                };
+                assert_eq!(t.width_bits(cp), want, "{release:?} U+{cp:04X}");
+            }
+        }
+    }
 
     #[test]
     fn two_level_tables_match_their_ranges() {

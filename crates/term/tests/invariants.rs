@@ -27,6 +27,15 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
                     prop::sample::select(b"ABCDEFGHJKLMPSTXZ@bdgrsu`mhl".to_vec())
                 )
                     .prop_map(|(a, b, f)| format!("\x1b[{a};{b}{}", f as char).into_bytes()),
+                // Cursor motion with one parameter, and origin mode (rows then count from
+                // the scroll region's top).
+                (
+                    prop_oneof![0u16..12, 0u16..1100],
+                    prop::sample::select(b"ABCDEFGHdf`".to_vec())
+                )
+                    .prop_map(|(a, f)| format!("\x1b[{a}{}", f as char).into_bytes()),
+                Just(b"\x1b[?6h".to_vec()),
+                Just(b"\x1b[?6l".to_vec()),
                 // Empty parameters and sub-parameters.
                 (
                     prop::sample::select(vec!["", "0", "5", "2:3", ";"]),

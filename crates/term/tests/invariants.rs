@@ -392,3 +392,47 @@ fn text_after_crlf_or_wrap_over_half_a_wide_character() {
         assert_eq!(cells_with_flags(&whole), cells_with_flags(&bytewise));
     }
 }
+
+/// Text printed right after a cursor motion takes a path of its own when the sequence is
+/// whole in the feed; fed a byte at a time it takes the general one. Every column and
+/// length, over and beside wide characters, in an extended style (RGB) and plain, with
+/// and without a pending wrap, in origin mode in a region, must agree.
+#[test]
+fn text_after_cursor_motion_equals_bytewise() {
+    for cols in [5u16, 6] {
+        for col in 1..=cols + 1 {
+            for text in ["x", "yz", "abc"] {
+                for pen in ["", "\x1b[38;2;1;2;3m", "\x1b[4:3m"] {
+                    for mode in ["", "\x1b[2;3r\x1b[?6h", "\x1b[4h", "\x1b(0"] {
+                        let mut all =
+                            format!("\x1b[H中中中\r\n中a中a\r\nab中\x1b[1;{cols}Hw{mode}{pen}");
+                        for row in 1..=3 {
+                            all += &format!("\x1b[{row};{col}H{text}\x1b[{col}G{text}");
+                            all += &format!("\x1b[{row}d{text}\x1b[1C{text}\x1b[2D{text}");
+                        }
+                        // Eight more bytes: the last motion is whole in the feed.
+                        all += "\x1b[0m\x1b[0m\x1b[0m";
+                        let mut whole = Terminal::with_history_limit(cols, 3, 10);
+                        whole.feed(all.as_bytes());
+                        let mut bytewise = Terminal::with_history_limit(cols, 3, 10);
+                        for b in all.as_bytes() {
+                            bytewise.feed(std::slice::from_ref(b));
+                        }
+                        let what = format!("{all:?}");
+                        assert_eq!(
+                            capture::ansi(&whole, true),
+                            capture::ansi(&bytewise, true),
+                            "{what}"
+                        );
+                        assert_eq!(
+                            cells_with_flags(&whole),
+                            cells_with_flags(&bytewise),
+                            "{what}"
+                        );
+                        assert_eq!(whole.cursor(), bytewise.cursor(), "{what}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -195,9 +195,11 @@ impl Input {
             // bytes[0] is ESC. A complete CSI the fast paths take is dispatched before
             // asking whether the feed cut the sequence short (near the end of a feed, which
             // for `%output`-sized feeds is always): it is not, and asking scans it again.
-            let n = match c.escape_csi(s, &mut self.csi_params, bytes) {
-                Some(n) => n,
-                None => {
+            // Such a CSI leaves the parser in the ground state with no string open, so the
+            // text after it, and an ESC after that, are taken here without the checks above:
+            // cursor-addressing programs alternate the two, a few characters at a time.
+            loop {
+                let Some(n) = c.escape_csi(s, &mut self.csi_params, bytes) else {
                     if bytes.len() < CARRY_MAX
                         && extent(bytes).is_none()
                         && (may_carry || bytes.len() == 1)
@@ -205,10 +207,29 @@ impl Input {
                         self.keep(bytes);
                         return;
                     }
-                    c.escape(s, &mut self.parser, bytes)
+                    let n = c.escape(s, &mut self.parser, bytes);
+                    bytes = &bytes[n..];
+                    break;
+                };
+                bytes = &bytes[n..];
+                match bytes.first() {
+                    Some(&b) if (0x20..0x7f).contains(&b) => {
+                        let k = 1 + printable_prefix(&bytes[1..]);
+                        let run = &bytes[..k];
+                        if c.utf8.have == 0 && s.print_ascii_short(run) {
+                            c.last = Some((run[k - 1] as u32, 1));
+                        } else {
+                            c.print_ascii_run(s, run);
+                        }
+                        bytes = &bytes[k..];
+                        if bytes.first() != Some(&0x1b) {
+                            break;
+                        }
+                    }
+                    Some(&0x1b) => {}
+                    _ => break,
                 }
-            };
-            bytes = &bytes[n..];
+            }
         }
     }
 }

@@ -21,6 +21,9 @@ impl Screen {
     /// a character at a time where a mode (insert, no autowrap, DEC graphics) needs that.
     #[inline]
     pub fn print_ascii_run(&mut self, run: &[u8]) {
+        if self.print_ascii_short(run) {
+            return;
+        }
         if self.ascii_run_fast() {
             self.print_ascii_run_at(run, false);
         } else {
@@ -37,7 +40,9 @@ impl Screen {
     pub fn crlf_print_ascii_run(&mut self, run: &[u8]) {
         if self.ascii_run_fast() {
             let fresh = self.crlf_keeping(run.len().min(self.cols() as usize));
-            self.print_ascii_run_at(run, fresh);
+            if fresh || !self.print_ascii_short(run) {
+                self.print_ascii_run_at(run, fresh);
+            }
         } else {
             self.carriage_return_linefeed();
             self.print_ascii_run(run);

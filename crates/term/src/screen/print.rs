@@ -137,7 +137,7 @@ impl Screen {
         let n = run.len();
         let mut pen = self.pen;
         pen.flags = CellFlags::empty();
-        if x + n > cols || !self.ascii_run_fast() || pen.style_needs_tmux_extended() {
+        if n == 0 || x + n > cols || !self.ascii_run_fast() || pen.style_needs_tmux_extended() {
             return false;
         }
         let y = self.cy;
@@ -154,7 +154,20 @@ impl Screen {
         let row = self.grid.screen_mut(y);
         self.item_size = Some(expand_item(row, item_size, x + n, cols as u16));
         let (cells, shadow) = row.cells_and_shadow(cols as u16);
-        crate::fill::fill_ascii(&mut cells[x..x + n], run, pen);
+        if n <= 2 {
+            // The first and the last cell (one cell twice for one character): no loop
+            // whose length changes from one motion to the next.
+            cells[x] = Cell {
+                ch: run[0] as u32,
+                ..pen
+            };
+            cells[x + n - 1] = Cell {
+                ch: run[n - 1] as u32,
+                ..pen
+            };
+        } else {
+            crate::fill::fill_ascii(&mut cells[x..x + n], run, pen);
+        }
         shadow.append(x, run, Cell { ch: 0, ..pen });
         row.touch(x + n);
         self.cx = (x + n) as u16;

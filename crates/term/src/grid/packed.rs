@@ -55,9 +55,15 @@ const VARY: u128 =
 /// A cell's flags as a mixed run's character bits.
 #[inline(always)]
 fn mix_bits(c: &Cell) -> u32 {
-    (c.flags.contains(CellFlags::WIDE) as u32) << 31
-        | (c.flags.contains(CellFlags::EXTENDED) as u32) << 30
-        | (c.flags.contains(CellFlags::CLEARED) as u32) << 29
+    mix_bits_of(c.flags)
+}
+
+/// [`mix_bits`] of flags.
+#[inline(always)]
+fn mix_bits_of(flags: CellFlags) -> u32 {
+    (flags.contains(CellFlags::WIDE) as u32) << 31
+        | (flags.contains(CellFlags::EXTENDED) as u32) << 30
+        | (flags.contains(CellFlags::CLEARED) as u32) << 29
 }
 
 /// A cell's 16 bytes as one number (the `#[repr(C)]` layout's order): comparisons of
@@ -264,26 +270,32 @@ fn scan_narrow(cells: &[Cell], i: usize, vary: u128) -> Option<Scan> {
     let base = bits(&cells[i]) & mask;
     let mut j = i;
     let mut any = 0u32;
-    let (mut or_f, mut and_f) = (0u32, !0u32);
-    let mut spaces = true;
+    // Flags or-ed and and-ed as they are (the mixed-run bits are made of them once).
+    let (mut or_b, mut and_b) = (0u8, !0u8);
+    let mut all_spaces = true;
     let mut cleared = 0;
     while let Some(c) = cells.get(j) {
         if bits(c) & mask != base {
             break;
         }
-        let u = mix_bits(c);
-        or_f |= u;
-        and_f &= u;
+        let f = c.flags.bits();
+        or_b |= f;
+        and_b &= f;
         any |= c.ch;
-        spaces &= (c.ch == b' ' as u32) & (u & (MIX_WIDE | MIX_EXT) == 0);
-        cleared += (u & MIX_CLR != 0) as usize;
+        all_spaces &= c.ch == b' ' as u32;
+        cleared += (f & CellFlags::CLEARED.bits() != 0) as usize;
         j += 1;
     }
+    let (or_f, and_f) = (
+        mix_bits_of(CellFlags::from_bits_retain(or_b)),
+        mix_bits_of(CellFlags::from_bits_retain(and_b)),
+    );
     // A wide character, or a character no run holds, makes `scan` end the run or pair
     // cells: its own loop decides.
     if or_f & MIX_WIDE != 0 || any >= MIX_LIMIT {
         return None;
     }
+    let spaces = all_spaces & (or_f & MIX_EXT == 0);
     Some(Scan {
         base,
         end: j,

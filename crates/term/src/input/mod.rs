@@ -199,7 +199,7 @@ impl Input {
             // text after it, and an ESC after that, are taken here without the checks above:
             // cursor-addressing programs alternate the two, a few characters at a time.
             loop {
-                let Some(n) = c.escape_csi(s, &mut self.csi_params, bytes) else {
+                let Some((n, moved)) = c.escape_csi(s, &mut self.csi_params, bytes) else {
                     if bytes.len() < CARRY_MAX
                         && extent(bytes).is_none()
                         && (may_carry || bytes.len() == 1)
@@ -212,15 +212,20 @@ impl Input {
                     break;
                 };
                 bytes = &bytes[n..];
+                if !moved {
+                    // Text after other sequences (colours, say) is more often than not
+                    // in a style the short path does not take: `ground` prints it.
+                    break;
+                }
                 match bytes.first() {
                     Some(&b) if (0x20..0x7f).contains(&b) => {
                         let k = 1 + printable_prefix(&bytes[1..]);
                         let run = &bytes[..k];
-                        if c.utf8.have == 0 && s.print_ascii_short(run) {
-                            c.last = Some((run[k - 1] as u32, 1));
-                        } else {
-                            c.print_ascii_run(s, run);
+                        if c.utf8.have != 0 || !s.print_ascii_short(run) {
+                            // The general path's cases: `ground` takes them.
+                            break;
                         }
+                        c.last = Some((run[k - 1] as u32, 1));
                         bytes = &bytes[k..];
                         if bytes.first() != Some(&0x1b) {
                             break;
@@ -324,29 +329,30 @@ impl Ctx {
     }
 
     /// The complete CSI sequence at the start of `bytes` (which starts with ESC) when it
-    /// has a form the fast paths take (see `parse_plain_csi`, `params::parse_fast_csi`):
-    /// dispatched, and its length returned; else `None` and nothing done.
+    /// has a form the fast paths take (see `escape_motion`, `parse_plain_csi`,
+    /// `params::parse_fast_csi`): dispatched, and its length returned with whether it was a
+    /// cursor motion; else `None` and nothing done.
     #[inline(always)]
     fn escape_csi(
         &mut self,
         s: &mut Screen,
         csi_params: &mut CsiParams,
         bytes: &[u8],
-    ) -> Option<usize> {
+    ) -> Option<(usize, bool)> {
         if bytes.len() >= 3 && bytes[1] == b'[' {
             if let Some(n) = self.escape_motion(s, bytes) {
-                return Some(n);
+                return Some((n, true));
             }
             let mut values = [0u16; PLAIN_CSI_MAX];
             if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
                 s.end_item();
                 self.csi_values(s, &values[..n], action as char);
-                return Some(len);
+                return Some((len, false));
             }
             if let Some(f) = params::parse_fast_csi(bytes, csi_params) {
                 s.end_item();
                 self.csi(s, csi_params, &f.inter[..f.ninter], false, f.action as char);
-                return Some(f.len);
+                return Some((f.len, false));
             }
         }
         None

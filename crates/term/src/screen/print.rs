@@ -21,9 +21,6 @@ impl Screen {
     /// a character at a time where a mode (insert, no autowrap, DEC graphics) needs that.
     #[inline]
     pub fn print_ascii_run(&mut self, run: &[u8]) {
-        if self.print_ascii_short(run) {
-            return;
-        }
         if self.ascii_run_fast() {
             self.print_ascii_run_at(run, false);
         } else {

@@ -195,11 +195,9 @@ impl Input {
             // bytes[0] is ESC. A complete CSI the fast paths take is dispatched before
             // asking whether the feed cut the sequence short (near the end of a feed, which
             // for `%output`-sized feeds is always): it is not, and asking scans it again.
-            // Such a CSI leaves the parser in the ground state with no string open, so the
-            // text after it, and an ESC after that, are taken here without the checks above:
-            // cursor-addressing programs alternate the two, a few characters at a time.
-            loop {
-                let Some((n, moved)) = c.escape_csi(s, &mut self.csi_params, bytes) else {
+            let n = match c.escape_csi(s, &mut self.csi_params, bytes) {
+                Some(n) => n,
+                None => {
                     if bytes.len() < CARRY_MAX
                         && extent(bytes).is_none()
                         && (may_carry || bytes.len() == 1)
@@ -207,34 +205,10 @@ impl Input {
                         self.keep(bytes);
                         return;
                     }
-                    let n = c.escape(s, &mut self.parser, bytes);
-                    bytes = &bytes[n..];
-                    break;
-                };
-                bytes = &bytes[n..];
-                if !moved {
-                    // Text after other sequences (colours, say) is more often than not
-                    // in a style the short path does not take: `ground` prints it.
-                    break;
+                    c.escape(s, &mut self.parser, bytes)
                 }
-                match bytes.first() {
-                    Some(&b) if (0x20..0x7f).contains(&b) => {
-                        let k = 1 + printable_prefix(&bytes[1..]);
-                        let run = &bytes[..k];
-                        if c.utf8.have != 0 || !s.print_ascii_short(run) {
-                            // The general path's cases: `ground` takes them.
-                            break;
-                        }
-                        c.last = Some((run[k - 1] as u32, 1));
-                        bytes = &bytes[k..];
-                        if bytes.first() != Some(&0x1b) {
-                            break;
-                        }
-                    }
-                    Some(&0x1b) => {}
-                    _ => break,
-                }
-            }
+            };
+            bytes = &bytes[n..];
         }
     }
 }
@@ -329,79 +303,29 @@ impl Ctx {
     }
 
     /// The complete CSI sequence at the start of `bytes` (which starts with ESC) when it
-    /// has a form the fast paths take (see `escape_motion`, `parse_plain_csi`,
-    /// `params::parse_fast_csi`): dispatched, and its length returned with whether it was a
-    /// cursor motion; else `None` and nothing done.
+    /// has a form the fast paths take (see `parse_plain_csi`, `params::parse_fast_csi`):
+    /// dispatched, and its length returned; else `None` and nothing done.
     #[inline(always)]
     fn escape_csi(
         &mut self,
         s: &mut Screen,
         csi_params: &mut CsiParams,
         bytes: &[u8],
-    ) -> Option<(usize, bool)> {
+    ) -> Option<usize> {
         if bytes.len() >= 3 && bytes[1] == b'[' {
-            if let Some(n) = self.escape_motion(s, bytes) {
-                return Some((n, true));
-            }
             let mut values = [0u16; PLAIN_CSI_MAX];
             if let Some((len, n, action)) = parse_plain_csi(bytes, &mut values) {
                 s.end_item();
                 self.csi_values(s, &values[..n], action as char);
-                return Some((len, false));
+                return Some(len);
             }
             if let Some(f) = params::parse_fast_csi(bytes, csi_params) {
                 s.end_item();
                 self.csi(s, csi_params, &f.inter[..f.ninter], false, f.action as char);
-                return Some((f.len, false));
+                return Some(f.len);
             }
         }
         None
-    }
-
-    /// Cursor motion written the plain way (`CSI n A` .. `CSI n D`, `CSI n G`, `CSI n d`,
-    /// `CSI n H`, `CSI n ; m H`, each number 1-3 digits; `f` for `H`) at the start of
-    /// `bytes` (which starts `ESC [`): dispatched straight from the bytes, its length
-    /// returned; else `None` and nothing done. The same as `parse_plain_csi` and
-    /// `csi_values` for these (cursor-addressing programs send little else), read eight
-    /// bytes at a time so that a number's length costs no branch; within eight bytes of the
-    /// end of `bytes` it declines and the general path takes the sequence.
-    #[inline(always)]
-    fn escape_motion(&mut self, s: &mut Screen, bytes: &[u8]) -> Option<usize> {
-        let (a, la) = swar_number(load8(bytes, 2)?)?;
-        let fin = bytes[2 + la];
-        let len = match fin {
-            b';' => {
-                let at = 3 + la;
-                let (b, lb) = swar_number(load8(bytes, at)?)?;
-                if !matches!(bytes[at + lb], b'H' | b'f') {
-                    return None;
-                }
-                s.end_item();
-                self.last = None;
-                s.cursor_move(Some(b.max(1) as u32 - 1), Some(a.max(1) as u32 - 1), true);
-                return Some(at + lb + 1);
-            }
-            b'H' | b'f' => {
-                s.end_item();
-                self.last = None;
-                s.cursor_move(Some(0), Some(a.max(1) as u32 - 1), true);
-                return Some(3 + la);
-            }
-            b'A' | b'B' | b'C' | b'D' | b'G' | b'd' => 3 + la,
-            _ => return None,
-        };
-        s.end_item();
-        self.last = None;
-        let n = a.max(1);
-        match fin {
-            b'A' => s.cursor_up(n),
-            b'B' => s.cursor_down(n),
-            b'C' => s.cursor_right(n),
-            b'D' => s.cursor_left(n),
-            b'G' => s.cursor_move(Some(n as u32 - 1), None, true),
-            _ => s.cursor_move(None, Some(n as u32 - 1), true),
-        }
-        Some(len)
     }
 
     /// The escape sequence at the start of `bytes` (which starts with ESC) when
@@ -639,33 +563,6 @@ impl vte::Perform for Performer<'_> {
     }
 }
 
-/// The eight bytes of `b` from `at`, as a little-endian number, when `b` has them.
-#[inline(always)]
-fn load8(b: &[u8], at: usize) -> Option<u64> {
-    let w: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
-    Some(u64::from_le_bytes(w))
-}
-
-/// The decimal number of 1 to 3 digits that starts the eight bytes of `w` (little-endian,
-/// as [`load8`] reads them) and its length in digits, when a byte that is not a digit
-/// follows it; else `None` (no digit, or more than three). No branch on the length.
-#[inline(always)]
-fn swar_number(w: u64) -> Option<(u16, usize)> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    let t = w ^ (LO * b'0' as u64);
-    // A byte is a digit when `t` is below 10 there: neither its top bit nor the carry of
-    // adding 0x76 to its low seven bits is set.
-    let not_digit = (((t & (LO * 0x7f)) + LO * 0x76) | t) & (LO * 0x80);
-    let len = (not_digit.trailing_zeros() / 8) as usize;
-    if !(1..=3).contains(&len) {
-        return None;
-    }
-    // The digits moved to bytes 1..=3 of a four-byte number (leading zeros below them).
-    let x = (t << (8 * (4 - len))) as u32;
-    let v = ((x >> 8) & 0xff) * 100 + ((x >> 16) & 0xff) * 10 + (x >> 24);
-    Some((v as u16, len))
-}
-
 /// Most parameters [`parse_plain_csi`] takes: 16 of at most 3 digits with their `;` are 63
 /// bytes of parameter text, the most tmux keeps (a longer sequence is discarded).
 const PLAIN_CSI_MAX: usize = 16;
@@ -827,38 +724,7 @@ mod tests {
             }
         }
     }
-    use super::{
-        decode_utf8, decode_utf8_4, parse_plain_csi, printable_prefix, swar_number, PLAIN_CSI_MAX,
-    };
-
-    #[test]
-    fn swar_number_reads_one_to_three_digits() {
-        // Every string of five bytes from digits and the bytes around them.
-        let alphabet = [
-            b'0', b'1', b'5', b'9', b'/', b':', b';', b'H', 0x00, 0xb0, 0xff,
-        ];
-        let k = alphabet.len();
-        let cases = (0..k.pow(5)).map(|mut i| {
-            let mut c = [0u8; 5];
-            for b in &mut c {
-                *b = alphabet[i % k];
-                i /= k;
-            }
-            c
-        });
-        for c in cases {
-            let mut w = [b'x'; 8];
-            w[..c.len()].copy_from_slice(&c);
-            let digits = w.iter().take_while(|b| b.is_ascii_digit()).count();
-            let want = (1..=3).contains(&digits).then(|| {
-                let v = w[..digits]
-                    .iter()
-                    .fold(0u16, |v, &d| v * 10 + (d - b'0') as u16);
-                (v, digits)
-            });
-            assert_eq!(swar_number(u64::from_le_bytes(w)), want, "{w:?}");
-        }
-    }
+    use super::{decode_utf8, decode_utf8_4, parse_plain_csi, printable_prefix, PLAIN_CSI_MAX};
 
     #[test]
     fn plain_csi_takes_only_plain_sequences() {

@@ -37,9 +37,7 @@ impl Screen {
     pub fn crlf_print_ascii_run(&mut self, run: &[u8]) {
         if self.ascii_run_fast() {
             let fresh = self.crlf_keeping(run.len().min(self.cols() as usize));
-            if fresh || !self.print_ascii_short(run) {
-                self.print_ascii_run_at(run, fresh);
-            }
+            self.print_ascii_run_at(run, fresh);
         } else {
             self.carriage_return_linefeed();
             self.print_ascii_run(run);
@@ -119,58 +117,6 @@ impl Screen {
             self.damage.mark(y);
         }
         self.damage.cursor_changed = true;
-    }
-
-    /// `print_ascii_run` of a run that fits on the cursor's line with nothing to fix up:
-    /// no wrap pending or needed, bulk printing allowed, a pen and cells tmux stores in
-    /// line, no wide character cut at either end, storage for the row. Then it does what
-    /// `print_ascii_run_at` does in that case, without its loop and wide-character
-    /// branches, and returns `true`; else it does nothing and returns `false`. For the
-    /// characters between cursor motions, a few at a time.
-    #[inline(always)]
-    pub fn print_ascii_short(&mut self, run: &[u8]) -> bool {
-        let cols = self.cols() as usize;
-        let x = self.cx as usize;
-        let n = run.len();
-        let mut pen = self.pen;
-        pen.flags = CellFlags::empty();
-        if n == 0 || x + n > cols || !self.ascii_run_fast() || pen.style_needs_tmux_extended() {
-            return false;
-        }
-        let y = self.cy;
-        let row = self.grid.screen(y);
-        let cells = row.cells();
-        if cells.len() < cols
-            || row.ext_end() as usize > x
-            || cells[x].flags.contains(CellFlags::WIDE_SPACER)
-            || (x + n < cols && cells[x + n].flags.contains(CellFlags::WIDE_SPACER))
-        {
-            return false;
-        }
-        let item_size = self.item_size;
-        let row = self.grid.screen_mut(y);
-        self.item_size = Some(expand_item(row, item_size, x + n, cols as u16));
-        let (cells, shadow) = row.cells_and_shadow(cols as u16);
-        if n <= 2 {
-            // The first and the last cell (one cell twice for one character): no loop
-            // whose length changes from one motion to the next.
-            cells[x] = Cell {
-                ch: run[0] as u32,
-                ..pen
-            };
-            cells[x + n - 1] = Cell {
-                ch: run[n - 1] as u32,
-                ..pen
-            };
-        } else {
-            crate::fill::fill_ascii(&mut cells[x..x + n], run, pen);
-        }
-        shadow.append(x, run, Cell { ch: 0, ..pen });
-        row.touch(x + n);
-        self.cx = (x + n) as u16;
-        self.damage.mark(y);
-        self.damage.cursor_changed = true;
-        true
     }
 
     /// One printable ASCII character with the pen and the charset in use (tmux

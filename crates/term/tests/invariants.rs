@@ -393,10 +393,10 @@ fn text_after_crlf_or_wrap_over_half_a_wide_character() {
     }
 }
 
-/// Text printed right after a cursor motion takes a path of its own when the sequence is
-/// whole in the feed; fed a byte at a time it takes the general one. Every column and
-/// length, over and beside wide characters, in an extended style (RGB) and plain, with
-/// and without a pending wrap, in origin mode in a region, must agree.
+/// Text printed right after a cursor motion, with the sequence whole in the feed (where a
+/// fast path may take both), must end as the same bytes fed one at a time (the general
+/// path): every column and length, over and beside wide characters, in an extended style
+/// (RGB) and plain, with and without a pending wrap, in origin mode in a region.
 #[test]
 fn text_after_cursor_motion_equals_bytewise() {
     for cols in [5u16, 6] {

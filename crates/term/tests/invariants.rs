@@ -27,6 +27,15 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
                     prop::sample::select(b"ABCDEFGHJKLMPSTXZ@bdgrsu`mhl".to_vec())
                 )
                     .prop_map(|(a, b, f)| format!("\x1b[{a};{b}{}", f as char).into_bytes()),
+                // Cursor motion with one parameter, and origin mode (rows then count from
+                // the scroll region's top).
+                (
+                    prop_oneof![0u16..12, 0u16..1100],
+                    prop::sample::select(b"ABCDEFGHdf`".to_vec())
+                )
+                    .prop_map(|(a, f)| format!("\x1b[{a}{}", f as char).into_bytes()),
+                Just(b"\x1b[?6h".to_vec()),
+                Just(b"\x1b[?6l".to_vec()),
                 // Empty parameters and sub-parameters.
                 (
                     prop::sample::select(vec!["", "0", "5", "2:3", ";"]),
@@ -356,5 +365,49 @@ fn text_after_crlf_or_wrap_over_half_a_wide_character() {
             String::from_utf8_lossy(bytes)
         );
         assert_eq!(cells_with_flags(&whole), cells_with_flags(&bytewise));
+    }
+}
+
+/// Text printed right after a cursor motion, with the sequence whole in the feed (where a
+/// fast path may take both), must end as the same bytes fed one at a time (the general
+/// path): every column and length, over and beside wide characters, in an extended style
+/// (RGB) and plain, with and without a pending wrap, in origin mode in a region.
+#[test]
+fn text_after_cursor_motion_equals_bytewise() {
+    for cols in [5u16, 6] {
+        for col in 1..=cols + 1 {
+            for text in ["x", "yz", "abc"] {
+                for pen in ["", "\x1b[38;2;1;2;3m", "\x1b[4:3m"] {
+                    for mode in ["", "\x1b[2;3r\x1b[?6h", "\x1b[4h", "\x1b(0"] {
+                        let mut all =
+                            format!("\x1b[H中中中\r\n中a中a\r\nab中\x1b[1;{cols}Hw{mode}{pen}");
+                        for row in 1..=3 {
+                            all += &format!("\x1b[{row};{col}H{text}\x1b[{col}G{text}");
+                            all += &format!("\x1b[{row}d{text}\x1b[1C{text}\x1b[2D{text}");
+                        }
+                        // Eight more bytes: the last motion is whole in the feed.
+                        all += "\x1b[0m\x1b[0m\x1b[0m";
+                        let mut whole = Terminal::with_history_limit(cols, 3, 10);
+                        whole.feed(all.as_bytes());
+                        let mut bytewise = Terminal::with_history_limit(cols, 3, 10);
+                        for b in all.as_bytes() {
+                            bytewise.feed(std::slice::from_ref(b));
+                        }
+                        let what = format!("{all:?}");
+                        assert_eq!(
+                            capture::ansi(&whole, true),
+                            capture::ansi(&bytewise, true),
+                            "{what}"
+                        );
+                        assert_eq!(
+                            cells_with_flags(&whole),
+                            cells_with_flags(&bytewise),
+                            "{what}"
+                        );
+                        assert_eq!(whole.cursor(), bytewise.cursor(), "{what}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -1380,7 +1380,11 @@ typedef void (*muxlink_call_fn)(void *userdata, muxlink_client *client);
 
 /**
  * Bytes mode: reset the pane's emulator to `cols` x `rows` and feed it `data`, which
- * rebuilds what tmux holds (history, screen, cursor, modes). On attach and after a pause.
+ * rebuilds what tmux holds (history, screen, cursor, modes). On attach, after a pause, and
+ * after a pane on the alternate screen changed height. While the alternate screen is on and
+ * tmux's saved normal screen has another height than the pane, the normal screen under it
+ * and the history in `data` are those tmux will show once the alternate screen goes off
+ * (tmux resizes the saved screen only then; an emulator of one size cannot hold it).
  */
 #define MUXLINK_EVENT_PANE_RESET 29
 

@@ -401,6 +401,16 @@ impl Core {
         }
         if reindexed {
             host.on_event(&ClientEvent::WindowIndexesChanged);
+            // tmux reports the windows subscription only when its value differs from the
+            // last one it reported, checked once a second. Indexes learned here, between two
+            // checks, would hide a renumbering back to that last value (`move-window -t :6`
+            // then `move-window -r`): subscribing again clears it, so the next check
+            // reports the value as it is then. The listing that report asks for changes
+            // nothing and subscribes no more.
+            if self.live() {
+                self.outbox
+                    .send(&queries::windows_subscription_cmd(), LineKind::Quiet);
+            }
         }
     }
 

@@ -158,3 +158,30 @@ fn a_replay_knows_no_index_and_sends_nothing() {
         .collect();
     assert_eq!(windows, [(WindowId(3), None), (WindowId(4), None)]);
 }
+
+/// tmux reports the windows subscription only when its value differs from the last one it
+/// reported. Indexes a listing learned between two of its checks (`move-window -t :6` seen
+/// through a notification) would hide a renumbering back (`move-window -r`): a listing that
+/// changes an index subscribes again, and one that changes nothing does not.
+#[test]
+fn a_listing_that_reindexes_subscribes_again() {
+    let (mut c, mut h, mut f) = attached();
+    let subscriptions = |f: &Fake| {
+        f.sent
+            .iter()
+            .filter(|l| l.contains("muxlink-windows"))
+            .count()
+    };
+    let before = subscriptions(&f);
+    f.windows = vec![(0, 0), (1, 6)];
+    c.receive(b"%session-window-changed $0 @1\n", Instant::now(), &mut h);
+    f.answer(&mut c, &mut h);
+    assert_eq!(index(&c, 1), Some(6));
+    f.answer(&mut c, &mut h);
+    assert_eq!(subscriptions(&f), before + 1, "{:?}", f.sent);
+    // The same listing again, nothing changed: no new subscription.
+    c.receive(b"%session-window-changed $0 @0\n", Instant::now(), &mut h);
+    f.answer(&mut c, &mut h);
+    f.answer(&mut c, &mut h);
+    assert_eq!(subscriptions(&f), before + 1, "{:?}", f.sent);
+}

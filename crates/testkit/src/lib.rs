@@ -287,6 +287,28 @@ impl TmuxServer {
         self.command().args(args).stdin(Stdio::null()).output()
     }
 
+    /// Sizes window `main` to `cols` x `rows` as a client would, leaving no manual
+    /// `window-size` behind (`resize-window` sets it; it is unset again at once).
+    pub fn resize_main_window(&self, cols: u16, rows: u16) -> io::Result<()> {
+        let (cols, rows) = (cols.to_string(), rows.to_string());
+        self.tmux_ok(&[
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            ";",
+            "set-option",
+            "-wu",
+            "-t",
+            "main",
+            "window-size",
+        ])
+        .map(drop)
+    }
+
     /// Runs `tmux -L <name> ARGS`, failing unless it exits 0; returns stdout.
     pub fn tmux_ok<S: AsRef<OsStr>>(&self, args: &[S]) -> io::Result<Vec<u8>> {
         let out = self.tmux(args)?;

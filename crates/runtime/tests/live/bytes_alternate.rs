@@ -191,23 +191,7 @@ fn case(resize: Resize, attach_first: bool, cursor_up: bool) -> Vec<String> {
                 live.client.set_client_size(80, 40).unwrap();
             }
             None => {
-                server
-                    .tmux_ok(&[
-                        "resize-window",
-                        "-t",
-                        "main",
-                        "-x",
-                        "80",
-                        "-y",
-                        "40",
-                        ";",
-                        "set-option",
-                        "-wu",
-                        "-t",
-                        "main",
-                        "window-size",
-                    ])
-                    .unwrap();
+                server.resize_main_window(80, 40).unwrap();
             }
         },
     };

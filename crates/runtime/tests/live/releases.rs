@@ -136,23 +136,7 @@ fn resizes_across_the_alternate_screen_equal_tmux() {
                 .unwrap();
             if grown {
                 // As the testkit sizes a window: then no manual size is left behind.
-                server
-                    .tmux_ok(&[
-                        "resize-window",
-                        "-t",
-                        "main",
-                        "-x",
-                        "80",
-                        "-y",
-                        "40",
-                        ";",
-                        "set-option",
-                        "-wu",
-                        "-t",
-                        "main",
-                        "window-size",
-                    ])
-                    .unwrap();
+                server.resize_main_window(80, 40).unwrap();
             }
             let split = || {
                 server

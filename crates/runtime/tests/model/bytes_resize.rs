@@ -12,18 +12,8 @@ use super::fake::Fake;
 use super::Rec;
 
 fn attached() -> (Client, Rec, Fake) {
-    let mut c = Client::new(ClientConfig::default().with_output_mode(OutputMode::Bytes));
-    let mut h = Rec::default();
     let mut f = Fake::new(vec![(0, 0)]);
-    c.receive(
-        b"%begin 1 0 0\n%end 1 0 0\n%session-changed $0 main\n",
-        Instant::now(),
-        &mut h,
-    );
-    for _ in 0..4 {
-        f.answer(&mut c, &mut h);
-    }
-    assert!(h.saw(ClientEvent::Ready), "{:?}", h.events);
+    let (c, h) = f.attach(ClientConfig::default().with_output_mode(OutputMode::Bytes));
     (c, h, f)
 }
 

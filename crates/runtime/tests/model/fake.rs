@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use muxlink_proto::layout::layout_checksum;
-use muxlink_runtime::{Client, TmuxRelease};
+use muxlink_runtime::{Client, ClientConfig, ClientEvent, TmuxRelease};
 use muxlink_term::width_tables::WidthTable;
 
 use super::Rec;
@@ -144,6 +144,28 @@ impl Fake {
             // refresh-client, capture-pane
             String::new()
         })
+    }
+
+    /// A client made with `config`, attached to this server: control mode's first block
+    /// and `%session-changed`, then every question answered until the client asks nothing
+    /// more (a width probe's second round comes after the first's reply).
+    pub fn attach(&mut self, config: ClientConfig) -> (Client, Rec) {
+        let mut c = Client::new(config);
+        let mut h = Rec::default();
+        c.receive(
+            b"%begin 1 0 0\n%end 1 0 0\n%session-changed $0 main\n",
+            Instant::now(),
+            &mut h,
+        );
+        for _ in 0..10 {
+            if c.outgoing().is_empty() {
+                break;
+            }
+            self.answer(&mut c, &mut h);
+        }
+        assert!(c.outgoing().is_empty(), "still asking");
+        assert!(h.saw(ClientEvent::Ready), "{:?}", h.events);
+        (c, h)
     }
 
     /// Answers everything the client has written so far.

@@ -19,26 +19,10 @@ fn attach(platform: Vec<(u32, u8)>) -> (Client, Rec, Fake) {
 }
 
 fn attach_with(config: ClientConfig, platform: Vec<(u32, u8)>) -> (Client, Rec, Fake) {
-    let mut c = Client::new(config);
-    let mut h = Rec::default();
     let mut f = Fake::new(vec![(0, 0)]);
     f.version = "3.4";
     f.platform = platform;
-    c.receive(
-        b"%begin 1 0 0\n%end 1 0 0\n%session-changed $0 main\n",
-        Instant::now(),
-        &mut h,
-    );
-    // Until the client has nothing more to ask (the probe's second round comes after the
-    // first's reply).
-    for _ in 0..10 {
-        if c.outgoing().is_empty() {
-            break;
-        }
-        f.answer(&mut c, &mut h);
-    }
-    assert!(c.outgoing().is_empty(), "still asking");
-    assert!(h.saw(ClientEvent::Ready), "{:?}", h.events);
+    let (c, h) = f.attach(config);
     (c, h, f)
 }
 

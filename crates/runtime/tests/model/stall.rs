@@ -4,24 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use muxlink_runtime::{Client, ClientConfig, ClientEvent};
+use muxlink_runtime::{Client, ClientConfig};
 
 use super::fake::Fake;
 use super::Rec;
 
 fn attached(pause_after: Option<u32>) -> (Client, Rec, Fake) {
-    let mut c = Client::new(ClientConfig::default().with_pause_after(pause_after));
-    let mut h = Rec::default();
     let mut f = Fake::new(vec![(0, 0)]);
-    c.receive(
-        b"%begin 1 0 0\n%end 1 0 0\n%session-changed $0 main\n",
-        Instant::now(),
-        &mut h,
-    );
-    for _ in 0..4 {
-        f.answer(&mut c, &mut h);
-    }
-    assert!(h.saw(ClientEvent::Ready), "{:?}", h.events);
+    let (c, h) = f.attach(ClientConfig::default().with_pause_after(pause_after));
     (c, h, f)
 }
 

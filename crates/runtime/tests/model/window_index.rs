@@ -23,18 +23,8 @@ fn closed(h: &Rec) -> usize {
 
 /// A client attached to a fake with windows @0 at 0 and @1 at 5.
 fn attached() -> (Client, Rec, Fake) {
-    let mut c = Client::new(ClientConfig::default());
-    let mut h = Rec::default();
     let mut f = Fake::new(vec![(0, 0), (1, 5)]);
-    c.receive(
-        b"%begin 1 0 0\n%end 1 0 0\n%session-changed $0 main\n",
-        Instant::now(),
-        &mut h,
-    );
-    for _ in 0..4 {
-        f.answer(&mut c, &mut h);
-    }
-    assert!(h.saw(ClientEvent::Ready), "{:?}", h.events);
+    let (c, h) = f.attach(ClientConfig::default());
     assert!(
         f.sent.iter().any(|l| l.starts_with("refresh-client -B ")),
         "the windows subscription: {:?}",
